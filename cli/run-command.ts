@@ -1,0 +1,67 @@
+/**
+ * Shared plumbing for every command: one clear line on stderr for a user's
+ * mistake (exit 2), for a failed job (exit 1), and a stack trace only for bugs.
+ */
+import type { i18n } from 'i18next';
+import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
+import { getI18n } from '../locales/i18n.js';
+
+export const EXIT_OK = 0;
+export const EXIT_JOB_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/** A failure that has already been reported and only needs an exit code. */
+export class ExitError extends Error {
+  constructor(readonly exitCode: number, message = '') {
+    super(message);
+  }
+}
+
+/** The error message in the user's language when `locales/<lng>/errors.json` has the code. */
+export function localizedMessage(t: i18n['t'], err: LocflowError): string {
+  const key = `errors:${err.code}`;
+  const translated = t(key, { ...err.details, message: err.message, defaultValue: '' });
+  return translated && translated !== key ? translated : err.message;
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof ExitError) return err.exitCode;
+  if (err instanceof InputError) return EXIT_BAD_INPUT;
+  if (err instanceof LocflowError || err instanceof ProviderError) return EXIT_JOB_FAILED;
+  return EXIT_JOB_FAILED;
+}
+
+/** Wraps a command action: runs it, reports failure, sets the exit code. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      process.exitCode = await report(err);
+    }
+  };
+}
+
+export async function report(err: unknown): Promise<number> {
+  const code = exitCodeFor(err);
+  if (err instanceof ExitError) {
+    if (err.message) process.stderr.write(`locflow: ${err.message}\n`);
+    return code;
+  }
+  if (err instanceof LocflowError) {
+    const { t } = await getI18n();
+    process.stderr.write(`locflow: ${localizedMessage(t, err)}\n`);
+    if (process.env.LOCFLOW_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    return code;
+  }
+  process.stderr.write(`locflow: internal error (please report): ${(err as Error)?.stack ?? String(err)}\n`);
+  return code;
+}
+
+/** `en,vi , es` → `['en','vi','es']`. */
+export function parseList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

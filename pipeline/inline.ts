@@ -1,0 +1,109 @@
+/**
+ * Inline XML (see `InlineXml` in model.ts): the one text representation every
+ * stage and provider shares. Helpers here escape, strip, inspect and repair it.
+ */
+import type { InlineXml } from './model.js';
+
+/** Characters XML 1.0 does not allow anywhere, even escaped. */
+// eslint-disable-next-line no-control-regex
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text for XML content and attribute values (double-quoted), dropping characters XML 1.0 forbids. */
+export function escapeXml(text: string): string {
+  return text
+    .replace(XML_INVALID, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0' };
+
+export function unescapeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ent: string) => {
+    if (ent[0] === '#') {
+      const cp = ent[1] === 'x' || ent[1] === 'X' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
+      return Number.isFinite(cp) && cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
+    }
+    return NAMED[ent] ?? whole;
+  });
+}
+
+export interface InlineTag {
+  id: string;
+  /** `open`/`close` for `<g>`, `standalone` for `<x/>`. */
+  type: 'open' | 'close' | 'standalone';
+  /** Offset of the tag in the inline string. */
+  at: number;
+  raw: string;
+}
+
+const TAG = /<(\/?)([gx])(?:\s+id\s*=\s*["']([^"']*)["'])?\s*(\/?)>/g;
+
+/** Tags in document order. A `</g>` carries the id of the `<g>` it closes. */
+export function tagsOf(inline: InlineXml): InlineTag[] {
+  const tags: InlineTag[] = [];
+  const open: string[] = [];
+  for (const m of inline.matchAll(TAG)) {
+    const [raw, slash, name, id = '', selfClose] = m;
+    if (name === 'x') tags.push({ id, type: 'standalone', at: m.index, raw });
+    else if (slash) tags.push({ id: open.pop() ?? '', type: 'close', at: m.index, raw });
+    else if (selfClose) tags.push({ id, type: 'standalone', at: m.index, raw });
+    else {
+      open.push(id);
+      tags.push({ id, type: 'open', at: m.index, raw });
+    }
+  }
+  return tags;
+}
+
+/** Text without tags, entities decoded. */
+export function plainText(inline: InlineXml): string {
+  return unescapeXml(inline.replace(/<\/?[gx](?:\s[^>]*)?\/?>/g, ''));
+}
+
+/**
+ * Repairs the harmless ways engines rewrite placeholders: `<x id="1"></x>`
+ * (HTML deformatters), `<x id='1' />`, upper-case names, stray spaces inside
+ * tags. Anything it cannot recognise is left for QA to report.
+ */
+export function normalizeInline(text: string): InlineXml {
+  return text
+    .replace(/<\s*([xXgG])\s+id\s*=\s*["']([^"']*)["']\s*\/\s*>/g, (_m, n: string, id: string) => `<${n.toLowerCase()} id="${id}"${n.toLowerCase() === 'x' ? '/' : ''}>`)
+    .replace(/<\s*[xX]\s+id\s*=\s*["']([^"']*)["']\s*>\s*<\s*\/\s*[xX]\s*>/g, '<x id="$1"/>')
+    .replace(/<\s*[gG]\s+id\s*=\s*["']([^"']*)["']\s*>/g, '<g id="$1">')
+    .replace(/<\s*\/\s*[gG]\s*>/g, '</g>');
+}
+
+export interface PlaceholderCheck {
+  ok: boolean;
+  missing: string[];
+  extra: string[];
+  /** `<g>` pairs that are unbalanced or out of order. */
+  unbalanced: boolean;
+}
+
+/** Compares the placeholders of a translation with those of its source. */
+export function comparePlaceholders(source: InlineXml, target: InlineXml): PlaceholderCheck {
+  const count = (tags: InlineTag[]) => {
+    const m = new Map<string, number>();
+    for (const t of tags) if (t.type !== 'close') m.set(`${t.type === 'open' ? 'g' : 'x'}:${t.id}`, (m.get(`${t.type === 'open' ? 'g' : 'x'}:${t.id}`) ?? 0) + 1);
+    return m;
+  };
+  const s = count(tagsOf(source));
+  const targetTags = tagsOf(target);
+  const t = count(targetTags);
+  const missing: string[] = [];
+  const extra: string[] = [];
+  for (const [k, n] of s) for (let i = t.get(k) ?? 0; i < n; i++) missing.push(k.slice(2));
+  for (const [k, n] of t) for (let i = s.get(k) ?? 0; i < n; i++) extra.push(k.slice(2));
+  let depth = 0;
+  let unbalanced = false;
+  for (const tag of targetTags) {
+    if (tag.type === 'open') depth++;
+    if (tag.type === 'close' && --depth < 0) unbalanced = true;
+  }
+  if (depth !== 0) unbalanced = true;
+  return { ok: missing.length === 0 && extra.length === 0 && !unbalanced, missing, extra, unbalanced };
+}

@@ -1,0 +1,277 @@
+/**
+ * The data that flows through locflow's stages. Every stage is a function over
+ * these shapes; every shape is plain JSON so that it can travel in BullMQ job
+ * data and be written into bundles unchanged.
+ */
+
+/** BCP-47 language tag: `fr`, `vi`, `en`, `es`, `pt-BR`, `zh-Hans`. */
+export type Lang = string;
+
+export type DocFormat = 'text' | 'markdown' | 'html';
+
+/**
+ * Inline text as an XML fragment, the one representation every stage and every
+ * provider sees. Literal text is XML-escaped (`&amp;`, `&lt;`, `&gt;`). Inline
+ * markup of the source becomes `<g id="N">…</g>` (paired: emphasis, links) or
+ * `<x id="N"/>` (standalone: code spans, images, line breaks). Masked glossary
+ * terms are `<x id="tN"/>`. Ids are unique within a segment.
+ */
+export type InlineXml = string;
+
+/** How to turn one inline placeholder back into the source format. */
+export interface InlineSpan {
+  id: string;
+  kind: 'pair' | 'standalone';
+  /** Short name for translators and CAT tools: `strong`, `em`, `link`, `code`, `br`, `img`. */
+  label: string;
+  /** Source-format text for the opening (or only) part, e.g. `**` or `<a href="…">`. */
+  open: string;
+  /** Source-format text for the closing part of a pair. */
+  close?: string;
+  /** For standalone spans whose content must not be translated (code): the original text. */
+  text?: string;
+}
+
+export type BlockKind = 'title' | 'heading' | 'paragraph' | 'list-item' | 'quote' | 'code' | 'table-cell' | 'other';
+
+/** A paragraph-level unit of the document. Segment ids are `p{index}.s{n}`. */
+export interface Block {
+  /** 1-based, in document order; stable for the same input. */
+  index: number;
+  kind: BlockKind;
+  /** Heading level or list depth. */
+  level?: number;
+  inline: InlineXml;
+  spans: Record<string, InlineSpan>;
+  /** False for code blocks and other content passed through untouched. */
+  translatable: boolean;
+}
+
+export interface SourceDocument {
+  format: DocFormat;
+  title?: string;
+  blocks: Block[];
+  /**
+   * Whatever the renderer of this format needs to rebuild the document around
+   * the blocks. Opaque to other stages; JSON-serialisable.
+   */
+  skeleton: unknown;
+}
+
+export interface LangGuess {
+  lang: Lang | 'und';
+  /** 0..1, calibrated: the share of guesses at this confidence that are right. */
+  confidence: number;
+}
+
+export interface Segment {
+  /** `p3.s2`: paragraph 3, sentence 2. */
+  id: string;
+  paragraph: number;
+  /** 1-based sentence number in the paragraph. */
+  sentence: number;
+  source: InlineXml;
+  /** The same text with markup removed and entities decoded: for detection, glossary matching, QA. */
+  plain: string;
+  /** sha256 (hex, first 16 chars) of the NFC source inline text. */
+  hash: string;
+  translatable: boolean;
+  /** Per-segment language, when detection ran on segments. */
+  lang?: LangGuess;
+}
+
+export type TermKind = 'keep' | 'translate' | 'forbidden';
+export type TermStatus = 'proposed' | 'approved' | 'rejected' | 'deprecated';
+
+export interface TermEvent {
+  at: string;
+  by: string;
+  action: string;
+  /** Field → [before, after] for edits. */
+  changes?: Record<string, [unknown, unknown]>;
+}
+
+/** A glossary term, exactly the JSON shape of PRODUCT.md. */
+export interface Term {
+  id: string;
+  term: string;
+  lang: Lang;
+  kind: TermKind;
+  /**
+   * `translate`: the forced form per target language. `keep`: usually empty (the
+   * term is written as is). `forbidden`: per language, forms that must not appear.
+   */
+  translations: Record<Lang, string>;
+  variants: string[];
+  caseSensitive: boolean;
+  status: TermStatus;
+  note?: string;
+  history?: TermEvent[];
+  /** Suggestion statistics, for proposed terms found in articles. */
+  frequency?: number;
+  example?: string;
+}
+
+/** One occurrence of a glossary term in a segment's plain text. */
+export interface TermMatch {
+  termId: string;
+  /** The matched surface text. */
+  text: string;
+  start: number;
+  end: number;
+}
+
+export type QaCheck =
+  | 'placeholders'
+  | 'numbers'
+  | 'glossary'
+  | 'forbidden'
+  | 'untranslated'
+  | 'wrong-language'
+  | 'length'
+  | 'empty';
+
+export interface QaFinding {
+  segment: string;
+  lang: Lang;
+  check: QaCheck;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+/** Result of stages 1–4 for one article: what every target translation starts from. */
+export interface Analysis {
+  doc: SourceDocument;
+  segments: Segment[];
+  sourceLang: Lang;
+  confidence: number;
+  /** `forced` when the caller gave the source language. */
+  detection: 'auto' | 'forced';
+  /** Approved glossary terms found, by segment id. */
+  matches: Record<string, TermMatch[]>;
+  /** The approved terms that occur in the article (so later stages need not reload the glossary). */
+  terms: Term[];
+  glossaryVersion: string;
+}
+
+export interface TranslatedSegment {
+  id: string;
+  /** The translation as inline XML (markup restored to `<g>`/`<x>`, glossary terms restored). */
+  text: InlineXml;
+  plain: string;
+  provider: string;
+  /** Languages the text went through, e.g. `['fr','es','en']` for a pivot. */
+  route: Lang[];
+  tm: boolean;
+  human: boolean;
+  /** Why the segment was not sent to a provider, when it was not. */
+  skipped?: 'not-translatable' | 'same-language';
+  /** Glossary terms (source surface forms) enforced in this segment. */
+  terms: string[];
+  qa: QaFinding[];
+}
+
+export interface TargetResult {
+  lang: Lang;
+  /** Provider ids that produced this target, in route order (`apertium` twice for a pivot is written once). */
+  providers: string[];
+  /** Human-readable route, e.g. `apertium:fr→es → apertium:es→en`. */
+  route: string;
+  segments: TranslatedSegment[];
+  billedChars: number;
+  tmHits: number;
+  warnings: string[];
+  ms: number;
+}
+
+/** Everything a bundle is written from. */
+export interface BundleInput {
+  jobId: string;
+  analysis: Analysis;
+  targets: TargetResult[];
+  toolVersion: string;
+  createdAt: string;
+  /** Bundle revision: 1 for machine output, +1 for each post-edit import. */
+  revision: number;
+  timings: Record<string, number>;
+}
+
+/** Segments aligned across languages: the `aligned.json` of the bundle. */
+export interface AlignedDocument {
+  sourceLang: Lang;
+  languages: Lang[];
+  segments: AlignedSegment[];
+}
+
+export interface AlignedSegment {
+  id: string;
+  paragraph: number;
+  text: Record<Lang, string>;
+  /** Per-segment detected language when it differs from the document's. */
+  lang?: Lang;
+  meta: Record<Lang, { provider: string; tm: boolean; human: boolean; terms: string[]; qa: QaFinding[]; skipped?: string }>;
+}
+
+/** A bundle as files: relative path → content. Writing them (directory or zip) is the caller's I/O. */
+export type BundleFiles = Map<string, string | Uint8Array>;
+
+/**
+ * What the pipeline needs from a translation engine. `providers/` implements it
+ * (routing, fallbacks, pivots); the pipeline only calls it.
+ */
+export interface Translator {
+  /** The route this translator would take for a pair, or undefined if none serves it. */
+  plan(from: Lang, to: Lang): RoutePlan | undefined;
+  translate(req: TranslatorRequest): Promise<TranslatorResult>;
+}
+
+export interface RoutePlan {
+  /** Stable id used in translation-memory keys, e.g. `apertium:fr>es>en`. */
+  id: string;
+  /** Human-readable, e.g. `apertium:fr→es → apertium:es→en`. */
+  label: string;
+  providers: string[];
+  /** True for the offline pseudo-localisation route. */
+  pseudo: boolean;
+}
+
+export interface TranslatorRequest {
+  segments: { id: string; text: InlineXml }[];
+  from: Lang;
+  to: Lang;
+  /** Approved terms occurring in these segments, for providers with a native glossary. */
+  terms: Term[];
+  signal?: AbortSignal;
+}
+
+export interface TranslatorResult {
+  /** Same order as the request. */
+  texts: InlineXml[];
+  /** The route actually taken (may differ from the plan after a fallback). */
+  plan: RoutePlan;
+  billedChars: number;
+  warnings: string[];
+}
+
+/** Translation memory, looked up before any provider is called. */
+export interface TranslationMemory {
+  /** Entries for the keys, `undefined` where there is none. Human entries outrank machine ones. */
+  lookup(keys: TmKey[]): Promise<(TmEntry | undefined)[]>;
+  store(entries: { key: TmKey; entry: TmEntry }[]): Promise<void>;
+}
+
+export interface TmKey {
+  /** Normalised masked source text. */
+  source: string;
+  from: Lang;
+  to: Lang;
+  glossaryVersion: string;
+  routeId: string;
+}
+
+export interface TmEntry {
+  text: InlineXml;
+  provider: string;
+  human: boolean;
+  at: string;
+}
