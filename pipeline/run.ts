@@ -3,7 +3,31 @@
  * injected Translator and TM) are the two halves that queue workers run as
  * separate jobs; `translateArticle` runs everything in-process for the CLI.
  */
-import type { Analysis, Lang, SourceDocument, TargetResult, Term, TranslationMemory, Translator } from './model.js';
+import { createHash } from 'node:crypto';
+import { detectLanguage, detectSegments } from './detect.js';
+import { InputError } from './errors.js';
+import { compileGlossary, glossaryVersion, maskSegment, unmaskSegment, type GlossaryMatcher, type Mask } from './glossary/index.js';
+import { normalizeInline, plainText } from './inline.js';
+import { ingest } from './ingest.js';
+import { canonicalLang, languageName, requireLang, sameLanguage } from './languages.js';
+import type {
+  Analysis,
+  BundleInput,
+  Lang,
+  RoutePlan,
+  Segment,
+  SourceDocument,
+  TargetResult,
+  Term,
+  TermMatch,
+  TmEntry,
+  TmKey,
+  TranslatedSegment,
+  TranslationMemory,
+  Translator,
+} from './model.js';
+import { checkSegment } from './qa.js';
+import { segmentDocument } from './segment.js';
 
 export interface AnalyseOptions {
   format?: SourceDocument['format'];
@@ -12,12 +36,65 @@ export interface AnalyseOptions {
   from?: Lang | 'auto';
   /** The glossary (all terms; only approved ones are applied). */
   terms: Term[];
+  /** A matcher already compiled for these terms (workers cache one per glossary version). */
+  matcher?: GlossaryMatcher;
   /** Candidate languages for detection. */
   only?: Lang[];
 }
 
-export function analyse(_input: string | Uint8Array, _options: AnalyseOptions): Analysis {
-  throw new Error('not implemented');
+export function analyse(input: string | Uint8Array, options: AnalyseOptions): Analysis {
+  const doc = ingest(input, { format: options.format, filename: options.filename });
+  const forced = options.from && options.from !== 'auto' ? requireLang(options.from, '--from') : undefined;
+
+  let sourceLang: Lang;
+  let confidence: number;
+  if (forced) {
+    sourceLang = forced;
+    confidence = 1;
+  } else {
+    const text = doc.blocks
+      .filter((b) => b.translatable)
+      .map((b) => plainText(b.inline))
+      .join('\n');
+    const guess = detectLanguage(text, { only: options.only });
+    if (guess.lang === 'und') {
+      throw new InputError('undetected-language', 'could not tell which language the article is in; give it with --from (API: sourceLang)', {
+        status: 422,
+      });
+    }
+    sourceLang = guess.lang;
+    confidence = guess.confidence;
+  }
+
+  const segments = segmentDocument(doc, sourceLang);
+  const guesses = detectSegments(segments, sourceLang, { only: options.only, prior: sourceLang });
+  segments.forEach((s, i) => {
+    const g = guesses[i];
+    if (g) s.lang = g;
+  });
+
+  const approved = options.terms.filter((t) => t.status === 'approved');
+  const matcher = options.matcher ?? compileGlossary(approved);
+  const matches: Record<string, TermMatch[]> = {};
+  const used = new Set<string>();
+  for (const s of segments) {
+    if (!s.translatable) continue;
+    const found = matcher.find(s.plain, sourceLang);
+    if (found.length === 0) continue;
+    matches[s.id] = found;
+    for (const m of found) used.add(m.termId);
+  }
+
+  return {
+    doc,
+    segments,
+    sourceLang,
+    confidence,
+    detection: forced ? 'forced' : 'auto',
+    matches,
+    terms: approved.filter((t) => used.has(t.id)),
+    glossaryVersion: glossaryVersion(approved),
+  };
 }
 
 export interface TranslateTargetOptions {
@@ -28,8 +105,218 @@ export interface TranslateTargetOptions {
   signal?: AbortSignal;
   /** Segments already in the target language are copied, not translated (default true). */
   skipSameLanguage?: boolean;
+  /** Segments handed to the translator per call; progress and TM writes happen per batch. */
+  batchSize?: number;
 }
 
-export async function translateTarget(_analysis: Analysis, _to: Lang, _options: TranslateTargetOptions): Promise<TargetResult> {
-  throw new Error('not implemented');
+/** A per-segment language guess must be at least this sure before we skip translating the segment. */
+const SAME_LANGUAGE_CONFIDENCE = 0.9;
+
+interface Pending {
+  segment: Segment;
+  masked: string;
+  masks: Record<string, Mask>;
+  key: TmKey;
+}
+
+export async function translateTarget(analysis: Analysis, to: Lang, options: TranslateTargetOptions): Promise<TargetResult> {
+  const started = Date.now();
+  const from = analysis.sourceLang;
+  const target = requireLang(to, 'target language');
+  if (sameLanguage(target, from)) {
+    throw new InputError('target-is-source', `the article is already in ${languageName(from)} (${from}); remove ${target} from the targets`, { status: 422 });
+  }
+  const plan = options.translator.plan(from, target);
+  if (!plan) {
+    throw new InputError('unsupported-pair', `no configured provider translates ${from}→${target}, directly or through a pivot language`, {
+      status: 422,
+      details: { from, to: target },
+    });
+  }
+
+  const skipSame = options.skipSameLanguage ?? true;
+  const done = new Map<string, TranslatedSegment>();
+  const pending: Pending[] = [];
+  const termById = new Map(analysis.terms.map((t) => [t.id, t]));
+
+  for (const segment of analysis.segments) {
+    if (!segment.translatable) {
+      done.set(segment.id, copySegment(segment, 'not-translatable'));
+    } else if (skipSame && segment.lang && segment.lang.lang !== 'und' && sameLanguage(segment.lang.lang, target) && segment.lang.confidence >= SAME_LANGUAGE_CONFIDENCE) {
+      done.set(segment.id, copySegment(segment, 'same-language'));
+    } else {
+      const { text, masks } = maskSegment(segment.source, analysis.matches[segment.id] ?? [], analysis.terms, target);
+      pending.push({
+        segment,
+        masked: text,
+        masks,
+        key: { source: text.normalize('NFC').replace(/\s+/g, ' ').trim(), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: plan.id },
+      });
+    }
+  }
+
+  const total = analysis.segments.length;
+  const report = () => options.onProgress?.(done.size, total);
+  report();
+
+  let tmHits = 0;
+  let billedChars = 0;
+  const warnings = new Set<string>();
+  const usedPlans = new Map<string, RoutePlan>();
+
+  const finish = (p: Pending, raw: string, how: { provider: string; route: Lang[]; tm: boolean; human: boolean }) => {
+    const { text, missing } = unmaskSegment(normalizeInline(raw), p.masks);
+    const matches = analysis.matches[p.segment.id] ?? [];
+    const qa = checkSegment({
+      segment: p.segment,
+      target: text,
+      from,
+      to: target,
+      terms: analysis.terms,
+      matches,
+      lostMasks: missing,
+      translated: true,
+    });
+    done.set(p.segment.id, {
+      id: p.segment.id,
+      text,
+      plain: plainText(text),
+      provider: how.provider,
+      route: how.route,
+      tm: how.tm,
+      human: how.human,
+      terms: unique(matches.map((m) => termById.get(m.termId)?.term ?? m.text)),
+      qa,
+    });
+  };
+
+  // Translation memory first: a hit costs nothing and is never sent to a provider.
+  let misses = pending;
+  if (options.tm && pending.length > 0) {
+    const entries = await options.tm.lookup(pending.map((p) => p.key));
+    misses = [];
+    pending.forEach((p, i) => {
+      const entry = entries[i];
+      if (entry) {
+        tmHits++;
+        finish(p, entry.text, { provider: entry.human ? 'human' : entry.provider, route: [from, target], tm: true, human: entry.human });
+      } else misses.push(p);
+    });
+    report();
+  }
+
+  const batchSize = options.batchSize ?? 25;
+  for (let i = 0; i < misses.length; i += batchSize) {
+    options.signal?.throwIfAborted();
+    const batch = misses.slice(i, i + batchSize);
+    const relevant = unique(batch.flatMap((p) => (analysis.matches[p.segment.id] ?? []).map((m) => m.termId)))
+      .map((id) => termById.get(id))
+      .filter((t): t is Term => !!t);
+    const result = await options.translator.translate({
+      segments: batch.map((p) => ({ id: p.segment.id, text: p.masked })),
+      from,
+      to: target,
+      terms: relevant,
+      signal: options.signal,
+    });
+    if (result.texts.length !== batch.length) {
+      throw new Error(`translator returned ${result.texts.length} texts for ${batch.length} segments (${result.plan.label})`);
+    }
+    billedChars += result.billedChars;
+    for (const w of result.warnings) warnings.add(w);
+    usedPlans.set(result.plan.id, result.plan);
+    const route = routeLanguages(result.plan, from, target);
+    const at = new Date().toISOString();
+    const stored: { key: TmKey; entry: TmEntry }[] = [];
+    batch.forEach((p, j) => {
+      const text = result.texts[j]!;
+      finish(p, text, { provider: result.plan.providers.join('+'), route, tm: false, human: false });
+      stored.push({ key: { ...p.key, routeId: result.plan.id }, entry: { text, provider: result.plan.providers.join('+'), human: false, at } });
+    });
+    // Written per batch so that a retried job reuses what it already paid for.
+    if (options.tm) await options.tm.store(stored);
+    report();
+  }
+
+  const plans = usedPlans.size > 0 ? [...usedPlans.values()] : [plan];
+  if (plans.some((p) => p.pseudo)) warnings.add('pseudo-localisation: this target is test output, not a translation');
+  return {
+    lang: target,
+    providers: unique(plans.flatMap((p) => p.providers)),
+    route: plans.map((p) => p.label).join(' | '),
+    segments: analysis.segments.map((s) => done.get(s.id)!),
+    billedChars,
+    tmHits,
+    warnings: [...warnings],
+    ms: Date.now() - started,
+  };
+}
+
+function copySegment(segment: Segment, why: TranslatedSegment['skipped']): TranslatedSegment {
+  return {
+    id: segment.id,
+    text: segment.source,
+    plain: segment.plain,
+    provider: 'source',
+    route: [],
+    tm: false,
+    human: false,
+    skipped: why,
+    terms: [],
+    qa: [],
+  };
+}
+
+/** `apertium:fr>es>en` → `['fr','es','en']`; plans whose id does not list languages give the direct pair. */
+function routeLanguages(plan: RoutePlan, from: Lang, to: Lang): Lang[] {
+  const langs = plan.id.split(':').pop()?.split('>').filter((l) => canonicalLang(l)) ?? [];
+  return langs.length >= 2 ? langs : [from, to];
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+export interface TranslateArticleOptions extends AnalyseOptions {
+  targets: Lang[];
+  translator: Translator;
+  tm?: TranslationMemory;
+  toolVersion: string;
+  onProgress?: (target: Lang, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Everything in-process: what `locflow translate` runs. Returns the bundle input; writing it is the caller's. */
+export async function translateArticle(input: string | Uint8Array, options: TranslateArticleOptions): Promise<BundleInput> {
+  const t0 = Date.now();
+  const analysis = analyse(input, options);
+  const t1 = Date.now();
+  const targets = await Promise.all(
+    options.targets.map((to) =>
+      translateTarget(analysis, to, {
+        translator: options.translator,
+        tm: options.tm,
+        signal: options.signal,
+        onProgress: (d, n) => options.onProgress?.(to, d, n),
+      }),
+    ),
+  );
+  const t2 = Date.now();
+  return {
+    jobId: articleId(input, options),
+    analysis,
+    targets,
+    toolVersion: options.toolVersion,
+    createdAt: new Date().toISOString(),
+    revision: 1,
+    timings: { analyseMs: t1 - t0, translateMs: t2 - t1 },
+  };
+}
+
+/** A stable id for an article and its options: the same submission gets the same id. */
+export function articleId(input: string | Uint8Array, options: { from?: string; targets: Lang[]; format?: string }, extra: unknown[] = []): string {
+  const h = createHash('sha256');
+  h.update(typeof input === 'string' ? input : Buffer.from(input));
+  h.update(JSON.stringify([options.from ?? 'auto', [...options.targets].sort(), options.format ?? '', ...extra]));
+  return `j_${h.digest('hex').slice(0, 20)}`;
 }
