@@ -282,6 +282,8 @@ export interface TranslateArticleOptions extends AnalyseOptions {
   translator: Translator;
   tm?: TranslationMemory;
   toolVersion: string;
+  /** Called once the source language is known, before any provider is called. */
+  onAnalysed?: (analysis: Analysis) => void;
   onProgress?: (target: Lang, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -290,6 +292,7 @@ export interface TranslateArticleOptions extends AnalyseOptions {
 export async function translateArticle(input: string | Uint8Array, options: TranslateArticleOptions): Promise<BundleInput> {
   const t0 = Date.now();
   const analysis = analyse(input, options);
+  options.onAnalysed?.(analysis);
   const t1 = Date.now();
   const targets = await Promise.all(
     options.targets.map((to) =>

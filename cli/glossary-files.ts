@@ -1,0 +1,34 @@
+/** The glossary a local command applies: the given YAML files, or the seed files shipped in `glossary/`. */
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GlossaryError } from '../pipeline/errors.js';
+import { parseGlossaryYaml } from '../pipeline/glossary/index.js';
+import type { Term } from '../pipeline/model.js';
+
+export const SEED_GLOSSARY_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'glossary');
+
+export async function loadGlossaryFiles(files: string[]): Promise<Term[]> {
+  const paths = files.length > 0 ? files : await seedFiles();
+  const terms: Term[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new GlossaryError('glossary-unreadable', `cannot read glossary ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    terms.push(...parseGlossaryYaml(text, displayPath(path)));
+  }
+  return terms;
+}
+
+async function seedFiles(): Promise<string[]> {
+  const names = (await readdir(SEED_GLOSSARY_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return names.map((n) => join(SEED_GLOSSARY_DIR, n));
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}

@@ -1,0 +1,50 @@
+/** Reading the article a command works on: a file or stdin (`-`), never more than the input limit. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { InputError } from '../pipeline/errors.js';
+import { MAX_INPUT_BYTES } from '../pipeline/ingest.js';
+
+export interface ArticleInput {
+  bytes: Uint8Array;
+  /** File name for format detection and messages; undefined for stdin. */
+  filename?: string;
+}
+
+export async function readArticle(path: string, maxBytes = MAX_INPUT_BYTES): Promise<ArticleInput> {
+  if (path === '-') return { bytes: await readLimited(process.stdin, maxBytes, 'stdin') };
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new InputError('not-a-file', `${path} is a directory, not an article file`);
+    size = info.size;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError('file-not-found', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  // Refuse oversized files before reading them: a 50 MB mistake should cost nothing.
+  if (size > maxBytes) throw tooLarge(path, size, maxBytes);
+  return { bytes: await readLimited(createReadStream(path), maxBytes, path), filename: basename(path) };
+}
+
+async function readLimited(stream: NodeJS.ReadableStream, maxBytes: number, what: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buf.length;
+    if (total > maxBytes) {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      throw tooLarge(what, total, maxBytes);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(what: string, size: number, limit: number): InputError {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return new InputError('input-too-large', `${what} is larger than the ${mb(limit)} limit (${size >= limit ? `at least ${mb(size)}` : mb(size)})`, {
+    status: 413,
+  });
+}
