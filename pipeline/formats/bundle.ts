@@ -1,16 +1,106 @@
-/** Stage 7: the bundle. (stub: owned by the formats work) */
-import type { AlignedDocument, BundleFiles, BundleInput } from '../model.js';
+/**
+ * Stage 7: the bundle. Pure: returns the files as a map; writing them to a
+ * directory or sending the zip is the caller's I/O. Same input → same bytes.
+ */
+import { strToU8, zipSync, type Zippable } from 'fflate';
+import { InputError } from '../errors.js';
+import type { BundleFiles, BundleInput, InlineXml, Lang, Segment, SourceDocument } from '../model.js';
+import { extensionFor, renderDocument as realRenderDocument } from '../ingest.js';
+import { joinBlocks as realJoinBlocks } from '../segment.js';
+import { alignedJson, alignedJsonl, targetSegments, toAligned } from './aligned.js';
+import { alignedCsv } from './csv.js';
+import { i18nextJson } from './i18next.js';
+import { buildManifest, qaJson } from './manifest.js';
+import { TMX_PATH, writeTmx } from './tmx.js';
+import { writeXliff, xliffPath } from './xliff.js';
 
-export function toAligned(_input: BundleInput): AlignedDocument {
-  throw new Error('not implemented');
+export { toAligned } from './aligned.js';
+
+/** The two stage functions documents are rebuilt with; replaceable in tests of this module. */
+export interface DocumentRenderer {
+  renderDocument(doc: SourceDocument, blocks: Map<number, InlineXml>): string;
+  joinBlocks(segments: Segment[], texts: Map<string, InlineXml>, lang: Lang): Map<number, InlineXml>;
 }
 
-/** Every file of the bundle (manifest, aligned, documents, locales, xliff, tmx, qa, csv, jsonl). */
-export function writeBundle(_input: BundleInput): BundleFiles {
-  throw new Error('not implemented');
+export interface BundleOptions {
+  renderer?: DocumentRenderer;
 }
 
-/** A zip of the files (deterministic: fixed order and timestamps). */
-export function zipBundle(_files: BundleFiles): Uint8Array {
-  throw new Error('not implemented');
+// Language tags become file names; anything but a BCP-47-shaped tag could escape the bundle directory.
+const LANG_TAG = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
+
+function checkLanguages(input: BundleInput): void {
+  const seen = new Set<string>();
+  for (const lang of [input.analysis.sourceLang, ...input.targets.map((t) => t.lang)]) {
+    if (!LANG_TAG.test(lang)) throw new InputError('bad-language', `"${lang}" is not a language tag`, { details: { lang } });
+    if (seen.has(lang.toLowerCase())) throw new InputError('duplicate-language', `language ${lang} appears twice in the job`, { details: { lang } });
+    seen.add(lang.toLowerCase());
+  }
+}
+
+/** `documents/<lang>.<ext>` for the source and every target. */
+export function writeDocuments(input: BundleInput, renderer: DocumentRenderer): Map<string, string> {
+  const { analysis } = input;
+  const ext = extensionFor(analysis.doc.format);
+  const out = new Map<string, string>();
+  // An empty map renders every block from the source itself.
+  out.set(`documents/${analysis.sourceLang}.${ext}`, renderer.renderDocument(analysis.doc, new Map()));
+  for (const [lang, byId] of targetSegments(input)) {
+    const texts = new Map<string, InlineXml>();
+    for (const [id, seg] of byId) texts.set(id, seg.text);
+    out.set(`documents/${lang}.${ext}`, renderer.renderDocument(analysis.doc, renderer.joinBlocks(analysis.segments, texts, lang)));
+  }
+  return out;
+}
+
+/** Every file of the bundle (manifest, aligned, documents, locales, xliff, tmx, qa, csv, jsonl), paths sorted. */
+export function writeBundle(input: BundleInput, options: BundleOptions = {}): BundleFiles {
+  checkLanguages(input);
+  const renderer = options.renderer ?? { renderDocument: realRenderDocument, joinBlocks: realJoinBlocks };
+  const aligned = toAligned(input);
+  const files = new Map<string, string | Uint8Array>();
+  files.set('aligned.json', alignedJson(aligned));
+  files.set('aligned.jsonl', alignedJsonl(aligned));
+  files.set('aligned.csv', alignedCsv(aligned));
+  for (const [path, body] of writeDocuments(input, renderer)) files.set(path, body);
+  for (const lang of aligned.languages) files.set(`locales/${lang}/article.json`, i18nextJson(aligned, lang));
+  for (const target of input.targets) files.set(xliffPath(input, target.lang), writeXliff(input, target));
+  files.set(TMX_PATH, writeTmx(input));
+  files.set('qa.json', qaJson(input));
+  const paths = [...files.keys()].sort();
+  files.set('manifest.json', `${JSON.stringify(buildManifest(input, paths), null, 2)}\n`);
+  return new Map([...files.entries()].sort(([a], [b]) => (a === 'manifest.json' ? -1 : b === 'manifest.json' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * A zip of the files. Deterministic: entries in path order, manifest first,
+ * and every entry stamped with the manifest's `createdAt` (falling back to
+ * 1980-01-01, the earliest DOS date) instead of the current time.
+ */
+export function zipBundle(files: BundleFiles): Uint8Array {
+  const stamp = zipTime(files);
+  const entries: Zippable = {};
+  const paths = [...files.keys()].sort((a, b) => (a === 'manifest.json' ? -1 : b === 'manifest.json' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  for (const path of paths) {
+    const body = files.get(path)!;
+    entries[path] = [typeof body === 'string' ? strToU8(body) : body, { mtime: stamp }];
+  }
+  return zipSync(entries, { level: 6 });
+}
+
+function zipTime(files: BundleFiles): Date {
+  let iso: string | undefined;
+  const manifest = files.get('manifest.json');
+  if (typeof manifest === 'string') {
+    try {
+      iso = (JSON.parse(manifest) as { createdAt?: string }).createdAt;
+    } catch {
+      iso = undefined;
+    }
+  }
+  const d = iso ? new Date(iso) : undefined;
+  // fflate writes DOS times from local-time fields; building the Date from the
+  // UTC fields makes the bytes the same in every time zone.
+  if (!d || Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1980 || d.getUTCFullYear() > 2107) return new Date(1980, 0, 1);
+  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
 }
