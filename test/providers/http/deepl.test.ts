@@ -1,0 +1,201 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ProviderError } from '../../../pipeline/errors.js';
+import type { Term } from '../../../pipeline/model.js';
+import { createDeepl, deeplBaseURL, deeplTarget, DEEPL_FREE_URL, DEEPL_PRO_URL } from '../../../providers/deepl/index.js';
+import { expectedFake } from '../../fakes/common.js';
+import { DEEPL_FAKE_KEY, startDeeplFake, type DeeplFake } from '../../fakes/deepl.js';
+import { runConformance } from '../conformance.js';
+import { catchProviderError, term } from './helpers.js';
+
+runConformance(
+  'deepl (fake)',
+  async () => {
+    const fake = await startDeeplFake();
+    return { provider: createDeepl({ apiKey: DEEPL_FAKE_KEY, baseURL: fake.url, env: {} }), close: fake.close, requests: () => fake.requests.length };
+  },
+  { from: 'fr', to: 'en-US' },
+);
+
+describe('deepl adapter', () => {
+  let fake: DeeplFake;
+  const make = (opts: Parameters<typeof createDeepl>[0] = {}) => createDeepl({ apiKey: DEEPL_FAKE_KEY, baseURL: fake.url, env: {}, ...opts });
+  beforeAll(async () => {
+    fake = await startDeeplFake();
+  });
+  afterAll(() => fake.close());
+  afterEach(() => {
+    fake.requests.length = 0;
+  });
+
+  it('is unconfigured without DEEPL_AUTH_KEY and picks the host by key type', () => {
+    expect(createDeepl({ env: {} }).configured).toBe(false);
+    expect(createDeepl({ env: { DEEPL_AUTH_KEY: 'k' } }).configured).toBe(true);
+    expect(deeplBaseURL('abc:fx', {})).toBe(DEEPL_FREE_URL);
+    expect(deeplBaseURL('abc', {})).toBe(DEEPL_PRO_URL);
+    expect(deeplBaseURL('abc:fx', { DEEPL_BASE_URL: 'http://x' })).toBe('http://x');
+  });
+
+  it('maps BCP-47 targets to DeepL codes, variants included', () => {
+    expect(deeplTarget('en')).toBe('EN-US');
+    expect(deeplTarget('en-GB')).toBe('EN-GB');
+    expect(deeplTarget('pt-BR')).toBe('PT-BR');
+    expect(deeplTarget('pt')).toBe('PT-PT');
+    expect(deeplTarget('zh-Hans')).toBe('ZH-HANS');
+    expect(deeplTarget('vi')).toBe('VI');
+  });
+
+  it('sends the documented request and returns the translations with billed characters', async () => {
+    const p = make();
+    const segs = [
+      { id: 'p1.s1', text: 'Le modèle <g id="1">R1</g> est ouvert.' },
+      { id: 'p1.s2', text: 'Voir <x id="t1"/> &amp; co.' },
+    ];
+    const res = await p.translate({ segments: segs, from: 'fr', to: 'vi' });
+    expect(res.texts).toEqual(segs.map((s) => expectedFake(s.text, 'vi')));
+    expect(res.billedChars).toBe(segs[0]!.text.length + segs[1]!.text.length);
+    const [req] = fake.calls('/v2/translate');
+    expect(req!.headers.authorization).toBe(`DeepL-Auth-Key ${DEEPL_FAKE_KEY}`);
+    expect(req!.query.get('auth_key')).toBeNull();
+    expect(req!.body).toMatchObject({ text: segs.map((s) => s.text), source_lang: 'FR', target_lang: 'VI', tag_handling: 'xml', ignore_tags: ['x'], show_billed_characters: true });
+  });
+
+  it('splits batches at 50 texts and at the 128 KiB body limit, keeping order', async () => {
+    const p = make();
+    const many = Array.from({ length: 120 }, (_, i) => ({ id: `s${i}`, text: `Phrase numéro ${i}.` }));
+    const res = await p.translate({ segments: many, from: 'fr', to: 'en' });
+    expect(res.texts).toEqual(many.map((s) => expectedFake(s.text, 'en')));
+    const sizes = fake.calls('/v2/translate').map((r) => (r.body as { text: string[] }).text.length);
+    expect(sizes).toEqual([50, 50, 20]);
+
+    fake.requests.length = 0;
+    const big = Array.from({ length: 6 }, (_, i) => ({ id: `b${i}`, text: `${i}`.padEnd(30_000, 'é') }));
+    const res2 = await p.translate({ segments: big, from: 'fr', to: 'en' });
+    expect(res2.texts).toHaveLength(6);
+    const calls = fake.calls('/v2/translate');
+    expect(calls.length).toBeGreaterThan(1);
+    for (const c of calls) expect(Buffer.byteLength(c.raw)).toBeLessThanOrEqual(128 * 1024);
+  });
+
+  it('halves a batch the server rejects with 413 and retries', async () => {
+    const p = make();
+    fake.script({ status: 413, body: { message: 'Request Entity Too Large' } }, { path: '/v2/translate' });
+    const segs = Array.from({ length: 4 }, (_, i) => ({ id: `s${i}`, text: `Texte ${i}` }));
+    const res = await p.translate({ segments: segs, from: 'fr', to: 'en' });
+    expect(res.texts).toEqual(segs.map((s) => expectedFake(s.text, 'en')));
+    expect(fake.calls('/v2/translate').map((r) => (r.body as { text: string[] }).text.length)).toEqual([4, 2, 2]);
+  });
+
+  const cases: [number, Record<string, string>, string, boolean, number | undefined][] = [
+    [403, {}, 'auth', false, undefined],
+    [456, {}, 'quota', false, undefined],
+    [429, { 'retry-after': '7' }, 'rate-limit', true, 7000],
+    [503, {}, 'unavailable', true, undefined],
+    [529, {}, 'unavailable', true, undefined],
+    [400, {}, 'bad-request', false, undefined],
+  ];
+  it.each(cases)('maps HTTP %i to a ProviderError', async (status, headers, reason, retryable, retryAfterMs) => {
+    const p = make();
+    fake.script({ status, headers, body: { message: `scripted ${status}` } }, { path: '/v2/translate' });
+    const e = await catchProviderError(p.translate({ segments: [{ id: 'a', text: 'Bonjour' }], from: 'fr', to: 'en' }));
+    expect(e).toMatchObject({ provider: 'deepl', reason, retryable, status, retryAfterMs });
+    expect(e.message).toContain(`scripted ${status}`);
+    expect(e.message).not.toContain(DEEPL_FAKE_KEY);
+  });
+
+  it('reads an unsupported target language as unsupported-pair', async () => {
+    const e = await catchProviderError(make().translate({ segments: [{ id: 'a', text: 'Bonjour' }], from: 'fr', to: 'xx' }));
+    expect(e.reason).toBe('unsupported-pair');
+  });
+
+  it('treats a wrong key as auth without echoing the key', async () => {
+    const p = createDeepl({ apiKey: 'wrong-secret-key', baseURL: fake.url, env: {} });
+    const e = await catchProviderError(p.translate({ segments: [{ id: 'a', text: 'Bonjour' }], from: 'fr', to: 'en' }));
+    expect(e.reason).toBe('auth');
+    expect(JSON.stringify({ m: e.message, d: e.details, c: String(e.cause) })).not.toContain('wrong-secret-key');
+  });
+
+  it('reports malformed JSON as a retryable bad-response', async () => {
+    fake.script({ status: 200, rawBody: '{"translations": [' }, { path: '/v2/translate' });
+    const e = await catchProviderError(make().translate({ segments: [{ id: 'a', text: 'Bonjour' }], from: 'fr', to: 'en' }));
+    expect(e).toMatchObject({ reason: 'bad-response', retryable: true });
+  });
+
+  it('fails with auth before any call when no key is set', async () => {
+    const p = createDeepl({ baseURL: fake.url, env: {} });
+    await expect(p.translate({ segments: [{ id: 'a', text: 'x' }], from: 'fr', to: 'en' })).rejects.toBeInstanceOf(ProviderError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  describe('glossaries', () => {
+    const gpu: Term = term({ id: 't1', term: 'processeur graphique', kind: 'translate', translations: { en: 'GPU' } });
+    const oss: Term = term({ id: 't2', term: 'logiciel libre', kind: 'translate', translations: { en: 'open-source software' } });
+
+    it('creates a glossary from the batch terms, applies it and reuses it for the same content', async () => {
+      fake.glossaries.clear();
+      const p = make();
+      const segs = [{ id: 'a', text: 'Un processeur graphique rapide.' }];
+      const res = await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en', { 'processeur graphique': 'GPU' }));
+      expect(fake.glossaries.size).toBe(1);
+      const g = [...fake.glossaries.values()][0]!;
+      expect(g).toMatchObject({ source_lang: 'FR', target_lang: 'EN', entries: { 'processeur graphique': 'GPU' } });
+      expect((fake.calls('/v2/translate')[0]!.body as { glossary_id?: string }).glossary_id).toBe(g.glossary_id);
+
+      await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      expect(fake.calls('/v3/glossaries').filter((r) => r.method === 'POST')).toHaveLength(1);
+      expect((fake.calls('/v2/translate')[1]!.body as { glossary_id?: string }).glossary_id).toBe(g.glossary_id);
+
+      // A second adapter instance (another worker) finds the same glossary by its content hash.
+      await make().translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      expect(fake.calls('/v3/glossaries').filter((r) => r.method === 'POST')).toHaveLength(1);
+    });
+
+    it('replaces the glossary when new terms arrive and deletes the old one', async () => {
+      fake.glossaries.clear();
+      const p = make();
+      await p.translate({ segments: [{ id: 'a', text: 'Un processeur graphique.' }], from: 'fr', to: 'en', terms: [gpu] });
+      const first = [...fake.glossaries.keys()][0]!;
+      const res = await p.translate({ segments: [{ id: 'b', text: 'Du logiciel libre.' }], from: 'fr', to: 'en', terms: [oss] });
+      expect(res.texts[0]).toContain('open-source software');
+      expect(fake.glossaries.has(first)).toBe(false);
+      expect(fake.glossaries.size).toBe(1);
+      expect([...fake.glossaries.values()][0]!.entries).toEqual({ 'processeur graphique': 'GPU', 'logiciel libre': 'open-source software' });
+      expect(fake.requests.some((r) => r.method === 'DELETE' && r.path === `/v3/glossaries/${first}`)).toBe(true);
+    });
+
+    it('skips forbidden and unapproved terms and sends no glossary for them', async () => {
+      fake.glossaries.clear();
+      const p = make();
+      const forbidden = term({ id: 't3', term: 'IA', kind: 'forbidden', translations: { en: 'AI' } });
+      const proposed = term({ id: 't4', term: 'puce', kind: 'translate', translations: { en: 'chip' }, status: 'proposed' });
+      await p.translate({ segments: [{ id: 'a', text: 'IA et puce.' }], from: 'fr', to: 'en', terms: [forbidden, proposed] });
+      expect(fake.glossaries.size).toBe(0);
+      expect((fake.calls('/v2/translate')[0]!.body as { glossary_id?: string }).glossary_id).toBeUndefined();
+    });
+  });
+
+  it('health reports usage', async () => {
+    const h = await make().health();
+    expect(h.ok).toBe(true);
+    expect(h.message).toMatch(/\d+ of 500000 characters/);
+    fake.script({ status: 403, body: { message: 'Authorization failure' } }, { path: '/v2/usage' });
+    expect((await make().health()).ok).toBe(false);
+  });
+
+  it('lists pairs from /v2/languages', async () => {
+    const pairs = await make().pairs();
+    expect(pairs).toContainEqual({ from: 'fr', to: 'vi' });
+    expect(pairs).toContainEqual({ from: 'vi', to: 'en-US' });
+    expect(pairs).not.toContainEqual({ from: 'fr', to: 'fr' });
+  });
+});
+
+describe.skipIf(!process.env.DEEPL_AUTH_KEY)('deepl live (needs DEEPL_AUTH_KEY)', () => {
+  it('translates a tagged French sentence into English', async () => {
+    const p = createDeepl();
+    const res = await p.translate({ segments: [{ id: 'a', text: 'La société <g id="1">DeepSeek</g> a publié <x id="2"/> un modèle.' }], from: 'fr', to: 'en' });
+    expect(res.texts[0]).toMatch(/<g id="1">DeepSeek<\/g>/);
+    expect(res.texts[0]).toContain('<x id="2"/>');
+    expect(res.billedChars).toBeGreaterThan(0);
+  });
+});
