@@ -1,0 +1,115 @@
+/**
+ * Text folding for matching: case, apostrophes, spaces and Unicode
+ * normalisation are made uniform so that one automaton finds every spelling,
+ * while an offset map lets results point into the caller's original string.
+ */
+
+/** Typographic apostrophes and spaces that writers and editors use interchangeably with the ASCII ones. */
+const APOSTROPHES = /[\u2019\u2018\u02BC\u2032\uFF07]/g;
+const SPACES = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]/g;
+const HYPHENS = /[\u2010\u2011]/g;
+
+/** Apostrophe, space and hyphen folding only: same length as the input. */
+export function foldPunct(s: string): string {
+  return s.replace(APOSTROPHES, "'").replace(SPACES, ' ').replace(HYPHENS, '-');
+}
+
+/** The form a pattern is stored under in the automaton. */
+export function foldForm(s: string): string {
+  return foldPunct(s.normalize('NFC').toLowerCase());
+}
+
+export interface Folded {
+  text: string;
+  /** Original offset where the folded code unit at index i starts; undefined when folding kept every offset. */
+  starts?: Int32Array;
+  /** Original offset just after the folded code unit at index i. */
+  ends?: Int32Array;
+}
+
+/**
+ * Folds a whole text. The common case (already NFC, lower-casing keeps the
+ * length) is a few native string passes; anything else goes cluster by
+ * cluster and records where each folded unit came from.
+ */
+export function foldText(text: string): Folded {
+  if (text.normalize('NFC') === text) {
+    const lower = text.toLowerCase();
+    // Only U+0130 (İ) changes length when lower-cased; equal lengths mean a 1:1 mapping.
+    if (lower.length === text.length) return { text: foldPunct(lower) };
+  }
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let out = '';
+  // A base character with its combining marks: the unit NFC composes within.
+  for (const m of text.matchAll(/[\s\S]\p{M}*/gu)) {
+    const f = foldPunct(m[0].normalize('NFC').toLowerCase());
+    const s = m.index;
+    const e = s + m[0].length;
+    for (let k = 0; k < f.length; k++) {
+      starts.push(s);
+      ends.push(e);
+    }
+    out += f;
+  }
+  return { text: out, starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+}
+
+/** Maps a folded [start, end) back to the original string. */
+export function originalSpan(f: Folded, start: number, end: number): [number, number] {
+  if (!f.starts || !f.ends) return [start, end];
+  return [f.starts[start]!, f.ends[end - 1]!];
+}
+
+const WORD_BEFORE = /[\p{L}\p{N}\p{M}]$/u;
+const WORD_AFTER = /^[\p{L}\p{N}\p{M}]/u;
+const WORD_EDGE_START = /^[\p{L}\p{N}]/u;
+const WORD_EDGE_END = /[\p{L}\p{N}\p{M}]$/u;
+const DIGIT_END = /\p{N}$/u;
+const DIGIT_START = /^\p{N}/u;
+
+/** Whether a form needs a word boundary on each side (a form starting with `.` like `.NET` does not on that side). */
+export function edgeNeeds(form: string): { start: boolean; end: boolean; digitStart: boolean; digitEnd: boolean } {
+  return { start: WORD_EDGE_START.test(form), end: WORD_EDGE_END.test(form), digitStart: DIGIT_START.test(form), digitEnd: DIGIT_END.test(form) };
+}
+
+/**
+ * Word boundaries over Unicode letters, digits and marks. An apostrophe is a
+ * boundary, which is what makes French elision work: in `l'open source` and
+ * `qu’OpenAI` the term starts right after the apostrophe. A number-like
+ * term must not be the head of a decimal or version (`V3` in `V3.5`).
+ */
+export function boundaryOk(text: string, start: number, end: number, need: ReturnType<typeof edgeNeeds>): boolean {
+  if (need.start && start > 0) {
+    const before = text.slice(Math.max(0, start - 2), start);
+    if (WORD_BEFORE.test(before)) return false;
+    if (need.digitStart && /\p{N}[.,]$/u.test(text.slice(Math.max(0, start - 3), start))) return false;
+  }
+  if (need.end && end < text.length) {
+    const after = text.slice(end, end + 2);
+    if (WORD_AFTER.test(after)) return false;
+    if (need.digitEnd && /^[.,]\p{N}/u.test(after)) return false;
+  }
+  return true;
+}
+
+/**
+ * Every occurrence of `form` in `text` as a whole word or phrase, with the
+ * same folding and boundary rules as the matcher. For the handful of forms QA
+ * looks for per segment; large glossaries go through the automaton.
+ */
+export function findForm(text: string, form: string, caseSensitive: boolean): [number, number][] {
+  const folded = foldText(text);
+  const needle = foldForm(form);
+  if (!needle) return [];
+  const exact = foldPunct(form.normalize('NFC'));
+  const need = edgeNeeds(needle);
+  const found: [number, number][] = [];
+  for (let i = folded.text.indexOf(needle); i !== -1; i = folded.text.indexOf(needle, i + 1)) {
+    const [s, e] = originalSpan(folded, i, i + needle.length);
+    if (!boundaryOk(text, s, e, need)) continue;
+    if (caseSensitive && foldPunct(text.slice(s, e).normalize('NFC')) !== exact) continue;
+    found.push([s, e]);
+  }
+  return found;
+}
