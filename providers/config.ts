@@ -1,0 +1,148 @@
+/**
+ * Provider configuration: the environment variables of PRODUCT.md, optionally
+ * completed by a config file named by `LOCFLOW_CONFIG` (YAML or JSON). The file
+ * takes the same settings, spelled as the variable (`DEEPL_AUTH_KEY`) or in
+ * lower camel case (`deeplAuthKey`), plus what only a file can express: routes
+ * per language pair, preferred pivot languages and the retry policy.
+ *
+ * The environment wins over the file, so an operator can override one key
+ * without editing the file. Values are never logged.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../pipeline/errors.js';
+import type { RetryOptions } from './policy.js';
+
+/** Every variable the file may set (PRODUCT.md, plus the few extras adapters read). */
+export const CONFIG_VARIABLES = [
+  'REDIS_URL',
+  'LOCFLOW_PREFIX',
+  'LOCFLOW_TOKENS',
+  'LOCFLOW_SERVER',
+  'LOCFLOW_TOKEN',
+  'DEEPL_AUTH_KEY',
+  'DEEPL_BASE_URL',
+  'GOOGLE_API_KEY',
+  'GOOGLE_BASE_URL',
+  'GOOGLE_PROJECT_ID',
+  'GOOGLE_ACCESS_TOKEN',
+  'GOOGLE_LOCATION',
+  'AZURE_TRANSLATOR_KEY',
+  'AZURE_TRANSLATOR_REGION',
+  'AZURE_TRANSLATOR_ENDPOINT',
+  'LIBRETRANSLATE_URL',
+  'LIBRETRANSLATE_API_KEY',
+  'APERTIUM_APY_URL',
+  'OPENAI_BASE_URL',
+  'OPENAI_API_KEY',
+  'OPENAI_MODEL',
+] as const;
+
+export interface ProvidersConfig {
+  /**
+   * The effective variables: the process environment over the file's values.
+   * Passed to provider factories as their `env`.
+   */
+  env: NodeJS.ProcessEnv;
+  /**
+   * Provider chains by pair pattern, most specific first: `fr-en`, `fr-*`, `*-vi`, `*`.
+   * An entry is a provider id, optionally with a model (`openai:gpt-4o-mini`).
+   */
+  routes: Record<string, string[]>;
+  /** Pivot languages to try, in order of preference (default `en`, `es`, `fr`, then any). */
+  pivots: string[];
+  retry: RetryOptions;
+  /** The config file that was read, if any (for `locflow providers`). */
+  file?: string;
+}
+
+const KNOWN = new Set<string>(CONFIG_VARIABLES);
+
+/** `deeplAuthKey` → `DEEPL_AUTH_KEY`, `openaiBaseURL` → `OPENAI_BASE_URL`. */
+export function camelToEnv(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+const routeEntry = z.string().regex(/^[a-z][a-z0-9-]*(:.+)?$/, 'a provider id such as "deepl" or "openai:gpt-4o-mini"');
+const FileSchema = z
+  .object({
+    routes: z.record(z.string().regex(/^(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]+)*)-(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]+)*)$|^\*$/, 'a pair such as "fr-en", "*-vi" or "*"'), z.array(routeEntry).min(1)).optional(),
+    pivots: z.array(z.string().min(2)).optional(),
+    retry: z
+      .object({
+        attempts: z.number().int().min(1).max(20).optional(),
+        baseMs: z.number().min(0).optional(),
+        maxMs: z.number().min(0).optional(),
+        budgetMs: z.number().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .catchall(z.union([z.string(), z.number(), z.boolean()]));
+
+/** Reads the environment and, when `LOCFLOW_CONFIG` names one, the config file. Bad files are InputErrors. */
+export function loadProvidersConfig(env: NodeJS.ProcessEnv = process.env): ProvidersConfig {
+  const file = env.LOCFLOW_CONFIG?.trim() || undefined;
+  const fromFile = file ? readConfigFile(file) : { vars: {}, routes: {}, pivots: undefined, retry: {} };
+  const merged: NodeJS.ProcessEnv = { ...fromFile.vars };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  return {
+    env: merged,
+    routes: fromFile.routes,
+    pivots: fromFile.pivots ?? ['en', 'es', 'fr'],
+    retry: fromFile.retry,
+    ...(file ? { file } : {}),
+  };
+}
+
+function readConfigFile(file: string): { vars: Record<string, string>; routes: Record<string, string[]>; pivots: string[] | undefined; retry: RetryOptions } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError('config-unreadable', `LOCFLOW_CONFIG: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { details: { file } });
+  }
+  let raw: unknown;
+  try {
+    raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new InputError('config-syntax', `LOCFLOW_CONFIG: ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`, {
+      details: { file },
+    });
+  }
+  if (raw === null || raw === undefined) raw = {};
+  const parsed = FileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, { details: { file } });
+  }
+  const { routes, pivots, retry, ...rest } = parsed.data;
+  const vars: Record<string, string> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    const name = KNOWN.has(key) ? key : camelToEnv(key);
+    if (!KNOWN.has(name)) {
+      throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: unknown setting "${key}" (known: routes, pivots, retry, ${CONFIG_VARIABLES.join(', ')})`, {
+        details: { file },
+      });
+    }
+    vars[name] = String(value);
+  }
+  const cleanRetry: RetryOptions = {};
+  for (const [k, v] of Object.entries(retry ?? {})) if (v !== undefined) (cleanRetry as Record<string, number>)[k] = v;
+  return { vars, routes: routes ?? {}, pivots, retry: cleanRetry };
+}
+
+/** The chain configured for a pair: exact pair, then `from-*`, `*-to`, `*`. */
+export function configuredChain(routes: Record<string, string[]>, from: string, to: string): string[] | undefined {
+  const lower = Object.fromEntries(Object.entries(routes).map(([k, v]) => [k.toLowerCase(), v]));
+  const f = from.toLowerCase();
+  const t = to.toLowerCase();
+  const fb = f.split('-')[0]!;
+  const tb = t.split('-')[0]!;
+  for (const key of [`${f}-${t}`, `${fb}-${tb}`, `${f}-*`, `${fb}-*`, `*-${t}`, `*-${tb}`, '*-*', '*']) {
+    if (lower[key]) return lower[key];
+  }
+  return undefined;
+}

@@ -1,0 +1,186 @@
+/**
+ * What the rest of locflow uses from `providers/`: a Translator with routing,
+ * fallbacks, pivots and shared policies (`createTranslator`), the provider list
+ * for `locflow providers` and `GET /v1/providers` (`listProviders`), the
+ * configuration (`loadProvidersConfig`) and translation memories.
+ */
+import { InputError } from '../pipeline/errors.js';
+import type { LanguagePair, ProviderLimits, TranslationProvider } from './contract.js';
+import { configuredChain, loadProvidersConfig, type ProvidersConfig } from './config.js';
+import { Gate, type RetryOptions } from './policy.js';
+import { BUILTIN_IDS, DEFAULT_ORDER, REQUIREMENTS, createBuiltin, parseProviderRef, type ProviderRef } from './registry.js';
+import { createRouter, type LocflowTranslator, type ProviderHandle } from './router.js';
+
+export type { LocflowTranslator, ProviderUsage, Route, Leg } from './router.js';
+export type { ProvidersConfig } from './config.js';
+export type { RetryOptions } from './policy.js';
+export { loadProvidersConfig } from './config.js';
+export { createMemoryTm, createRedisTm } from './tm.js';
+export { parseProviderRef, BUILTIN_IDS, DEFAULT_ORDER } from './registry.js';
+export { createPseudo, pseudoLocalize } from './pseudo/index.js';
+export { createApertium } from './apertium/index.js';
+
+export interface CreateTranslatorOptions {
+  /** Provider to try first: an id (`apertium`) or id with model (`openai:gpt-4o-mini`). */
+  provider?: string;
+  /** Environment to read (default `process.env`); ignored when `config` is given. */
+  env?: NodeJS.ProcessEnv;
+  config?: ProvidersConfig;
+  /**
+   * Provider instances to use instead of the built-ins with the same id (tests,
+   * embedding). Ids that are not built in become available too.
+   */
+  providers?: TranslationProvider[];
+  /** Use `pseudo` when no real route exists for a pair (the plan then says `pseudo: true`). */
+  allowPseudo?: boolean;
+  /** Overrides the config file's retry policy. */
+  retry?: RetryOptions;
+}
+
+/**
+ * A translator over the configured providers. Synchronous so callers can build
+ * it anywhere; provider pair lists load in the background (`ready()`).
+ * Throws InputError for an unknown or unconfigured `provider` and for a config
+ * route that names an unknown provider.
+ */
+export function createTranslator(options: CreateTranslatorOptions = {}): LocflowTranslator {
+  const config = options.config ?? loadProvidersConfig(options.env ?? process.env);
+  const injected = new Map((options.providers ?? []).map((p) => [p.id, p]));
+  const extraIds = [...injected.keys()];
+  const forced = options.provider ? parseProviderRef(options.provider, extraIds) : undefined;
+
+  // Every reference that can appear in a route: built-ins, injected ones, models named in routes or --provider.
+  const refs = new Map<string, ProviderRef>();
+  for (const id of [...BUILTIN_IDS, ...extraIds]) refs.set(id, { ref: id, id });
+  for (const [pattern, chain] of Object.entries(config.routes)) {
+    for (const entry of chain) {
+      let ref: ProviderRef;
+      try {
+        ref = parseProviderRef(entry, extraIds);
+      } catch (err) {
+        throw new InputError('config-invalid', `routes "${pattern}": ${(err as Error).message}`, { cause: err });
+      }
+      refs.set(ref.ref, ref);
+    }
+  }
+  if (forced) refs.set(forced.ref, forced);
+
+  const handles: ProviderHandle[] = [];
+  for (const ref of refs.values()) {
+    const provider = ref.model === undefined && injected.has(ref.id) ? injected.get(ref.id)! : createBuiltin(ref, config.env);
+    handles.push({ ref: ref.ref, provider, pairs: undefined, gate: new Gate(Math.max(1, provider.limits.concurrency ?? 4)) });
+  }
+
+  if (forced) {
+    const handle = handles.find((h) => h.ref === forced.ref)!;
+    if (!handle.provider.configured) {
+      throw new InputError('provider-not-configured', `provider ${forced.ref} is not configured: it needs ${REQUIREMENTS[forced.id] ?? 'its settings'}`, {
+        details: { provider: forced.ref },
+      });
+    }
+  }
+
+  const ready = Promise.all(
+    handles
+      .filter((h) => h.provider.configured)
+      .map(async (h) => {
+        try {
+          h.pairs = await h.provider.pairs();
+        } catch (err) {
+          // An engine that cannot list its pairs serves none for now; `locflow providers` shows why.
+          h.pairs = [];
+          h.pairsError = (err as Error).message;
+        }
+      }),
+  ).then(() => undefined);
+
+  return createRouter({
+    handles,
+    ...(forced ? { forced: forced.ref } : {}),
+    chainFor: (from, to) => configuredChain(config.routes, from, to),
+    defaultOrder: [...DEFAULT_ORDER],
+    pivots: config.pivots,
+    allowPseudo: options.allowPseudo ?? false,
+    retry: { ...config.retry, ...options.retry },
+    ready,
+  });
+}
+
+/** createTranslator, then waits until every provider's pairs are known, so `plan()` is final. */
+export async function openTranslator(options: CreateTranslatorOptions = {}): Promise<LocflowTranslator> {
+  const translator = createTranslator(options);
+  await translator.ready();
+  return translator;
+}
+
+export interface ProviderInfo {
+  id: string;
+  configured: boolean;
+  /** What is missing when not configured (names of variables, never values). */
+  requires?: string;
+  /** `fr-es`, … (`*-*` for pseudo: any known language pair). */
+  pairs: string[];
+  glossary: 'native' | 'mask';
+  limits: ProviderLimits;
+  /** Only checked for configured providers; undefined when `health: false` was asked. */
+  health?: { ok: boolean; message: string };
+  /** True for the pseudo-localisation provider: output is not a translation. */
+  test: boolean;
+}
+
+export interface ListProvidersOptions {
+  env?: NodeJS.ProcessEnv;
+  config?: ProvidersConfig;
+  /** Run each configured provider's health check (default true). */
+  health?: boolean;
+  /** Per check (default 10 s). */
+  timeoutMs?: number;
+  providers?: TranslationProvider[];
+}
+
+/** Every known provider, configured or not, with pairs and (optionally) a health check. */
+export async function listProviders(options: ListProvidersOptions = {}): Promise<ProviderInfo[]> {
+  const config = options.config ?? loadProvidersConfig(options.env ?? process.env);
+  const injected = new Map((options.providers ?? []).map((p) => [p.id, p]));
+  const ids = [...new Set([...BUILTIN_IDS, ...injected.keys()])];
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return Promise.all(
+    ids.map(async (id): Promise<ProviderInfo> => {
+      const provider = injected.get(id) ?? createBuiltin({ ref: id, id }, config.env);
+      const info: ProviderInfo = {
+        id,
+        configured: provider.configured,
+        pairs: [],
+        glossary: provider.glossary,
+        limits: { ...provider.limits },
+        test: id === 'pseudo',
+      };
+      if (!provider.configured) {
+        info.requires = REQUIREMENTS[id] ?? 'its settings';
+        return info;
+      }
+      try {
+        const pairs: LanguagePair[] = await withTimeout(provider.pairs(), timeoutMs, `${id}: listing pairs`);
+        info.pairs = pairs.map((p) => `${p.from}-${p.to}`);
+      } catch (err) {
+        info.health = { ok: false, message: (err as Error).message };
+      }
+      if (options.health !== false && !info.health) {
+        try {
+          info.health = await withTimeout(provider.health(), timeoutMs, `${id}: health check`);
+        } catch (err) {
+          info.health = { ok: false, message: (err as Error).message };
+        }
+      }
+      return info;
+    }),
+  );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,148 @@
+/**
+ * Policies every provider call goes through, whatever the engine: batching
+ * within the provider's limits, a per-provider concurrency gate, and retries
+ * with exponential backoff and full jitter that honour `Retry-After`.
+ */
+import { ProviderError } from '../pipeline/errors.js';
+import type { ProviderLimits, ProviderSegment } from './contract.js';
+
+export interface RetryOptions {
+  /** Attempts in total, the first call included (default 4). */
+  attempts?: number;
+  /** Backoff base: the cap of the first wait doubles on each attempt (default 500 ms). */
+  baseMs?: number;
+  /** Largest single wait (default 20 s). */
+  maxMs?: number;
+  /**
+   * Total time this call may spend waiting (default 60 s). A Retry-After longer
+   * than what is left is not waited for here: the error goes up so that a queue
+   * worker can reschedule the job instead of holding a slot.
+   */
+  budgetMs?: number;
+  /** Injected for tests: a number in [0, 1). */
+  random?: () => number;
+  /** Injected for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Called before each wait, e.g. for logs/metrics. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: ProviderError }) => void;
+}
+
+export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'random' | 'sleep' | 'onRetry'>> = {
+  attempts: 4,
+  baseMs: 500,
+  maxMs: 20_000,
+  budgetMs: 60_000,
+};
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * The wait before retry number `attempt` (1 = first retry): full jitter over an
+ * exponentially growing cap, but never shorter than the server's Retry-After.
+ */
+export function backoffDelay(attempt: number, retryAfterMs: number | undefined, options: RetryOptions = {}): number {
+  const base = options.baseMs ?? DEFAULT_RETRY.baseMs;
+  const max = options.maxMs ?? DEFAULT_RETRY.maxMs;
+  const cap = Math.min(max, base * 2 ** (attempt - 1));
+  const jittered = Math.floor((options.random ?? Math.random)() * cap);
+  return retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
+}
+
+/**
+ * Runs `fn`, retrying retryable ProviderErrors. Anything else (non-retryable
+ * provider failures, bugs, aborts) goes straight up. When attempts or the wait
+ * budget run out, the last retryable error is rethrown unchanged.
+ */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}, signal?: AbortSignal): Promise<T> {
+  const attempts = Math.max(1, options.attempts ?? DEFAULT_RETRY.attempts);
+  const budget = options.budgetMs ?? DEFAULT_RETRY.budgetMs;
+  const sleep = options.sleep ?? abortableSleep;
+  let waited = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (!(err instanceof ProviderError) || !err.retryable || attempt >= attempts || signal?.aborted) throw err;
+      const delayMs = backoffDelay(attempt, err.retryAfterMs, options);
+      if (waited + delayMs > budget) throw err;
+      options.onRetry?.({ attempt, delayMs, error: err });
+      waited += delayMs;
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+/** Bytes a segment adds to a JSON request body: its UTF-8 text plus quoting/escaping room. */
+function bodyBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), 'utf8') + 16;
+}
+
+/**
+ * Splits segments into consecutive batches that respect maxTexts, maxChars and
+ * maxBodyBytes. A single segment larger than a limit travels alone: the
+ * provider then answers with its own size error, which is more useful to the
+ * user than silently cutting a sentence in two.
+ */
+export function planBatches<S extends ProviderSegment>(segments: S[], limits: ProviderLimits): S[][] {
+  const batches: S[][] = [];
+  let current: S[] = [];
+  let chars = 0;
+  let bytes = 512; // room for the request envelope (target_lang, options, …)
+  for (const seg of segments) {
+    const c = seg.text.length;
+    const b = bodyBytes(seg.text);
+    const full =
+      current.length > 0 &&
+      (current.length + 1 > limits.maxTexts || chars + c > limits.maxChars || (limits.maxBodyBytes !== undefined && bytes + b > limits.maxBodyBytes));
+    if (full) {
+      batches.push(current);
+      current = [];
+      chars = 0;
+      bytes = 512;
+    }
+    current.push(seg);
+    chars += c;
+    bytes += b;
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+/** A counting semaphore: at most `limit` holders at once, FIFO. */
+export class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    // A released slot is handed straight to the next waiter, so a newcomer can
+    // never slip in between the release and the waiter waking up.
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * Routing: which providers translate a language pair, in which order, and
+ * through which pivot language when none serves it directly. A route is a list
+ * of legs (`apertium fr→es`, `apertium es→en`); a pair has an ordered list of
+ * routes and translation falls back along it when a provider cannot serve
+ * (quota, auth, unsupported pair, retries exhausted).
+ */
+import { InputError, ProviderError, shouldFallBack } from '../pipeline/errors.js';
+import { normalizeInline } from '../pipeline/inline.js';
+import { canonicalLang } from '../pipeline/languages.js';
+import type { Lang, RoutePlan, Term, Translator, TranslatorRequest, TranslatorResult } from '../pipeline/model.js';
+import type { LanguagePair, TranslationProvider } from './contract.js';
+import { langMatches } from './langs.js';
+import { Gate, planBatches, withRetry, type RetryOptions } from './policy.js';
+
+export interface Leg {
+  /** Provider reference (`apertium`, `openai:gpt-4o-mini`). */
+  provider: string;
+  from: Lang;
+  to: Lang;
+}
+
+export interface Route {
+  legs: Leg[];
+  plan: RoutePlan;
+}
+
+export interface ProviderUsage {
+  /** Calls made (retries included). */
+  calls: number;
+  /** Characters sent (inline XML, every attempt that reached the provider counted once per batch). */
+  chars: number;
+  /** Characters the provider says it bills. */
+  billedChars: number;
+}
+
+/** A provider as the router holds it: its reference, its pairs once loaded, its concurrency gate. */
+export interface ProviderHandle {
+  ref: string;
+  provider: TranslationProvider;
+  pairs: LanguagePair[] | undefined;
+  pairsError?: string;
+  gate: Gate;
+}
+
+export interface RouterOptions {
+  handles: ProviderHandle[];
+  /** Provider forced first (`--provider`). */
+  forced?: string;
+  /** Chain for a pair from the config file, if any. */
+  chainFor: (from: Lang, to: Lang) => string[] | undefined;
+  /** Real providers tried when no chain is configured, in order. */
+  defaultOrder: string[];
+  pivots: string[];
+  allowPseudo: boolean;
+  retry: RetryOptions;
+  ready: Promise<void>;
+}
+
+export interface LocflowTranslator extends Translator {
+  /**
+   * Resolves once every provider's language pairs are known. `translate` waits
+   * for it itself; call it before `plan` when providers list pairs over the
+   * network (APy, DeepL…), otherwise `plan` only sees those already loaded.
+   */
+  ready(): Promise<void>;
+  /** Every route for a pair, in the order translation tries them (the first is `plan`). */
+  routes(from: Lang, to: Lang): RoutePlan[];
+  /** Calls and characters per provider reference since this translator was created. */
+  usage(): Record<string, ProviderUsage>;
+  /** The provider references this translator may use. */
+  providerIds(): string[];
+}
+
+const ARROW = '→';
+
+function legLabel(leg: Leg): string {
+  return `${leg.provider}:${leg.from}${ARROW}${leg.to}`;
+}
+
+/** `apertium:fr>es>en` when one provider does every leg, else `deepl:fr>es|apertium:es>en`. */
+export function routeId(legs: Leg[]): string {
+  const providers = new Set(legs.map((l) => l.provider));
+  if (providers.size === 1) return `${legs[0]!.provider}:${[legs[0]!.from, ...legs.map((l) => l.to)].join('>')}`;
+  return legs.map((l) => `${l.provider}:${l.from}>${l.to}`).join('|');
+}
+
+export function makeRoute(legs: Leg[]): Route {
+  const providers = [...new Set(legs.map((l) => l.provider))];
+  return {
+    legs,
+    plan: {
+      id: routeId(legs),
+      label: legs.map(legLabel).join(' → '),
+      providers,
+      pseudo: providers.some((p) => p === 'pseudo'),
+    },
+  };
+}
+
+export function serves(handle: ProviderHandle, from: Lang, to: Lang): boolean {
+  if (!handle.pairs) return false;
+  return handle.pairs.some((p) => {
+    if (p.from === '*' || p.to === '*') {
+      // A wildcard provider (pseudo) still only knows real languages.
+      if (!canonicalLang(from) || !canonicalLang(to)) return false;
+    }
+    return langMatches(p.from, from) && langMatches(p.to, to);
+  });
+}
+
+/**
+ * The routes for a pair, in order. For each provider in the chain: a direct
+ * leg if it serves the pair, else its best two-leg pivot. A pivot is scored by
+ * how few providers it uses, how early they come in the chain, then the
+ * configured pivot preference, so `apertium` alone goes fr→es→en.
+ */
+export function routesFor(options: Pick<RouterOptions, 'handles' | 'forced' | 'chainFor' | 'defaultOrder' | 'pivots' | 'allowPseudo'>, from: Lang, to: Lang): Route[] {
+  const byRef = new Map(options.handles.map((h) => [h.ref, h]));
+  const usable = (ref: string) => {
+    const h = byRef.get(ref);
+    return h && h.provider.configured ? h : undefined;
+  };
+  const configured = options.chainFor(from, to);
+  let chain: string[];
+  if (options.forced) chain = [options.forced, ...(configured ?? []).filter((r) => r !== options.forced)];
+  else chain = configured ?? options.defaultOrder;
+  // Pseudo is never a silent choice: only as the forced provider or written in a configured chain.
+  const explicitPseudo = options.forced === 'pseudo' || (configured ?? []).includes('pseudo');
+  const candidates = [...new Set(chain)].filter((ref) => usable(ref) && (ref !== 'pseudo' || explicitPseudo));
+
+  const routes: Route[] = [];
+  const seen = new Set<string>();
+  const add = (legs: Leg[]) => {
+    const route = makeRoute(legs);
+    if (!seen.has(route.plan.id)) {
+      seen.add(route.plan.id);
+      routes.push(route);
+    }
+  };
+  for (const ref of candidates) {
+    const handle = usable(ref)!;
+    if (serves(handle, from, to)) add([{ provider: ref, from, to }]);
+    else if (ref !== 'pseudo') {
+      const pivot = bestPivot(ref, candidates.filter((c) => c !== 'pseudo'), byRef, from, to, options.pivots);
+      if (pivot) add(pivot);
+    }
+  }
+  if (routes.length === 0 && options.allowPseudo) {
+    const pseudo = byRef.get('pseudo');
+    if (pseudo && serves(pseudo, from, to)) add([{ provider: 'pseudo', from, to }]);
+  }
+  return routes;
+}
+
+function bestPivot(seed: string, candidates: string[], byRef: Map<string, ProviderHandle>, from: Lang, to: Lang, pivots: string[]): Leg[] | undefined {
+  const order = [seed, ...candidates.filter((c) => c !== seed)];
+  const langs = new Set<string>();
+  for (const ref of order) for (const p of byRef.get(ref)?.pairs ?? []) for (const l of [p.from, p.to]) if (l !== '*') langs.add(l);
+  let best: { legs: Leg[]; score: number[] } | undefined;
+  for (const via of [...langs].sort()) {
+    if (langMatches(via, from) || langMatches(via, to)) continue;
+    const first = order.find((r) => serves(byRef.get(r)!, from, via));
+    const second = order.find((r) => serves(byRef.get(r)!, via, to));
+    if (!first || !second || (first !== seed && second !== seed)) continue;
+    const pref = pivots.indexOf(via);
+    const score = [new Set([first, second]).size, order.indexOf(first) + order.indexOf(second), pref < 0 ? pivots.length : pref];
+    if (!best || compare(score, best.score) < 0) {
+      best = { legs: [{ provider: first, from, to: via }, { provider: second, from: via, to }], score };
+    }
+  }
+  return best?.legs;
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+export function createRouter(options: RouterOptions): LocflowTranslator {
+  const byRef = new Map(options.handles.map((h) => [h.ref, h]));
+  const usage: Record<string, ProviderUsage> = {};
+
+  const count = (ref: string, chars: number, billed: number) => {
+    const u = (usage[ref] ??= { calls: 0, chars: 0, billedChars: 0 });
+    u.calls++;
+    u.chars += chars;
+    u.billedChars += billed;
+  };
+
+  async function runLeg(leg: Leg, segments: { id: string; text: string }[], terms: Term[] | undefined, signal?: AbortSignal): Promise<{ texts: string[]; billed: number; warnings: string[] }> {
+    const handle = byRef.get(leg.provider)!;
+    const { provider } = handle;
+    const batches = planBatches(segments, provider.limits);
+    const warnings: string[] = [];
+    let billed = 0;
+    const results = await Promise.all(
+      batches.map((batch) =>
+        withRetry(
+          () =>
+            handle.gate.run(async () => {
+              signal?.throwIfAborted();
+              count(leg.provider, batch.reduce((n, s) => n + s.text.length, 0), 0);
+              const res = await provider.translate({ segments: batch, from: leg.from, to: leg.to, ...(terms ? { terms } : {}), ...(signal ? { signal } : {}) });
+              if (!Array.isArray(res.texts) || res.texts.length !== batch.length) {
+                throw new ProviderError(leg.provider, 'bad-response', `returned ${res.texts?.length ?? 0} translations for ${batch.length} segments`);
+              }
+              usage[leg.provider]!.billedChars += res.billedChars;
+              billed += res.billedChars;
+              warnings.push(...res.warnings);
+              return res.texts.map((t) => normalizeInline(t));
+            }),
+          options.retry,
+          signal,
+        ),
+      ),
+    );
+    return { texts: results.flat(), billed, warnings };
+  }
+
+  async function runRoute(route: Route, req: TranslatorRequest): Promise<TranslatorResult> {
+    let segments = req.segments.map((s) => ({ id: s.id, text: normalizeInline(s.text) }));
+    let billedChars = 0;
+    const warnings: string[] = [];
+    for (const leg of route.legs) {
+      // Terms describe the source language; a pivot's second leg starts from another language.
+      const terms = leg.from === req.from && req.terms.length ? req.terms : undefined;
+      const out = await runLeg(leg, segments, terms, req.signal);
+      billedChars += out.billed;
+      warnings.push(...out.warnings);
+      segments = segments.map((s, i) => ({ id: s.id, text: out.texts[i]! }));
+    }
+    return { texts: segments.map((s) => s.text), plan: route.plan, billedChars, warnings };
+  }
+
+  const translator: LocflowTranslator = {
+    ready: () => options.ready,
+    plan(from, to) {
+      return routesFor(options, from, to)[0]?.plan;
+    },
+    routes(from, to) {
+      return routesFor(options, from, to).map((r) => r.plan);
+    },
+    async translate(req) {
+      await options.ready;
+      const routes = routesFor(options, req.from, req.to);
+      if (routes.length === 0) throw noRoute(options, req.from, req.to);
+      if (req.segments.length === 0) return { texts: [], plan: routes[0]!.plan, billedChars: 0, warnings: [] };
+      const warnings: string[] = [];
+      let lastError: unknown;
+      for (const [i, route] of routes.entries()) {
+        try {
+          const result = await runRoute(route, req);
+          return { ...result, warnings: [...warnings, ...result.warnings] };
+        } catch (err) {
+          lastError = err;
+          const next = routes[i + 1];
+          if (!next || !shouldFallBack(err) || req.signal?.aborted) throw err;
+          warnings.push(`${route.plan.label} failed (${(err as Error).message}); falling back to ${next.plan.label}`);
+        }
+      }
+      throw lastError;
+    },
+    usage: () => structuredClone(usage),
+    providerIds: () => options.handles.filter((h) => h.provider.configured).map((h) => h.ref),
+  };
+  return translator;
+}
+
+function noRoute(options: RouterOptions, from: Lang, to: Lang): InputError {
+  const configured = options.handles.filter((h) => h.provider.configured && h.ref !== 'pseudo').map((h) => h.ref);
+  const who = options.forced ? `provider ${options.forced}` : configured.length ? `the configured providers (${configured.join(', ')})` : 'no configured provider';
+  const hint = options.forced === 'pseudo' || options.allowPseudo ? '' : '; configure a provider for it (see `locflow providers`) or use --provider pseudo for a demo';
+  return new InputError('no-route', `no translation route from ${from} to ${to}: ${who} cannot translate it directly or through a pivot${hint}`, {
+    status: 422,
+    details: { from, to },
+  });
+}

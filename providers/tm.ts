@@ -1,0 +1,92 @@
+/**
+ * Translation memory: exact matches reused before any provider is called.
+ *
+ * A machine entry is keyed by (normalised source, pair, glossary version,
+ * route): another route or a new glossary gives another translation, so it
+ * must not be served from memory. A human entry (a post-edit) is keyed without
+ * the route: a reviewer's sentence is right whichever engine would have run,
+ * and it outranks any machine entry.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis, Cluster } from 'ioredis';
+import type { TmEntry, TmKey, TranslationMemory } from '../pipeline/model.js';
+
+/** NFC, one space for any run of whitespace, trimmed: the same sentence re-typed hits the same entry. */
+export function normaliseSource(text: string): string {
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+}
+
+function digest(parts: string[]): string {
+  // JSON keeps field boundaries unambiguous ("a|b" + "c" ≠ "a" + "b|c").
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 40);
+}
+
+export function machineKey(key: TmKey): string {
+  return `m:${digest(['v1', normaliseSource(key.source), key.from, key.to, key.glossaryVersion, key.routeId])}`;
+}
+
+export function humanKey(key: TmKey): string {
+  return `h:${digest(['v1', normaliseSource(key.source), key.from, key.to, key.glossaryVersion])}`;
+}
+
+function isEntry(value: unknown): value is TmEntry {
+  const v = value as TmEntry | null;
+  return !!v && typeof v === 'object' && typeof v.text === 'string' && typeof v.provider === 'string' && typeof v.human === 'boolean';
+}
+
+/** In-process memory, for the CLI and tests. */
+export function createMemoryTm(): TranslationMemory & { size(): number; clear(): void } {
+  const map = new Map<string, TmEntry>();
+  return {
+    async lookup(keys) {
+      return keys.map((k) => map.get(humanKey(k)) ?? map.get(machineKey(k)));
+    },
+    async store(entries) {
+      for (const { key, entry } of entries) map.set(entry.human ? humanKey(key) : machineKey(key), { ...entry });
+    },
+    size: () => map.size,
+    clear: () => map.clear(),
+  };
+}
+
+export interface RedisTmOptions {
+  /** Expiry of machine entries in seconds (default: none). Human entries never expire. */
+  machineTtlSeconds?: number;
+}
+
+/**
+ * Redis-backed memory. Keys are `<prefix>tm:h:<hash>` / `<prefix>tm:m:<hash>`;
+ * with a hash-tagged prefix such as `{locflow}` they all live in one cluster
+ * slot, so one MGET answers a whole article.
+ */
+export function createRedisTm(redis: Redis | Cluster, prefix: string, options: RedisTmOptions = {}): TranslationMemory {
+  const k = (suffix: string) => `${prefix}tm:${suffix}`;
+  const parse = (raw: string | null | undefined): TmEntry | undefined => {
+    if (!raw) return undefined;
+    try {
+      const value: unknown = JSON.parse(raw);
+      return isEntry(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    async lookup(keys) {
+      if (keys.length === 0) return [];
+      const names = keys.flatMap((key) => [k(humanKey(key)), k(machineKey(key))]);
+      const values = await redis.mget(...names);
+      return keys.map((_, i) => parse(values[2 * i]) ?? parse(values[2 * i + 1]));
+    },
+    async store(entries) {
+      if (entries.length === 0) return;
+      const multi = redis.multi();
+      for (const { key, entry } of entries) {
+        const name = k(entry.human ? humanKey(key) : machineKey(key));
+        const value = JSON.stringify({ text: entry.text, provider: entry.provider, human: entry.human, at: entry.at });
+        if (!entry.human && options.machineTtlSeconds) multi.set(name, value, 'EX', options.machineTtlSeconds);
+        else multi.set(name, value);
+      }
+      await multi.exec();
+    },
+  };
+}
