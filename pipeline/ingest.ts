@@ -1,7 +1,22 @@
-/** Stage 1: ingest. (stub: owned by the ingest/segment work) */
-import type { DocFormat, InlineXml, SourceDocument } from './model.js';
+/**
+ * Stage 1: ingest. Raw bytes or text in; a SourceDocument out whose blocks are
+ * inline XML and whose skeleton rebuilds the original around them.
+ */
+import { InputError } from './errors.js';
+import { plainText } from './inline.js';
+import type { Block, DocFormat, InlineXml, SourceDocument } from './model.js';
+import { checkNotBinary, checkNotEmpty, checkSize, decodeBytes, normalizeText } from './ingest/decode.js';
+import { readHtml } from './ingest/html.js';
+import { readMarkdown } from './ingest/markdown.js';
+import { renderSkeleton, type Skeleton, type Slot } from './ingest/skeleton.js';
+import { readText } from './ingest/text.js';
+
+export { renderBlock, type Skeleton, type Slot } from './ingest/skeleton.js';
+export { firstInvalidUtf8 } from './ingest/decode.js';
 
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
+
+export const DOC_FORMATS: readonly DocFormat[] = ['text', 'markdown', 'html'];
 
 export interface IngestOptions {
   /** Forced format; otherwise from the file name, then sniffed from the content. */
@@ -10,14 +25,85 @@ export interface IngestOptions {
   maxBytes?: number;
 }
 
+const EXTENSIONS: Record<string, DocFormat> = {
+  md: 'markdown',
+  markdown: 'markdown',
+  mdown: 'markdown',
+  mkd: 'markdown',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
+  txt: 'text',
+  text: 'text',
+};
+
+/** The format a file name implies, or undefined for unknown or missing extensions. */
+export function formatFromFilename(filename: string | undefined): DocFormat | undefined {
+  const m = filename ? /\.([A-Za-z0-9]+)$/.exec(filename) : null;
+  return m ? EXTENSIONS[m[1]!.toLowerCase()] : undefined;
+}
+
+/**
+ * Guesses the format from content. HTML needs a document start or several
+ * block tags; Markdown needs a heading or fence, or two different kinds of
+ * Markdown syntax, so that a plain article with one `*` stays text.
+ */
+export function sniffFormat(text: string): DocFormat {
+  const head = text.slice(0, 8192);
+  const start = head.trimStart();
+  if (/^(?:<!doctype\s+html|<html[\s>]|<\?xml[^>]*>\s*<(?:!doctype\s+)?html)/i.test(start)) return 'html';
+  const tags = head.match(/<\/?(?:p|div|h[1-6]|ul|ol|li|article|section|body|head|title|span|a|em|strong|br|table|tr|td|blockquote|figure|img)\b[^<>]*>/gi)?.length ?? 0;
+  if ((start.startsWith('<') && tags >= 2) || tags >= 6) return 'html';
+  if (/^(?:#{1,6}[ \t]+\S|```|~~~)/m.test(head)) return 'markdown';
+  const signals = [
+    /^[ \t]{0,3}[-*+][ \t]+\S/m,
+    /^[ \t]{0,3}\d{1,9}[.)][ \t]+\S/m,
+    /^[ \t]{0,3}>[ \t]?\S/m,
+    /!?\[[^\]\n]+\]\([^)\s]+(?:\s+"[^"]*")?\)/,
+    /(\*\*|__)(?=\S)[^\n]+?\S\1/,
+    /(?<![`\w])`[^`\n]+`(?![`\w])/,
+    /^\S[^\n]*\n(?:=+|-+)[ \t]*$/m,
+    /^\|.*\|[ \t]*\n\|[ \t:|-]+\|/m,
+  ].filter((re) => re.test(head)).length;
+  return signals >= 2 ? 'markdown' : 'text';
+}
+
 /** Decodes, validates (empty, binary, oversized, invalid UTF-8 → InputError), normalises and parses. */
-export function ingest(_input: string | Uint8Array, _options: IngestOptions = {}): SourceDocument {
-  throw new Error('not implemented');
+export function ingest(input: string | Uint8Array, options: IngestOptions = {}): SourceDocument {
+  const { filename } = options;
+  const maxBytes = options.maxBytes ?? MAX_INPUT_BYTES;
+  if (options.format !== undefined && !DOC_FORMATS.includes(options.format)) {
+    throw new InputError('unknown-format', `unknown input format "${String(options.format)}" (expected one of: ${DOC_FORMATS.join(', ')})`, {
+      details: { format: options.format },
+    });
+  }
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    throw new InputError('invalid-input', 'input must be text or bytes');
+  }
+  checkSize(input, maxBytes, filename);
+  const decoded = typeof input === 'string' ? input : decodeBytes(input, filename);
+  checkNotBinary(decoded, filename);
+  checkNotEmpty(decoded, filename);
+  const format = options.format ?? formatFromFilename(filename) ?? sniffFormat(decoded);
+  const source = normalizeText(decoded, format);
+  checkNotEmpty(source, filename);
+
+  const read: { blocks: Block[]; slots: Slot[]; title?: string } =
+    format === 'markdown' ? readMarkdown(source) : format === 'html' ? readHtml(source) : readText(source);
+  if (!read.blocks.some((b) => b.translatable)) {
+    throw new InputError('empty-input', `${filename ? `${filename}: ` : ''}input has no text to translate (only markup or code)`, {
+      details: { file: filename },
+    });
+  }
+  const skeleton: Skeleton = { v: 1, format, source, slots: read.slots };
+  const titleBlock = read.blocks.find((b) => b.kind === 'title');
+  const title = read.title ?? (titleBlock ? plainText(titleBlock.inline) : undefined);
+  return { format, ...(title ? { title } : {}), blocks: read.blocks, skeleton };
 }
 
 /** Rebuilds the document in its own format with the given inline text per block index (missing → the source block). */
-export function renderDocument(_doc: SourceDocument, _blocks: Map<number, InlineXml>): string {
-  throw new Error('not implemented');
+export function renderDocument(doc: SourceDocument, blocks: Map<number, InlineXml>): string {
+  return renderSkeleton(doc, blocks);
 }
 
 export function extensionFor(format: DocFormat): string {

@@ -1,0 +1,140 @@
+/**
+ * HTML through parse5 with source locations. Text between block-level
+ * elements becomes blocks; inline elements become placeholders holding their
+ * exact source tags, so attributes come back untouched.
+ */
+import { parse } from 'parse5';
+import type { DefaultTreeAdapterTypes as T } from 'parse5';
+import { escapeXml } from '../inline.js';
+import type { Block, BlockKind } from '../model.js';
+import { InlineBuilder } from './inline.js';
+import { escapeHtmlText, type Slot } from './skeleton.js';
+
+type Node = T.ChildNode;
+
+/** Elements whose own text is a block. */
+const LEAF_BLOCKS = new Set(['title', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'li', 'blockquote', 'td', 'th', 'figcaption', 'dt', 'dd', 'caption', 'summary', 'legend']);
+/** Elements that only structure other blocks; loose text in them is a paragraph. */
+const CONTAINERS = new Set([
+  'html', 'head', 'body', 'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'nav', 'figure', 'ul', 'ol', 'dl', 'menu',
+  'table', 'thead', 'tbody', 'tfoot', 'tr', 'colgroup', 'form', 'fieldset', 'details', 'hgroup', 'address', 'center', 'search', 'dialog',
+]);
+/** Never translated and never turned into blocks. */
+const SKIP = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'iframe', 'object', 'canvas', 'textarea', 'select', 'meta', 'link', 'base', 'hr', 'col', 'video', 'audio', 'picture', 'source', 'track', 'embed', 'map']);
+/** Kept as one untranslated block. */
+const RAW_BLOCKS = new Set(['pre']);
+const VOID = new Set(['br', 'img', 'wbr', 'input', 'area', 'hr', 'embed', 'source', 'track', 'col', 'param', 'keygen', 'base', 'link', 'meta']);
+/** Inline elements whose content is code or machine text, kept verbatim. */
+const VERBATIM = new Set(['code', 'kbd', 'samp', 'var', 'script', 'style', 'svg', 'math', 'textarea', 'select', 'iframe', 'object', 'video', 'audio', 'canvas', 'template', 'noscript']);
+
+function isBlockLevel(name: string): boolean {
+  return LEAF_BLOCKS.has(name) || CONTAINERS.has(name) || RAW_BLOCKS.has(name) || (SKIP.has(name) && !VERBATIM.has(name));
+}
+
+function isElement(n: Node): n is T.Element {
+  return 'tagName' in n;
+}
+
+function textContent(n: Node): string {
+  if (n.nodeName === '#text') return (n as T.TextNode).value;
+  if (isElement(n)) return (n.nodeName === 'template' ? [] : n.childNodes).map(textContent).join('');
+  return '';
+}
+
+function kindOf(name: string, stack: string[]): { kind: BlockKind; level?: number } {
+  if (name === 'title') return { kind: 'title' };
+  if (/^h[1-6]$/.test(name)) return { kind: 'heading', level: Number(name[1]) };
+  if (name === 'li') return { kind: 'list-item', level: Math.max(1, stack.filter((s) => s === 'ul' || s === 'ol' || s === 'menu').length) };
+  if (name === 'td' || name === 'th' || name === 'caption') return { kind: 'table-cell' };
+  if (stack.includes('blockquote')) return { kind: 'quote' };
+  return { kind: 'paragraph' };
+}
+
+export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; title?: string } {
+  const doc = parse(source, { sourceCodeLocationInfo: true });
+  const blocks: Block[] = [];
+  const slots: Slot[] = [];
+  let title: string | undefined;
+  let firstH1: string | undefined;
+
+  const flush = (run: Node[], owner: string, stack: string[]) => {
+    const located = run.filter((n) => n.sourceCodeLocation);
+    if (located.length === 0) return;
+    let start = located[0]!.sourceCodeLocation!.startOffset;
+    let end = located.at(-1)!.sourceCodeLocation!.endOffset;
+    const raw = source.slice(start, end);
+    start += raw.length - raw.replace(/^[ \t\n\r\f]+/, '').length;
+    end -= raw.length - raw.replace(/[ \t\n\r\f]+$/, '').length;
+    if (end <= start) return;
+    const b = new InlineBuilder(escapeHtmlText);
+    for (const n of run) inlineNode(n, b, source);
+    const inline = b.result();
+    // Runs of images, comments or whitespace have nothing to translate and stay in the skeleton.
+    if (inline.replace(/<[^>]*>/g, '').trim() === '') return;
+    const index = blocks.length + 1;
+    const { kind, level } = kindOf(owner, stack);
+    blocks.push({ index, kind, ...(level !== undefined ? { level } : {}), inline, spans: b.spans, translatable: true });
+    slots.push({ block: index, start, end });
+    const plain = run.map(textContent).join('').replace(/\s+/g, ' ').trim();
+    if (owner === 'title' && title === undefined) title = plain;
+    if (owner === 'h1' && firstH1 === undefined) firstH1 = plain;
+  };
+
+  const visit = (el: T.Element | T.Document, stack: string[]) => {
+    const name = el.nodeName;
+    let run: Node[] = [];
+    for (const child of el.childNodes) {
+      if (isElement(child) && isBlockLevel(child.nodeName)) {
+        flush(run, name, stack);
+        run = [];
+        const loc = child.sourceCodeLocation;
+        if (RAW_BLOCKS.has(child.nodeName) && loc) {
+          const index = blocks.length + 1;
+          blocks.push({ index, kind: 'code', inline: escapeXml(textContent(child)), spans: {}, translatable: false });
+          slots.push({ block: index, start: loc.startOffset, end: loc.endOffset });
+        } else if (!SKIP.has(child.nodeName)) visit(child, [...stack, child.nodeName]);
+      } else if (child.nodeName === '#documentType') {
+        continue;
+      } else run.push(child);
+    }
+    flush(run, name, stack);
+  };
+  visit(doc, []);
+  const t = title ?? firstH1;
+  return { blocks, slots, ...(t ? { title: t } : {}) };
+}
+
+function inlineNode(n: Node, b: InlineBuilder, source: string): void {
+  const loc = n.sourceCodeLocation;
+  if (n.nodeName === '#text') {
+    b.text((n as T.TextNode).value);
+    return;
+  }
+  if (n.nodeName === '#comment') {
+    if (loc) b.standalone({ label: 'comment', open: source.slice(loc.startOffset, loc.endOffset) });
+    return;
+  }
+  if (!isElement(n)) return;
+  const name = n.nodeName;
+  if (!loc) {
+    // Elements the parser made up (reconstructed formatting) have no source: pass their content through.
+    for (const c of n.childNodes) inlineNode(c, b, source);
+    return;
+  }
+  const outer = source.slice(loc.startOffset, loc.endOffset);
+  if (VOID.has(name)) {
+    b.standalone({ label: name, open: outer });
+    return;
+  }
+  if (VERBATIM.has(name)) {
+    b.standalone({ label: name === 'code' || name === 'kbd' || name === 'samp' || name === 'var' ? 'code' : name, open: outer, text: textContent(n) });
+    return;
+  }
+  const startTag = n.sourceCodeLocation?.startTag;
+  const endTag = n.sourceCodeLocation?.endTag;
+  const open = startTag ? source.slice(startTag.startOffset, startTag.endOffset) : '';
+  const close = endTag ? source.slice(endTag.startOffset, endTag.endOffset) : '';
+  const done = b.open({ label: name === 'a' ? 'link' : name, open, close });
+  for (const c of n.childNodes) inlineNode(c, b, source);
+  done();
+}

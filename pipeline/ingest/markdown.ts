@@ -1,0 +1,139 @@
+/**
+ * Markdown (CommonMark + GFM) through mdast. Blocks are the phrasing-content
+ * containers; inline syntax becomes placeholders whose open/close text is cut
+ * from the source, so `*a*` stays `*a*` and `__b__` stays `__b__`.
+ */
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
+import { gfm } from 'micromark-extension-gfm';
+import type { Nodes, PhrasingContent } from 'mdast';
+import { escapeXml } from '../inline.js';
+import type { Block, BlockKind } from '../model.js';
+import { InlineBuilder } from './inline.js';
+import type { Slot } from './skeleton.js';
+
+interface Ctx {
+  listDepth: number;
+  inQuote: boolean;
+}
+
+function startOf(n: Nodes): number {
+  return n.position?.start.offset ?? 0;
+}
+function endOf(n: Nodes): number {
+  return n.position?.end.offset ?? 0;
+}
+
+export function readMarkdown(source: string): { blocks: Block[]; slots: Slot[]; title?: string } {
+  const tree = fromMarkdown(source, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+  const blocks: Block[] = [];
+  const slots: Slot[] = [];
+  let title: string | undefined;
+
+  const addRaw = (node: Nodes, kind: BlockKind) => {
+    const start = startOf(node);
+    const end = endOf(node);
+    const index = blocks.length + 1;
+    blocks.push({ index, kind, inline: escapeXml(source.slice(start, end)), spans: {}, translatable: false });
+    slots.push({ block: index, start, end });
+  };
+
+  const addPhrasing = (children: PhrasingContent[], kind: BlockKind, level?: number) => {
+    if (children.length === 0) return;
+    const b = new InlineBuilder();
+    for (const child of children) inlineNode(child, b, source);
+    const inline = b.result();
+    const index = blocks.length + 1;
+    const hasText = inline.replace(/<[^>]*>/g, '').trim() !== '';
+    blocks.push({ index, kind, ...(level !== undefined ? { level } : {}), inline, spans: b.spans, translatable: hasText });
+    slots.push({ block: index, start: startOf(children[0]!), end: endOf(children.at(-1)!) });
+  };
+
+  const walk = (node: Nodes, ctx: Ctx): void => {
+    switch (node.type) {
+      case 'heading': {
+        const first = blocks.length === 0 && node.depth === 1 && title === undefined;
+        if (node.depth === 1 && title === undefined) title = plainOf(node.children);
+        addPhrasing(node.children, first ? 'title' : 'heading', node.depth);
+        return;
+      }
+      case 'paragraph':
+        addPhrasing(node.children, ctx.listDepth > 0 ? 'list-item' : ctx.inQuote ? 'quote' : 'paragraph', ctx.listDepth > 0 ? ctx.listDepth : undefined);
+        return;
+      case 'tableCell':
+        addPhrasing(node.children, 'table-cell');
+        return;
+      case 'code':
+        addRaw(node, 'code');
+        return;
+      case 'html':
+        addRaw(node, 'other');
+        return;
+      case 'blockquote':
+        for (const c of node.children) walk(c, { ...ctx, inQuote: true });
+        return;
+      case 'list':
+        for (const c of node.children) walk(c, { ...ctx, listDepth: ctx.listDepth + 1 });
+        return;
+      default:
+        // root, listItem, table, tableRow, footnoteDefinition: containers. Leaves
+        // (thematicBreak, definition, yaml) have no translatable text.
+        if ('children' in node) for (const c of node.children as Nodes[]) walk(c, ctx);
+    }
+  };
+  walk(tree, { listDepth: 0, inQuote: false });
+  return { blocks, slots, ...(title ? { title } : {}) };
+}
+
+function plainOf(children: PhrasingContent[]): string {
+  const parts: string[] = [];
+  const visit = (n: PhrasingContent) => {
+    if (n.type === 'text' || n.type === 'inlineCode') parts.push(n.value);
+    else if ('children' in n) for (const c of n.children) visit(c);
+  };
+  children.forEach(visit);
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
+
+function inlineNode(node: PhrasingContent, b: InlineBuilder, source: string): void {
+  const slice = source.slice(startOf(node), endOf(node));
+  switch (node.type) {
+    case 'text':
+      b.text(node.value);
+      return;
+    case 'inlineCode':
+      b.standalone({ label: 'code', open: slice, text: node.value });
+      return;
+    case 'image':
+    case 'imageReference':
+      b.standalone({ label: 'img', open: slice });
+      return;
+    case 'break':
+      b.standalone({ label: 'br', open: slice });
+      return;
+    case 'html':
+      b.standalone({ label: 'html', open: slice });
+      return;
+    case 'link':
+    case 'linkReference':
+    case 'emphasis':
+    case 'strong':
+    case 'delete': {
+      const first = node.children[0];
+      const last = node.children.at(-1);
+      // Autolinks (`<https://…>`, bare GFM URLs) show the address itself: nothing to translate.
+      const autolink = node.type === 'link' && (slice.startsWith('<') || !slice.startsWith('['));
+      if (!first || !last || autolink) {
+        b.standalone({ label: node.type === 'link' || node.type === 'linkReference' ? 'link' : node.type, open: slice, ...(autolink ? { text: slice } : {}) });
+        return;
+      }
+      const label = node.type === 'emphasis' ? 'em' : node.type === 'linkReference' ? 'link' : node.type;
+      const close = b.open({ label, open: source.slice(startOf(node), startOf(first)), close: source.slice(endOf(last), endOf(node)) });
+      for (const c of node.children) inlineNode(c, b, source);
+      close();
+      return;
+    }
+    default:
+      b.standalone({ label: node.type, open: slice });
+  }
+}

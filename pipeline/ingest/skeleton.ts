@@ -1,0 +1,82 @@
+/**
+ * Every format is rebuilt the same way: the normalised source text with each
+ * block's content range replaced by its translation. Anything outside those
+ * ranges (markup, front matter, code, whitespace) comes back byte-identical.
+ */
+import { LocflowError } from '../errors.js';
+import type { Block, DocFormat, InlineXml, SourceDocument } from '../model.js';
+import { renderInline } from './inline.js';
+
+export interface Slot {
+  /** Block index (1-based). */
+  block: number;
+  start: number;
+  end: number;
+}
+
+/** `SourceDocument.skeleton` for every format. Plain JSON on purpose: it travels in job data. */
+export interface Skeleton {
+  v: 1;
+  format: DocFormat;
+  /** The normalised source the slots point into. */
+  source: string;
+  /** In source order, non-overlapping. */
+  slots: Slot[];
+}
+
+export function escapeHtmlText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Backslash-escapes what Markdown would read as syntax. Over-escaping is
+ * harmless (an escaped punctuation mark renders as itself); under-escaping
+ * would turn a translated `*` into emphasis.
+ */
+export function escapeMarkdownText(s: string): string {
+  return s
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/[\\`*_[\]<>|~]/g, '\\$&')
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '\\&');
+}
+
+/** Text that would open a heading, list, quote or code block when it starts a line. */
+function escapeMarkdownLineStart(s: string): string {
+  return s.replace(/^(#{1,6}(?=\s|$)|[-+](?=\s)|=+\s*$)/, '\\$1').replace(/^(\d+)([.)])(?=\s|$)/, '$1\\$2');
+}
+
+function escaperFor(format: DocFormat): (s: string) => string {
+  if (format === 'html') return escapeHtmlText;
+  if (format === 'markdown') return escapeMarkdownText;
+  return (s) => s;
+}
+
+export function renderBlock(format: DocFormat, block: Block, inline: InlineXml): string {
+  const text = renderInline(inline, block.spans, escaperFor(format));
+  if (format === 'markdown') return escapeMarkdownLineStart(text);
+  return text;
+}
+
+function isSkeleton(value: unknown): value is Skeleton {
+  const s = value as Skeleton | null;
+  return !!s && s.v === 1 && typeof s.source === 'string' && Array.isArray(s.slots);
+}
+
+export function renderSkeleton(doc: SourceDocument, texts: Map<number, InlineXml>): string {
+  const sk = doc.skeleton;
+  if (!isSkeleton(sk)) throw new LocflowError('bad-skeleton', 'document skeleton is missing or was not made by ingest()');
+  const byIndex = new Map(doc.blocks.map((b) => [b.index, b]));
+  const out: string[] = [];
+  let pos = 0;
+  for (const slot of sk.slots) {
+    out.push(sk.source.slice(pos, slot.start));
+    const block = byIndex.get(slot.block);
+    const text = texts.get(slot.block);
+    // An unchanged block keeps its exact source (escapes, entities, wrapping included).
+    if (!block || !block.translatable || text === undefined || text === block.inline) out.push(sk.source.slice(slot.start, slot.end));
+    else out.push(renderBlock(sk.format, block, text));
+    pos = slot.end;
+  }
+  out.push(sk.source.slice(pos));
+  return out.join('');
+}
