@@ -1,0 +1,58 @@
+/**
+ * Settings every queue process shares (API, workers, CLI helpers), read once
+ * from the environment. Defaults suit one machine; docs/queue.md lists them.
+ */
+import { InputError } from '../pipeline/errors.js';
+
+export interface QueueConfig {
+  redisUrl: string;
+  /** Hash-tagged so that every key of one deployment lands in one Redis Cluster slot. */
+  prefix: string;
+  retentionSeconds: number;
+  /** Attempts per job, the first included. */
+  attempts: number;
+  /** First backoff cap; it doubles per attempt (full jitter below it). */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often workers look for jobs whose worker died; also bounds the lock. */
+  stalledIntervalMs: number;
+  /** Finished jobs BullMQ keeps for the dashboard (our own job records live for the retention period). */
+  keepCompleted: number;
+  keepFailed: number;
+  eventsMaxLen: number;
+  /** Segments per provider call: progress and TM writes happen per batch, so smaller loses less on a crash. */
+  batchSize: number;
+  webhookSecret: string | undefined;
+  webhookAllowPrivate: boolean;
+  webhookAttempts: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new InputError('bad-config', `${name} must be a number ≥ ${min}, not "${raw}"`);
+  return Math.floor(n);
+}
+
+export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
+  const prefix = env.LOCFLOW_PREFIX?.trim() || '{locflow}';
+  const days = Number(env.LOCFLOW_RETENTION_DAYS ?? 7);
+  if (!Number.isFinite(days) || days <= 0) throw new InputError('bad-config', `LOCFLOW_RETENTION_DAYS must be a positive number, not "${env.LOCFLOW_RETENTION_DAYS}"`);
+  return {
+    redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
+    prefix,
+    retentionSeconds: Math.max(60, Math.round(days * 86_400)),
+    attempts: int(env, 'LOCFLOW_ATTEMPTS', 5, 1),
+    retryBaseMs: int(env, 'LOCFLOW_RETRY_BASE_MS', 1000, 1),
+    retryMaxMs: int(env, 'LOCFLOW_RETRY_MAX_MS', 60_000, 1),
+    stalledIntervalMs: int(env, 'LOCFLOW_STALLED_INTERVAL_MS', 30_000, 500),
+    keepCompleted: int(env, 'LOCFLOW_KEEP_COMPLETED', 1000),
+    keepFailed: int(env, 'LOCFLOW_KEEP_FAILED', 5000),
+    eventsMaxLen: int(env, 'LOCFLOW_EVENTS_MAXLEN', 10_000, 100),
+    batchSize: int(env, 'LOCFLOW_BATCH_SIZE', 25, 1),
+    webhookSecret: env.LOCFLOW_WEBHOOK_SECRET || undefined,
+    webhookAllowPrivate: env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === '1' || env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === 'true',
+    webhookAttempts: int(env, 'LOCFLOW_WEBHOOK_ATTEMPTS', 8, 1),
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * locflow's own job records, next to BullMQ's. BullMQ jobs are trimmed
+ * (`removeOnComplete`) and a flow is several jobs, so the state users see —
+ * status, per-target progress, the error, the bundle — lives in a few keys
+ * per article that every API process can read, all expiring after the
+ * retention period:
+ *
+ *   <prefix>:job:<id>        hash: status, meta, t:<lang> (target state), error, revision, finishedAt
+ *   <prefix>:analysis:<id>   the Analysis (JSON), written once at submit time
+ *   <prefix>:bundle:<id>     the BundleInput (JSON) of the latest revision
+ *   <prefix>:zip:<id>        the zip of the latest revision
+ */
+import type { Redis } from 'ioredis';
+import type { Analysis, BundleInput, Lang } from '../pipeline/model.js';
+
+export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+export const TERMINAL: JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+export interface JobMeta {
+  id: string;
+  submittedAt: string;
+  sourceLang: Lang;
+  confidence: number;
+  detection: 'auto' | 'forced';
+  targets: Lang[];
+  provider?: string;
+  format: string;
+  filename?: string;
+  title?: string;
+  webhookUrl?: string;
+  glossaryVersion: string;
+  segments: number;
+}
+
+export interface TargetState {
+  status: JobStatus;
+  /** Segments done / total. */
+  done: number;
+  total: number;
+  provider?: string;
+  route?: string;
+  billedChars?: number;
+  tmHits?: number;
+  error?: string;
+  warnings?: string[];
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface JobRecord {
+  status: JobStatus;
+  meta: JobMeta;
+  targets: Record<Lang, TargetState>;
+  error?: JobError;
+  revision?: number;
+  finishedAt?: string;
+}
+
+export interface JobView {
+  id: string;
+  status: JobStatus;
+  /** 0–100 over every target's segments. */
+  progress: number;
+  sourceLang: Lang;
+  confidence: number;
+  detection: 'auto' | 'forced';
+  targets: Record<Lang, TargetState>;
+  provider?: string;
+  glossaryVersion: string;
+  segments: number;
+  submittedAt: string;
+  finishedAt?: string;
+  revision?: number;
+  error?: JobError;
+}
+
+// Returns the status after the call. A transition only happens from one of the listed states,
+// so a late worker can never turn a cancelled job back into an active one.
+const TRANSITION = `
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return false end
+local n = tonumber(ARGV[2])
+local ok = false
+for i = 3, 2 + n do if ARGV[i] == cur then ok = true end end
+if not ok then return cur end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+for i = 3 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return ARGV[1]
+`;
+
+// Creates the record unless a live one exists (idempotent submit). Failed or cancelled
+// records are replaced so that submitting again retries the article.
+const CREATE = `
+local cur = redis.call('HGET', KEYS[1], 'status')
+if cur and cur ~= 'failed' and cur ~= 'cancelled' then return cur end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'status', 'queued', 'meta', ARGV[1])
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if cur then return 'replaced' end
+return 'created'
+`;
+
+export class JobStore {
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  key(kind: 'job' | 'analysis' | 'bundle' | 'zip', id: string): string {
+    return `${this.prefix}:${kind}:${id}`;
+  }
+
+  /** `created` (new), `replaced` (an earlier failed/cancelled run) or the live record's status. */
+  async create(meta: JobMeta, analysis: Analysis): Promise<'created' | 'replaced' | JobStatus> {
+    const fields: string[] = [];
+    for (const lang of meta.targets) fields.push(`t:${lang}`, JSON.stringify(initialTarget(analysis)));
+    return (await this.redis.eval(
+      CREATE,
+      3,
+      this.key('job', meta.id),
+      this.key('analysis', meta.id),
+      this.key('bundle', meta.id),
+      JSON.stringify(meta),
+      JSON.stringify(analysis),
+      String(this.ttlSeconds),
+      ...fields,
+    )) as 'created' | 'replaced' | JobStatus;
+  }
+
+  async transition(id: string, to: JobStatus, from: JobStatus[], fields: Record<string, string> = {}): Promise<JobStatus | undefined> {
+    const flat = Object.entries(fields).flat();
+    const r = await this.redis.eval(TRANSITION, 1, this.key('job', id), to, String(from.length), ...from, ...flat);
+    return (r ?? undefined) as JobStatus | undefined;
+  }
+
+  async status(id: string): Promise<JobStatus | undefined> {
+    return ((await this.redis.hget(this.key('job', id), 'status')) ?? undefined) as JobStatus | undefined;
+  }
+
+  async setTarget(id: string, lang: Lang, state: TargetState): Promise<void> {
+    // Only an existing record: a late write after expiry must not resurrect a key without TTL.
+    const key = this.key('job', id);
+    await this.redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 1`, 1, key, `t:${lang}`, JSON.stringify(state));
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const h = await this.redis.hgetall(this.key('job', id));
+    if (!h.status || !h.meta) return undefined;
+    const targets: Record<Lang, TargetState> = {};
+    const meta = JSON.parse(h.meta) as JobMeta;
+    for (const lang of meta.targets) {
+      const raw = h[`t:${lang}`];
+      if (raw) targets[lang] = JSON.parse(raw) as TargetState;
+    }
+    return {
+      status: h.status as JobStatus,
+      meta,
+      targets,
+      error: h.error ? (JSON.parse(h.error) as JobError) : undefined,
+      revision: h.revision ? Number(h.revision) : undefined,
+      finishedAt: h.finishedAt,
+    };
+  }
+
+  async view(id: string): Promise<JobView | undefined> {
+    const r = await this.get(id);
+    return r ? toView(r) : undefined;
+  }
+
+  async analysis(id: string): Promise<Analysis | undefined> {
+    const raw = await this.redis.get(this.key('analysis', id));
+    return raw ? (JSON.parse(raw) as Analysis) : undefined;
+  }
+
+  /**
+   * Stores a bundle revision and marks the job completed in one transaction.
+   * Writing the same revision again (a retried assemble) overwrites it: there is
+   * only ever one bundle per job.
+   */
+  async saveBundle(input: BundleInput, zip: Uint8Array, fromStatuses: JobStatus[] = ['queued', 'active', 'completed']): Promise<JobStatus | undefined> {
+    const id = input.jobId;
+    const ttl = this.ttlSeconds;
+    const tx = this.redis.multi();
+    tx.set(this.key('bundle', id), JSON.stringify(input), 'EX', ttl);
+    tx.set(this.key('zip', id), Buffer.from(zip), 'EX', ttl);
+    tx.eval(TRANSITION, 1, this.key('job', id), 'completed', String(fromStatuses.length), ...fromStatuses, 'revision', String(input.revision), 'finishedAt', new Date().toISOString());
+    tx.expire(this.key('job', id), ttl);
+    tx.expire(this.key('analysis', id), ttl);
+    const res = await tx.exec();
+    const last = res?.[2];
+    if (last?.[0]) throw last[0];
+    return (last?.[1] ?? undefined) as JobStatus | undefined;
+  }
+
+  async bundleInput(id: string): Promise<BundleInput | undefined> {
+    const raw = await this.redis.get(this.key('bundle', id));
+    return raw ? (JSON.parse(raw) as BundleInput) : undefined;
+  }
+
+  async zip(id: string): Promise<Buffer | undefined> {
+    return (await this.redis.getBuffer(this.key('zip', id))) ?? undefined;
+  }
+
+  async fail(id: string, error: JobError): Promise<JobStatus | undefined> {
+    return this.transition(id, 'failed', ['queued', 'active'], { error: JSON.stringify(error), finishedAt: new Date().toISOString() });
+  }
+}
+
+function initialTarget(analysis: Analysis): TargetState {
+  return { status: 'queued', done: 0, total: analysis.segments.length };
+}
+
+export function toView(r: JobRecord): JobView {
+  const states = Object.values(r.targets);
+  const total = states.reduce((n, t) => n + t.total, 0);
+  const done = states.reduce((n, t) => n + Math.min(t.done, t.total), 0);
+  // Translation is most of the work; the last 5 % is writing the bundle.
+  let progress = total > 0 ? Math.floor((done / total) * 95) : 0;
+  if (r.status === 'completed') progress = 100;
+  return {
+    id: r.meta.id,
+    status: r.status,
+    progress,
+    sourceLang: r.meta.sourceLang,
+    confidence: r.meta.confidence,
+    detection: r.meta.detection,
+    targets: r.targets,
+    provider: r.meta.provider,
+    glossaryVersion: r.meta.glossaryVersion,
+    segments: r.meta.segments,
+    submittedAt: r.meta.submittedAt,
+    finishedAt: r.finishedAt,
+    revision: r.revision,
+    error: r.error,
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * The worker side: BullMQ workers for translation children, the assemble
+ * parent and webhook deliveries. Processors stay thin: read the job, call
+ * `pipeline/`, record state, map errors to BullMQ's retry semantics.
+ */
+import { createRequire } from 'node:module';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
+import { writeBundle, zipBundle } from '../pipeline/formats/bundle.js';
+import type { BundleInput, TargetResult, TranslationMemory } from '../pipeline/model.js';
+import { translateTarget } from '../pipeline/run.js';
+import { createRedisTm, createTranslator, type LocflowTranslator } from '../providers/index.js';
+import type { QueueConfig } from './config.js';
+import { Metrics } from './metrics.js';
+import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData } from './queues.js';
+import { connectRedis } from './redis.js';
+import { JobStore, toView, type JobError } from './store.js';
+import { createWebhookProcessor, type WebhookJobData } from './webhooks.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface WorkerOptions {
+  config: QueueConfig;
+  /** Jobs each worker runs at once in this process. */
+  concurrency?: number;
+  log?: Logger;
+  /** Environment for provider credentials (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Builds the translator for a provider id (tests inject fakes; default: the registry). */
+  translatorFor?: (provider: string | undefined) => LocflowTranslator;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Lets running jobs finish (up to BullMQ's close), then disconnects. */
+  close(): Promise<void>;
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+/** Full jitter under an exponentially growing cap, never shorter than a provider's Retry-After. */
+export function backoffDelay(attemptsMade: number, baseMs: number, maxMs: number, err?: Error, random = Math.random): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, attemptsMade - 1));
+  const delay = Math.round(cap / 2 + random() * (cap / 2));
+  const retryAfter = err instanceof ProviderError ? err.retryAfterMs : undefined;
+  return retryAfter && retryAfter > delay ? retryAfter : delay;
+}
+
+export function errorOf(err: unknown): JobError {
+  if (err instanceof LocflowError) return { code: err.code, message: err.message };
+  if (err instanceof UnrecoverableError) return { code: 'failed', message: err.message };
+  return { code: 'internal', message: (err as Error)?.message ?? String(err) };
+}
+
+class CancelledError extends Error {}
+
+export async function startWorkers(options: WorkerOptions): Promise<RunningWorkers> {
+  const { config } = options;
+  const log = options.log ?? silent;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  // Commands on this connection retry through a Redis restart instead of failing the job.
+  const redis: Redis = connectRedis(config.redisUrl, 'worker');
+  const store = new JobStore(redis, config.prefix, config.retentionSeconds);
+  const metrics = new Metrics(redis, config.prefix);
+  const tm: TranslationMemory = createRedisTm(redis, `${config.prefix}:`);
+  const webhookQueue = new (await import('bullmq')).Queue<WebhookJobData>(QUEUE.webhooks, {
+    connection: redis,
+    prefix: config.prefix,
+    streams: { events: { maxLen: config.eventsMaxLen } },
+  });
+  webhookQueue.on('error', () => {});
+
+  const translators = new Map<string, LocflowTranslator>();
+  const translatorFor =
+    options.translatorFor ??
+    ((provider: string | undefined) => {
+      const key = provider ?? '';
+      let t = translators.get(key);
+      if (!t) {
+        t = createTranslator({ provider, env: options.env, allowPseudo: true });
+        translators.set(key, t);
+      }
+      return t;
+    });
+
+  // Provider usage is counted per process by the router; push the growth to Redis so /metrics adds up every worker.
+  const flushedBy = new WeakMap<LocflowTranslator, Map<string, { calls: number; chars: number; billedChars: number }>>();
+  let flushing: Promise<void> = Promise.resolve();
+  const flushUsage = (translator: LocflowTranslator) => {
+    flushing = flushing
+      .then(async () => {
+        let flushed = flushedBy.get(translator);
+        if (!flushed) flushedBy.set(translator, (flushed = new Map()));
+        for (const [ref, u] of Object.entries(translator.usage())) {
+          const key = ref;
+          const before = flushed.get(key) ?? { calls: 0, chars: 0, billedChars: 0 };
+          const calls = u.calls - before.calls;
+          if (calls <= 0 && u.chars === before.chars) continue;
+          flushed.set(key, { ...u });
+          await metrics.providerCall(ref, u.chars - before.chars, u.billedChars - before.billedChars);
+          if (calls > 1) await redis.hincrby(metrics.key, `calls|${ref}`, calls - 1);
+        }
+      })
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not record provider usage'));
+    return flushing;
+  };
+
+  const notify = async (id: string, event: WebhookJobData['event']) => {
+    const rec = await store.get(id);
+    if (!rec?.meta.webhookUrl) return;
+    // One delivery per event and revision, whatever the number of retries that got here.
+    await webhookQueue.add(
+      'deliver',
+      { url: rec.meta.webhookUrl, event, job: toView(rec) },
+      {
+        jobId: `${id}-${event.replace('.', '-')}-${rec.revision ?? 0}`,
+        attempts: config.webhookAttempts,
+        backoff: { type: BACKOFF_TYPE, delay: config.retryBaseMs },
+        removeOnComplete: { count: config.keepCompleted },
+        removeOnFail: { count: config.keepFailed },
+      },
+    );
+  };
+
+  const failArticle = async (id: string, error: JobError) => {
+    const rec = await store.get(id);
+    const now = await store.fail(id, error);
+    if (now === 'failed' && rec?.status !== 'failed') {
+      await metrics.articleFinished('failed', 0);
+      await notify(id, 'job.failed');
+    }
+  };
+
+  const workers: Worker[] = [];
+  const settings = {
+    backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffDelay(attemptsMade, config.retryBaseMs, config.retryMaxMs, err),
+  };
+  const common = {
+    connection: connectRedis(config.redisUrl, 'worker'),
+    prefix: config.prefix,
+    settings,
+    stalledInterval: config.stalledIntervalMs,
+    lockDuration: Math.max(config.stalledIntervalMs, 1000),
+    // A job whose worker died twice is more likely killing workers than unlucky.
+    maxStalledCount: 2,
+  };
+
+  let translateWorker: Worker<TranslateJobData, TargetResult> | undefined;
+
+  const processTranslate = async (job: Job<TranslateJobData, TargetResult>): Promise<TargetResult> => {
+    const { id, lang, provider } = job.data;
+    const status = await store.status(id);
+    if (!status) throw new UnrecoverableError(`job ${id} has expired or was never submitted`);
+    if (status === 'cancelled') throw new UnrecoverableError('cancelled');
+    const analysis = await store.analysis(id);
+    if (!analysis) throw new UnrecoverableError(`job ${id}: the analysed article has expired`);
+    await store.transition(id, 'active', ['queued']);
+    const total = analysis.segments.length;
+    await store.setTarget(id, lang, { status: 'active', done: 0, total });
+    await job.updateProgress({ stage: 'translate', lang, done: 0, total });
+
+    const abort = new AbortController();
+    let progress: Promise<void> = Promise.resolve();
+    const onProgress = (done: number, n: number) => {
+      progress = progress
+        .then(async () => {
+          await store.setTarget(id, lang, { status: 'active', done, total: n });
+          await job.updateProgress({ stage: 'translate', lang, done, total: n });
+          if ((await store.status(id)) === 'cancelled') abort.abort(new CancelledError('cancelled'));
+        })
+        .catch(() => {});
+    };
+    let translator: LocflowTranslator | undefined;
+    try {
+      translator = translatorFor(provider);
+      const result = await translateTarget(analysis, lang, { translator, tm, onProgress, signal: abort.signal, batchSize: config.batchSize });
+      await progress;
+      await store.setTarget(id, lang, {
+        status: 'completed',
+        done: total,
+        total,
+        provider: result.providers.join('+'),
+        route: result.route,
+        billedChars: result.billedChars,
+        tmHits: result.tmHits,
+        warnings: result.warnings,
+      });
+      return result;
+    } catch (err) {
+      await progress;
+      if (abort.signal.aborted || (await store.status(id)) === 'cancelled') {
+        await store.setTarget(id, lang, { status: 'cancelled', done: 0, total });
+        throw new UnrecoverableError('cancelled');
+      }
+      if (err instanceof ProviderError) await metrics.providerError(err.provider, err.reason).catch(() => {});
+      if (err instanceof ProviderError && err.reason === 'rate-limit' && err.retryAfterMs && translateWorker) {
+        // The queue-wide limiter: every worker pauses this queue, and the job goes back without using an attempt.
+        log.warn({ job: id, lang, provider: err.provider, ms: err.retryAfterMs }, 'provider rate limit: pausing the translate queue');
+        await translateWorker.rateLimit(err.retryAfterMs);
+        throw Worker.RateLimitError();
+      }
+      const unrecoverable = err instanceof InputError || (err instanceof ProviderError && !err.retryable) || err instanceof UnrecoverableError;
+      const final = unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const error = errorOf(err);
+      log.warn({ job: id, lang, attempt: job.attemptsMade + 1, final, code: error.code, message: error.message }, 'translation failed');
+      if (final) {
+        await store.setTarget(id, lang, { status: 'failed', done: 0, total, error: error.message });
+        await failArticle(id, { code: error.code, message: `${lang}: ${error.message}` });
+      }
+      if (unrecoverable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      throw err;
+    } finally {
+      if (translator) await flushUsage(translator);
+    }
+  };
+
+  const processAssemble = async (job: Job<AssembleJobData>): Promise<{ revision: number }> => {
+    const { id } = job.data;
+    const rec = await store.get(id);
+    if (!rec) throw new UnrecoverableError(`job ${id} has expired or was never submitted`);
+    if (rec.status === 'cancelled') throw new UnrecoverableError('cancelled');
+    // A retry after the bundle was stored (a crash before BullMQ heard back) must not overwrite later revisions.
+    if (rec.status === 'completed') return { revision: rec.revision ?? 1 };
+    try {
+      const analysis = await store.analysis(id);
+      if (!analysis) throw new UnrecoverableError(`job ${id}: the analysed article has expired`);
+      const values = await job.getChildrenValues<TargetResult>();
+      const byLang = new Map(Object.values(values).map((r) => [r.lang, r]));
+      const targets = rec.meta.targets.map((lang) => {
+        const r = byLang.get(lang);
+        if (!r) throw new Error(`no translation for ${lang} among the finished children`);
+        return r;
+      });
+      const started = Date.parse(rec.meta.submittedAt);
+      const input: BundleInput = {
+        jobId: id,
+        analysis,
+        targets,
+        toolVersion: version,
+        createdAt: new Date().toISOString(),
+        revision: 1,
+        timings: {
+          queuedMs: Math.max(0, (job.processedOn ?? Date.now()) - started),
+          translateMs: Math.max(0, ...targets.map((t) => t.ms)),
+          totalMs: Math.max(0, Date.now() - started),
+        },
+      };
+      const zip = zipBundle(writeBundle(input));
+      const now = await store.saveBundle(input, zip, ['queued', 'active']);
+      if (now === 'completed') {
+        await metrics.articleFinished('completed', (Date.now() - started) / 1000);
+        await notify(id, 'job.completed');
+      }
+      return { revision: 1 };
+    } catch (err) {
+      const unrecoverable = err instanceof InputError || err instanceof UnrecoverableError;
+      if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failArticle(id, errorOf(err));
+      if (unrecoverable && !(err instanceof UnrecoverableError)) throw new UnrecoverableError((err as Error).message);
+      throw err;
+    }
+  };
+
+  translateWorker = new Worker<TranslateJobData, TargetResult>(QUEUE.translate, processTranslate, { ...common, concurrency });
+  workers.push(translateWorker);
+  workers.push(new Worker<AssembleJobData>(QUEUE.assemble, processAssemble, { ...common, concurrency }));
+  const deliver = createWebhookProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate });
+  const webhookWorker = new Worker<WebhookJobData>(
+    QUEUE.webhooks,
+    async (job) => {
+      try {
+        const r = await deliver(job);
+        await metrics.webhook('delivered');
+        return r;
+      } catch (err) {
+        if (err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await metrics.webhook('failed');
+        throw err;
+      }
+    },
+    { ...common, concurrency: 4 },
+  );
+  workers.push(webhookWorker);
+  for (const w of workers) {
+    w.on('error', (err) => log.warn({ queue: w.name, err: err.message }, 'worker error'));
+    w.on('stalled', (jobId) => log.warn({ queue: w.name, job: jobId }, 'job stalled (its worker died?); it will run again'));
+  }
+  if (!config.webhookSecret) log.warn('LOCFLOW_WEBHOOK_SECRET is not set: webhooks are sent unsigned');
+
+  return {
+    workers,
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await flushing;
+      await webhookQueue.close().catch(() => {});
+      for (const c of [redis, common.connection]) if (c.status !== 'end') await c.quit().catch(() => c.disconnect());
+    },
+  };
+}
