@@ -1,0 +1,149 @@
+/**
+ * The real Apertium: the local binary and an APy server started for the test.
+ * Skipped, with the reason, where Apertium or its fr-es / eng-spa pairs are not installed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { comparePlaceholders } from '../../pipeline/inline.js';
+import { createApertium, openTranslator, type ProvidersConfig } from '../../providers/index.js';
+import { findExecutable, modesToPairs } from '../../providers/apertium/binary.js';
+
+const binary = findExecutable('apertium');
+const haveModes = existsSync('/usr/share/apertium/modes/fr-es.mode') && existsSync('/usr/share/apertium/modes/spa-eng.mode');
+const skipReason = !binary ? 'apertium is not installed' : !haveModes ? 'apertium-fr-es / apertium-eng-spa are not installed' : '';
+if (skipReason) console.warn(`skipping real Apertium tests: ${skipReason}`);
+
+const SENTENCES = [
+  { id: 'p1.s1', text: "L'approche <x id=\"t1\"/> de DeepSeek a surpris les chercheurs." },
+  { id: 'p1.s2', text: 'Les <g id="1">puces graphiques</g> coûtent cher &amp; les entreprises attendent.' },
+  { id: 'p2.s1', text: 'Le modèle est disponible gratuitement.' },
+];
+
+describe('apertium mode names', () => {
+  it('maps ISO 639-3 codes to BCP-47 and skips eco- and duplicate variant modes', () => {
+    const pairs = modesToPairs(['spa-eng_US', 'fr-es', 'es-fr', 'eng-spa', 'spa-eng', 'eco-fr-es', 'README']);
+    expect(pairs).toHaveLength(5);
+    expect(pairs).toEqual(
+      expect.arrayContaining([
+        { from: 'fr', to: 'es', mode: 'fr-es' },
+        { from: 'es', to: 'fr', mode: 'es-fr' },
+        { from: 'en', to: 'es', mode: 'eng-spa' },
+        { from: 'es', to: 'en', mode: 'spa-eng' },
+        { from: 'es', to: 'en-US', mode: 'spa-eng_US' },
+      ]),
+    );
+  });
+
+  it('is not configured without the binary', () => {
+    expect(createApertium({ env: { PATH: '/nonexistent' } }).configured).toBe(false);
+  });
+});
+
+function config(env: NodeJS.ProcessEnv): ProvidersConfig {
+  return { env, routes: {}, pivots: ['en', 'es', 'fr'], retry: {} };
+}
+
+describe.skipIf(!!skipReason)('apertium binary', () => {
+  it('lists the installed pairs', async () => {
+    const pairs = await createApertium().pairs();
+    expect(pairs).toContainEqual({ from: 'fr', to: 'es' });
+    expect(pairs).toContainEqual({ from: 'es', to: 'en' });
+  });
+
+  it('translates fr→es in one batch, keeping placeholders and entities', async () => {
+    const t = await openTranslator({ config: config(process.env), provider: 'apertium' });
+    const res = await t.translate({ from: 'fr', to: 'es', terms: [], segments: SENTENCES });
+    expect(res.plan.id).toBe('apertium:fr>es');
+    expect(res.texts).toHaveLength(3);
+    expect(res.texts[0]).toMatch(/^El enfoque <x id="t1"\/> de DeepSeek/);
+    expect(res.texts[1]).toMatch(/&amp;/);
+    expect(res.texts[2]).toMatch(/modelo/);
+    res.texts.forEach((text, i) => expect(comparePlaceholders(SENTENCES[i]!.text, text).ok).toBe(true));
+    // One apertium process for the whole batch.
+    expect(t.usage().apertium?.calls).toBe(1);
+  }, 60_000);
+
+  it('shows why Apertium alone needs the glossary: "open source" becomes "open fuente"', async () => {
+    const t = await openTranslator({ config: config(process.env), provider: 'apertium' });
+    const res = await t.translate({ from: 'fr', to: 'es', terms: [], segments: [{ id: 'a', text: "l'approche open source" }] });
+    expect(res.texts[0]).toMatch(/open fuente/);
+  }, 60_000);
+
+  it('translates fr→en through Spanish, a pivot chosen by the router', async () => {
+    const t = await openTranslator({ config: config(process.env), provider: 'apertium' });
+    expect(t.plan('fr', 'en')?.id).toBe('apertium:fr>es>en');
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: SENTENCES });
+    expect(res.plan.label).toBe('apertium:fr→es → apertium:es→en');
+    expect(res.texts[0]).toMatch(/approach <x id="t1"\/> of DeepSeek/i);
+    expect(res.texts[2]).toMatch(/model/i);
+    res.texts.forEach((text, i) => expect(comparePlaceholders(SENTENCES[i]!.text, text).ok).toBe(true));
+  }, 60_000);
+});
+
+const apyBinary = findExecutable('apertium-apy');
+const apySkip = skipReason || (!apyBinary ? 'apertium-apy is not installed' : '');
+if (apySkip && !skipReason) console.warn(`skipping APy test: ${apySkip}`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(!!apySkip)('apertium APy server (real apertium-apy)', () => {
+  let apy: ChildProcess | undefined;
+  let url = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    apy = spawn(apyBinary!, ['-p', String(port), '/usr/share/apertium/modes'], { stdio: 'ignore' });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${url}/listPairs`);
+        if (res.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`apertium-apy did not start on port ${port} within 30 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, 40_000);
+
+  afterAll(() => {
+    apy?.kill('SIGTERM');
+  });
+
+  it('is chosen over the binary when APERTIUM_APY_URL is set, and lists its pairs', async () => {
+    const p = createApertium({ env: { APERTIUM_APY_URL: url } });
+    expect(p.configured).toBe(true);
+    expect(await p.pairs()).toEqual(expect.arrayContaining([{ from: 'fr', to: 'es' }, { from: 'es', to: 'en' }]));
+    expect((await p.health()).ok).toBe(true);
+  });
+
+  it('translates fr→es and fr→en (pivot) with placeholders intact', async () => {
+    const t = await openTranslator({ config: config({ APERTIUM_APY_URL: url, PATH: '/nonexistent' }), provider: 'apertium' });
+    const es = await t.translate({ from: 'fr', to: 'es', terms: [], segments: SENTENCES });
+    expect(es.texts[0]).toMatch(/^El enfoque <x id="t1"\/> de DeepSeek/);
+    expect(es.texts[1]).toMatch(/&amp;/);
+    const en = await t.translate({ from: 'fr', to: 'en', terms: [], segments: SENTENCES });
+    expect(en.plan.id).toBe('apertium:fr>es>en');
+    expect(en.texts[2]).toMatch(/model/i);
+    en.texts.forEach((text, i) => expect(comparePlaceholders(SENTENCES[i]!.text, text).ok).toBe(true));
+    // Router batches: fr→es once, then fr→es and es→en for the pivot (APy itself is called per text).
+    expect(t.usage().apertium?.calls).toBe(3);
+  }, 60_000);
+
+  it('reports an unknown pair as unsupported-pair', async () => {
+    const p = createApertium({ env: { APERTIUM_APY_URL: url } });
+    await expect(p.translate({ from: 'fr', to: 'vi', segments: [{ id: 'a', text: 'x' }] })).rejects.toMatchObject({ reason: 'unsupported-pair' });
+  });
+});

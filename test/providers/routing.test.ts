@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, ProviderError } from '../../pipeline/errors.js';
+import { createTranslator, openTranslator, type ProvidersConfig } from '../../providers/index.js';
+import { badRequest, EMPTY_ENV, fakeProvider, quota, rateLimited } from './fake.js';
+
+const noSleep = { sleep: async () => {}, random: () => 0.5 };
+
+function config(routes: Record<string, string[]> = {}, pivots = ['en', 'es', 'fr']): ProvidersConfig {
+  return { env: EMPTY_ENV, routes, pivots, retry: noSleep };
+}
+
+const seg = (text: string, id = 'p1.s1') => ({ id, text });
+
+describe('route planning', () => {
+  it('follows the default order of configured real providers', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    const t = await openTranslator({ config: config(), providers: [apertium, deepl] });
+    expect(t.routes('fr', 'en').map((r) => r.id)).toEqual(['deepl:fr>en', 'apertium:fr>en']);
+    expect(t.plan('fr', 'en')?.pseudo).toBe(false);
+  });
+
+  it('skips providers that are not configured', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']], { configured: false });
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    expect(t.routes('fr', 'en').map((r) => r.id)).toEqual(['apertium:fr>en']);
+    expect(t.providerIds()).not.toContain('deepl');
+  });
+
+  it('uses the configured chain for a pair, most specific pattern first', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en'], ['fr', 'vi']]);
+    const google = fakeProvider('google', [['fr', 'en'], ['fr', 'vi']]);
+    const t = await openTranslator({ config: config({ 'fr-en': ['google', 'deepl'], '*-vi': ['deepl'] }), providers: [deepl, google] });
+    expect(t.routes('fr', 'en').map((r) => r.id)).toEqual(['google:fr>en', 'deepl:fr>en']);
+    expect(t.routes('fr', 'vi').map((r) => r.id)).toEqual(['deepl:fr>vi']);
+  });
+
+  it('pivots through a third language when no provider serves the pair', async () => {
+    const apertium = fakeProvider('apertium', [['fr', 'es'], ['es', 'fr'], ['es', 'en'], ['en', 'es'], ['fr', 'ca'], ['ca', 'en']]);
+    const t = await openTranslator({ config: config(), providers: [apertium] });
+    const plan = t.plan('fr', 'en')!;
+    // es is preferred over ca by the pivot preference list (en, es, fr).
+    expect(plan).toEqual({ id: 'apertium:fr>es>en', label: 'apertium:fr→es → apertium:es→en', providers: ['apertium'], pseudo: false });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    expect(res.texts).toEqual(['apertium[es>en](apertium[fr>es](Bonjour))']);
+    expect(apertium.calls.map((c) => `${c.from}>${c.to}`)).toEqual(['fr>es', 'es>en']);
+  });
+
+  it('prefers a pivot that one provider can do alone', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'de'], ['de', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'es'], ['es', 'en']]);
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    expect(t.routes('fr', 'en').map((r) => r.id)).toEqual(['deepl:fr>de>en', 'apertium:fr>es>en']);
+  });
+
+  it('combines providers in a pivot when neither can do the pair alone', async () => {
+    const deepl = fakeProvider('deepl', [['es', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'es']]);
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    expect(t.routes('fr', 'en').map((r) => r.id)).toEqual(['apertium:fr>es|deepl:es>en']);
+    expect(t.plan('fr', 'en')!.providers).toEqual(['apertium', 'deepl']);
+  });
+
+  it('matches regional tags to a provider serving the plain language', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const t = await openTranslator({ config: config(), providers: [deepl] });
+    expect(t.plan('fr', 'en-GB')?.id).toBe('deepl:fr>en-GB');
+    expect(t.plan('fr', 'pt-BR')).toBeUndefined();
+  });
+
+  it('rejects an unknown provider id with the list of available ids', () => {
+    expect(() => createTranslator({ config: config(), provider: 'deeepl' })).toThrowError(InputError);
+    try {
+      createTranslator({ config: config(), provider: 'deeepl' });
+    } catch (err) {
+      expect((err as InputError).code).toBe('unknown-provider');
+      expect((err as Error).message).toMatch(/available: .*deepl.*apertium.*pseudo/);
+    }
+  });
+
+  it('rejects an unknown provider in a configured route', () => {
+    expect(() => createTranslator({ config: config({ 'fr-en': ['deepl', 'bing'] }) })).toThrowError(/routes "fr-en": unknown provider "bing"/);
+  });
+
+  it('rejects a forced provider that is not configured, naming what it needs', () => {
+    expect(() => createTranslator({ config: config(), provider: 'deepl' })).toThrowError(/deepl is not configured: it needs DEEPL_AUTH_KEY/);
+  });
+
+  it('forces the requested provider first and falls back only along a configured chain', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    const forcedOnly = await openTranslator({ config: config(), providers: [deepl, apertium], provider: 'apertium' });
+    expect(forcedOnly.routes('fr', 'en').map((r) => r.id)).toEqual(['apertium:fr>en']);
+    const withChain = await openTranslator({ config: config({ 'fr-en': ['deepl', 'apertium'] }), providers: [deepl, apertium], provider: 'apertium' });
+    expect(withChain.routes('fr', 'en').map((r) => r.id)).toEqual(['apertium:fr>en', 'deepl:fr>en']);
+  });
+});
+
+describe('pseudo is never chosen silently', () => {
+  it('has no route, and translate fails with a clear InputError, when no real provider serves the pair', async () => {
+    const t = await openTranslator({ config: config() });
+    expect(t.plan('fr', 'vi')).toBeUndefined();
+    const err = await t.translate({ from: 'fr', to: 'vi', terms: [], segments: [seg('Bonjour')] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).code).toBe('no-route');
+    expect((err as InputError).status).toBe(422);
+  });
+
+  it('uses pseudo with allowPseudo only where no real route exists, and says so in the plan', async () => {
+    const apertium = fakeProvider('apertium', [['fr', 'es']]);
+    const t = await openTranslator({ config: config(), providers: [apertium], allowPseudo: true });
+    expect(t.plan('fr', 'es')).toMatchObject({ id: 'apertium:fr>es', pseudo: false });
+    expect(t.plan('fr', 'vi')).toMatchObject({ id: 'pseudo:fr>vi', pseudo: true });
+    const res = await t.translate({ from: 'fr', to: 'vi', terms: [], segments: [seg('Bonjour')] });
+    expect(res.plan.pseudo).toBe(true);
+    expect(res.texts[0]).toMatch(/^\[Ɓóñĵóûŕ ·+\]$/);
+  });
+
+  it('uses pseudo when forced', async () => {
+    const apertium = fakeProvider('apertium', [['fr', 'es']]);
+    const t = await openTranslator({ config: config(), providers: [apertium], provider: 'pseudo' });
+    expect(t.routes('fr', 'es').map((r) => r.id)).toEqual(['pseudo:fr>es']);
+  });
+});
+
+describe('fallback', () => {
+  it('falls back to the next provider when the first answers 456 (quota)', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    deepl.failures.push(quota('deepl'));
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    expect(res.plan.id).toBe('apertium:fr>en');
+    expect(res.texts).toEqual(['apertium[fr>en](Bonjour)']);
+    expect(deepl.calls).toHaveLength(1); // quota is not retried
+    expect(res.warnings.join('\n')).toMatch(/deepl:fr→en failed \(deepl: Quota exceeded\); falling back to apertium:fr→en/);
+    expect(t.usage()).toMatchObject({ deepl: { calls: 1 }, apertium: { calls: 1, billedChars: 7 } });
+  });
+
+  it('falls back after retries of a retryable error are exhausted', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    for (let i = 0; i < 4; i++) deepl.failures.push(rateLimited('deepl'));
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    expect(deepl.calls).toHaveLength(4);
+    expect(res.plan.id).toBe('apertium:fr>en');
+  });
+
+  it('recovers on the same provider when a retry succeeds', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    deepl.failures.push(rateLimited('deepl', 10));
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    expect(res.plan.id).toBe('deepl:fr>en');
+    expect(apertium.calls).toHaveLength(0);
+  });
+
+  it('does not fall back on a bad request, which another engine would not fix', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    deepl.failures.push(badRequest('deepl'));
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    await expect(t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] })).rejects.toMatchObject({ reason: 'bad-request' });
+    expect(apertium.calls).toHaveLength(0);
+  });
+
+  it('rethrows the last provider error when every route fails, retryable so a queue can back off', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    for (let i = 0; i < 4; i++) deepl.failures.push(rateLimited('deepl'));
+    const t = await openTranslator({ config: config(), providers: [deepl] });
+    const err = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).retryable).toBe(true);
+  });
+
+  it('with no fallback configured, a quota error reaches the caller', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    deepl.failures.push(quota('deepl'));
+    const t = await openTranslator({ config: config(), providers: [deepl] });
+    await expect(t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] })).rejects.toMatchObject({ reason: 'quota', code: 'provider-quota' });
+  });
+});
+
+describe('batching and output', () => {
+  it('splits a request within maxTexts and keeps the order', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']], { limits: { maxTexts: 2 } });
+    const t = await openTranslator({ config: config(), providers: [deepl] });
+    const segments = ['a', 'b', 'c', 'd', 'e'].map((s, i) => seg(s, `p1.s${i + 1}`));
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments });
+    expect(deepl.calls.map((c) => c.texts)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(res.texts).toEqual(['a', 'b', 'c', 'd', 'e'].map((s) => `deepl[fr>en](${s})`));
+    expect(res.billedChars).toBe(5);
+  });
+
+  it('splits within maxChars', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']], { limits: { maxChars: 10 } });
+    const t = await openTranslator({ config: config(), providers: [deepl] });
+    await t.translate({ from: 'fr', to: 'en', terms: [], segments: ['aaaa', 'bbbb', 'cccc'].map((s, i) => seg(s, `s${i}`)) });
+    expect(deepl.calls.map((c) => c.texts)).toEqual([['aaaa', 'bbbb'], ['cccc']]);
+  });
+
+  it('repairs placeholders that an engine rewrote and sends the repaired text to the next leg', async () => {
+    const engine = fakeProvider('apertium', [['fr', 'es'], ['es', 'en']]);
+    const original = engine.translate.bind(engine);
+    engine.translate = async (req) => {
+      const res = await original(req);
+      return { ...res, texts: res.texts.map((t) => t.replace(/<x id="(\w+)"\/>/g, '<x id="$1"></x>').replace(/<g id=/g, '<G id=').replace(/<\/g>/g, '</G>')) };
+    };
+    const t = await openTranslator({ config: config(), providers: [engine] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('a <x id="1"/> <g id="2">b</g>')] });
+    expect(engine.calls[1]!.texts[0]).toBe('apertium[fr>es](a <x id="1"/> <g id="2">b</g>)');
+    expect(res.texts[0]).toBe('apertium[es>en](apertium[fr>es](a <x id="1"/> <g id="2">b</g>))');
+  });
+
+  it('treats a wrong number of translations as a bad response', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    deepl.translate = async () => ({ texts: ['only one'], billedChars: 0, warnings: [] });
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('a', '1'), seg('b', '2')] });
+    expect(res.plan.id).toBe('apertium:fr>en');
+    expect(res.warnings[0]).toMatch(/returned 1 translations for 2 segments/);
+  });
+
+  it('passes glossary terms only to legs that start from the source language', async () => {
+    const seen: (number | undefined)[] = [];
+    const engine = fakeProvider('apertium', [['fr', 'es'], ['es', 'en']]);
+    const original = engine.translate.bind(engine);
+    engine.translate = (req) => {
+      seen.push(req.terms?.length);
+      return original(req);
+    };
+    const t = await openTranslator({ config: config(), providers: [engine] });
+    const term = { id: 't1', term: 'GPU', lang: 'fr', kind: 'keep' as const, translations: {}, variants: [], caseSensitive: true, status: 'approved' as const };
+    await t.translate({ from: 'fr', to: 'en', terms: [term], segments: [seg('GPU')] });
+    expect(seen).toEqual([1, undefined]);
+  });
+});
