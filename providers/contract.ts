@@ -55,6 +55,8 @@ export interface TranslateResponse {
   billedChars: number;
   /** Things the caller should know but that did not stop the translation. */
   warnings: string[];
+  /** Tokens used, for providers that bill by token (LLMs); absent elsewhere. */
+  usage?: { inputTokens: number; outputTokens: number };
 }
 
 export interface ProviderHealth {
