@@ -1,4 +1,60 @@
+/** `locflow providers [--json] [--no-health]`: every provider, configured or not, its pairs and health. */
 import type { Command } from 'commander';
+import { getI18n } from '../../locales/i18n.js';
+import { listProviders, loadProvidersConfig, type ProviderInfo } from '../../providers/index.js';
+import { action } from '../run-command.js';
 
-/** Placeholder until this command is implemented. */
-export function registerProviders(_program: Command): void {}
+interface ProvidersOptions {
+  json?: boolean;
+  health: boolean;
+}
+
+export function registerProviders(program: Command): void {
+  program
+    .command('providers')
+    .description('list translation providers: configured or not (and what they need), language pairs, glossary mode, health')
+    .option('--json', 'print the list as JSON on stdout')
+    .option('--no-health', 'skip the health checks (no call to any engine)')
+    .action(action(async (opts: ProvidersOptions) => providers(opts)));
+}
+
+async function providers(opts: ProvidersOptions): Promise<void> {
+  const config = loadProvidersConfig(process.env);
+  const list = await listProviders({ config, health: opts.health });
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ providers: list, ...(config.file ? { configFile: config.file } : {}) }, null, 2)}\n`);
+    return;
+  }
+  const { t } = await getI18n();
+  const rows = list.map((p) => row(p, t));
+  const header = ['id', 'status', 'glossary', 'limits', 'health', 'pairs'].map((k) => t(`providers:list.header.${k}`));
+  process.stdout.write(table([header, ...rows]));
+  const configured = list.filter((p) => p.configured && !p.test).length;
+  process.stdout.write(`\n${t('providers:list.summary', { configured, total: list.filter((p) => !p.test).length })}\n`);
+  if (config.file) process.stdout.write(`${t('providers:list.configFile', { file: config.file })}\n`);
+  process.stdout.write(`${t('providers:list.pseudoNote')}\n`);
+}
+
+type T = Awaited<ReturnType<typeof getI18n>>['t'];
+
+function row(p: ProviderInfo, t: T): string[] {
+  const status = p.configured ? t('providers:list.configured') : `${t('providers:list.notConfigured')}: ${t('providers:list.needs', { requires: p.requires })}`;
+  const limits = t('providers:list.limits', { texts: p.limits.maxTexts, chars: p.limits.maxChars });
+  const health = !p.configured || !p.health ? t('providers:list.healthSkipped') : p.health.ok ? t('providers:list.healthOk', { message: p.health.message }) : t('providers:list.healthBad', { message: p.health.message });
+  return [p.id, status, p.glossary, limits, health, pairsText(p, t)];
+}
+
+function pairsText(p: ProviderInfo, t: T): string {
+  if (!p.configured) return '';
+  if (p.pairs.includes('*-*')) return t('providers:list.anyPair');
+  if (p.pairs.length === 0) return t('providers:list.noPairs');
+  const max = 12;
+  const shown = p.pairs.slice(0, max).join(' ');
+  return p.pairs.length > max ? t('providers:list.morePairs', { shown, more: p.pairs.length - max }) : shown;
+}
+
+/** Left-aligned columns; the last column is not padded so long pair lists can wrap naturally. */
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
