@@ -56,18 +56,21 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
   const slots: Slot[] = [];
   let title: string | undefined;
   let firstH1: string | undefined;
+  let lastEnd = 0;
 
-  const flush = (run: Node[], owner: string, stack: string[]) => {
-    const located = run.filter((n) => n.sourceCodeLocation);
-    if (located.length === 0) return;
-    let start = located[0]!.sourceCodeLocation!.startOffset;
-    let end = located.at(-1)!.sourceCodeLocation!.endOffset;
+  const flush = (run: Node[], owner: string, stack: string[], floor: number) => {
+    const ranges = run.map((n) => rangeOf(n, floor)).filter((r) => r !== undefined);
+    if (ranges.length === 0) return;
+    let start = Math.min(...ranges.map((r) => r[0]));
+    let end = Math.max(...ranges.map((r) => r[1]));
+    // Slots must follow each other in the source; parser repairs that break this stay untranslated.
+    if (start < lastEnd) return;
     const raw = source.slice(start, end);
     start += raw.length - raw.replace(/^[ \t\n\r\f]+/, '').length;
     end -= raw.length - raw.replace(/[ \t\n\r\f]+$/, '').length;
     if (end <= start) return;
     const b = new InlineBuilder(escapeHtmlText);
-    for (const n of run) inlineNode(n, b, source);
+    for (const n of run) inlineNode(n, b, source, floor);
     const inline = b.result();
     // Runs of images, comments or whitespace have nothing to translate and stay in the skeleton.
     if (inline.replace(/<[^>]*>/g, '').trim() === '') return;
@@ -75,6 +78,7 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
     const { kind, level } = kindOf(owner, stack);
     blocks.push({ index, kind, ...(level !== undefined ? { level } : {}), inline, spans: b.spans, translatable: true });
     slots.push({ block: index, start, end });
+    lastEnd = end;
     const plain = run.map(textContent).join('').replace(/\s+/g, ' ').trim();
     if (owner === 'title' && title === undefined) title = plain;
     if (owner === 'h1' && firstH1 === undefined) firstH1 = plain;
@@ -82,29 +86,51 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
 
   const visit = (el: T.Element | T.Document, stack: string[]) => {
     const name = el.nodeName;
+    const loc = 'tagName' in el ? el.sourceCodeLocation : undefined;
+    const floor = loc?.startTag?.endOffset ?? loc?.startOffset ?? 0;
     let run: Node[] = [];
     for (const child of el.childNodes) {
       if (isElement(child) && isBlockLevel(child.nodeName)) {
-        flush(run, name, stack);
+        flush(run, name, stack, floor);
         run = [];
-        const loc = child.sourceCodeLocation;
-        if (RAW_BLOCKS.has(child.nodeName) && loc) {
+        const childLoc = child.sourceCodeLocation;
+        if (RAW_BLOCKS.has(child.nodeName) && childLoc && childLoc.startOffset >= lastEnd) {
           const index = blocks.length + 1;
           blocks.push({ index, kind: 'code', inline: escapeXml(textContent(child)), spans: {}, translatable: false });
-          slots.push({ block: index, start: loc.startOffset, end: loc.endOffset });
+          slots.push({ block: index, start: childLoc.startOffset, end: childLoc.endOffset });
+          lastEnd = childLoc.endOffset;
         } else if (!SKIP.has(child.nodeName)) visit(child, [...stack, child.nodeName]);
       } else if (child.nodeName === '#documentType') {
         continue;
       } else run.push(child);
     }
-    flush(run, name, stack);
+    flush(run, name, stack, floor);
   };
   visit(doc, []);
   const t = title ?? firstH1;
   return { blocks, slots, ...(t ? { title: t } : {}) };
 }
 
-function inlineNode(n: Node, b: InlineBuilder, source: string): void {
+/**
+ * parse5 copies the source location of a formatting element it re-opens
+ * (`<p><em>a<p>b`: the second paragraph gets a clone of `<em>`), so an element
+ * that starts before its parent's content is a clone and has no tags of its own.
+ */
+function isClone(n: T.Element, floor: number): boolean {
+  const loc = n.sourceCodeLocation;
+  return !loc || loc.startOffset < floor;
+}
+
+function rangeOf(n: Node, floor: number): [number, number] | undefined {
+  if (isElement(n) && isClone(n, floor)) {
+    const inner = n.childNodes.map((c) => rangeOf(c, floor)).filter((r) => r !== undefined);
+    return inner.length ? [Math.min(...inner.map((r) => r[0])), Math.max(...inner.map((r) => r[1]))] : undefined;
+  }
+  const loc = n.sourceCodeLocation;
+  return loc ? [loc.startOffset, loc.endOffset] : undefined;
+}
+
+function inlineNode(n: Node, b: InlineBuilder, source: string, floor: number): void {
   const loc = n.sourceCodeLocation;
   if (n.nodeName === '#text') {
     b.text((n as T.TextNode).value);
@@ -116,9 +142,9 @@ function inlineNode(n: Node, b: InlineBuilder, source: string): void {
   }
   if (!isElement(n)) return;
   const name = n.nodeName;
-  if (!loc) {
-    // Elements the parser made up (reconstructed formatting) have no source: pass their content through.
-    for (const c of n.childNodes) inlineNode(c, b, source);
+  if (!loc || isClone(n, floor)) {
+    // Elements the parser made up have no tags in the source: pass their content through.
+    for (const c of n.childNodes) inlineNode(c, b, source, floor);
     return;
   }
   const outer = source.slice(loc.startOffset, loc.endOffset);
@@ -135,6 +161,7 @@ function inlineNode(n: Node, b: InlineBuilder, source: string): void {
   const open = startTag ? source.slice(startTag.startOffset, startTag.endOffset) : '';
   const close = endTag ? source.slice(endTag.startOffset, endTag.endOffset) : '';
   const done = b.open({ label: name === 'a' ? 'link' : name, open, close });
-  for (const c of n.childNodes) inlineNode(c, b, source);
+  const inner = startTag?.endOffset ?? loc.startOffset;
+  for (const c of n.childNodes) inlineNode(c, b, source, inner);
   done();
 }

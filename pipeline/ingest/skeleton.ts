@@ -5,6 +5,7 @@
  */
 import { LocflowError } from '../errors.js';
 import type { Block, DocFormat, InlineXml, SourceDocument } from '../model.js';
+import { normalizeInline } from '../inline.js';
 import { renderInline } from './inline.js';
 
 export interface Slot {
@@ -51,8 +52,22 @@ function escaperFor(format: DocFormat): (s: string) => string {
   return (s) => s;
 }
 
+/**
+ * Markdown emphasis only closes on a delimiter that touches a word
+ * (`**mot**`, not `**mot **`): spaces an engine leaves inside a pair go outside it.
+ */
+function hoistPairSpaces(inline: InlineXml): InlineXml {
+  let prev: string;
+  let s = inline;
+  do {
+    prev = s;
+    s = s.replace(/(<g\s+id="[^"]*">)(\s+)/g, '$2$1').replace(/(\s+)(<\/g>)/g, '$2$1');
+  } while (s !== prev);
+  return s;
+}
+
 export function renderBlock(format: DocFormat, block: Block, inline: InlineXml): string {
-  const text = renderInline(inline, block.spans, escaperFor(format));
+  const text = renderInline(format === 'markdown' ? hoistPairSpaces(normalizeInline(inline)) : inline, block.spans, escaperFor(format));
   if (format === 'markdown') return escapeMarkdownLineStart(text);
   return text;
 }

@@ -1,0 +1,196 @@
+/**
+ * Markdown and HTML must come back with the same structure whatever the
+ * translation does to the words. Each document is re-parsed with the same
+ * library a reader would use, and its structure compared with the original's.
+ */
+import { readFileSync } from 'node:fs';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
+import { gfm } from 'micromark-extension-gfm';
+import type { Nodes } from 'mdast';
+import { parse } from 'parse5';
+import type { DefaultTreeAdapterTypes as T } from 'parse5';
+import { describe, expect, it } from 'vitest';
+import { escapeXml, unescapeXml } from '../../pipeline/inline.js';
+import type { SourceDocument } from '../../pipeline/model.js';
+import { ingest, renderDocument } from '../../pipeline/ingest.js';
+import { joinBlocks, segmentDocument } from '../../pipeline/segment.js';
+
+const sample = (name: string) => readFileSync(new URL(`../../samples/${name}`, import.meta.url), 'utf8');
+
+/** Applies `fn` to every text run of inline XML, leaving placeholders alone. */
+function mapText(inline: string, fn: (s: string) => string): string {
+  return inline
+    .split(/(<[^>]+>)/)
+    .map((part) => (part.startsWith('<') ? part : escapeXml(fn(unescapeXml(part)))))
+    .join('');
+}
+
+function translateAll(doc: SourceDocument, fn: (s: string) => string): Map<number, string> {
+  return new Map(doc.blocks.filter((b) => b.translatable).map((b) => [b.index, mapText(b.inline, fn)]));
+}
+
+const upper = (s: string) => s.toUpperCase();
+/** Text full of characters that mean something in Markdown and HTML. */
+const hostile = (s: string) => (s.trim() ? `${s.replace(/e/g, 'e*').replace(/a/g, '_a[')} <b>&amp; | ~x~ # 1. ` : s);
+
+function mdStructure(markdown: string): unknown[] {
+  const tree = fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+  const out: unknown[] = [];
+  const visit = (n: Nodes) => {
+    switch (n.type) {
+      case 'heading':
+        out.push(['heading', n.depth]);
+        break;
+      case 'link':
+        out.push(['link', n.url, n.title]);
+        break;
+      case 'image':
+        out.push(['image', n.url]);
+        break;
+      case 'code':
+        out.push(['code', n.lang, n.value]);
+        break;
+      case 'inlineCode':
+        out.push(['inlineCode', n.value]);
+        break;
+      case 'list':
+        out.push(['list', n.ordered, n.children.length]);
+        break;
+      case 'text':
+      case 'root':
+        break;
+      default:
+        out.push([n.type]);
+    }
+    if ('children' in n) for (const c of n.children as Nodes[]) visit(c);
+  };
+  visit(tree);
+  return out;
+}
+
+function htmlStructure(html: string): unknown[] {
+  const out: unknown[] = [];
+  const visit = (n: T.ChildNode | T.Document) => {
+    if ('tagName' in n) {
+      const attrs = n.attrs.map((a) => `${a.name}=${a.value}`).join(' ');
+      out.push([n.tagName, attrs]);
+      if (['script', 'style', 'pre', 'code'].includes(n.tagName)) out.push(['verbatim', serializeText(n)]);
+    }
+    if ('childNodes' in n) for (const c of n.childNodes) visit(c);
+  };
+  const serializeText = (n: T.ChildNode): string => ('value' in n && n.nodeName === '#text' ? n.value : 'childNodes' in n ? n.childNodes.map(serializeText).join('') : '');
+  visit(parse(html));
+  return out;
+}
+
+describe('Markdown round trip', () => {
+  const source = sample('open-models.fr.md');
+  const doc = ingest(source, { filename: 'open-models.fr.md' });
+
+  it('finds the structure of the sample', () => {
+    const kinds = doc.blocks.map((b) => b.kind);
+    expect(kinds[0]).toBe('title');
+    expect(kinds.filter((k) => k === 'heading')).toHaveLength(3);
+    expect(kinds.filter((k) => k === 'list-item')).toHaveLength(4);
+    expect(kinds.filter((k) => k === 'table-cell')).toHaveLength(6);
+    expect(doc.blocks.find((b) => b.kind === 'code')?.translatable).toBe(false);
+    const para = doc.blocks.find((b) => b.inline.includes('OpenAI</g>'))!;
+    expect(Object.values(para.spans)).toContainEqual(expect.objectContaining({ label: 'link', open: '[', close: `](https://openai.com "Site d'OpenAI")` }));
+    expect(doc.blocks.find((b) => b.kind === 'list-item' && b.level === 2)?.inline).toBe('et celles des fournisseurs de cloud ?');
+  });
+
+  it('renders the identity translation byte for byte', () => {
+    expect(renderDocument(doc, new Map(doc.blocks.map((b) => [b.index, b.inline])))).toBe(source);
+    expect(renderDocument(doc, new Map())).toBe(source);
+  });
+
+  it('survives segmentation and re-joining unchanged', () => {
+    const segments = segmentDocument(doc, 'fr');
+    const joined = joinBlocks(segments, new Map(segments.map((s) => [s.id, s.source])), 'fr');
+    for (const b of doc.blocks) expect(joined.get(b.index)).toBe(b.inline);
+    expect(renderDocument(doc, joined)).toBe(source);
+  });
+
+  it('keeps the structure when every word changes', () => {
+    const out = renderDocument(doc, translateAll(doc, upper));
+    expect(out).not.toBe(source);
+    expect(out).toContain('# LES MODÈLES');
+    expect(mdStructure(out)).toEqual(mdStructure(source));
+  });
+
+  it('keeps the structure when the translation is full of Markdown syntax characters', () => {
+    const out = renderDocument(doc, translateAll(doc, hostile));
+    expect(mdStructure(out)).toEqual(mdStructure(source));
+    // The characters themselves survive as text.
+    const tree = fromMarkdown(out, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+    const texts: string[] = [];
+    const collect = (n: Nodes) => {
+      if (n.type === 'text') texts.push(n.value);
+      if ('children' in n) (n.children as Nodes[]).forEach(collect);
+    };
+    collect(tree);
+    expect(texts.join('')).toContain('<b>&amp; | ~x~ # 1.');
+  });
+
+  it('handles setext headings, reference links, images, breaks, nested emphasis and front matter-like HTML', () => {
+    const md = ['Titre', '=====', '', 'Voir [la doc][ref] et ![logo](l.png) ici,  ', 'puis **très *important*** et ~~barré~~.', '', '<div>brut</div>', '', '[ref]: https://example.org', ''].join('\n');
+    const d = ingest(md, { format: 'markdown' });
+    expect(d.blocks.map((b) => b.kind)).toEqual(['title', 'paragraph', 'other']);
+    expect(d.blocks[1]!.inline).toBe('Voir <g id="1">la doc</g> et <x id="2"/> ici,<x id="3"/>puis <g id="4">très <g id="5">important</g></g> et <g id="6">barré</g>.');
+    const out = renderDocument(d, translateAll(d, upper));
+    expect(mdStructure(out)).toEqual(mdStructure(md));
+    expect(out).toContain('<div>brut</div>');
+  });
+});
+
+describe('HTML round trip', () => {
+  const source = sample('open-models.fr.html');
+  const doc = ingest(source, { filename: 'open-models.fr.html' });
+
+  it('finds the blocks of the sample and leaves code, scripts and styles alone', () => {
+    expect(doc.title).toBe("Les modèles d'IA ouverts bousculent la Silicon Valley");
+    const kinds = doc.blocks.map((b) => b.kind);
+    expect(kinds[0]).toBe('title');
+    expect(doc.blocks.filter((b) => b.kind === 'heading').map((b) => b.level)).toEqual([1, 2, 2]);
+    expect(kinds.filter((k) => k === 'list-item')).toHaveLength(3);
+    expect(kinds.filter((k) => k === 'table-cell')).toHaveLength(6);
+    expect(doc.blocks.some((b) => b.inline.includes('console.log') || b.inline.includes('font-family'))).toBe(false);
+    expect(doc.blocks.find((b) => b.kind === 'code')?.translatable).toBe(false);
+    const link = Object.values(doc.blocks.find((b) => b.inline.includes('OpenAI</g>'))!.spans)[0]!;
+    expect(link).toMatchObject({ kind: 'pair', open: `<a href="https://openai.com" title="Site d'OpenAI">`, close: '</a>' });
+    expect(doc.blocks.find((b) => b.inline.startsWith('Architecture'))!.inline).toBe('Architecture simplifiée du modèle R1 &amp; de V3.');
+  });
+
+  it('renders the identity translation byte for byte', () => {
+    expect(renderDocument(doc, new Map(doc.blocks.map((b) => [b.index, b.inline])))).toBe(source);
+    const segments = segmentDocument(doc, 'fr');
+    expect(renderDocument(doc, joinBlocks(segments, new Map(), 'fr'))).toBe(source);
+  });
+
+  it('keeps elements and attributes when every word changes, and escapes text', () => {
+    const out = renderDocument(doc, translateAll(doc, upper));
+    expect(out).toContain('<h1>LES MODÈLES');
+    expect(out).toContain('R1 &amp; DE V3.');
+    expect(htmlStructure(out)).toEqual(htmlStructure(source));
+    const hostileOut = renderDocument(doc, translateAll(doc, hostile));
+    expect(htmlStructure(hostileOut)).toEqual(htmlStructure(source));
+    expect(hostileOut).toContain('&lt;b&gt;&amp;amp;');
+  });
+
+  it('reads fragments, loose text in containers, nested lists and unclosed tags', () => {
+    const html = '<div>Texte libre <b>gras</b><ul><li>un</li><li>deux<ul><li>trois</li></ul></li></ul></div><p>Un <em>mot<p>Suite</p>';
+    const d = ingest(html, { format: 'html' });
+    expect(d.blocks.map((b) => [b.kind, b.level ?? 0, b.inline])).toEqual([
+      ['paragraph', 0, 'Texte libre <g id="1">gras</g>'],
+      ['list-item', 1, 'un'],
+      ['list-item', 1, 'deux'],
+      ['list-item', 2, 'trois'],
+      ['paragraph', 0, 'Un <g id="1">mot</g>'],
+      ['paragraph', 0, 'Suite'],
+    ]);
+    expect(renderDocument(d, new Map())).toBe(html);
+    const out = renderDocument(d, translateAll(d, upper));
+    expect(htmlStructure(out)).toEqual(htmlStructure(html));
+  });
+});
