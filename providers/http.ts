@@ -29,8 +29,10 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     responseType: 'text',
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
-    // Proxies from the environment would see the credentials; adapters talk to the endpoint directly.
+    // axios forwards HTTPS requests to an HTTP proxy without a CONNECT tunnel, which would hand
+    // the credential headers to the proxy in clear; environment proxies are therefore ignored.
     proxy: false,
+    // A redirect would replay the credentials to wherever it points.
     maxRedirects: 0,
   });
 }

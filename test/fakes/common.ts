@@ -41,6 +41,8 @@ export interface FakeServer {
   script(answer: Scripted['answer'], options?: { times?: number; path?: string }): void;
   /** Requests to a path (without query). */
   calls(path: string): RecordedRequest[];
+  /** Forgets recorded requests and unused scripted answers, so one test cannot leak into the next. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,10 @@ export async function startFake(handler: Handler): Promise<FakeServer> {
       scripted.push({ answer, times: options.times ?? 1, ...(options.path ? { path: options.path } : {}) });
     },
     calls: (path) => requests.filter((r) => r.path === path),
+    reset() {
+      requests.length = 0;
+      scripted.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -22,9 +22,7 @@ describe('azure adapter', () => {
     fake = await startAzureFake({ region: 'westeurope' });
   });
   afterAll(() => fake.close());
-  afterEach(() => {
-    fake.requests.length = 0;
-  });
+  afterEach(() => fake.reset());
 
   it('reads key, region and endpoint from the environment', async () => {
     expect(createAzure({ env: {} }).configured).toBe(false);

@@ -23,9 +23,7 @@ describe('deepl adapter', () => {
     fake = await startDeeplFake();
   });
   afterAll(() => fake.close());
-  afterEach(() => {
-    fake.requests.length = 0;
-  });
+  afterEach(() => fake.reset());
 
   it('is unconfigured without DEEPL_AUTH_KEY and picks the host by key type', () => {
     expect(createDeepl({ env: {} }).configured).toBe(false);

@@ -36,9 +36,7 @@ describe('google adapter', () => {
     fake = await startGoogleFake();
   });
   afterAll(() => fake.close());
-  afterEach(() => {
-    fake.requests.length = 0;
-  });
+  afterEach(() => fake.reset());
 
   it('reads its configuration from the environment', () => {
     expect(createGoogle({ env: {} }).configured).toBe(false);

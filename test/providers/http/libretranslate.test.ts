@@ -22,9 +22,7 @@ describe('libretranslate adapter', () => {
     fake = await startLibreFake({ apiKey: LIBRE_FAKE_KEY, charLimit: 1000, batchLimit: 40 });
   });
   afterAll(() => fake.close());
-  afterEach(() => {
-    fake.requests.length = 0;
-  });
+  afterEach(() => fake.reset());
 
   it('is configured by LIBRETRANSLATE_URL and reads its limits from the environment', () => {
     expect(createLibreTranslate({ env: {} }).configured).toBe(false);

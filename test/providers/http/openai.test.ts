@@ -23,9 +23,7 @@ describe('openai-compatible adapter', () => {
     fake = await startOpenAIFake();
   });
   afterAll(() => fake.close());
-  afterEach(() => {
-    fake.requests.length = 0;
-  });
+  afterEach(() => fake.reset());
 
   it('is configured by a key or by a base URL (local servers), and takes the model from options or env', () => {
     expect(createOpenAI({ env: {} }).configured).toBe(false);
