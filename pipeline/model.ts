@@ -220,6 +220,11 @@ export type BundleFiles = Map<string, string | Uint8Array>;
  * (routing, fallbacks, pivots); the pipeline only calls it.
  */
 export interface Translator {
+  /**
+   * Resolves once the translator knows every provider's language pairs (some
+   * list them over the network). Await it before `plan` when present.
+   */
+  ready?(): Promise<void>;
   /** The route this translator would take for a pair, or undefined if none serves it. */
   plan(from: Lang, to: Lang): RoutePlan | undefined;
   translate(req: TranslatorRequest): Promise<TranslatorResult>;

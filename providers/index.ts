@@ -161,7 +161,8 @@ export async function listProviders(options: ListProvidersOptions = {}): Promise
       }
       try {
         const pairs: LanguagePair[] = await withTimeout(provider.pairs(), timeoutMs, `${id}: listing pairs`);
-        info.pairs = pairs.map((p) => `${p.from}-${p.to}`);
+        // A wildcard provider lists common pairs for lookups; for people, "any pair" says it all.
+        info.pairs = pairs.some((p) => p.from === '*' && p.to === '*') ? ['*-*'] : pairs.map((p) => `${p.from}-${p.to}`);
       } catch (err) {
         info.health = { ok: false, message: (err as Error).message };
       }

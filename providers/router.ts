@@ -102,6 +102,7 @@ export function serves(handle: ProviderHandle, from: Lang, to: Lang): boolean {
   if (!handle.pairs) return false;
   return handle.pairs.some((p) => {
     if (p.from === '*' || p.to === '*') {
+      if (from === to) return false;
       // A wildcard provider (pseudo) still only knows real languages.
       if (!canonicalLang(from) || !canonicalLang(to)) return false;
     }

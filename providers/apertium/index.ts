@@ -6,7 +6,7 @@
  */
 import type { AxiosInstance } from 'axios';
 import { ProviderError } from '../../pipeline/errors.js';
-import { normalizeInline } from '../../pipeline/inline.js';
+import { normalizeInline, plainText } from '../../pipeline/inline.js';
 import type { Lang } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, TranslationProvider, TranslateRequest, TranslateResponse } from '../contract.js';
 import { callJson, createHttpClient, field } from '../http.js';
@@ -75,7 +75,7 @@ function createBinary(options: ApertiumOptions, env: NodeJS.ProcessEnv): Transla
       if (!mode) throw unsupported(req.from, req.to, modes);
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       const out = await translateBatch(mode.mode, req.segments.map((s) => s.text), req.signal);
-      return { texts: out.map(repairApertiumOutput), billedChars: 0, warnings: [] };
+      return { texts: out.map(repairApertiumOutput), billedChars: processedChars(req), warnings: [] };
     },
     async health(): Promise<ProviderHealth> {
       if (!binary) return { ok: false, message: 'apertium command not found on PATH' };
@@ -154,8 +154,9 @@ function createApy(baseURL: string, options: ApertiumOptions): TranslationProvid
       const pair = pairs.find((p) => p.from === req.from && p.to === req.to) ?? pairs.find((p) => langMatches(p.from, req.from) && langMatches(p.to, req.to));
       if (!pair) throw unsupported(req.from, req.to, pairs);
       // APy takes one text per call; the gate bounds how many run at once.
+      if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       const texts = await Promise.all(req.segments.map((s) => translateOne(pair.langpair, s.text, req.signal)));
-      return { texts: texts.map(repairApertiumOutput), billedChars: 0, warnings: [] };
+      return { texts: texts.map(repairApertiumOutput), billedChars: processedChars(req), warnings: [] };
     },
     async health(): Promise<ProviderHealth> {
       try {
@@ -166,6 +167,11 @@ function createApy(baseURL: string, options: ApertiumOptions): TranslationProvid
       }
     },
   };
+}
+
+/** Apertium is free: it reports the characters of text it processed (markup excluded), as a paid engine would bill them. */
+function processedChars(req: TranslateRequest): number {
+  return req.segments.reduce((n, s) => n + plainText(s.text).length, 0);
 }
 
 function unsupported(from: Lang, to: Lang, pairs: LanguagePair[]): ProviderError {

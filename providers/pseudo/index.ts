@@ -7,12 +7,15 @@
  * the router only picks it when asked to.
  */
 import { ProviderError } from '../../pipeline/errors.js';
+import { plainText } from '../../pipeline/inline.js';
 import { canonicalLang } from '../../pipeline/languages.js';
 import type { LanguagePair, TranslationProvider, TranslateRequest, TranslateResponse } from '../contract.js';
 
 const ACCENTED: Record<string, string> = Object.fromEntries(
   [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'].map((c, i) => [c, [...'áƀçðéƒĝĥíĵķļɱñóþǫŕšţûṽŵẋýžÅƁÇÐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ'][i]!]),
 );
+
+const LISTED_LANGUAGES = ['en', 'fr', 'vi', 'es', 'de', 'it', 'pt', 'nl', 'pl', 'ru', 'uk', 'ja', 'zh', 'ko', 'ar', 'he', 'tr', 'id', 'th', 'hi', 'sv', 'da', 'fi', 'nb', 'cs', 'ro', 'hu', 'el', 'ca'];
 
 export interface PseudoOptions {
   /** Extra length as a share of the text, 0.35 by default (German and French run ~30 % longer than English). */
@@ -58,16 +61,22 @@ export function createPseudo(options: PseudoOptions = {}): TranslationProvider {
     configured: true,
     glossary: 'mask',
     limits: { maxTexts: 1000, maxChars: 1_000_000, concurrency: 8 },
-    // `*` = any known language to any other: pseudo-localisation does not depend on the pair.
+    // Pseudo-localisation does not depend on the pair: the common languages are
+    // listed for callers that look for a pair by name, and `*`→`*` says any other
+    // known language works too.
     async pairs(): Promise<LanguagePair[]> {
-      return [{ from: '*', to: '*' }];
+      const pairs: LanguagePair[] = [];
+      for (const from of LISTED_LANGUAGES) for (const to of LISTED_LANGUAGES) if (from !== to) pairs.push({ from, to });
+      pairs.push({ from: '*', to: '*' });
+      return pairs;
     },
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
       for (const lang of [req.from, req.to]) {
         if (!canonicalLang(lang)) throw new ProviderError('pseudo', 'unsupported-pair', `"${lang}" is not a known language`);
       }
       const texts = req.segments.map((s) => pseudoLocalize(s.text, expansion));
-      return { texts, billedChars: 0, warnings: [] };
+      // Nothing is paid, but the characters processed are reported like a real engine's so usage stays comparable.
+      return { texts, billedChars: req.segments.reduce((n, s) => n + plainText(s.text).length, 0), warnings: [] };
     },
     async health() {
       return { ok: true, message: 'built in (pseudo-localisation, not a translation)' };
