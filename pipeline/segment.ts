@@ -144,7 +144,11 @@ function segmenterFor(lang: Lang): Intl.Segmenter {
 export function splitSentences(inline: InlineXml, lang: Lang): InlineXml[] {
   const { plain, at } = mapPlain(inline);
   const cuts: number[] = [];
-  for (const { index } of segmenterFor(lang).segment(plain)) {
+  const candidates = new Set<number>();
+  for (const { index } of segmenterFor(lang).segment(plain)) candidates.add(index);
+  // ICU never ends a sentence at U+2026; news text does when a capital follows.
+  for (const m of plain.matchAll(/…[»”"’)]*\s+(?=[«“"]?\p{Lu})/gu)) candidates.add(m.index + m[0].length);
+  for (const index of [...candidates].sort((a, b) => a - b)) {
     if (index === 0) continue;
     const before = plain.slice(0, index);
     const after = plain.slice(index);
