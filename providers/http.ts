@@ -280,3 +280,23 @@ export function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): 
   const n = Number(raw);
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
+
+/**
+ * Engines list regional or script variants (`EN-US`, `zh-Hans`) where callers
+ * usually ask for the plain language. Adds the plain target for every pair
+ * whose target only exists as variants, since the adapter maps it to a default.
+ */
+export function withPlainTargets(pairs: readonly { from: string; to: string }[]): { from: string; to: string }[] {
+  const seen = new Set(pairs.map((p) => `${p.from}>${p.to}`));
+  const out = [...pairs];
+  for (const p of pairs) {
+    const base = p.to.split('-')[0]!;
+    if (base === p.to || base === p.from.split('-')[0]) continue;
+    const key = `${p.from}>${base}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ from: p.from, to: base });
+    }
+  }
+  return out;
+}

@@ -9,7 +9,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { escapeXml, normalizeInline } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, field, tidyEntities, translateSplitting, type Classification, type HttpFailure } from '../http.js';
+import { callJson, chunkSegments, createHttpClient, field, tidyEntities, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface AzureOptions {
   /** Defaults to `AZURE_TRANSLATOR_KEY`. */
@@ -155,7 +155,7 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
 
     pairs() {
       pairsCache ??= languageCodes()
-        .then((codes) => codes.flatMap((s) => codes.filter((t) => t !== s).map((t) => ({ from: fromAzure(s), to: fromAzure(t) }))))
+        .then((codes) => withPlainTargets(codes.flatMap((s) => codes.filter((t) => t !== s).map((t) => ({ from: fromAzure(s), to: fromAzure(t) })))))
         .catch((err) => {
           pairsCache = undefined;
           throw err;

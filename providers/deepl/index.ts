@@ -10,7 +10,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, field, translateSplitting, type Classification, type HttpFailure } from '../http.js';
+import { callJson, chunkSegments, createHttpClient, field, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface DeeplOptions {
   /** Defaults to `DEEPL_AUTH_KEY`. */
@@ -237,7 +237,7 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
         }
         const out: LanguagePair[] = [];
         for (const s of sources) for (const t of targets) if (t.split('-')[0] !== s) out.push({ from: s.toLowerCase(), to: fromDeepl(t) });
-        return out;
+        return withPlainTargets(out);
       })();
       return pairsCache;
     },

@@ -9,7 +9,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, field, tidyEntities, translateSplitting, type Classification, type HttpFailure } from '../http.js';
+import { callJson, chunkSegments, createHttpClient, field, tidyEntities, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface GoogleOptions {
   /** v2 API key; defaults to `GOOGLE_API_KEY`. */
@@ -150,7 +150,7 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
         });
         const out: LanguagePair[] = [];
         for (const s of codes.sources) for (const t of codes.targets) if (s !== t) out.push({ from: fromGoogle(s), to: fromGoogle(t) });
-        return out;
+        return withPlainTargets(out);
       })();
       return pairsCache;
     },

@@ -9,7 +9,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, envInt, field, tidyEntities, translateSplitting, type Classification, type HttpFailure } from '../http.js';
+import { callJson, chunkSegments, createHttpClient, envInt, field, tidyEntities, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface LibreTranslateOptions {
   /** Defaults to `LIBRETRANSLATE_API_KEY`; optional for self-hosted servers. */
@@ -108,7 +108,7 @@ export function createLibreTranslate(options: LibreTranslateOptions = {}): Trans
 
     async pairs() {
       const list = await languages();
-      return list.flatMap((l) => (l.targets ?? []).filter((t) => t !== l.code).map((t) => ({ from: BACK[l.code] ?? l.code, to: BACK[t] ?? t })));
+      return withPlainTargets(list.flatMap((l) => (l.targets ?? []).filter((t) => t !== l.code).map((t) => ({ from: BACK[l.code] ?? l.code, to: BACK[t] ?? t }))));
     },
 
     async translate(req: TranslateRequest): Promise<TranslateResponse> {

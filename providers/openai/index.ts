@@ -10,7 +10,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { comparePlaceholders, normalizeInline, plainText } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, envInt, field, parseDuration, parseJson, parseRetryAfter, translateSplitting, type Classification, type HttpFailure } from '../http.js';
+import { callJson, chunkSegments, createHttpClient, envInt, field, parseDuration, parseJson, parseRetryAfter, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface OpenAIOptions {
   /** Defaults to `OPENAI_API_KEY`; local servers (Ollama, LM Studio) may need none. */
@@ -255,7 +255,7 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
     glossary: 'mask',
 
     async pairs(): Promise<LanguagePair[]> {
-      return LANGUAGES.flatMap((from) => LANGUAGES.filter((to) => to !== from).map((to) => ({ from, to })));
+      return withPlainTargets(LANGUAGES.flatMap((from) => LANGUAGES.filter((to) => to !== from).map((to) => ({ from, to }))));
     },
 
     async translate(req: TranslateRequest): Promise<TranslateResponse> {

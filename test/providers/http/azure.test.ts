@@ -114,7 +114,10 @@ describe('azure adapter', () => {
     expect((await catchProviderError(p.translate({ segments: [{ id: 'a', text: 'x' }], from: 'fr', to: 'en' }))).reason).toBe('auth');
     expect((await p.health()).ok).toBe(false);
     expect((await make().health()).ok).toBe(true);
-    expect(await make().pairs()).toContainEqual({ from: 'fr', to: 'pt-PT' });
+    const pairs = await make().pairs();
+    expect(pairs).toContainEqual({ from: 'fr', to: 'pt-PT' });
+    expect(pairs).toContainEqual({ from: 'fr', to: 'zh' });
+    expect(pairs).not.toContainEqual({ from: 'zh-Hans', to: 'zh' });
   });
 });
 

@@ -184,7 +184,10 @@ describe('deepl adapter', () => {
     const pairs = await make().pairs();
     expect(pairs).toContainEqual({ from: 'fr', to: 'vi' });
     expect(pairs).toContainEqual({ from: 'vi', to: 'en-US' });
+    expect(pairs).toContainEqual({ from: 'fr', to: 'en' });
+    expect(pairs).toContainEqual({ from: 'fr', to: 'zh' });
     expect(pairs).not.toContainEqual({ from: 'fr', to: 'fr' });
+    expect(pairs).not.toContainEqual({ from: 'en', to: 'en' });
   });
 });
 
