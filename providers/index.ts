@@ -7,7 +7,7 @@
 import { InputError } from '../pipeline/errors.js';
 import type { LanguagePair, ProviderLimits, TranslationProvider } from './contract.js';
 import { configuredChain, loadProvidersConfig, type ProvidersConfig } from './config.js';
-import { Gate, type RetryOptions } from './policy.js';
+import { Gate, processGate, type RetryOptions } from './policy.js';
 import { BUILTIN_IDS, DEFAULT_ORDER, REQUIREMENTS, createBuiltin, parseProviderRef, type ProviderRef } from './registry.js';
 import { createRouter, type LocflowTranslator, type ProviderHandle } from './router.js';
 
@@ -68,7 +68,7 @@ export function createTranslator(options: CreateTranslatorOptions = {}): Locflow
   const handles: ProviderHandle[] = [];
   for (const ref of refs.values()) {
     const provider = ref.model === undefined && injected.has(ref.id) ? injected.get(ref.id)! : createBuiltin(ref, config.env);
-    handles.push({ ref: ref.ref, provider, pairs: undefined, gate: new Gate(Math.max(1, provider.limits.concurrency ?? 4)) });
+    handles.push({ ref: ref.ref, provider, pairs: undefined, gate: injected.has(ref.id) ? new Gate(Math.max(1, provider.limits.concurrency ?? 4)) : processGate(ref.ref, Math.max(1, provider.limits.concurrency ?? 4)) });
   }
 
   if (forced) {

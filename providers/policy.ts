@@ -121,19 +121,26 @@ export function planBatches<S extends ProviderSegment>(segments: S[], limits: Pr
   return batches;
 }
 
-/** A counting semaphore: at most `limit` holders at once, FIFO. */
+/**
+ * A counting semaphore (at most `limit` holders at once, FIFO) that can also be
+ * paused: when an engine says "slow down" (429 with Retry-After) every call to
+ * it waits, not only the batch that was told.
+ */
 export class Gate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private pausedUntil = 0;
 
   constructor(readonly limit: number) {}
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     // A released slot is handed straight to the next waiter, so a newcomer can
     // never slip in between the release and the waiter waking up.
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
     try {
+      const wait = this.pausedUntil - Date.now();
+      if (wait > 0) await abortableSleep(wait, signal);
       return await fn();
     } finally {
       const next = this.waiting.shift();
@@ -142,7 +149,25 @@ export class Gate {
     }
   }
 
+  /** Holds every call that starts in the next `ms` milliseconds. */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
   get inFlight(): number {
     return this.active;
   }
+}
+
+const gates = new Map<string, Gate>();
+
+/**
+ * One gate per provider and limit for the whole process, so that several
+ * translators (one per job in a worker) share the provider's concurrency.
+ */
+export function processGate(key: string, limit: number): Gate {
+  const name = `${key}#${limit}`;
+  let gate = gates.get(name);
+  if (!gate) gates.set(name, (gate = new Gate(limit)));
+  return gate;
 }

@@ -210,8 +210,15 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
               billed += res.billedChars;
               warnings.push(...res.warnings);
               return res.texts.map((t) => normalizeInline(t));
-            }),
-          options.retry,
+            }, signal),
+          {
+            ...options.retry,
+            onRetry: (info) => {
+              // The engine asked everyone to wait, not just this batch.
+              if (info.error.retryAfterMs) handle.gate.pause(info.error.retryAfterMs);
+              options.retry.onRetry?.(info);
+            },
+          },
           signal,
         ),
       ),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../pipeline/errors.js';
-import { backoffDelay, Gate, planBatches, withRetry } from '../../providers/policy.js';
+import { backoffDelay, Gate, planBatches, processGate, withRetry } from '../../providers/policy.js';
 import { badRequest, rateLimited } from './fake.js';
 
 describe('backoff', () => {
@@ -132,5 +132,21 @@ describe('Gate', () => {
       ),
     );
     expect(peak).toBe(2);
+  });
+
+  it('holds every call while paused (a Retry-After applies to the whole engine)', async () => {
+    const gate = new Gate(4);
+    gate.pause(150);
+    const started = Date.now();
+    const times = await Promise.all([1, 2, 3].map(() => gate.run(async () => Date.now() - started)));
+    for (const t of times) expect(t).toBeGreaterThanOrEqual(140);
+    const after = Date.now();
+    await gate.run(async () => undefined);
+    expect(Date.now() - after).toBeLessThan(100);
+  });
+
+  it('is shared per process for the same provider and limit', () => {
+    expect(processGate('deepl', 4)).toBe(processGate('deepl', 4));
+    expect(processGate('deepl', 4)).not.toBe(processGate('azure', 4));
   });
 });
