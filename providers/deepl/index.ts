@@ -139,8 +139,8 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
     const pairKey = `${deeplSource(from)}>${deeplTarget(to)}`;
     const wanted = glossaryEntries(terms, to);
     if (wanted.size === 0) return glossaries.get(pairKey)?.id;
-    const inflight = pending.get(pairKey);
-    if (inflight) await inflight.catch(() => undefined);
+    // Wait until no other batch is changing this pair's glossary; from here to pending.set there is no await.
+    for (let p = pending.get(pairKey); p; p = pending.get(pairKey)) await p.catch(() => undefined);
     const current = glossaries.get(pairKey);
     const merged = new Map(current?.entries ?? []);
     for (const [s, t] of wanted) merged.set(s, t);
@@ -262,10 +262,22 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
         maxBodyBytes: MAX_BODY,
         bodyBytes: (segs) => Buffer.byteLength(JSON.stringify(bodyFor(segs, req.from, req.to, glossaryId))),
       });
+      const sendOnce = async (c: ProviderSegment[]) => {
+        try {
+          return await send(c, req, glossaryId);
+        } catch (err) {
+          if (!(glossaryId && err instanceof ProviderError && err.status === 404)) throw err;
+          // Another batch or worker replaced (and deleted) the glossary meanwhile: forget it and get the current one.
+          const pairKey = `${deeplSource(req.from)}>${deeplTarget(req.to)}`;
+          if (glossaries.get(pairKey)?.id === glossaryId) glossaries.delete(pairKey);
+          glossaryId = await ensureGlossary(req.from, req.to, req.terms ?? [], warnings);
+          return send(c, req, glossaryId);
+        }
+      };
       const texts: string[] = [];
       let billedChars = 0;
       for (const chunk of chunks) {
-        const parts = await translateSplitting(chunk, (c) => send(c, req, glossaryId), (err) => err instanceof ProviderError && err.status === 413);
+        const parts = await translateSplitting(chunk, sendOnce, (err) => err instanceof ProviderError && err.status === 413);
         for (const p of parts) {
           texts.push(...p.texts);
           billedChars += p.billed;

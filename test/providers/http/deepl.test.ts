@@ -161,6 +161,30 @@ describe('deepl adapter', () => {
       expect(fake.requests.some((r) => r.method === 'DELETE' && r.path === `/v3/glossaries/${first}`)).toBe(true);
     });
 
+    it('does not race: concurrent batches share one glossary per content and leave exactly one behind', async () => {
+      fake.glossaries.clear();
+      const p = make();
+      const batch = (i: number, terms: Term[]) => p.translate({ segments: [{ id: `c${i}`, text: `Processeur graphique ${i}.` }], from: 'fr', to: 'en', terms });
+      const results = await Promise.all([batch(1, [gpu]), batch(2, [gpu, oss]), batch(3, [gpu, oss]), batch(4, [gpu, oss])]);
+      expect(results.map((r) => r.texts[0])).toEqual([1, 2, 3, 4].map((i) => expectedFake(`Processeur graphique ${i}.`, 'en', { 'processeur graphique': 'GPU' })));
+      // One glossary for {gpu}, one for {gpu, oss}; the first was deleted when the second replaced it.
+      expect(fake.calls('/v3/glossaries').filter((r) => r.method === 'POST')).toHaveLength(2);
+      expect(fake.glossaries.size).toBe(1);
+      expect(results.flatMap((r) => r.warnings)).toEqual([]);
+    });
+
+    it('recovers when another worker deleted the glossary it was using', async () => {
+      fake.glossaries.clear();
+      const p = make();
+      const segs = [{ id: 'a', text: 'Un processeur graphique.' }];
+      await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      fake.glossaries.clear();
+      const res = await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en', { 'processeur graphique': 'GPU' }));
+      expect(fake.glossaries.size).toBe(1);
+      expect(fake.calls('/v2/translate').map((r) => r.body)).toHaveLength(3);
+    });
+
     it('skips forbidden and unapproved terms and sends no glossary for them', async () => {
       fake.glossaries.clear();
       const p = make();
