@@ -1,4 +1,11 @@
-/** Stage 6: QA checks per segment. (stub: owned by the glossary-matching work) */
+/**
+ * Stage 6: QA checks per translated segment. Each check is a small function
+ * returning findings; checkSegment runs them all. Messages are English
+ * sentences naming what was expected, because they are read in qa.json and
+ * in review tools, far from the code.
+ */
+import { findForm, forbiddenForms, targetForm } from './glossary/index.js';
+import { comparePlaceholders, plainText } from './inline.js';
 import type { InlineXml, Lang, QaFinding, Segment, Term, TermMatch } from './model.js';
 
 export interface QaInput {
@@ -16,6 +23,210 @@ export interface QaInput {
   translated: boolean;
 }
 
-export function checkSegment(_input: QaInput): QaFinding[] {
-  throw new Error('not implemented');
+type Finding = Omit<QaFinding, 'segment' | 'lang'>;
+
+export function checkSegment(input: QaInput): QaFinding[] {
+  const targetPlain = plainText(input.target);
+  const sourcePlain = input.segment.plain;
+  const found: Finding[] = [];
+  if (targetPlain.trim() === '') {
+    if (sourcePlain.trim() !== '') found.push({ check: 'empty', severity: 'error', message: 'the translation is empty' });
+  } else {
+    found.push(
+      ...checkPlaceholders(input.segment.source, input.target),
+      ...checkNumbers(input, sourcePlain, targetPlain),
+      ...checkGlossary(input, targetPlain),
+      ...checkForbidden(input, sourcePlain, targetPlain),
+      ...checkUntranslated(input, sourcePlain, targetPlain),
+      ...checkLength(input, sourcePlain, targetPlain),
+    );
+  }
+  return found.map((f) => ({ segment: input.segment.id, lang: input.to, ...f }));
+}
+
+function checkPlaceholders(source: InlineXml, target: InlineXml): Finding[] {
+  const r = comparePlaceholders(source, target);
+  const out: Finding[] = [];
+  if (r.missing.length) out.push({ check: 'placeholders', severity: 'error', message: `markup lost in translation: placeholder${r.missing.length > 1 ? 's' : ''} ${r.missing.map((id) => `"${id}"`).join(', ')} missing` });
+  if (r.extra.length) out.push({ check: 'placeholders', severity: 'error', message: `markup the source does not have: placeholder${r.extra.length > 1 ? 's' : ''} ${r.extra.map((id) => `"${id}"`).join(', ')} added` });
+  if (r.unbalanced) out.push({ check: 'placeholders', severity: 'error', message: 'markup is unbalanced: an opening and closing placeholder pair is broken or out of order' });
+  return out;
+}
+
+// ---------------------------------------------------------------- numbers
+
+/**
+ * A number as written: `20`, `2022`, `5,5`, `5.5`, `1 000`, `1,000`, `1.000`,
+ * `1.234,5`. Digits glued to letters (`R1`, `V3`, `H100`) are names, not
+ * quantities, and are left to the glossary.
+ */
+const NUMBER = /(?<![\p{L}\p{N}])(?:\d{1,3}(?:[ \u00A0\u202F]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)*)(?![\p{L}\p{N}])/gu;
+
+/** Values a written number can mean across locales (`1,000` is a thousand in English and one in French). */
+export function numberReadings(written: string): Set<string> {
+  const s = written.replace(/[ \u00A0\u202F]/g, '');
+  const canon = (intPart: string, frac = '') => {
+    const i = intPart.replace(/^0+(?=\d)/, '');
+    const f = frac.replace(/0+$/, '');
+    return f ? `${i}.${f}` : i;
+  };
+  const seps = s.match(/[.,]/g) ?? [];
+  if (seps.length === 0) return new Set([canon(s)]);
+  const last = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
+  const kinds = new Set(seps);
+  if (kinds.size === 2) return new Set([canon(s.slice(0, last).replace(/[.,]/g, ''), s.slice(last + 1))]);
+  if (seps.length > 1) {
+    // 1.000.000 / 1,000,000: grouping, unless the groups are not thousands (a version like 1.2.3).
+    return /^\d{1,3}(?:[.,]\d{3})+$/.test(s) ? new Set([canon(s.replace(/[.,]/g, ''))]) : new Set([s]);
+  }
+  const [int, frac] = s.split(/[.,]/) as [string, string];
+  const readings = new Set([canon(int, frac)]);
+  if (frac.length === 3 && int.length <= 3) readings.add(canon(int + frac));
+  return readings;
+}
+
+function numbersIn(text: string): { written: string; readings: Set<string> }[] {
+  return [...text.matchAll(NUMBER)].map((m) => ({ written: m[0], readings: numberReadings(m[0]) }));
+}
+
+/** Blanks out spans so that numbers inside glossary terms are not counted. */
+function blank(text: string, spans: [number, number][]): string {
+  let out = text;
+  for (const [s, e] of spans) out = out.slice(0, s) + ' '.repeat(e - s) + out.slice(e);
+  return out;
+}
+
+function checkNumbers(input: QaInput, sourcePlain: string, targetPlain: string): Finding[] {
+  const byId = new Map(input.terms.map((t) => [t.id, t]));
+  const sourceSpans = input.matches.map((m): [number, number] => [m.start, m.end]);
+  const targetSpans: [number, number][] = [];
+  for (const m of input.matches) {
+    const term = byId.get(m.termId);
+    const form = term && targetForm(term, input.to, m.text);
+    if (form && /\d/.test(form)) targetSpans.push(...findForm(targetPlain, form, false));
+  }
+  const source = numbersIn(blank(sourcePlain, sourceSpans));
+  const target = numbersIn(blank(targetPlain, targetSpans));
+  const used = new Array<boolean>(target.length).fill(false);
+  const missing: string[] = [];
+  for (const n of source) {
+    const k = target.findIndex((t, i) => !used[i] && [...n.readings].some((r) => t.readings.has(r)));
+    if (k === -1) missing.push(n.written);
+    else used[k] = true;
+  }
+  const extra = target.filter((_, i) => !used[i]).map((t) => t.written);
+  const out: Finding[] = [];
+  if (missing.length) out.push({ check: 'numbers', severity: 'error', message: `number${missing.length > 1 ? 's' : ''} of the source missing or changed in the translation: ${missing.join(', ')}` });
+  if (extra.length) out.push({ check: 'numbers', severity: 'warning', message: `number${extra.length > 1 ? 's' : ''} in the translation that the source does not have: ${extra.join(', ')}` });
+  return out;
+}
+
+// --------------------------------------------------------------- glossary
+
+function checkGlossary(input: QaInput, targetPlain: string): Finding[] {
+  const out: Finding[] = [];
+  for (const id of input.lostMasks)
+    out.push({ check: 'glossary', severity: 'error', message: `the engine lost glossary placeholder "${id}"; the term it protected may be missing or mistranslated` });
+
+  const byId = new Map(input.terms.map((t) => [t.id, t]));
+  // One entry per required target form: two source spellings (start-up, startup) may require the same form.
+  const required = new Map<string, { form: string; source: string; count: number; caseSensitive: boolean }>();
+  for (const m of input.matches) {
+    const term = byId.get(m.termId);
+    if (!term || term.status !== 'approved') continue;
+    const form = targetForm(term, input.to, m.text);
+    if (form === undefined) continue;
+    const key = term.caseSensitive ? form : form.toLowerCase();
+    const entry = required.get(key);
+    if (entry) entry.count++;
+    else required.set(key, { form, source: m.text, count: 1, caseSensitive: term.caseSensitive });
+  }
+  for (const r of required.values()) {
+    const n = findForm(targetPlain, r.form, r.caseSensitive).length;
+    if (n === 0)
+      out.push({ check: 'glossary', severity: 'error', message: `glossary term "${r.source}" must be translated as "${r.form}", which is not in the translation` });
+    else if (n < r.count)
+      out.push({ check: 'glossary', severity: 'warning', message: `glossary term "${r.source}" occurs ${r.count} times in the source but "${r.form}" only ${n} time${n > 1 ? 's' : ''} in the translation` });
+  }
+  return out;
+}
+
+/**
+ * Forbidden forms of the target language. A form the source itself contains
+ * (a quotation, a name) is only a warning: the writer may have meant it.
+ */
+function checkForbidden(input: QaInput, sourcePlain: string, targetPlain: string): Finding[] {
+  const out: Finding[] = [];
+  for (const term of input.terms) {
+    if (term.kind !== 'forbidden' || term.status !== 'approved') continue;
+    for (const form of forbiddenForms(term, input.to)) {
+      const hits = findForm(targetPlain, form, term.caseSensitive);
+      if (hits.length === 0) continue;
+      const inSource = findForm(sourcePlain, form, term.caseSensitive).length > 0;
+      const written = targetPlain.slice(hits[0]![0], hits[0]![1]);
+      out.push({
+        check: 'forbidden',
+        severity: inSource ? 'warning' : 'error',
+        message: `forbidden form "${written}" in the ${input.to} translation${term.note ? ` (${term.note})` : ''}${inSource ? '; the source contains it too' : ''}`,
+      });
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ untranslated
+
+const URL_OR_MAIL = /\b(?:https?:\/\/|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+/giu;
+
+/**
+ * Whether nothing in the text asks for translation: once URLs, numbers and
+ * glossary terms are taken out, only capitalised words (names) or no words
+ * at all remain.
+ */
+function onlyNamesNumbersUrls(plain: string, matches: TermMatch[]): boolean {
+  const rest = blank(plain, matches.map((m): [number, number] => [m.start, m.end])).replace(URL_OR_MAIL, ' ');
+  const words = rest.match(/[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}'’-]*/gu) ?? [];
+  return words.every((w) => /\p{N}/u.test(w) || /^\p{Lu}/u.test(w));
+}
+
+function checkUntranslated(input: QaInput, sourcePlain: string, targetPlain: string): Finding[] {
+  if (!input.translated) return [];
+  const norm = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
+  if (norm(sourcePlain) !== norm(targetPlain)) return [];
+  if (onlyNamesNumbersUrls(sourcePlain, input.matches)) return [];
+  return [{ check: 'untranslated', severity: 'warning', message: `the ${input.to} translation is identical to the ${input.from} source` }];
+}
+
+// ------------------------------------------------------------------ length
+
+/** Characters per unit of meaning relative to Latin-script languages: Chinese and Japanese need far fewer. */
+const DENSITY: Record<string, number> = { zh: 0.35, ja: 0.45, ko: 0.55, yue: 0.35 };
+const density = (lang: Lang) => DENSITY[lang.split('-')[0]!.toLowerCase()] ?? 1;
+
+/** Below this many characters a ratio says little. */
+export const LENGTH_MIN_CHARS = 20;
+
+/**
+ * Bands are wide on purpose: Vietnamese runs longer than French, pseudo-
+ * localisation adds a third, and headlines vary. Short segments vary more,
+ * so their band is wider still.
+ */
+export function lengthBand(sourceChars: number): [number, number] {
+  return sourceChars < 60 ? [0.33, 3] : [0.5, 2];
+}
+
+function checkLength(input: QaInput, sourcePlain: string, targetPlain: string): Finding[] {
+  const s = sourcePlain.trim().length;
+  if (s < LENGTH_MIN_CHARS) return [];
+  const t = targetPlain.trim().length;
+  const ratio = t / density(input.to) / (s / density(input.from));
+  const [lo, hi] = lengthBand(s);
+  if (ratio >= lo && ratio <= hi) return [];
+  return [
+    {
+      check: 'length',
+      severity: 'warning',
+      message: `the translation is ${ratio < lo ? 'much shorter' : 'much longer'} than the source (${t} vs ${s} characters, expected ${lo}–${hi}×)`,
+    },
+  ];
 }

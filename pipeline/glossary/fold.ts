@@ -4,14 +4,24 @@
  * while an offset map lets results point into the caller's original string.
  */
 
-/** Typographic apostrophes and spaces that writers and editors use interchangeably with the ASCII ones. */
-const APOSTROPHES = /[\u2019\u2018\u02BC\u2032\uFF07]/g;
-const SPACES = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]/g;
-const HYPHENS = /[\u2010\u2011]/g;
+/**
+ * Typographic apostrophes, spaces and hyphens that writers and editors use
+ * interchangeably with the ASCII ones. The plain space is not in the class:
+ * replacing every space with itself would dominate the cost on long texts.
+ */
+const PUNCT = /[\u2019\u2018\u02BC\u2032\uFF07\t\n\v\f\r\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u2010\u2011]/g;
+const PUNCT_TEST = new RegExp(PUNCT.source);
+
+function punctReplacement(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code === 0x2010 || code === 0x2011) return '-';
+  if (code === 0x2019 || code === 0x2018 || code === 0x02bc || code === 0x2032 || code === 0xff07) return "'";
+  return ' ';
+}
 
 /** Apostrophe, space and hyphen folding only: same length as the input. */
 export function foldPunct(s: string): string {
-  return s.replace(APOSTROPHES, "'").replace(SPACES, ' ').replace(HYPHENS, '-');
+  return PUNCT_TEST.test(s) ? s.replace(PUNCT, punctReplacement) : s;
 }
 
 /** The form a pattern is stored under in the automaton. */
@@ -61,12 +71,28 @@ export function originalSpan(f: Folded, start: number, end: number): [number, nu
   return [f.starts[start]!, f.ends[end - 1]!];
 }
 
-const WORD_BEFORE = /[\p{L}\p{N}\p{M}]$/u;
-const WORD_AFTER = /^[\p{L}\p{N}\p{M}]/u;
+const WORD_CHAR = /^[\p{L}\p{N}\p{M}]$/u;
 const WORD_EDGE_START = /^[\p{L}\p{N}]/u;
 const WORD_EDGE_END = /[\p{L}\p{N}\p{M}]$/u;
 const DIGIT_END = /\p{N}$/u;
 const DIGIT_START = /^\p{N}/u;
+
+/** Letter, digit or combining mark; ASCII without a regex since nearly every boundary is ASCII. */
+function isWordCode(cp: number): boolean {
+  if (cp < 128) return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
+  return WORD_CHAR.test(String.fromCodePoint(cp));
+}
+
+function codePointBefore(text: string, i: number): number {
+  const c = text.charCodeAt(i - 1);
+  if (c >= 0xdc00 && c <= 0xdfff && i >= 2) {
+    const h = text.charCodeAt(i - 2);
+    if (h >= 0xd800 && h <= 0xdbff) return (h - 0xd800) * 0x400 + (c - 0xdc00) + 0x10000;
+  }
+  return c;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /** Whether a form needs a word boundary on each side (a form starting with `.` like `.NET` does not on that side). */
 export function edgeNeeds(form: string): { start: boolean; end: boolean; digitStart: boolean; digitEnd: boolean } {
@@ -77,18 +103,16 @@ export function edgeNeeds(form: string): { start: boolean; end: boolean; digitSt
  * Word boundaries over Unicode letters, digits and marks. An apostrophe is a
  * boundary, which is what makes French elision work: in `l'open source` and
  * `qu’OpenAI` the term starts right after the apostrophe. A number-like
- * term must not be the head of a decimal or version (`V3` in `V3.5`).
+ * term must not be the head or tail of a decimal or version (`V3` in `V3.5`).
  */
 export function boundaryOk(text: string, start: number, end: number, need: ReturnType<typeof edgeNeeds>): boolean {
   if (need.start && start > 0) {
-    const before = text.slice(Math.max(0, start - 2), start);
-    if (WORD_BEFORE.test(before)) return false;
-    if (need.digitStart && /\p{N}[.,]$/u.test(text.slice(Math.max(0, start - 3), start))) return false;
+    if (isWordCode(codePointBefore(text, start))) return false;
+    if (need.digitStart && start >= 2 && (text[start - 1] === '.' || text[start - 1] === ',') && isDigit(text.charCodeAt(start - 2))) return false;
   }
   if (need.end && end < text.length) {
-    const after = text.slice(end, end + 2);
-    if (WORD_AFTER.test(after)) return false;
-    if (need.digitEnd && /^[.,]\p{N}/u.test(after)) return false;
+    if (isWordCode(text.codePointAt(end)!)) return false;
+    if (need.digitEnd && end + 1 < text.length && (text[end] === '.' || text[end] === ',') && isDigit(text.charCodeAt(end + 1))) return false;
   }
   return true;
 }

@@ -44,10 +44,13 @@ export function compileGlossary(all: Term[]): GlossaryMatcher {
       const seen = new Set<string>();
       for (const form of sourceForms(t, lang)) {
         const f = foldForm(form);
-        if (!f || seen.has(f)) continue;
-        seen.add(f);
+        const exact = foldPunct(form.normalize('NFC'));
+        // NVIDIA and Nvidia are two forms of a case-sensitive term but one of a case-insensitive one.
+        const key = t.caseSensitive ? exact : f;
+        if (!f || seen.has(key)) continue;
+        seen.add(key);
         folded.push(f);
-        patterns.push({ term: i, exact: foldPunct(form.normalize('NFC')), caseSensitive: t.caseSensitive, need: edgeNeeds(f) });
+        patterns.push({ term: i, exact, caseSensitive: t.caseSensitive, need: edgeNeeds(f) });
       }
     });
     index = { automaton: buildAutomaton(folded), patterns };
@@ -61,13 +64,14 @@ export function compileGlossary(all: Term[]): GlossaryMatcher {
       if (!plain || terms.length === 0) return [];
       const { automaton, patterns } = indexFor(lang || primaryLang(lang));
       const folded = foldText(plain);
-      const candidates: { p: number; start: number; end: number }[] = [];
+      const candidates: { p: number; start: number; end: number; cs: boolean }[] = [];
       for (const hit of automaton.scan(folded.text)) {
         const pat = patterns[hit.pattern]!;
         const [start, end] = originalSpan(folded, hit.start, hit.end);
         if (!boundaryOk(plain, start, end, pat.need)) continue;
-        if (pat.caseSensitive && foldPunct(plain.slice(start, end).normalize('NFC')) !== pat.exact) continue;
-        candidates.push({ p: hit.pattern, start, end });
+        if (pat.caseSensitive && !(end - start === pat.exact.length && plain.startsWith(pat.exact, start)) && foldPunct(plain.slice(start, end).normalize('NFC')) !== pat.exact)
+          continue;
+        candidates.push({ p: hit.pattern, start, end, cs: pat.caseSensitive });
       }
       if (candidates.length === 0) return [];
       // Longest first; at equal spans a case-sensitive (more specific) term beats a case-insensitive one.
@@ -75,7 +79,7 @@ export function compileGlossary(all: Term[]): GlossaryMatcher {
         (a, b) =>
           b.end - b.start - (a.end - a.start) ||
           a.start - b.start ||
-          Number(patterns[b.p]!.caseSensitive) - Number(patterns[a.p]!.caseSensitive) ||
+          Number(b.cs) - Number(a.cs) ||
           a.p - b.p,
       );
       const taken = new Uint8Array(plain.length);

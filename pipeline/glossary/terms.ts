@@ -38,7 +38,12 @@ export function sourceForms(term: Term, lang: Lang): string[] {
   const forms: string[] = [];
   if (term.kind === 'keep' || sameLang(term.lang, lang)) forms.push(term.term, ...term.variants);
   const tr = translationFor(term, lang);
-  if (tr !== undefined && !sameLang(term.lang, lang)) forms.push(tr);
+  if (tr !== undefined && !sameLang(term.lang, lang)) {
+    forms.push(tr);
+    // Where the translation is the term itself (`open source` in French and English),
+    // its spelling variants (`open-source`) are spelling variants in that language too.
+    if (term.kind === 'translate' && tr.toLowerCase() === term.term.toLowerCase()) forms.push(...term.variants);
+  }
   return [...new Set(forms.filter((f) => f.trim().length > 0))];
 }
 

@@ -56,7 +56,14 @@ const termSchema = z.strictObject({
     error: (iss) => (iss.input === undefined ? 'kind is missing (keep, translate or forbidden)' : 'kind must be keep, translate or forbidden'),
   }),
   translations: z
-    .record(langField('a translation key'), requiredText('a translation'), { error: 'translations must be a mapping of language: form, e.g. {en: open source}' })
+    .record(langField('a translation key'), requiredText('a translation'), {
+      error: (iss) =>
+        iss.code === 'invalid_type'
+          ? 'translations must be a mapping of language: form, e.g. {en: open source}'
+          : iss.code === 'invalid_key'
+            ? `a translation key must be a language code such as en, vi or pt-BR, not ${JSON.stringify(iss.input)}`
+            : undefined,
+    })
     .optional(),
   variants: z
     .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(requiredText('a variant'), { error: 'variants must be a list of forms' }))
@@ -110,7 +117,7 @@ export function parseGlossaryYaml(text: string, file: string): Term[] {
 
   const top = fileSchema.safeParse(data);
   if (!top.success) {
-    const issue = top.error.issues[0]!;
+    const issue = firstIssue(top.error.issues);
     const { line } = locate(doc, issue.path, issue, lineOf);
     fail(line, issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}" (allowed: lang, status, terms)` : issue.message);
   }
@@ -128,7 +135,7 @@ export function parseGlossaryYaml(text: string, file: string): Term[] {
 
     const parsed = termSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
+      const issue = firstIssue(parsed.error.issues);
       const { line, key } = locate(doc, [...path, ...issue.path], issue, lineOf);
       const message =
         issue.code === 'unrecognized_keys'
@@ -169,6 +176,11 @@ export function parseGlossaryYaml(text: string, file: string): Term[] {
     terms.push(term);
   });
   return terms;
+}
+
+/** A misspelt field explains the "missing" one next to it, so unknown fields are reported first. */
+function firstIssue<T extends { code: string }>(issues: T[]): T {
+  return issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
 }
 
 function nodeAt(doc: Document, path: readonly PropertyKey[]): Node | undefined {
