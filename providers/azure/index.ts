@@ -167,7 +167,11 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       if (!apiKey) throw new ProviderError('azure', 'auth', 'AZURE_TRANSLATOR_KEY is not set');
       const warnings: string[] = [];
-      const marked = req.segments.map((s) => (dictionary && req.terms?.length ? { ...s, text: applyDynamicDictionary(s.text, req.terms, req.to).text } : s));
+      // Azure documents the dynamic dictionary only for pairs with English on one side.
+      const english = [req.from, req.to].some((l) => l.split('-')[0]!.toLowerCase() === 'en');
+      const useDictionary = dictionary && Boolean(req.terms?.length) && english;
+      if (dictionary && req.terms?.length && !english) warnings.push(`azure: dynamic dictionary not used for ${req.from}→${req.to} (Azure applies it only with English on one side); terms rely on masking`);
+      const marked = req.segments.map((s) => (useDictionary ? { ...s, text: applyDynamicDictionary(s.text, req.terms!, req.to).text } : s));
       const tooLong = marked.find((s) => s.text.length > MAX_CHARS);
       if (tooLong) throw new ProviderError('azure', 'bad-request', `segment ${tooLong.id} has ${tooLong.text.length} characters; Azure accepts at most ${MAX_CHARS} per request`);
       const texts: string[] = [];

@@ -77,6 +77,14 @@ describe('azure adapter', () => {
     expect(res.billedChars).toBe(sent.length);
   });
 
+  it('leaves the markup out for pairs without English, with a warning', async () => {
+    const gpu = term({ id: 't1', term: 'processeur graphique', kind: 'translate', translations: { vi: 'GPU' } });
+    const segs = [{ id: 'a', text: 'Le processeur graphique.' }];
+    const res = await make().translate({ segments: segs, from: 'fr', to: 'vi', terms: [gpu] });
+    expect((fake.requests[0]!.body as { Text: string }[])[0]!.Text).toBe(segs[0]!.text);
+    expect(res.warnings.join(' ')).toMatch(/dynamic dictionary not used for fr→vi/);
+  });
+
   it('never puts markup inside a tag or around a partial word', () => {
     const t = term({ id: 't1', term: 'id', kind: 'translate', translations: { en: 'ID' } });
     expect(applyDynamicDictionary('<g id="1">idée</g> <x id="2"/>', [t], 'en').text).toBe('<g id="1">idée</g> <x id="2"/>');
