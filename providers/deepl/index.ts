@@ -77,14 +77,16 @@ interface Glossary {
 export function glossaryEntries(terms: readonly Term[], to: Lang): Map<string, string> {
   const entries = new Map<string, string>();
   const clean = (s: string) => s.replace(/[\t\r\n]+/g, ' ').trim();
+  // DeepL rejects a whole glossary when one phrase exceeds 1024 UTF-8 bytes.
+  const fits = (s: string) => Buffer.byteLength(s) <= 1024;
   const toBase = to.split('-')[0]!;
   for (const t of terms) {
     if (t.status !== 'approved') continue;
     const target = t.kind === 'translate' ? (t.translations[to] ?? t.translations[toBase]) : t.kind === 'keep' ? t.term : undefined;
-    if (!target || !clean(target)) continue;
+    if (!target || !clean(target) || !fits(clean(target))) continue;
     for (const source of [t.term, ...t.variants]) {
       const s = clean(source);
-      if (s) entries.set(s, t.kind === 'keep' ? s : clean(target));
+      if (s && fits(s)) entries.set(s, t.kind === 'keep' ? s : clean(target));
     }
   }
   return entries;
