@@ -73,6 +73,8 @@ export interface LocflowTranslator extends Translator {
 }
 
 const ARROW = '→';
+/** How long a provider that answered quota/auth goes to the back of the queue. */
+const TRIP_MS = 5 * 60_000;
 
 function legLabel(leg: Leg): string {
   return `${leg.provider}:${leg.from}${ARROW}${leg.to}`;
@@ -182,6 +184,15 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
   const byRef = new Map(options.handles.map((h) => [h.ref, h]));
   const usage: Record<string, ProviderUsage> = {};
 
+  /** Providers that answered quota/auth recently, with when to try them first again. */
+  const tripped = new Map<string, number>();
+  const isTripped = (ref: string) => (tripped.get(ref) ?? 0) > Date.now();
+  // Stable: healthy routes keep their order, tripped ones keep theirs at the end (still tried as a last resort).
+  const preferHealthy = (routes: Route[]) => [
+    ...routes.filter((r) => !r.legs.some((l) => isTripped(l.provider))),
+    ...routes.filter((r) => r.legs.some((l) => isTripped(l.provider))),
+  ];
+
   const count = (ref: string, chars: number, billed: number) => {
     const u = (usage[ref] ??= { calls: 0, chars: 0, billedChars: 0 });
     u.calls++;
@@ -251,7 +262,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     },
     async translate(req) {
       await options.ready;
-      const routes = routesFor(options, req.from, req.to);
+      const routes = preferHealthy(routesFor(options, req.from, req.to));
       if (routes.length === 0) throw noRoute(options, req.from, req.to);
       if (req.segments.length === 0) return { texts: [], plan: routes[0]!.plan, billedChars: 0, warnings: [] };
       const warnings: string[] = [];
@@ -262,6 +273,11 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
           return { ...result, warnings: [...warnings, ...result.warnings] };
         } catch (err) {
           lastError = err;
+          if (err instanceof ProviderError && (err.reason === 'quota' || err.reason === 'auth')) {
+            // A spent quota or a rejected key will not recover within this job: later batches skip ahead.
+            const culprit = route.legs.find((l) => l.provider.split(':')[0] === err.provider)?.provider ?? (route.legs.length === 1 ? route.legs[0]!.provider : undefined);
+            if (culprit) tripped.set(culprit, Date.now() + TRIP_MS);
+          }
           const next = routes[i + 1];
           if (!next || !shouldFallBack(err) || req.signal?.aborted) throw err;
           warnings.push(`${route.plan.label} failed (${(err as Error).message}); falling back to ${next.plan.label}`);

@@ -138,6 +138,20 @@ describe('fallback', () => {
     expect(t.usage()).toMatchObject({ deepl: { calls: 1 }, apertium: { calls: 1, billedChars: 7 } });
   });
 
+  it('sends later requests straight to the fallback once a provider reported quota', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    deepl.failures.push(quota('deepl'));
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    const second = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Salut')] });
+    expect(second.plan.id).toBe('apertium:fr>en');
+    expect(second.warnings).toEqual([]);
+    expect(deepl.calls).toHaveLength(1);
+    // plan() still names the configured first choice: the preference is per translator and temporary.
+    expect(t.plan('fr', 'en')?.id).toBe('deepl:fr>en');
+  });
+
   it('falls back after retries of a retryable error are exhausted', async () => {
     const deepl = fakeProvider('deepl', [['fr', 'en']]);
     const apertium = fakeProvider('apertium', [['fr', 'en']]);
