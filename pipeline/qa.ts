@@ -62,8 +62,22 @@ function checkPlaceholders(source: InlineXml, target: InlineXml): Finding[] {
  */
 const NUMBER = /(?<![\p{L}\p{N}])(?:\d{1,3}(?:[ \u00A0\u202F]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)*)(?![\p{L}\p{N}])/gu;
 
-/** Values a written number can mean across locales (`1,000` is a thousand in English and one in French). */
-export function numberReadings(written: string): Set<string> {
+/** Languages that write decimals with a point; the others in wide use write a comma. */
+const POINT_DECIMAL = new Set(['en', 'zh', 'ja', 'ko', 'th', 'he', 'hi', 'ms', 'fil', 'ga', 'cy', 'sw', 'ta', 'bn', 'ur', 'my']);
+
+/** The decimal separator of a language, when locflow knows it. */
+function decimalSeparator(lang: Lang | undefined): '.' | ',' | undefined {
+  if (!lang) return undefined;
+  return POINT_DECIMAL.has(lang.split('-')[0]!.toLowerCase()) ? '.' : ',';
+}
+
+/**
+ * Values a written number can mean. `1,000` is a thousand in English and
+ * one in French; knowing the language removes the reading it never uses
+ * (a French `1.500` is never 1.5), while the other stays possible because
+ * articles quote figures in foreign style.
+ */
+export function numberReadings(written: string, lang?: Lang): Set<string> {
   const s = written.replace(/[ \u00A0\u202F]/g, '');
   const canon = (intPart: string, frac = '') => {
     const i = intPart.replace(/^0+(?=\d)/, '');
@@ -80,13 +94,16 @@ export function numberReadings(written: string): Set<string> {
     return /^\d{1,3}(?:[.,]\d{3})+$/.test(s) ? new Set([canon(s.replace(/[.,]/g, ''))]) : new Set([s]);
   }
   const [int, frac] = s.split(/[.,]/) as [string, string];
+  const grouping = frac.length === 3 && int.length <= 3;
+  const decimal = decimalSeparator(lang);
+  if (grouping && decimal !== undefined && seps[0] !== decimal) return new Set([canon(int + frac)]);
   const readings = new Set([canon(int, frac)]);
-  if (frac.length === 3 && int.length <= 3) readings.add(canon(int + frac));
+  if (grouping) readings.add(canon(int + frac));
   return readings;
 }
 
-function numbersIn(text: string): { written: string; readings: Set<string> }[] {
-  return [...text.matchAll(NUMBER)].map((m) => ({ written: m[0], readings: numberReadings(m[0]) }));
+function numbersIn(text: string, lang: Lang): { written: string; readings: Set<string> }[] {
+  return [...text.matchAll(NUMBER)].map((m) => ({ written: m[0], readings: numberReadings(m[0], lang) }));
 }
 
 /** Blanks out spans so that numbers inside glossary terms are not counted. */
@@ -105,8 +122,8 @@ function checkNumbers(input: QaInput, sourcePlain: string, targetPlain: string):
     const form = term && targetForm(term, input.to, m.text);
     if (form && /\d/.test(form)) targetSpans.push(...findForm(targetPlain, form, false));
   }
-  const source = numbersIn(blank(sourcePlain, sourceSpans));
-  const target = numbersIn(blank(targetPlain, targetSpans));
+  const source = numbersIn(blank(sourcePlain, sourceSpans), input.from);
+  const target = numbersIn(blank(targetPlain, targetSpans), input.to);
   const used = new Array<boolean>(target.length).fill(false);
   const missing: string[] = [];
   for (const n of source) {
