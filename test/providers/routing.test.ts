@@ -79,6 +79,14 @@ describe('route planning', () => {
     }
   });
 
+  it('accepts a model after the colon for openai, and nowhere else', async () => {
+    const t = await openTranslator({ config: { ...config(), env: { ...EMPTY_ENV, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } }, provider: 'OpenAI:qwen2.5:7b' });
+    expect(t.providerIds()).toContain('openai:qwen2.5:7b');
+    expect(t.plan('fr', 'en')).toMatchObject({ id: 'openai:qwen2.5:7b:fr>en', providers: ['openai:qwen2.5:7b'] });
+    expect(() => createTranslator({ config: config(), provider: 'pseudo:big' })).toThrowError(/does not take a model/);
+    expect(() => createTranslator({ config: config(), provider: 'openai:' })).toThrowError(/model after ":" is empty/);
+  });
+
   it('rejects an unknown provider in a configured route', () => {
     expect(() => createTranslator({ config: config({ 'fr-en': ['deepl', 'bing'] }) })).toThrowError(/routes "fr-en": unknown provider "bing"/);
   });
