@@ -237,14 +237,26 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     return { texts: results.flat(), billed, warnings };
   }
 
-  async function runRoute(route: Route, req: TranslatorRequest): Promise<TranslatorResult> {
+  type LegOutput = Awaited<ReturnType<typeof runLeg>>;
+
+  /**
+   * `done` holds leg results of this request by route prefix, so that when a
+   * pivot fails on its second leg, a fallback route through the same first
+   * leg reuses it instead of paying for it again.
+   */
+  async function runRoute(route: Route, req: TranslatorRequest, done: Map<string, LegOutput>): Promise<TranslatorResult> {
     let segments = req.segments.map((s) => ({ id: s.id, text: normalizeInline(s.text) }));
     let billedChars = 0;
     const warnings: string[] = [];
-    for (const leg of route.legs) {
+    for (const [i, leg] of route.legs.entries()) {
       // Terms describe the source language; a pivot's second leg starts from another language.
       const terms = leg.from === req.from && req.terms.length ? req.terms : undefined;
-      const out = await runLeg(leg, segments, terms, req.signal);
+      const prefix = routeId(route.legs.slice(0, i + 1));
+      let out = done.get(prefix);
+      if (!out) {
+        out = await runLeg(leg, segments, terms, req.signal);
+        done.set(prefix, out);
+      }
       billedChars += out.billed;
       warnings.push(...out.warnings);
       segments = segments.map((s, i) => ({ id: s.id, text: out.texts[i]! }));
@@ -266,10 +278,11 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
       if (routes.length === 0) throw noRoute(options, req.from, req.to);
       if (req.segments.length === 0) return { texts: [], plan: routes[0]!.plan, billedChars: 0, warnings: [] };
       const warnings: string[] = [];
+      const done = new Map<string, LegOutput>();
       let lastError: unknown;
       for (const [i, route] of routes.entries()) {
         try {
-          const result = await runRoute(route, req);
+          const result = await runRoute(route, req, done);
           return { ...result, warnings: [...warnings, ...result.warnings] };
         } catch (err) {
           lastError = err;

@@ -180,6 +180,18 @@ describe('fallback', () => {
     expect(apertium.calls).toHaveLength(0);
   });
 
+  it('reuses a pivot\'s first leg when only its second leg fails', async () => {
+    const apertium = fakeProvider('apertium', [['fr', 'es']]);
+    const deepl = fakeProvider('deepl', [['es', 'en']]);
+    const google = fakeProvider('google', [['es', 'en']]);
+    deepl.failures.push(quota('deepl'));
+    const t = await openTranslator({ config: config({ 'fr-en': ['deepl', 'google', 'apertium'] }), providers: [apertium, deepl, google] });
+    expect(t.routes('fr', 'en').map((r) => r.id)).toEqual(['apertium:fr>es|deepl:es>en', 'apertium:fr>es|google:es>en']);
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    expect(res.texts).toEqual(['google[es>en](apertium[fr>es](Bonjour))']);
+    expect(apertium.calls).toHaveLength(1);
+  });
+
   it('does not fall back on a bad request, which another engine would not fix', async () => {
     const deepl = fakeProvider('deepl', [['fr', 'en']]);
     const apertium = fakeProvider('apertium', [['fr', 'en']]);
