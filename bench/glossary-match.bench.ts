@@ -39,7 +39,10 @@ export function findWithRegExps(all: Term[], plain: string, lang: Lang): TermMat
       const source =
         (startWord ? '(?<![\\p{L}\\p{N}\\p{M}])' : '') +
         (/^\p{N}/u.test(f) ? '(?<![0-9][.,])' : '') +
-        escapeRe(f) +
+        // A lower-case form of a case-sensitive term may start a sentence (see sameCase).
+        (term.caseSensitive && f === f.toLowerCase() && f[0]!.toUpperCase() !== f[0]
+          ? `[${escapeRe(f[0]!.toUpperCase())}${escapeRe(f[0]!)}]${escapeRe(f.slice(1))}`
+          : escapeRe(f)) +
         (endWord ? '(?![\\p{L}\\p{N}\\p{M}])' : '') +
         (/\p{N}$/u.test(f) ? '(?![.,][0-9])' : '');
       const re = new RegExp(source, term.caseSensitive ? 'gu' : 'giu');

@@ -118,6 +118,20 @@ export function boundaryOk(text: string, start: number, end: number, need: Retur
 }
 
 /**
+ * The case rule of case-sensitive terms. `exact` is the punctuation-folded
+ * NFC form. A form written all in lower case (`giám đốc điều hành`, the
+ * Vietnamese form of the case-sensitive `PDG`) also matches with a capital
+ * first letter, because sentences start with one.
+ */
+export function sameCase(surface: string, exact: string): boolean {
+  const s = foldPunct(surface.normalize('NFC'));
+  if (s === exact) return true;
+  if (exact !== exact.toLowerCase() || s.length === 0) return false;
+  const first = String.fromCodePoint(s.codePointAt(0)!);
+  return first.toLowerCase() + s.slice(first.length) === exact;
+}
+
+/**
  * Every occurrence of `form` in `text` as a whole word or phrase, with the
  * same folding and boundary rules as the matcher. For the handful of forms QA
  * looks for per segment; large glossaries go through the automaton.
@@ -132,7 +146,7 @@ export function findForm(text: string, form: string, caseSensitive: boolean): [n
   for (let i = folded.text.indexOf(needle); i !== -1; i = folded.text.indexOf(needle, i + 1)) {
     const [s, e] = originalSpan(folded, i, i + needle.length);
     if (!boundaryOk(text, s, e, need)) continue;
-    if (caseSensitive && foldPunct(text.slice(s, e).normalize('NFC')) !== exact) continue;
+    if (caseSensitive && !sameCase(text.slice(s, e), exact)) continue;
     found.push([s, e]);
   }
   return found;

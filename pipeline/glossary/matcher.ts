@@ -5,7 +5,7 @@
  */
 import type { Lang, Term, TermMatch } from '../model.js';
 import { buildAutomaton, type Automaton } from './automaton.js';
-import { boundaryOk, edgeNeeds, foldForm, foldPunct, foldText, originalSpan } from './fold.js';
+import { boundaryOk, edgeNeeds, foldForm, foldPunct, foldText, originalSpan, sameCase } from './fold.js';
 import { primaryLang, sourceForms } from './terms.js';
 
 export interface GlossaryMatcher {
@@ -69,8 +69,7 @@ export function compileGlossary(all: Term[]): GlossaryMatcher {
         const pat = patterns[hit.pattern]!;
         const [start, end] = originalSpan(folded, hit.start, hit.end);
         if (!boundaryOk(plain, start, end, pat.need)) continue;
-        if (pat.caseSensitive && !(end - start === pat.exact.length && plain.startsWith(pat.exact, start)) && foldPunct(plain.slice(start, end).normalize('NFC')) !== pat.exact)
-          continue;
+        if (pat.caseSensitive && !(end - start === pat.exact.length && plain.startsWith(pat.exact, start)) && !sameCase(plain.slice(start, end), pat.exact)) continue;
         candidates.push({ p: hit.pattern, start, end, cs: pat.caseSensitive });
       }
       if (candidates.length === 0) return [];

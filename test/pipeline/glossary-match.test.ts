@@ -125,6 +125,12 @@ describe('matching rules', () => {
     expect(md.map((m) => m.termId)).toEqual(ms.map((m) => m.termId));
     expectOffsets(decomposed, md);
     expect(md[2]!.text.normalize('NFC')).toBe('mã nguồn mở');
+    // The Vietnamese form of the case-sensitive PDG is lower-case; a sentence may start with it.
+    expect(techMatcher.find('Giám đốc điều hành OpenAI; giám đốc điều hành; GIÁM ĐỐC ĐIỀU HÀNH', 'vi').map((m) => m.text)).toEqual([
+      'Giám đốc điều hành',
+      'OpenAI',
+      'giám đốc điều hành',
+    ]);
     // A syllable that begins a longer word is not a match.
     expect(compileGlossary([term('mô hình')]).find('mô hìnhx', 'vi')).toEqual([]);
   });
