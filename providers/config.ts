@@ -114,7 +114,7 @@ function readConfigFile(file: string): { vars: Record<string, string>; routes: R
   try {
     raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
-    throw new InputError('config-syntax', `LOCFLOW_CONFIG: ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`, {
+    throw new InputError('config-syntax', `LOCFLOW_CONFIG: ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${syntaxWhere(err as Error, text)}`, {
       details: { file },
     });
   }
@@ -138,6 +138,23 @@ function readConfigFile(file: string): { vars: Record<string, string>; routes: R
   const cleanRetry: RetryOptions = {};
   for (const [k, v] of Object.entries(retry ?? {})) if (v !== undefined) (cleanRetry as Record<string, number>)[k] = v;
   return { vars, routes: routes ?? {}, pivots, retry: cleanRetry };
+}
+
+/**
+ * Where a parse error is, without the parser's excerpt of the file: the file
+ * holds credentials, and V8's JSON errors quote the text around the mistake.
+ */
+function syntaxWhere(err: Error, text: string): string {
+  const firstLine = err.message.split('\n')[0] ?? '';
+  const yamlAt = /^(.*? at line \d+, column \d+)/.exec(firstLine);
+  if (yamlAt) return yamlAt[1]!;
+  const pos = /at position (\d+)/.exec(firstLine);
+  if (pos) {
+    const before = text.slice(0, Number(pos[1]));
+    const line = before.split('\n').length;
+    return `syntax error at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+  }
+  return 'syntax error';
 }
 
 /** The chain configured for a pair: exact pair, then `from-*`, `*-to`, `*`. */

@@ -81,6 +81,25 @@ describe('loadProvidersConfig', () => {
     expect((caught as Error).message).toMatch(/^LOCFLOW_CONFIG: /);
   });
 
+  it('never quotes the file (which holds keys) in a syntax error', () => {
+    for (const [name, text] of [
+      ['leak.json', '{"deeplAuthKey": supersecret-123}'],
+      ['leak2.json', '{"deeplAuthKey": "supersecret-123" x}'],
+      ['leak.yaml', 'deeplAuthKey: supersecret-123: x\n'],
+    ] as const) {
+      let message = '';
+      try {
+        loadProvidersConfig({ LOCFLOW_CONFIG: file(name, text) });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/is not valid (JSON|YAML)/);
+      expect(message).not.toContain('supersecret');
+      // V8 gives a position for some JSON mistakes only; YAML always has one.
+      if (name !== 'leak.json') expect(message).toMatch(/line 1, column \d+/);
+    }
+  });
+
   it('converts camel case to variable names', () => {
     expect(camelToEnv('deeplAuthKey')).toBe('DEEPL_AUTH_KEY');
     expect(camelToEnv('openaiBaseURL')).toBe('OPENAI_BASE_URL');
