@@ -80,19 +80,17 @@ export function createTranslator(options: CreateTranslatorOptions = {}): Locflow
     }
   }
 
-  const ready = Promise.all(
-    handles
-      .filter((h) => h.provider.configured)
-      .map(async (h) => {
-        try {
-          h.pairs = await h.provider.pairs();
-        } catch (err) {
-          // An engine that cannot list its pairs serves none for now; `locflow providers` shows why.
-          h.pairs = [];
-          h.pairsError = (err as Error).message;
-        }
-      }),
-  ).then(() => undefined);
+  const load = async (h: ProviderHandle) => {
+    try {
+      h.pairs = await h.provider.pairs();
+      delete h.pairsError;
+    } catch (err) {
+      // An engine that cannot list its pairs serves none for now; the router retries the listing later.
+      h.pairs = [];
+      h.pairsError = (err as Error).message;
+    }
+  };
+  const ready = Promise.all(handles.filter((h) => h.provider.configured).map(load)).then(() => undefined);
 
   return createRouter({
     handles,
@@ -103,6 +101,9 @@ export function createTranslator(options: CreateTranslatorOptions = {}): Locflow
     allowPseudo: options.allowPseudo ?? false,
     retry: { ...config.retry, ...options.retry },
     ready,
+    reloadPairs: async () => {
+      await Promise.all(handles.filter((h) => h.pairsError !== undefined).map(load));
+    },
   });
 }
 

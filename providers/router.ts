@@ -55,6 +55,8 @@ export interface RouterOptions {
   allowPseudo: boolean;
   retry: RetryOptions;
   ready: Promise<void>;
+  /** Lists the pairs again for providers whose listing failed (an APy server that was still starting). */
+  reloadPairs?: () => Promise<void>;
 }
 
 export interface LocflowTranslator extends Translator {
@@ -274,7 +276,11 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     },
     async translate(req) {
       await options.ready;
-      const routes = preferHealthy(routesFor(options, req.from, req.to));
+      let routes = preferHealthy(routesFor(options, req.from, req.to));
+      if (routes.length === 0 && options.handles.some((h) => h.pairsError !== undefined)) {
+        await options.reloadPairs?.();
+        routes = preferHealthy(routesFor(options, req.from, req.to));
+      }
       if (routes.length === 0) throw noRoute(options, req.from, req.to);
       if (req.segments.length === 0) return { texts: [], plan: routes[0]!.plan, billedChars: 0, warnings: [] };
       const warnings: string[] = [];
@@ -304,7 +310,12 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
   return translator;
 }
 
-function noRoute(options: RouterOptions, from: Lang, to: Lang): InputError {
+function noRoute(options: RouterOptions, from: Lang, to: Lang): InputError | ProviderError {
+  // An engine that could not even list its pairs may be the one that serves this pair: that is an outage, not a user mistake.
+  const unreachable = options.handles.find((h) => h.pairsError !== undefined && (!options.forced || h.ref === options.forced || options.chainFor(from, to)?.includes(h.ref)));
+  if (unreachable) {
+    return new ProviderError(unreachable.ref.split(':')[0]!, 'unavailable', `cannot list its language pairs, so no route from ${from} to ${to} is known (${unreachable.pairsError})`);
+  }
   const configured = options.handles.filter((h) => h.provider.configured && h.ref !== 'pseudo').map((h) => h.ref);
   const who = options.forced ? `provider ${options.forced}` : configured.length ? `the configured providers (${configured.join(', ')})` : 'no configured provider';
   const hint = options.forced === 'pseudo' || options.allowPseudo ? '' : '; configure a provider for it (see `locflow providers`) or use --provider pseudo for a demo';

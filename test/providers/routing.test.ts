@@ -105,6 +105,36 @@ describe('route planning', () => {
   });
 });
 
+describe('engines that cannot list their pairs', () => {
+  it('is an outage (retryable provider error), not a user mistake, and the listing is retried', async () => {
+    const apertium = fakeProvider('apertium', [['fr', 'es']]);
+    const original = apertium.pairs.bind(apertium);
+    let listings = 0;
+    apertium.pairs = async () => {
+      if (++listings === 1) throw new Error('connect ECONNREFUSED 127.0.0.1:2737');
+      return original();
+    };
+    const t = await openTranslator({ config: config(), providers: [apertium], provider: 'apertium' });
+    expect(t.plan('fr', 'es')).toBeUndefined();
+    // The second listing (done by translate) succeeds: the server had just started.
+    const res = await t.translate({ from: 'fr', to: 'es', terms: [], segments: [seg('Bonjour')] });
+    expect(res.plan.id).toBe('apertium:fr>es');
+    expect(listings).toBe(2);
+  });
+
+  it('reports the listing failure when it persists', async () => {
+    const apertium = fakeProvider('apertium', [['fr', 'es']]);
+    apertium.pairs = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:2737');
+    };
+    const t = await openTranslator({ config: config(), providers: [apertium], provider: 'apertium' });
+    const err = await t.translate({ from: 'fr', to: 'es', terms: [], segments: [seg('Bonjour')] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err).toMatchObject({ reason: 'unavailable', retryable: true });
+    expect((err as Error).message).toMatch(/cannot list its language pairs.*ECONNREFUSED/);
+  });
+});
+
 describe('pseudo is never chosen silently', () => {
   it('has no route, and translate fails with a clear InputError, when no real provider serves the pair', async () => {
     const t = await openTranslator({ config: config() });
