@@ -133,6 +133,13 @@ function checkNumbers(input: QaInput, sourcePlain: string, targetPlain: string):
   }
   const extra = target.filter((_, i) => !used[i]).map((t) => t.written);
   const out: Finding[] = [];
+  // Right value, foreign style: engines often copy "5,5" into English unchanged.
+  const decimal = decimalSeparator(input.to);
+  const foreign = decimal
+    ? target.filter((t, i) => used[i] && /^\d+[.,]\d+$/.test(t.written) && !/^\d{1,3}[.,]\d{3}$/.test(t.written) && !t.written.includes(decimal)).map((t) => t.written)
+    : [];
+  if (foreign.length)
+    out.push({ check: 'numbers', severity: 'info', message: `decimal separator not usual in ${input.to}: ${foreign.join(', ')} (${input.to} writes a decimal ${decimal === '.' ? 'point' : 'comma'})` });
   if (missing.length) out.push({ check: 'numbers', severity: 'error', message: `number${missing.length > 1 ? 's' : ''} of the source missing or changed in the translation: ${missing.join(', ')}` });
   if (extra.length) out.push({ check: 'numbers', severity: 'warning', message: `number${extra.length > 1 ? 's' : ''} in the translation that the source does not have: ${extra.join(', ')}` });
   return out;

@@ -27,7 +27,7 @@ const checks = (i: QaInput, check?: QaCheck) => checkSegment(i).filter((f) => ch
 describe('checkSegment: a good translation has no findings', () => {
   it('for the sample sentence in Spanish and English', () => {
     const src = "DeepSeek V3 a coûté 5,5 millions de dollars et l'approche open source de DeepSeek séduit.";
-    expect(checkSegment(input(src, 'DeepSeek V3 costó 5.5 millones de dólares y el enfoque de código abierto de DeepSeek seduce.'))).toEqual([]);
+    expect(checkSegment(input(src, 'DeepSeek V3 costó 5,5 millones de dólares y el enfoque de código abierto de DeepSeek seduce.'))).toEqual([]);
     expect(checkSegment(input(src, "DeepSeek V3 cost 5.5 million dollars and DeepSeek's open source approach appeals.", { to: 'en' }))).toEqual([]);
   });
 });
@@ -75,6 +75,12 @@ describe('numbers', () => {
     expect(checks(input('En novembre 2022, ChatGPT.', 'En noviembre, ChatGPT.'), 'numbers')[0]!.message).toContain('2022');
     // A Spanish 1.500 is fifteen hundred, never one and a half.
     expect(checks(input('Il pèse 1,5 kilo.', 'Pesa 1.500 kilos.'), 'numbers')).toHaveLength(2);
+  });
+  it('notes (info) a right value in the source language style', () => {
+    const f = checks(input('Il a coûté 5,5 millions.', 'It cost 5,5 million.', { to: 'en' }), 'numbers');
+    expect(f).toEqual([expect.objectContaining({ severity: 'info', message: expect.stringContaining('5,5') })]);
+    expect(checks(input('Il a coûté 5,5 millions.', 'It cost 5.5 million.', { to: 'en' }), 'numbers')).toEqual([]);
+    expect(checks(input('Il a coûté 5,5 millions.', 'Costó 5,5 millones.'), 'numbers')).toEqual([]);
   });
   it('ignores digits inside names and glossary terms (R1, V3, GPT-4o) and in restored masks', () => {
     expect(checks(input('R1 et V3 battent H100.', 'R1 y V3 superan a H100.'), 'numbers')).toEqual([]);
