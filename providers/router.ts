@@ -205,38 +205,48 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
   async function runLeg(leg: Leg, segments: { id: string; text: string }[], terms: Term[] | undefined, signal?: AbortSignal): Promise<{ texts: string[]; billed: number; warnings: string[] }> {
     const handle = byRef.get(leg.provider)!;
     const { provider } = handle;
-    const batches = planBatches(segments, provider.limits);
     const warnings: string[] = [];
     let billed = 0;
-    const results = await Promise.all(
-      batches.map((batch) =>
-        withRetry(
-          () =>
-            handle.gate.run(async () => {
-              signal?.throwIfAborted();
-              count(leg.provider, batch.reduce((n, s) => n + s.text.length, 0), 0);
-              const res = await provider.translate({ segments: batch, from: leg.from, to: leg.to, ...(terms ? { terms } : {}), ...(signal ? { signal } : {}) });
-              if (!Array.isArray(res.texts) || res.texts.length !== batch.length) {
-                throw new ProviderError(leg.provider, 'bad-response', `returned ${res.texts?.length ?? 0} translations for ${batch.length} segments`);
-              }
-              usage[leg.provider]!.billedChars += res.billedChars;
-              billed += res.billedChars;
-              warnings.push(...res.warnings);
-              return res.texts.map((t) => normalizeInline(t));
-            }, signal),
-          {
-            ...options.retry,
-            onRetry: (info) => {
-              // The engine asked everyone to wait, not just this batch.
-              if (info.error.retryAfterMs) handle.gate.pause(info.error.retryAfterMs);
-              options.retry.onRetry?.(info);
-            },
+    // When one batch fails for good the leg has failed: stop its sibling batches instead of paying for them.
+    const leg$ = new AbortController();
+    const stop = () => leg$.abort(signal?.reason);
+    signal?.addEventListener('abort', stop, { once: true });
+
+    const runBatch = (batch: { id: string; text: string }[]) =>
+      withRetry(
+        () =>
+          handle.gate.run(async () => {
+            leg$.signal.throwIfAborted();
+            count(leg.provider, batch.reduce((n, s) => n + s.text.length, 0), 0);
+            const res = await provider.translate({ segments: batch, from: leg.from, to: leg.to, ...(terms ? { terms } : {}), signal: leg$.signal });
+            if (!Array.isArray(res.texts) || res.texts.length !== batch.length) {
+              throw new ProviderError(provider.id, 'bad-response', `returned ${res.texts?.length ?? 0} translations for ${batch.length} segments`);
+            }
+            usage[leg.provider]!.billedChars += res.billedChars;
+            billed += res.billedChars;
+            warnings.push(...res.warnings);
+            return res.texts.map((t) => normalizeInline(t));
+          }, leg$.signal),
+        {
+          ...options.retry,
+          onRetry: (info) => {
+            // The engine asked everyone to wait, not just this batch.
+            if (info.error.retryAfterMs) handle.gate.pause(info.error.retryAfterMs);
+            options.retry.onRetry?.(info);
           },
-          signal,
-        ),
-      ),
-    );
-    return { texts: results.flat(), billed, warnings };
+        },
+        leg$.signal,
+      );
+
+    try {
+      const results = await Promise.all(planBatches(segments, provider.limits).map(runBatch));
+      return { texts: results.flat(), billed, warnings };
+    } catch (err) {
+      leg$.abort(err);
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
   }
 
   type LegOutput = Awaited<ReturnType<typeof runLeg>>;

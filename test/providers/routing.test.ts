@@ -190,6 +190,17 @@ describe('fallback', () => {
     expect(t.plan('fr', 'en')?.id).toBe('deepl:fr>en');
   });
 
+  it('stops the other batches of a leg once one has failed for good', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']], { limits: { maxTexts: 1, concurrency: 1 } });
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    deepl.failures.push(quota('deepl'));
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: ['a', 'b', 'c', 'd'].map((x, i) => seg(x, String(i))) });
+    expect(res.plan.id).toBe('apertium:fr>en');
+    expect(deepl.calls).toHaveLength(1);
+    expect(apertium.calls.flatMap((c) => c.texts)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('falls back after retries of a retryable error are exhausted', async () => {
     const deepl = fakeProvider('deepl', [['fr', 'en']]);
     const apertium = fakeProvider('apertium', [['fr', 'en']]);
