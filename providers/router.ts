@@ -218,7 +218,14 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
           handle.gate.run(async () => {
             leg$.signal.throwIfAborted();
             count(leg.provider, batch.reduce((n, s) => n + s.text.length, 0), 0);
-            const res = await provider.translate({ segments: batch, from: leg.from, to: leg.to, ...(terms ? { terms } : {}), signal: leg$.signal });
+            let res: Awaited<ReturnType<TranslationProvider['translate']>>;
+            try {
+              res = await provider.translate({ segments: batch, from: leg.from, to: leg.to, ...(terms ? { terms } : {}), signal: leg$.signal });
+            } catch (err) {
+              // Aborted here, before the gate passes its slot on, so the next batch does not start a doomed call.
+              if (!(err instanceof ProviderError && err.retryable)) leg$.abort(err);
+              throw err;
+            }
             if (!Array.isArray(res.texts) || res.texts.length !== batch.length) {
               throw new ProviderError(provider.id, 'bad-response', `returned ${res.texts?.length ?? 0} translations for ${batch.length} segments`);
             }
