@@ -141,6 +141,6 @@ export function joinForApertium(texts: string[]): string {
 
 /** The inverse of joinForApertium; undefined when the output does not have exactly `n` blocks. */
 export function splitFromApertium(output: string, n: number): string[] | undefined {
-  const parts = [...output.matchAll(/<p>([\s\S]*?)<\/p>/g)].map((m) => m[1]!.trim());
+  const parts = [...output.matchAll(/<p>([\s\S]*?)<\/p>/gi)].map((m) => m[1]!.trim());
   return parts.length === n ? parts : undefined;
 }

@@ -3,12 +3,15 @@
  * Skipped, with the reason, where Apertium or its fr-es / eng-spa pairs are not installed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePlaceholders } from '../../pipeline/inline.js';
 import { createApertium, openTranslator, type ProvidersConfig } from '../../providers/index.js';
 import { findExecutable, modesToPairs } from '../../providers/apertium/binary.js';
+import { repairApertiumOutput } from '../../providers/apertium/index.js';
 
 const binary = findExecutable('apertium');
 const haveModes = existsSync('/usr/share/apertium/modes/fr-es.mode') && existsSync('/usr/share/apertium/modes/spa-eng.mode');
@@ -145,5 +148,51 @@ describe.skipIf(!!apySkip)('apertium APy server (real apertium-apy)', () => {
   it('reports an unknown pair as unsupported-pair', async () => {
     const p = createApertium({ env: { APERTIUM_APY_URL: url } });
     await expect(p.translate({ from: 'fr', to: 'vi', segments: [{ id: 'a', text: 'x' }] })).rejects.toMatchObject({ reason: 'unsupported-pair' });
+  });
+});
+
+describe('apertium binary plumbing (with a stand-in command)', () => {
+  // A stand-in for `apertium -u -f html [-d DIR] MODE FILE` that "translates" three words and, like a
+  // deformatter having a bad day, merges all paragraphs into one when it gets more than one.
+  const dir = mkdtempSync(join(tmpdir(), 'locflow-fake-apertium-'));
+  const modes = join(dir, 'modes');
+  mkdirSync(modes);
+  for (const m of ['fra-cat', 'cat-fra', 'eco-fra-cat']) writeFileSync(join(modes, `${m}.mode`), '');
+  const log = join(dir, 'calls.log');
+  const fake = join(dir, 'apertium');
+  writeFileSync(
+    fake,
+    [
+      '#!/bin/sh',
+      'for last; do :; done',
+      `echo call >> '${log}'`,
+      'n=$(grep -o "<p>" "$last" | wc -l)',
+      'if [ "$n" -gt 1 ]; then tr -d "\\n" < "$last" | sed "s#</p><p># #g"; else sed "s/un /uno /; s/deux/dos/; s/trois/tres/; s/&amp;/\\&/" "$last"; fi',
+    ].join('\n'),
+  );
+  chmodSync(fake, 0o755);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads pairs from the modes directory it is given', async () => {
+    const p = createApertium({ binary: fake, modesDir: modes });
+    expect(p.configured).toBe(true);
+    expect(await p.pairs()).toEqual([
+      { from: 'ca', to: 'fr' },
+      { from: 'fr', to: 'ca' },
+    ]);
+  });
+
+  it('falls back to one process per segment when the batch does not split back into N segments', async () => {
+    writeFileSync(log, '');
+    const p = createApertium({ binary: fake, modesDir: modes });
+    const res = await p.translate({ from: 'fr', to: 'ca', segments: [{ id: 'a', text: 'un &amp; <x id="1"/>' }, { id: 'b', text: 'deux' }, { id: 'c', text: 'trois' }] });
+    // The stand-in decodes &amp; like Apertium does: it comes back escaped.
+    expect(res.texts).toEqual(['uno &amp; <x id="1"/>', 'dos', 'tres']);
+    // One batch attempt, then one call per segment.
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(4);
+  });
+
+  it('escapes a bare ampersand the engine decoded and repairs split empty tags', () => {
+    expect(repairApertiumOutput('A & B &amp; C <x id="1"></x> &#233; &lt;')).toBe('A &amp; B &amp; C <x id="1"/> &#233; &lt;');
   });
 });
