@@ -6,7 +6,7 @@
 import type { Lang, Term, TermMatch } from '../model.js';
 import { buildAutomaton, type Automaton } from './automaton.js';
 import { boundaryOk, edgeNeeds, foldForm, foldPunct, foldText, originalSpan, sameCase } from './fold.js';
-import { primaryLang, sourceForms } from './terms.js';
+import { sourceForms } from './terms.js';
 
 export interface GlossaryMatcher {
   /** The approved terms it matches. */
@@ -62,7 +62,7 @@ export function compileGlossary(all: Term[]): GlossaryMatcher {
     terms,
     find(plain: string, lang: Lang): TermMatch[] {
       if (!plain || terms.length === 0) return [];
-      const { automaton, patterns } = indexFor(lang || primaryLang(lang));
+      const { automaton, patterns } = indexFor(lang);
       const folded = foldText(plain);
       const candidates: { p: number; start: number; end: number; cs: boolean }[] = [];
       for (const hit of automaton.scan(folded.text)) {

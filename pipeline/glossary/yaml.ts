@@ -96,7 +96,8 @@ export function parseGlossaryYaml(text: string, file: string): Term[] {
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
   const fail = (line: number, message: string, code = 'glossary-invalid'): never => {
-    throw new GlossaryError(code, `${file}:${line}: ${message}`, { details: { file, line }, status: 422 });
+    // `problem` lets a translated errors.json entry rebuild the line as `{{file}}:{{line}}: {{problem}}`.
+    throw new GlossaryError(code, `${file}:${line}: ${message}`, { details: { file, line, problem: message }, status: 422 });
   };
 
   const syntax = doc.errors[0];
