@@ -1,8 +1,10 @@
 /** `locflow providers [--json] [--no-health]`: every provider, configured or not, its pairs and health. */
 import type { Command } from 'commander';
 import { getI18n } from '../../locales/i18n.js';
-import { listProviders, loadProvidersConfig, type ProviderInfo } from '../../providers/index.js';
+import { listProviders, loadProvidersConfig, openTranslator, type ProviderInfo } from '../../providers/index.js';
 import { action } from '../run-command.js';
+
+const ROUTE_LANGS = ['fr', 'en', 'vi', 'es'];
 
 interface ProvidersOptions {
   json?: boolean;
@@ -20,15 +22,20 @@ export function registerProviders(program: Command): void {
 
 async function providers(opts: ProvidersOptions): Promise<void> {
   const config = loadProvidersConfig(process.env);
-  const list = await listProviders({ config, health: opts.health });
+  const [list, translator] = await Promise.all([listProviders({ config, health: opts.health }), openTranslator({ config })]);
+  // The route each pair of the first-class languages would take right now: what users most want to know.
+  const routes = ROUTE_LANGS.flatMap((from) => ROUTE_LANGS.filter((to) => to !== from).map((to) => ({ from, to, plan: translator.plan(from, to) })));
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ providers: list, ...(config.file ? { configFile: config.file } : {}) }, null, 2)}\n`);
+    const json = routes.map(({ from, to, plan }) => ({ from, to, route: plan?.label ?? null, ...(plan ? { id: plan.id } : {}) }));
+    process.stdout.write(`${JSON.stringify({ providers: list, routes: json, configuredRoutes: config.routes, ...(config.file ? { configFile: config.file } : {}) }, null, 2)}\n`);
     return;
   }
   const { t } = await getI18n();
   const rows = list.map((p) => row(p, t));
   const header = ['id', 'status', 'glossary', 'limits', 'health', 'pairs'].map((k) => t(`providers:list.header.${k}`));
   process.stdout.write(table([header, ...rows]));
+  process.stdout.write(`\n${t('providers:list.routesTitle')}\n`);
+  process.stdout.write(table(routes.map(({ from, to, plan }) => [`  ${from}→${to}`, plan?.label ?? t('providers:list.noRoute')])));
   const configured = list.filter((p) => p.configured && !p.test).length;
   process.stdout.write(`\n${t('providers:list.summary', { configured, total: list.filter((p) => !p.test).length })}\n`);
   if (config.file) process.stdout.write(`${t('providers:list.configFile', { file: config.file })}\n`);

@@ -1,9 +1,10 @@
 /** `locflow providers` as a user runs it: a real process, real exit codes. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findExecutable } from '../../providers/apertium/binary.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'locflow-cli-providers-'));
@@ -36,6 +37,11 @@ describe('locflow providers', () => {
     expect(byId.deepl).toMatchObject({ configured: false, requires: 'DEEPL_AUTH_KEY' });
     expect(byId.openai?.configured).toBe(true);
     expect(byId.pseudo).toMatchObject({ configured: true, pairs: ['*-*'] });
+    const routes = (out as Listed & { routes: { from: string; to: string; route: string | null }[] }).routes;
+    expect(routes).toHaveLength(12);
+    // The configured OpenAI-compatible endpoint comes before Apertium in the default order.
+    expect(routes.find((r) => r.from === 'fr' && r.to === 'en')?.route).toBe('openai:fr→en');
+    expect(routes.filter((r) => r.route?.startsWith('pseudo'))).toEqual([]);
   }, 60_000);
 
   it('prints a table with health checks', () => {
@@ -44,6 +50,11 @@ describe('locflow providers', () => {
     expect(res.stdout).toMatch(/^PROVIDER\s+STATUS/);
     expect(res.stdout).toMatch(/deepl\s+not configured: needs DEEPL_AUTH_KEY/);
     expect(res.stdout).toMatch(/pseudo\s+configured.*ok: built in/);
+    // Nothing serves Vietnamese without a key, and pseudo is not offered as a route.
+    expect(res.stdout).toMatch(/fr→vi\s+none — configure a provider/);
+    if (findExecutable('apertium') && existsSync('/usr/share/apertium/modes/fr-es.mode') && existsSync('/usr/share/apertium/modes/spa-eng.mode')) {
+      expect(res.stdout).toMatch(/fr→en\s+apertium:fr→es → apertium:es→en/);
+    }
   }, 60_000);
 
   it('reads LOCFLOW_CONFIG and reports a broken config file with exit 2 and one line', () => {
