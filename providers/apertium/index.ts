@@ -37,7 +37,32 @@ export function repairApertiumOutput(text: string): string {
 export function createApertium(options: ApertiumOptions = {}): TranslationProvider {
   const env = options.env ?? process.env;
   const apyUrl = options.apyUrl ?? (env.APERTIUM_APY_URL?.trim() || undefined);
-  return apyUrl ? createApy(apyUrl, options) : createBinary(options, env);
+  if (!apyUrl) return createBinary(options, env);
+  if (!/^https?:$/.test(safeUrl(apyUrl)?.protocol ?? '')) return misconfigured(`APERTIUM_APY_URL is not an http(s) URL`);
+  return createApy(apyUrl, options);
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A provider that exists but cannot be used, saying why (shown by `locflow providers`). */
+function misconfigured(why: string): TranslationProvider {
+  return {
+    id: 'apertium',
+    configured: false,
+    glossary: 'mask',
+    limits: { maxTexts: 1, maxChars: 1 },
+    pairs: async () => [],
+    translate: async () => {
+      throw new ProviderError('apertium', 'unavailable', why, { retryable: false });
+    },
+    health: async () => ({ ok: false, message: why }),
+  };
 }
 
 function createBinary(options: ApertiumOptions, env: NodeJS.ProcessEnv): TranslationProvider {

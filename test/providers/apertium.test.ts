@@ -42,6 +42,12 @@ describe('apertium mode names', () => {
   it('is not configured without the binary', () => {
     expect(createApertium({ env: { PATH: '/nonexistent' } }).configured).toBe(false);
   });
+
+  it('is not configured with an APY URL that is not http(s), and says why', async () => {
+    const p = createApertium({ env: { APERTIUM_APY_URL: 'localhost:2737' } });
+    expect(p.configured).toBe(false);
+    expect((await p.health()).message).toMatch(/APERTIUM_APY_URL is not an http\(s\) URL/);
+  });
 });
 
 function config(env: NodeJS.ProcessEnv): ProvidersConfig {
