@@ -126,6 +126,8 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
   if (sameLanguage(target, from)) {
     throw new InputError('target-is-source', `the article is already in ${languageName(from)} (${from}); remove ${target} from the targets`, { status: 422 });
   }
+  // Engines that list their pairs over the network are unknown to plan() until then.
+  await options.translator.ready?.();
   const plan = options.translator.plan(from, target);
   if (!plan) {
     throw new InputError('unsupported-pair', `no configured provider translates ${from}→${target}, directly or through a pivot language`, {
@@ -267,9 +269,17 @@ function copySegment(segment: Segment, why: TranslatedSegment['skipped']): Trans
   };
 }
 
-/** `apertium:fr>es>en` → `['fr','es','en']`; plans whose id does not list languages give the direct pair. */
-function routeLanguages(plan: RoutePlan, from: Lang, to: Lang): Lang[] {
-  const langs = plan.id.split(':').pop()?.split('>').filter((l) => canonicalLang(l)) ?? [];
+/**
+ * Languages a route went through, read from its id: `apertium:fr>es>en` and
+ * `deepl:fr>es|apertium:es>en` both give `['fr','es','en']`.
+ */
+export function routeLanguages(plan: RoutePlan, from: Lang, to: Lang): Lang[] {
+  const langs: Lang[] = [];
+  for (const leg of plan.id.split('|')) {
+    for (const l of leg.slice(leg.indexOf(':') + 1).split('>')) {
+      if (canonicalLang(l) && langs[langs.length - 1] !== l) langs.push(l);
+    }
+  }
   return langs.length >= 2 ? langs : [from, to];
 }
 

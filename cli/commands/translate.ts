@@ -6,7 +6,7 @@ import { InputError } from '../../pipeline/errors.js';
 import { writeBundle } from '../../pipeline/formats/bundle.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { translateArticle } from '../../pipeline/run.js';
-import { createTranslator } from '../../providers/index.js';
+import { openTranslator } from '../../providers/index.js';
 import { writeBundleTo } from '../bundle-output.js';
 import { loadGlossaryFiles } from '../glossary-files.js';
 import { readArticle } from '../input.js';
@@ -53,7 +53,7 @@ async function translate(file: string, opts: TranslateOptions): Promise<void> {
   if (opts.from && opts.from !== 'auto') requireLang(opts.from, '--from');
 
   const terms = await loadGlossaryFiles(opts.glossary);
-  const translator = createTranslator({ provider: opts.provider, allowPseudo: true });
+  const translator = await openTranslator({ provider: opts.provider, allowPseudo: true });
   const article = await readArticle(file);
 
   const bundle = await translateArticle(article.bytes, {
