@@ -180,6 +180,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     let translator: LocflowTranslator | undefined;
     try {
       translator = translatorFor(provider);
+      // Providers list their pairs in the background; planning before that would miss routes.
+      await translator.ready();
       const result = await translateTarget(analysis, lang, { translator, tm, onProgress, signal: abort.signal, batchSize: config.batchSize });
       await progress;
       await store.setTarget(id, lang, {

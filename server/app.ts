@@ -1,0 +1,197 @@
+/**
+ * The HTTP API. `buildServer` assembles it without listening, so tests use
+ * `app.inject()` and `locflow serve` adds `listen()`.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { createRequire } from 'node:module';
+import { getI18n } from '../locales/i18n.js';
+import { createRedisTm, createTranslator, listProviders, type LocflowTranslator } from '../providers/index.js';
+import { queueConfig, type QueueConfig } from '../workers/config.js';
+import { Metrics, renderPrometheus } from '../workers/metrics.js';
+import { Queues } from '../workers/queues.js';
+import type { GlossarySnapshot } from '../workers/submit.js';
+import { parseTokens, requireRole, type AuthConfig } from './auth.js';
+import { installErrorHandling } from './http-errors.js';
+import { jobRoutes } from './routes/jobs.js';
+import { withMatcher, yamlTerms } from './terms.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
+
+export interface ServerOptions {
+  env?: NodeJS.ProcessEnv;
+  config?: QueueConfig;
+  auth?: AuthConfig;
+  /** Reuse queues (tests); otherwise the server opens and closes its own. */
+  queues?: Queues;
+  /** pino options, or false for no request logs. */
+  logger?: boolean | Record<string, unknown>;
+  bodyLimit?: number;
+  /** Approved glossary source (default: the glossary store when present, else glossary/*.yaml). */
+  glossary?: () => Promise<GlossarySnapshot>;
+  translatorFor?: (provider: string | undefined) => LocflowTranslator;
+  /** SSE poll interval. */
+  pollMs?: number;
+}
+
+/** Token values never reach a log line: neither the header nor a `?token=` in the URL. */
+function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
+}
+
+export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const env = options.env ?? process.env;
+  const config = options.config ?? queueConfig(env);
+  const auth = options.auth ?? parseTokens(env.LOCFLOW_TOKENS);
+  const bodyLimit = options.bodyLimit ?? (Number(env.LOCFLOW_BODY_LIMIT) || DEFAULT_BODY_LIMIT);
+  const ownQueues = !options.queues;
+  const queues = options.queues ?? new Queues(config);
+  const i18n = await getI18n();
+  const t = i18n.t.bind(i18n);
+
+  const loggerOption =
+    options.logger === false
+      ? false
+      : {
+          level: env.LOCFLOW_LOG_LEVEL ?? 'info',
+          ...(typeof options.logger === 'object' ? options.logger : {}),
+          redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+          },
+        };
+
+  const app = Fastify({
+    logger: loggerOption as never,
+    bodyLimit,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  installErrorHandling(app, t, bodyLimit);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'locflow API', version, description: 'Submit news articles for translation, follow progress, download aligned bundles.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const translators = new Map<string, LocflowTranslator>();
+  const translatorFor =
+    options.translatorFor ??
+    ((provider: string | undefined) => {
+      const key = provider ?? '';
+      let tr = translators.get(key);
+      if (!tr) {
+        tr = createTranslator({ provider, env, allowPseudo: true });
+        translators.set(key, tr);
+      }
+      return tr;
+    });
+  // Pairs of network providers load in the background; plan() is only final once they have.
+  const readyTranslatorFor = (provider: string | undefined) => translatorFor(provider);
+
+  let storeP: Promise<StoreLike | undefined> | undefined;
+  const storeOnce = () => (storeP ??= glossaryStore(queues, config));
+  const glossary = options.glossary ?? withMatcher((await storeOnce().catch(() => undefined)) ? async () => (await storeOnce())!.approvedTerms() : yamlTerms());
+  const tm = createRedisTm(queues.redis, `${config.prefix}:`);
+
+  await app.register(jobRoutes, {
+    prefix: '/v1/jobs',
+    queues,
+    auth,
+    t,
+    tm,
+    pollMs: options.pollMs,
+    submit: {
+      glossary,
+      translatorFor: readyTranslatorFor,
+      allowPrivateWebhooks: config.webhookAllowPrivate,
+    },
+  });
+
+  app.get('/v1/providers', { preHandler: requireRole(auth, 'submitter'), schema: { summary: 'Providers, their pairs and health' } }, async (request) => {
+    const health = (request.query as { health?: string }).health !== 'false';
+    return { providers: await listProviders({ env, health, timeoutMs: 5000 }) };
+  });
+
+  app.get('/healthz', { schema: { summary: 'Liveness and Redis reachability' } }, async (_request, reply) => {
+    try {
+      await queues.redis.ping();
+      return { status: 'ok', version, redis: 'ok' };
+    } catch (err) {
+      return reply.code(503).send({ status: 'unavailable', version, redis: (err as Error).message });
+    }
+  });
+
+  const metrics = new Metrics(queues.redis, config.prefix);
+  app.get('/metrics', { preHandler: requireRole(auth, 'admin'), schema: { summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+    const [counters, translate, assemble, webhooks] = await Promise.all([
+      metrics.read(),
+      queues.translate.getJobCounts(),
+      queues.assemble.getJobCounts(),
+      queues.webhooks.getJobCounts(),
+    ]);
+    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(counters, { translate, assemble, webhooks }));
+  });
+
+  // The dashboard sees every job: admins only.
+  const board = new FastifyAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: [new BullMQAdapter(queues.assemble), new BullMQAdapter(queues.translate), new BullMQAdapter(queues.webhooks)], serverAdapter: board as never });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', requireRole(auth, 'admin') as never);
+    await scope.register(board.registerPlugin() as never, { prefix: '/admin/queues' });
+  });
+
+  await registerOptional(app, 'routes/glossary.ts', 'glossaryRoutes', async (plugin) => {
+    const store = await storeOnce();
+    if (store) await app.register(plugin as FastifyPluginAsync<{ store: unknown; auth: AuthConfig }>, { prefix: '/v1/glossary', store, auth });
+  });
+  await registerOptional(app, 'web/plugin.ts', 'webRoutes', async (plugin) => {
+    await app.register(plugin as FastifyPluginAsync);
+  });
+
+  if (ownQueues) app.addHook('onClose', async () => queues.close());
+  return app;
+}
+
+/**
+ * Plugins other parts of locflow provide. They load when their file exists so
+ * the API works before (and without) them.
+ */
+async function registerOptional(_app: FastifyInstance, rel: string, exportName: string, register: (plugin: unknown) => Promise<void>): Promise<void> {
+  const path = join(here, rel);
+  if (!existsSync(path)) return;
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  if (mod[exportName]) await register(mod[exportName]);
+}
+
+interface StoreLike {
+  approvedTerms(): Promise<{ terms: import('../pipeline/model.js').Term[]; version: string }>;
+  seedIfEmpty?(dir: string): Promise<unknown>;
+}
+
+async function glossaryStore(queues: Queues, config: QueueConfig): Promise<StoreLike | undefined> {
+  return (async () => {
+    const path = join(here, '..', 'glossary', 'store.ts');
+    if (!existsSync(path)) return undefined;
+    const mod = (await import(pathToFileURL(path).href)) as { createGlossaryStore?: (o: { redis: unknown; prefix: string }) => StoreLike };
+    if (!mod.createGlossaryStore) return undefined;
+    const store = mod.createGlossaryStore({ redis: queues.redis, prefix: config.prefix });
+    await store.seedIfEmpty?.(join(here, '..', 'glossary'));
+    return store;
+  })();
+}

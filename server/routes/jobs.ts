@@ -1,0 +1,265 @@
+/** `/v1/jobs`: submit, status, server-sent progress, downloads, cancel, post-edited XLIFF. */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TFunction } from 'i18next';
+import { InputError } from '../../pipeline/errors.js';
+import { escapeXml } from '../../pipeline/inline.js';
+import { maskSegment } from '../../pipeline/glossary/index.js';
+import { selectDownload, contentDisposition } from '../../pipeline/formats/download.js';
+import { writeBundle, zipBundle } from '../../pipeline/formats/bundle.js';
+import type { BundleInput, TmEntry, TmKey, TranslationMemory } from '../../pipeline/model.js';
+import { applyXliff, MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
+import { DOC_FORMATS } from '../../pipeline/ingest.js';
+import { TERMINAL, type JobView } from '../../workers/store.js';
+import type { Queues } from '../../workers/queues.js';
+import { submitArticle, type SubmitContext, type Submission } from '../../workers/submit.js';
+import { requireRole, type AuthConfig } from '../auth.js';
+import { requestLang, sendError } from '../http-errors.js';
+
+export interface JobRoutesOptions {
+  queues: Queues;
+  auth: AuthConfig;
+  submit: Omit<SubmitContext, 'queues'>;
+  tm: TranslationMemory;
+  t: TFunction;
+  /** How often SSE streams look at the job record. */
+  pollMs?: number;
+}
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
+};
+const targetSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    status: { type: 'string' },
+    done: { type: 'integer' },
+    total: { type: 'integer' },
+    provider: { type: 'string' },
+    route: { type: 'string' },
+    billedChars: { type: 'integer' },
+    tmHits: { type: 'integer' },
+    error: { type: 'string' },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+};
+const jobSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'active', 'completed', 'failed', 'cancelled'] },
+    progress: { type: 'integer', minimum: 0, maximum: 100 },
+    sourceLang: { type: 'string' },
+    confidence: { type: 'number' },
+    detection: { type: 'string' },
+    targets: { type: 'object', additionalProperties: targetSchema },
+    provider: { type: 'string' },
+    glossaryVersion: { type: 'string' },
+    segments: { type: 'integer' },
+    submittedAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+    revision: { type: 'integer' },
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  },
+};
+const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } }, required: ['id'] };
+
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts) => {
+  const { queues, auth, t } = opts;
+  const store = queues.store;
+  const submitter = requireRole(auth, 'submitter');
+  const reviewer = requireRole(auth, 'reviewer');
+  const ctx: SubmitContext = { ...opts.submit, queues };
+
+  const load = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobView> => {
+    const view = await store.view(request.params.id);
+    if (!view) {
+      throw new InputError('job-not-found', t('server:jobNotFound', { lng: requestLang(request), id: request.params.id }), { status: 404 });
+    }
+    return view;
+  };
+
+  app.post<{ Body: Submission }>(
+    '/',
+    {
+      preHandler: submitter,
+      schema: {
+        summary: 'Submit an article for translation',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text', 'targets'],
+          properties: {
+            text: { type: 'string', minLength: 1, description: 'The article: plain text, Markdown or HTML' },
+            format: { type: 'string', enum: [...DOC_FORMATS] },
+            title: { type: 'string', maxLength: 1000 },
+            sourceLang: { type: 'string', maxLength: 35, description: 'BCP-47 code, or auto (default)' },
+            targets: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 35 } },
+            provider: { type: 'string', maxLength: 100 },
+            webhookUrl: { type: 'string', maxLength: 2000 },
+          },
+        },
+        response: { 202: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } }, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const r = await submitArticle(ctx, request.body);
+      request.log.info({ job: r.id, created: r.created }, 'job submitted');
+      return reply.code(202).header('location', `/v1/jobs/${r.id}`).send({ id: r.id, status: r.status });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/:id',
+    { preHandler: submitter, schema: { summary: 'Job status', params: idParams, response: { 200: jobSchema, '4xx': errorSchema } } },
+    async (request) => load(request),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/:id/events',
+    { preHandler: submitter, schema: { summary: 'Progress as server-sent events (event: progress, then completed|failed|cancelled)', params: idParams } },
+    async (request, reply) => {
+      let view = await load(request);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let closed = false;
+      request.raw.on('close', () => (closed = true));
+      let seq = 0;
+      let last = '';
+      let lastWrite = Date.now();
+      const send = (event: string, data: unknown) => {
+        const json = JSON.stringify(data);
+        res.write(`id: ${++seq}\nevent: ${event}\ndata: ${json}\n\n`);
+        lastWrite = Date.now();
+      };
+      const poll = opts.pollMs ?? 250;
+      while (!closed) {
+        const json = JSON.stringify(view);
+        if (json !== last) {
+          last = json;
+          send('progress', view);
+        }
+        if (TERMINAL.includes(view.status)) {
+          send(view.status, view);
+          break;
+        }
+        // A comment line now and then keeps proxies from closing an idle stream.
+        if (Date.now() - lastWrite > 15_000) {
+          res.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, poll));
+        try {
+          const next = await store.view(view.id);
+          if (!next) break;
+          view = next;
+        } catch {
+          // Redis away for a moment: keep the stream open and look again.
+        }
+      }
+      res.end();
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { format?: string; target?: string } }>(
+    '/:id/bundle',
+    {
+      preHandler: submitter,
+      schema: {
+        summary: 'Download the bundle (zip) or one file of it',
+        params: idParams,
+        querystring: { type: 'object', properties: { format: { type: 'string' }, target: { type: 'string' }, token: { type: 'string' } } },
+      },
+    },
+    async (request, reply) => {
+      const view = await load(request);
+      if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('server:notReady', { lng: requestLang(request), id: view.id, status: view.status }));
+      const format = request.query.format ?? 'zip';
+      if (format === 'zip' && !request.query.target) {
+        const zip = await store.zip(view.id);
+        if (zip) {
+          const name = view.revision && view.revision > 1 ? `${view.id}-r${view.revision}.zip` : `${view.id}.zip`;
+          return reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)).send(zip);
+        }
+      }
+      const input = await store.bundleInput(view.id);
+      if (!input) return sendError(reply, 404, 'bundle-expired', t('server:jobNotFound', { lng: requestLang(request), id: view.id }));
+      const dl = selectDownload(writeBundle(input), format, request.query.target);
+      return reply
+        .header('content-type', dl.contentType)
+        .header('content-disposition', contentDisposition(dl.filename))
+        .send(typeof dl.body === 'string' ? dl.body : Buffer.from(dl.body));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/:id',
+    { preHandler: submitter, schema: { summary: 'Cancel a job', params: idParams, response: { '4xx': errorSchema } } },
+    async (request, reply) => {
+      const view = await load(request);
+      const now = await store.transition(view.id, 'cancelled', ['queued', 'active'], { finishedAt: new Date().toISOString() });
+      if (now !== 'cancelled') {
+        return sendError(reply, 409, 'already-finished', t('server:alreadyFinished', { lng: requestLang(request), id: view.id, status: now ?? view.status }));
+      }
+      await queues.removeFlow(view.id, Object.keys(view.targets));
+      return { id: view.id, status: 'cancelled' };
+    },
+  );
+
+  // XLIFF arrives as the raw request body under any XML-ish type.
+  app.addContentTypeParser(['application/xml', 'text/xml', 'application/x-xliff+xml', 'application/xliff+xml', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_XLIFF_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.post<{ Params: { id: string }; Body: Buffer | string }>(
+    '/:id/xliff',
+    { preHandler: reviewer, schema: { summary: 'Import a post-edited XLIFF 1.2 file for one target (new bundle revision)', params: idParams } },
+    async (request, reply) => {
+      const view = await load(request);
+      if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('server:notReady', { lng: requestLang(request), id: view.id, status: view.status }));
+      const input = await store.bundleInput(view.id);
+      if (!input) return sendError(reply, 404, 'bundle-expired', t('server:jobNotFound', { lng: requestLang(request), id: view.id }));
+      const body = typeof request.body === 'string' ? request.body : request.body ? new Uint8Array(request.body) : '';
+      const result = applyXliff(input, body, { at: new Date().toISOString() });
+      if (result.edited.length > 0) {
+        const zip = zipBundle(writeBundle(result.input));
+        await store.saveBundle(result.input, zip, ['completed']);
+        await opts.tm.store(humanEntries(result.input, result.lang, result.edited));
+      }
+      return { id: view.id, revision: result.input.revision, lang: result.lang, edited: result.edited };
+    },
+  );
+};
+
+/**
+ * TM entries for segments a person edited. Entries hold masked text (glossary
+ * terms as `<x id="tN"/>`), the form translateTarget looks up and unmasks, so
+ * the target forms of masked terms are put back into placeholders here.
+ */
+export function humanEntries(input: BundleInput, lang: string, edited: string[]): { key: TmKey; entry: TmEntry }[] {
+  const { analysis } = input;
+  const target = input.targets.find((t) => t.lang === lang);
+  if (!target) return [];
+  const at = new Date().toISOString();
+  const out: { key: TmKey; entry: TmEntry }[] = [];
+  for (const id of edited) {
+    const seg = analysis.segments.find((s) => s.id === id);
+    const done = target.segments.find((s) => s.id === id);
+    if (!seg || !done) continue;
+    const { text: masked, masks } = maskSegment(seg.source, analysis.matches[id] ?? [], analysis.terms, lang);
+    let text = done.text;
+    for (const [mid, mask] of Object.entries(masks)) {
+      const form = escapeXml(mask.target);
+      const i = form ? text.indexOf(form) : -1;
+      if (i >= 0) text = `${text.slice(0, i)}<x id="${mid}"/>${text.slice(i + form.length)}`;
+    }
+    out.push({
+      // The route id does not take part in human keys: a reviewer's sentence wins whatever engine would run.
+      key: { source: masked.normalize('NFC').replace(/\s+/g, ' ').trim(), from: analysis.sourceLang, to: lang, glossaryVersion: analysis.glossaryVersion, routeId: 'human' },
+      entry: { text, provider: 'human', human: true, at },
+    });
+  }
+  return out;
+}

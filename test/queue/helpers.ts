@@ -1,0 +1,65 @@
+/** Shared set-up for queue and API tests: a private key prefix on the real Redis, cleaned afterwards. */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { unzipSync, strFromU8 } from 'fflate';
+import { queueConfig, type QueueConfig } from '../../workers/config.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function testConfig(overrides: Partial<QueueConfig> = {}, env: NodeJS.ProcessEnv = {}): QueueConfig {
+  const prefix = `{lftest-${randomBytes(5).toString('hex')}}`;
+  return {
+    ...queueConfig({ REDIS_URL, LOCFLOW_PREFIX: prefix, LOCFLOW_STALLED_INTERVAL_MS: '1000', LOCFLOW_RETRY_BASE_MS: '50', ...env }),
+    ...overrides,
+  };
+}
+
+/** Deletes every key under the prefix. */
+export async function cleanPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    let cursor = '0';
+    const pattern = `${prefix.replace(/[[\]*?\\]/g, '\\$&')}*`;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface CheckedBundle {
+  files: Record<string, Uint8Array>;
+  manifest: Record<string, unknown>;
+  aligned: { sourceLang: string; languages: string[]; segments: { id: string; text: Record<string, string> }[] };
+}
+
+/** Unzips a bundle and checks the contract: every language has the same segment ids, in order. */
+export function checkBundle(zip: Uint8Array, langs: string[]): CheckedBundle {
+  const files = unzipSync(zip);
+  if (!files['manifest.json'] || !files['aligned.json']) throw new Error(`bundle lacks manifest or aligned.json: ${Object.keys(files).join(', ')}`);
+  const manifest = JSON.parse(strFromU8(files['manifest.json'])) as Record<string, unknown>;
+  const aligned = JSON.parse(strFromU8(files['aligned.json'])) as CheckedBundle['aligned'];
+  for (const lang of langs) {
+    if (!aligned.languages.includes(lang)) throw new Error(`aligned.json has no ${lang}: ${aligned.languages.join(',')}`);
+    for (const s of aligned.segments) if (typeof s.text[lang] !== 'string') throw new Error(`segment ${s.id} has no ${lang} text`);
+  }
+  if (aligned.segments.length === 0) throw new Error('aligned.json has no segments');
+  const ids = aligned.segments.map((s) => s.id);
+  if (new Set(ids).size !== ids.length) throw new Error('duplicate segment ids');
+  return { files, manifest, aligned };
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Submitting an article: validate and analyse it right away (so bad input is
+ * a 4xx, not a failed job), give it a content-hash id, store the Analysis
+ * once, and add its flow. The same article with the same options maps to the
+ * same id, so submitting it twice returns the existing job.
+ */
+import { InputError } from '../pipeline/errors.js';
+import type { GlossaryMatcher } from '../pipeline/glossary/index.js';
+import { requireLang, sameLanguage } from '../pipeline/languages.js';
+import type { DocFormat, Lang, Term, Translator } from '../pipeline/model.js';
+import { analyse, articleId } from '../pipeline/run.js';
+import type { Queues } from './queues.js';
+import type { JobMeta, JobStatus } from './store.js';
+import { checkWebhookUrl } from './webhooks.js';
+
+export interface Submission {
+  text: string;
+  format?: DocFormat;
+  title?: string;
+  sourceLang?: string;
+  targets: string[];
+  provider?: string;
+  webhookUrl?: string;
+}
+
+export interface GlossarySnapshot {
+  terms: Term[];
+  version: string;
+  /** Compiled once per version by the caller and reused. */
+  matcher?: GlossaryMatcher;
+}
+
+export interface SubmitContext {
+  queues: Queues;
+  glossary: () => Promise<GlossarySnapshot>;
+  /** Translator used only to check that a route exists for every target (no calls are made). */
+  translatorFor: (provider: string | undefined) => Translator & { ready?: () => Promise<void> };
+  allowPrivateWebhooks: boolean;
+}
+
+export interface SubmitResult {
+  id: string;
+  status: JobStatus;
+  /** False when an identical submission already existed. */
+  created: boolean;
+}
+
+/** Puts the title in front of the text in the submitted format, so it becomes the document's first block. */
+function withTitle(text: string, title: string | undefined, format: DocFormat | undefined): string {
+  if (!title?.trim()) return text;
+  const t = title.trim();
+  if (format === 'html') return `<h1>${t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</h1>\n${text}`;
+  if (format === 'markdown') return `# ${t}\n\n${text}`;
+  return `${t}\n\n${text}`;
+}
+
+export function normaliseTargets(raw: string[], source?: Lang): Lang[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new InputError('missing-targets', 'give at least one target language in "targets", e.g. ["en","vi"]');
+  const out: Lang[] = [];
+  for (const t of raw) {
+    const lang = requireLang(String(t), 'targets');
+    if (!out.some((l) => l.toLowerCase() === lang.toLowerCase())) out.push(lang);
+  }
+  if (source) {
+    const same = out.find((l) => sameLanguage(l, source));
+    if (same) throw new InputError('target-is-source', `the article is already in ${source}; remove ${same} from the targets`, { status: 422 });
+  }
+  return out;
+}
+
+export async function submitArticle(ctx: SubmitContext, sub: Submission): Promise<SubmitResult> {
+  if (typeof sub.text !== 'string' || sub.text.trim() === '') throw new InputError('empty-input', 'the article text is empty');
+  const forced = sub.sourceLang && sub.sourceLang !== 'auto' ? requireLang(sub.sourceLang, 'sourceLang') : undefined;
+  const targets = normaliseTargets(sub.targets, forced);
+  // Fails with the list of known ids when the provider is unknown or not configured.
+  const translator = ctx.translatorFor(sub.provider);
+  if (sub.webhookUrl) await checkWebhookUrl(sub.webhookUrl, ctx.allowPrivateWebhooks);
+
+  const glossary = await ctx.glossary();
+  const text = withTitle(sub.text, sub.title, sub.format);
+  const id = articleId(text, { from: forced ?? 'auto', targets, format: sub.format }, [sub.provider ?? '', glossary.version, sub.webhookUrl ?? '']);
+
+  // An identical live submission: answer at once without analysing again.
+  const existing = await ctx.queues.store.status(id);
+  if (existing && existing !== 'failed' && existing !== 'cancelled') {
+    await repairFlow(ctx, id, existing, targets, sub.provider);
+    return { id, status: existing, created: false };
+  }
+
+  await translator.ready?.();
+  const analysis = analyse(text, { format: sub.format, from: forced ?? 'auto', terms: glossary.terms, matcher: glossary.matcher });
+  for (const to of targets) {
+    if (sameLanguage(to, analysis.sourceLang)) {
+      throw new InputError('target-is-source', `the article is already in ${analysis.sourceLang}; remove ${to} from the targets`, { status: 422 });
+    }
+    if (!translator.plan(analysis.sourceLang, to)) {
+      throw new InputError('unsupported-pair', `no configured provider translates ${analysis.sourceLang}→${to}, directly or through a pivot language`, {
+        status: 422,
+      });
+    }
+  }
+
+  const meta: JobMeta = {
+    id,
+    submittedAt: new Date().toISOString(),
+    sourceLang: analysis.sourceLang,
+    confidence: analysis.confidence,
+    detection: analysis.detection,
+    targets,
+    format: analysis.doc.format,
+    glossaryVersion: analysis.glossaryVersion,
+    segments: analysis.segments.length,
+    ...(sub.provider ? { provider: sub.provider } : {}),
+    ...(sub.title ? { title: sub.title } : {}),
+    ...(sub.webhookUrl ? { webhookUrl: sub.webhookUrl } : {}),
+  };
+  const outcome = await ctx.queues.store.create(meta, analysis);
+  if (outcome === 'created' || outcome === 'replaced') {
+    if (outcome === 'replaced') await ctx.queues.removeFlow(id, targets);
+    await ctx.queues.addFlow(id, targets, sub.provider);
+    return { id, status: 'queued', created: true };
+  }
+  // Someone else created it between our check and our write.
+  return { id, status: outcome, created: false };
+}
+
+/**
+ * A record without a flow (the API died between the two writes) would wait
+ * forever; adding the flow again is harmless because job ids are fixed.
+ */
+async function repairFlow(ctx: SubmitContext, id: string, status: JobStatus, targets: Lang[], provider: string | undefined): Promise<void> {
+  if (status !== 'queued') return;
+  const parent = await ctx.queues.assemble.getJob(id);
+  if (!parent) await ctx.queues.addFlow(id, targets, provider);
+}
+
