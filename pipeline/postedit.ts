@@ -42,7 +42,7 @@ interface Unit {
 const semantic = (code: string, message: string, details: Record<string, unknown> = {}) => new InputError(code, message, { status: 422, details });
 
 function decode(xliff: string | Uint8Array, maxBytes: number): string {
-  const size = typeof xliff === 'string' ? Buffer.byteLength(xliff, 'utf8') : xliff.byteLength;
+  const size = typeof xliff === 'string' ? new TextEncoder().encode(xliff).byteLength : xliff.byteLength;
   if (size > maxBytes) throw new InputError('xliff-too-large', `the XLIFF file is ${size} bytes; the limit is ${maxBytes}`, { status: 413, details: { size, limit: maxBytes } });
   if (size === 0) throw new InputError('xliff-empty', 'the XLIFF file is empty', { status: 400 });
   if (typeof xliff === 'string') return xliff.replace(/^\uFEFF/, '');

@@ -154,6 +154,15 @@ describe('i18next resources', () => {
     expect(i18n.t('p4.s1', { lng: 'fr' })).toBe(input.analysis.segments[4]!.plain);
     for (const [i, id] of ids.entries()) expect(i18n.t(id)).toBe(input.targets[0]!.segments[i]!.plain);
   });
+  it('give text that looks like i18next syntax back verbatim with skipInterpolation', async () => {
+    const custom = fixture();
+    const text = 'Use {{name}} and $t(p2.s1) literally';
+    custom.targets[0]!.segments[0] = { ...custom.targets[0]!.segments[0]!, text, plain: text };
+    const resources = JSON.parse(writeBundle(custom, { renderer: plainRenderer }).get('locales/en/article.json') as string);
+    const i18n = i18next.createInstance();
+    await i18n.init({ resources: { en: { article: resources } }, lng: 'en', ns: ['article'], defaultNS: 'article' });
+    expect(i18n.t('p1.s1', { skipInterpolation: true })).toBe(text);
+  });
 });
 
 describe('CSV', () => {
