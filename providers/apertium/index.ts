@@ -34,6 +34,26 @@ export function repairApertiumOutput(text: string): string {
   return normalizeInline(text.replace(/&(?!(?:#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z][a-zA-Z0-9]*);)/g, '&amp;'));
 }
 
+/**
+ * Apertium's English generator capitalises the word after any tag ("the
+ * approach <x/> Of the company"), but leaves unknown words alone. Standalone
+ * placeholders therefore travel as unknown words (`lfx1q`) and come back as tags.
+ */
+export function protectStandalone(text: string): { text: string; restore: (out: string) => string } {
+  const tags: string[] = [];
+  const protectedText = text.replace(/<x\s+id="[^"]*"\s*\/>/g, (tag) => `lfx${tags.push(tag)}q`);
+  return {
+    text: protectedText,
+    restore: (out) => out.replace(/lfx(\d+)q/gi, (token, n: string) => tags[Number(n) - 1] ?? token),
+  };
+}
+
+async function translateProtected(texts: string[], translate: (texts: string[]) => Promise<string[]>): Promise<string[]> {
+  const guarded = texts.map(protectStandalone);
+  const out = await translate(guarded.map((g) => g.text));
+  return out.map((t, i) => repairApertiumOutput(guarded[i]!.restore(t)));
+}
+
 export function createApertium(options: ApertiumOptions = {}): TranslationProvider {
   const env = options.env ?? process.env;
   const apyUrl = options.apyUrl ?? (env.APERTIUM_APY_URL?.trim() || undefined);
@@ -99,8 +119,8 @@ function createBinary(options: ApertiumOptions, env: NodeJS.ProcessEnv): Transla
       const mode = findMode(modes, req.from, req.to);
       if (!mode) throw unsupported(req.from, req.to, modes);
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
-      const out = await translateBatch(mode.mode, req.segments.map((s) => s.text), req.signal);
-      return { texts: out.map(repairApertiumOutput), billedChars: processedChars(req), warnings: [] };
+      const texts = await translateProtected(req.segments.map((s) => s.text), (t) => translateBatch(mode.mode, t, req.signal));
+      return { texts, billedChars: processedChars(req), warnings: [] };
     },
     async health(): Promise<ProviderHealth> {
       if (!binary) return { ok: false, message: 'apertium command not found on PATH' };
@@ -180,8 +200,8 @@ function createApy(baseURL: string, options: ApertiumOptions): TranslationProvid
       if (!pair) throw unsupported(req.from, req.to, pairs);
       // APy takes one text per call; the gate bounds how many run at once.
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
-      const texts = await Promise.all(req.segments.map((s) => translateOne(pair.langpair, s.text, req.signal)));
-      return { texts: texts.map(repairApertiumOutput), billedChars: processedChars(req), warnings: [] };
+      const texts = await translateProtected(req.segments.map((s) => s.text), (t) => Promise.all(t.map((one) => translateOne(pair.langpair, one, req.signal))));
+      return { texts, billedChars: processedChars(req), warnings: [] };
     },
     async health(): Promise<ProviderHealth> {
       try {

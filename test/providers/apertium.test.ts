@@ -202,3 +202,18 @@ describe('apertium binary plumbing (with a stand-in command)', () => {
     expect(repairApertiumOutput('A & B &amp; C <x id="1"></x> &#233; &lt;')).toBe('A &amp; B &amp; C <x id="1"/> &#233; &lt;');
   });
 });
+
+describe.skipIf(!existsSync('/usr/share/apertium/modes/spa-eng.mode'))('apertium keeps the case of the word after a placeholder', () => {
+  it('does not capitalise "of" after a masked term (es→en)', async () => {
+    const provider = createApertium();
+    const out = await provider.translate({
+      segments: [{ id: 'p1.s1', text: 'el enfoque <x id="t1"/> de la empresa y el modelo <x id="t2"/> de OpenAI.' }],
+      from: 'es',
+      to: 'en',
+    });
+    expect(out.texts[0]).toContain('<x id="t1"/>');
+    expect(out.texts[0]).toContain('<x id="t2"/>');
+    expect(out.texts[0]).not.toMatch(/<x id="t\d"\/> Of\b/);
+    expect(out.texts[0]).toMatch(/<x id="t1"\/> of the company/);
+  });
+});
