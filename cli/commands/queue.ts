@@ -1,4 +1,378 @@
+/**
+ * The queue commands: `serve` and `worker` run the service; `submit`,
+ * `status` and `download` talk to it over HTTP like any other client.
+ */
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { TFunction } from 'i18next';
+import { getI18n } from '../../locales/i18n.js';
+import { InputError } from '../../pipeline/errors.js';
+import { requireLang } from '../../pipeline/languages.js';
+import { buildServer } from '../../server/app.js';
+import { parseTokens } from '../../server/auth.js';
+import { queueConfig } from '../../workers/config.js';
+import { checkRedis, connectRedis, RedisUnavailableError } from '../../workers/redis.js';
+import { startWorkers, type Logger, type RunningWorkers } from '../../workers/worker.js';
+import { readArticle } from '../input.js';
+import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, parseList } from '../run-command.js';
 
-/** Placeholder until this command is implemented. */
-export function registerQueueCommands(_program: Command): void {}
+function positiveInt(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InputError('bad-option', `${name} must be a whole number ≥ ${min}, not "${value}"`);
+    return n;
+  };
+}
+
+const stderrLog: Logger = {
+  info: (o, m) => process.stderr.write(`${fmtLog(o, m)}\n`),
+  warn: (o, m) => process.stderr.write(`warning: ${fmtLog(o, m)}\n`),
+  error: (o, m) => process.stderr.write(`error: ${fmtLog(o, m)}\n`),
+};
+function fmtLog(o: object | string, m?: string): string {
+  if (typeof o === 'string') return o;
+  return `${m ?? ''} ${JSON.stringify(o)}`.trim();
+}
+
+/** Redis reachable, new enough, not evicting: otherwise one line and exit 2. */
+async function preflight(): Promise<{ version: string }> {
+  const config = queueConfig();
+  const redis = connectRedis(config.redisUrl, 'producer', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    const info = await checkRedis(redis, config.redisUrl);
+    for (const w of info.warnings) process.stderr.write(`locflow: warning: ${w}\n`);
+    return { version: info.version };
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) throw new ExitError(EXIT_BAD_INPUT, err.message);
+    throw err;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Resolves on the first SIGTERM/SIGINT, after `stop` has finished; a second signal exits at once. */
+function untilSignal(t: TFunction, stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      process.stderr.write(`${t('server:shuttingDown', { signal })}\n`);
+      void stop().finally(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+interface ServeOptions {
+  port: number;
+  host?: string;
+  workers: number;
+  concurrency: number;
+}
+
+interface ClientOptions {
+  server?: string;
+  token?: string;
+}
+
+export function registerQueueCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP API, the web page and N in-process workers')
+    .option('--port <n>', 'port to listen on', positiveInt('--port'), Number(process.env.PORT) || 3000)
+    .option('--host <host>', 'address to bind (default 0.0.0.0 with LOCFLOW_TOKENS, 127.0.0.1 without)')
+    .option('--workers <n>', 'in-process workers (0 = API only)', positiveInt('--workers'), 1)
+    .option('--concurrency <n>', 'jobs each in-process worker runs at once', positiveInt('--concurrency', 1), 4)
+    .action(action(async (opts: ServeOptions) => serve(opts)));
+
+  program
+    .command('worker')
+    .description('run a queue worker (start more of these, on any machine, against the same Redis to scale out)')
+    .option('--concurrency <n>', 'jobs this process runs at once', positiveInt('--concurrency', 1), 4)
+    .action(action(async (opts: { concurrency: number }) => worker(opts)));
+
+  program
+    .command('submit')
+    .description('submit an article to the queue through the API')
+    .argument('<file>', 'article file (text, Markdown or HTML), or - for stdin')
+    .requiredOption('--to <langs>', 'target languages, comma-separated (en,vi,es)')
+    .option('--from <lang>', 'source language, or auto', 'auto')
+    .option('--provider <id>', 'translation provider to use first')
+    .option('--format <format>', 'text, markdown or html (default: detected)')
+    .option('--title <title>', 'article title')
+    .option('--webhook <url>', 'URL to call when the job completes or fails')
+    .option('--wait', 'follow progress until the job finishes')
+    .option('--out <file>', 'download the bundle here when done (implies --wait)')
+    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER or http://127.0.0.1:3000)')
+    .option('--token <token>', 'API token (default LOCFLOW_TOKEN)')
+    .option('--json', 'print the job as JSON on stdout')
+    .action(action(async (file: string, opts: SubmitOptions) => submit(file, opts)));
+
+  program
+    .command('status')
+    .description('show a job’s state')
+    .argument('<job>', 'job id')
+    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER)')
+    .option('--token <token>', 'API token (default LOCFLOW_TOKEN)')
+    .option('--json', 'print the job as JSON on stdout')
+    .action(action(async (job: string, opts: ClientOptions & { json?: boolean }) => status(job, opts)));
+
+  program
+    .command('download')
+    .description('download a job’s bundle, or one file of it')
+    .argument('<job>', 'job id')
+    .requiredOption('--out <file>', 'where to write it')
+    .option('--format <format>', 'zip (default), json, xliff, tmx, i18next or csv', 'zip')
+    .option('--target <lang>', 'language, for xliff and i18next')
+    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER)')
+    .option('--token <token>', 'API token (default LOCFLOW_TOKEN)')
+    .action(action(async (job: string, opts: ClientOptions & { out: string; format: string; target?: string }) => download(job, opts)));
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const { t } = await getI18n();
+  const auth = parseTokens(process.env.LOCFLOW_TOKENS);
+  const config = queueConfig();
+  const redis = await preflight();
+  let host = opts.host ?? (auth.tokens.length ? '0.0.0.0' : '127.0.0.1');
+  if (auth.tokens.length === 0 && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    // Open mode makes every caller an admin: only safe where only this machine can call.
+    host = '127.0.0.1';
+  }
+  const app = await buildServer({ config, auth });
+  const running: RunningWorkers[] = [];
+  for (let i = 0; i < opts.workers; i++) running.push(await startWorkers({ config, concurrency: opts.concurrency, log: stderrLog }));
+  try {
+    await app.listen({ port: opts.port, host });
+  } catch (err) {
+    await Promise.allSettled([app.close(), ...running.map((w) => w.close())]);
+    throw new ExitError(EXIT_BAD_INPUT, `cannot listen on ${host}:${opts.port}: ${(err as Error).message}`);
+  }
+  const port = (app.server.address() as { port: number } | null)?.port ?? opts.port;
+  if (auth.tokens.length === 0) process.stderr.write(`locflow: ${t('server:openMode', { host })}\n`);
+  process.stderr.write(`locflow: ${t('server:listening', { host, port })} (Redis ${redis.version})\n`);
+  if (opts.workers > 0) process.stderr.write(`locflow: ${t('server:workersStarted', { count: opts.workers, concurrency: opts.concurrency })}\n`);
+  await untilSignal(t, async () => {
+    await app.close();
+    await Promise.allSettled(running.map((w) => w.close()));
+  });
+}
+
+async function worker(opts: { concurrency: number }): Promise<void> {
+  const { t } = await getI18n();
+  const config = queueConfig();
+  const redis = await preflight();
+  const running = await startWorkers({ config, concurrency: opts.concurrency, log: stderrLog });
+  process.stderr.write(`locflow: ${t('server:workerReady', { concurrency: opts.concurrency, prefix: config.prefix, version: redis.version })}\n`);
+  await untilSignal(t, () => running.close());
+}
+
+// ---- HTTP client side ----
+
+interface SubmitOptions extends ClientOptions {
+  to: string;
+  from?: string;
+  provider?: string;
+  format?: string;
+  title?: string;
+  webhook?: string;
+  wait?: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+interface JobView {
+  id: string;
+  status: string;
+  progress: number;
+  sourceLang?: string;
+  confidence?: number;
+  targets?: Record<string, { status: string; done: number; total: number; route?: string; error?: string }>;
+  error?: { code: string; message: string };
+}
+
+class Client {
+  readonly base: string;
+  private readonly token: string | undefined;
+  constructor(
+    opts: ClientOptions,
+    private readonly t: TFunction,
+  ) {
+    this.base = (opts.server ?? process.env.LOCFLOW_SERVER ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+    this.token = opts.token ?? process.env.LOCFLOW_TOKEN ?? undefined;
+    try {
+      new URL(this.base);
+    } catch {
+      throw new InputError('bad-server', `--server "${this.base}" is not a URL`);
+    }
+  }
+
+  async request(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          accept,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      const detail = ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message) || 'no answer';
+      throw new ExitError(EXIT_BAD_INPUT, this.t('server:serverUnreachable', { url: this.base, detail }));
+    }
+    if (!res.ok) {
+      let message = res.statusText;
+      try {
+        const j = (await res.json()) as { error?: { message?: string } };
+        message = j.error?.message ?? message;
+      } catch {
+        // Not our JSON error shape: the status text says enough.
+      }
+      const line = this.t('server:httpError', { status: res.status, message });
+      // The caller's mistake (bad input, unknown job, bad token) is exit 2; a broken server is a failure.
+      throw new ExitError(res.status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, line);
+    }
+    return res;
+  }
+
+  async job(id: string): Promise<JobView> {
+    return (await (await this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`)).json()) as JobView;
+  }
+
+  /** Follows server-sent events until the job finishes; falls back to polling if the stream breaks. */
+  async follow(id: string, onUpdate: (v: JobView) => void): Promise<JobView> {
+    const terminal = ['completed', 'failed', 'cancelled'];
+    try {
+      const res = await this.request('GET', `/v1/jobs/${encodeURIComponent(id)}/events`, undefined, 'text/event-stream');
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      let last: JobView | undefined;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let sep: number;
+        while ((sep = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, sep);
+          buf = buf.slice(sep + 2);
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
+          if (!data) continue;
+          last = JSON.parse(data) as JobView;
+          onUpdate(last);
+          if (terminal.includes(last.status)) {
+            await reader.cancel().catch(() => {});
+            return last;
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof ExitError && err.exitCode === EXIT_BAD_INPUT) throw err;
+    }
+    for (;;) {
+      const v = await this.job(id);
+      onUpdate(v);
+      if (terminal.includes(v.status)) return v;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  async download(id: string, out: string, format = 'zip', target?: string): Promise<number> {
+    const q = new URLSearchParams({ format, ...(target ? { target } : {}) });
+    const res = await this.request('GET', `/v1/jobs/${encodeURIComponent(id)}/bundle?${q}`, undefined, '*/*');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    await writeFile(out, bytes);
+    return bytes.byteLength;
+  }
+}
+
+function progressLine(t: TFunction, v: JobView): string {
+  const targets = Object.entries(v.targets ?? {})
+    .map(([l, s]) => `${l}:${s.status === 'completed' ? 'done' : `${s.done}/${s.total}`}`)
+    .join(' ');
+  return t('server:progress', { id: v.id, status: v.status, progress: v.progress ?? 0, targets });
+}
+
+async function submit(file: string, opts: SubmitOptions): Promise<void> {
+  const { t } = await getI18n();
+  const targets = parseList(opts.to).map((l) => requireLang(l, '--to'));
+  if (targets.length === 0) throw new InputError('missing-targets', '--to needs at least one target language');
+  if (opts.from && opts.from !== 'auto') requireLang(opts.from, '--from');
+  const client = new Client(opts, t);
+  const article = await readArticle(file);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(article.bytes);
+  } catch {
+    throw new InputError('invalid-utf8', `${article.filename ?? 'stdin'} is not valid UTF-8 text`);
+  }
+  const format = opts.format ?? formatOf(article.filename);
+  const res = await client.request('POST', '/v1/jobs', {
+    text,
+    targets,
+    ...(format ? { format } : {}),
+    ...(opts.from && opts.from !== 'auto' ? { sourceLang: opts.from } : {}),
+    ...(opts.provider ? { provider: opts.provider } : {}),
+    ...(opts.title ? { title: opts.title } : {}),
+    ...(opts.webhook ? { webhookUrl: opts.webhook } : {}),
+  });
+  const created = (await res.json()) as { id: string; status: string };
+  process.stderr.write(`${t('server:submitted', { id: created.id, status: created.status })}\n`);
+  if (!opts.wait && !opts.out) {
+    process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `${created.id}\n`);
+    return;
+  }
+  let lastLine = '';
+  const final = await client.follow(created.id, (v) => {
+    const line = progressLine(t, v);
+    if (line !== lastLine) process.stderr.write(`${line}\n`);
+    lastLine = line;
+  });
+  if (opts.json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
+  else process.stdout.write(`${final.id}\n`);
+  if (final.status !== 'completed') {
+    throw new ExitError(EXIT_JOB_FAILED, t('server:failed', { id: final.id, status: final.status, message: final.error?.message ?? final.status }));
+  }
+  process.stderr.write(`${t('server:completed', { id: final.id })}\n`);
+  if (opts.out) {
+    const bytes = await client.download(final.id, opts.out);
+    process.stderr.write(`${t('server:wrote', { path: opts.out, bytes })}\n`);
+  }
+}
+
+function formatOf(filename: string | undefined): string | undefined {
+  if (!filename) return undefined;
+  if (/\.(md|markdown)$/i.test(filename)) return 'markdown';
+  if (/\.html?$/i.test(filename)) return 'html';
+  if (/\.txt$/i.test(filename)) return 'text';
+  return undefined;
+}
+
+async function status(job: string, opts: ClientOptions & { json?: boolean }): Promise<void> {
+  const { t } = await getI18n();
+  const v = await new Client(opts, t).job(job);
+  if (opts.json) process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+  else {
+    process.stdout.write(`${progressLine(t, v)}\n`);
+    for (const [lang, s] of Object.entries(v.targets ?? {})) {
+      process.stdout.write(`  ${lang}: ${s.status} ${s.done}/${s.total}${s.route ? ` via ${s.route}` : ''}${s.error ? ` — ${s.error}` : ''}\n`);
+    }
+    if (v.error) process.stdout.write(`  error: ${v.error.code}: ${v.error.message}\n`);
+  }
+  if (v.status === 'failed' || v.status === 'cancelled') process.exitCode = EXIT_JOB_FAILED;
+}
+
+async function download(job: string, opts: ClientOptions & { out: string; format: string; target?: string }): Promise<void> {
+  const { t } = await getI18n();
+  const bytes = await new Client(opts, t).download(job, opts.out, opts.format, opts.target);
+  process.stderr.write(`${t('server:wrote', { path: opts.out, bytes })}\n`);
+}
+
