@@ -12,6 +12,7 @@ import { parseGlossaryYaml } from '../../pipeline/glossary/index.js';
 import type { Translator } from '../../pipeline/model.js';
 import { applyXliff } from '../../pipeline/postedit.js';
 import { translateArticle } from '../../pipeline/run.js';
+import { all, kids, readXml } from './xml-reader.js';
 
 const article = `# DeepSeek et l'open source
 
@@ -78,5 +79,26 @@ describe('post-editing round trip through the real pipeline', () => {
 
     const unzipped = unzipSync(zipBundle(second));
     expect(Buffer.from(unzipped['documents/en.md']!).toString('utf8')).toBe(doc);
+  });
+
+  it.each(['open-models.fr.txt', 'open-models.fr.md', 'open-models.fr.html'])('takes back the unchanged export of samples/%s as "no change", for every target', async (name) => {
+    const terms = parseGlossaryYaml(readFileSync(new URL('../../glossary/tech.yaml', import.meta.url), 'utf8'), 'tech.yaml');
+    const sample = readFileSync(new URL(`../../samples/${name}`, import.meta.url));
+    const input = await translateArticle(sample, { filename: name, terms, targets: ['en', 'es', 'vi'], translator: tagging, toolVersion: '0.1.0' });
+    expect(input.analysis.segments.length).toBeGreaterThan(5);
+    const files = writeBundle(input);
+    const ids = input.analysis.segments.map((s) => s.id);
+    const tmx = readXml(files.get('bundle.tmx') as string);
+    expect(all(tmx, 'tu').map((tu) => tu.attrs.tuid)).toEqual(ids);
+    for (const tu of all(tmx, 'tu')) expect(kids(tu, 'tuv').map((v) => v.attrs['xml:lang'])).toEqual(['fr', 'en', 'es', 'vi']);
+    for (const lang of ['en', 'es', 'vi']) {
+      const xliff = files.get(`xliff/fr-${lang}.xlf`) as string;
+      expect(all(readXml(xliff), 'trans-unit').map((u) => u.attrs.id)).toEqual(ids);
+      const result = applyXliff(input, xliff);
+      expect(result.edited).toEqual([]);
+      expect(result.lang).toBe(lang);
+      // A CAT tool re-indenting the file and writing CRLF changes nothing either.
+      expect(applyXliff(input, xliff.replace(/\n/g, '\r\n').replace(/>\s+</g, (m) => (m.includes('\n') ? '>\r\n\t<' : m))).edited).toEqual([]);
+    }
   });
 });
