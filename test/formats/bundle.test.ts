@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { writeBundle, zipBundle, toAligned } from '../../pipeline/formats/bundle.js';
 import { fixture, plainRenderer } from './fixture.js';
@@ -91,6 +95,20 @@ describe('zipBundle', () => {
     expect(Object.keys(back)).toEqual([...f.keys()]);
     // Buffer keeps the CSV's byte-order mark, which TextDecoder would strip.
     for (const [path, body] of f) expect(Buffer.from(back[path]!).toString('utf8')).toBe(body);
+  });
+
+  it.skipIf(spawnSync('unzip', ['-v']).status !== 0)('passes Info-ZIP\'s integrity test with the createdAt time on every entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locflow-zip-'));
+    try {
+      const file = join(dir, 'bundle.zip');
+      writeFileSync(file, zipBundle(files()));
+      expect(spawnSync('unzip', ['-tq', file]).status).toBe(0);
+      const listing = execFileSync('unzip', ['-l', file], { encoding: 'utf8' });
+      // Info-ZIP prints dates as YYYY-MM-DD or MM-DD-YYYY depending on its version.
+      expect(listing).toMatch(/(2026-11-28|11-28-2026) 15:30\s+documents\/fr\.txt/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not depend on the time zone of the machine', async () => {
