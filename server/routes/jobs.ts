@@ -199,8 +199,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     { preHandler: submitter, schema: { summary: 'Cancel a job', params: idParams, response: { '4xx': errorSchema } } },
     async (request, reply) => {
       const view = await load(request);
-      const now = await store.transition(view.id, 'cancelled', ['queued', 'active'], { finishedAt: new Date().toISOString() });
-      if (now !== 'cancelled') {
+      const now = TERMINAL.includes(view.status) ? view.status : await store.transition(view.id, 'cancelled', ['queued', 'active'], { finishedAt: new Date().toISOString() });
+      if (TERMINAL.includes(view.status) || now !== 'cancelled') {
         return sendError(reply, 409, 'already-finished', t('server:alreadyFinished', { lng: requestLang(request), id: view.id, status: now ?? view.status }));
       }
       await queues.removeFlow(view.id, Object.keys(view.targets));
