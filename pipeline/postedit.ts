@@ -232,6 +232,10 @@ function readFile(xml: string, input: BundleInput): { lang: Lang; units: Unit[] 
   return { lang: lang!, units };
 }
 
+function squash(inline: InlineXml): string {
+  return inline.replace(/\s+/g, ' ').trim();
+}
+
 /** Same text for a person: NFC, whitespace runs collapsed, characters XML cannot carry ignored. */
 function sameText(a: string, b: string): boolean {
   // eslint-disable-next-line no-control-regex
@@ -275,8 +279,9 @@ export function applyXliff(input: BundleInput, xliff: string | Uint8Array, optio
     }
     if (u.target === undefined) continue;
     const now = current.get(u.id)!;
-    const text = canonicalInline(u.target);
-    const changed = text !== canonicalInline(now.text);
+    // Outer whitespace is the joiner's business, and CAT tools reflow runs of spaces: neither is an edit.
+    const text = canonicalInline(u.target).trim();
+    const changed = squash(text) !== squash(canonicalInline(now.text));
     const confirmed = !now.human && (u.approved || u.state === 'final' || u.state === 'signed-off');
     if (!seg.translatable) {
       if (changed) problems.push({ code: 'xliff-not-translatable', text: `${u.id} is marked translate="no" and cannot be changed` });

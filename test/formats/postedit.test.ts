@@ -43,7 +43,7 @@ describe('applyXliff', () => {
     const before = structuredClone(input);
     let xliff = exported(input);
     xliff = editTarget(xliff, 'p2.s1', 'From <g id="1" ctype="link">OpenAI</g>’s CEO Sam Altman to scientist Andrew Ng, everyone praises open source &amp; more.', 'translated');
-    xliff = editTarget(xliff, 'p2.s2', 'Training it cost just 5,5 million dollars &lt; 6 &amp; “less” 🚀.', 'signed-off');
+    xliff = editTarget(xliff, 'p2.s2', 'Training it cost just 5.5 million dollars &lt; 6 &amp; “less” 🚀.', 'signed-off');
     const { input: next, edited, lang } = applyXliff(input, xliff);
     expect(input).toEqual(before);
     expect(lang).toBe('en');
@@ -54,7 +54,7 @@ describe('applyXliff', () => {
     expect(s1).toMatchObject({ provider: 'human', human: true, tm: false });
     expect(s1.plain).toBe('From OpenAI’s CEO Sam Altman to scientist Andrew Ng, everyone praises open source & more.');
     expect(s1.text).toContain('<g id="1">OpenAI</g>');
-    // The machine output's number error is gone after QA runs on the human text (5,5 kept).
+    // QA ran again on the human text (5,5 → 5.5 is a correct English number): the machine output's error is gone.
     expect(en.segments.find((s) => s.id === 'p2.s2')!.qa.filter((f) => f.check === 'numbers')).toEqual([]);
     expect(en.providers).toEqual(['apertium', 'human']);
     // Untouched units keep their machine output.
@@ -66,11 +66,20 @@ describe('applyXliff', () => {
     const aligned = JSON.parse(files.get('aligned.json') as string);
     expect(aligned.segments[1].text.en).toBe(s1.plain);
     expect(aligned.segments[1].meta.en).toMatchObject({ provider: 'human', human: true });
-    expect(files.get('documents/en.txt')).toContain('everyone praises open source & more. Training it cost just 5,5 million');
+    expect(files.get('documents/en.txt')).toContain('everyone praises open source & more. Training it cost just 5.5 million');
     const manifest = JSON.parse(files.get('manifest.json') as string);
     expect(manifest.revision).toBe(2);
     expect(manifest.targets[0].humanEdited).toEqual(['p2.s1', 'p2.s2']);
     expect(files.get('xliff/fr-en.xlf')).toMatch(/<trans-unit id="p2\.s1"[^>]*>\s*<source>[^\n]*<\/source>\s*<target state="final">/);
+  });
+
+  it('records the QA findings of the human text (a dropped number is still reported)', () => {
+    const input = fixture();
+    const { input: next } = applyXliff(input, editTarget(exported(input), 'p2.s2', 'Training it cost very little &lt; 6 &amp; “less” 🚀.'));
+    const qa = next.targets[0]!.segments.find((s) => s.id === 'p2.s2')!.qa;
+    expect(qa.some((f) => f.check === 'numbers' && f.lang === 'en' && f.segment === 'p2.s2')).toBe(true);
+    const files = writeBundle(next, { renderer: plainRenderer });
+    expect(JSON.parse(files.get('qa.json') as string).findings.some((f: { segment: string; check: string }) => f.segment === 'p2.s2' && f.check === 'numbers')).toBe(true);
   });
 
   it('re-importing its own export changes nothing and makes no new revision', () => {
@@ -78,6 +87,14 @@ describe('applyXliff', () => {
     const { input: next, edited } = applyXliff(input, exported(input));
     expect(edited).toEqual([]);
     expect(next).toEqual(input);
+  });
+
+  it('does not count whitespace reflowed by a CAT tool as an edit, and trims the edges of a real edit', () => {
+    const input = fixture();
+    const reflowed = editTarget(exported(input), 'p1.s1', '  DeepSeek and  the\n open source approach ');
+    expect(applyXliff(input, reflowed).edited).toEqual([]);
+    const { input: next } = applyXliff(input, editTarget(exported(input), 'p1.s1', ' DeepSeek and open source\n'));
+    expect(next.targets[0]!.segments[0]!.text).toBe('DeepSeek and open source');
   });
 
   it('counts a confirmed machine target (state="signed-off") as human', () => {
