@@ -1,0 +1,192 @@
+/**
+ * locflow's own language model: multinomial naive Bayes over hashed features
+ * (see features.ts), trained on short UI strings. Kept in a compact binary file
+ * next to this module and read once, on first use, without any parsing beyond
+ * a small JSON header.
+ *
+ * Layout of `model.bin` (little-endian):
+ *   "LFLD" | u32 header length | header JSON (padded to 4 bytes)
+ *   u32 buckets[n] (sorted) | u32 offsets[n+1] | u16 counts[m] | u8 langs[m]
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_FEATURES, FEATURE_VERSION, type FeatureConfig } from './features.js';
+
+export interface Calibration {
+  /** Softmax temperature applied to the naive Bayes log scores. */
+  temperature: number;
+  /** Increasing top-probability knots and the share of correct answers there (held-out folds). */
+  knots: number[];
+  accuracy: number[];
+}
+
+export interface ModelHeader {
+  featureVersion: number;
+  features: FeatureConfig;
+  langs: string[];
+  alpha: number;
+  /** Feature tokens seen per language in training. */
+  totals: number[];
+  calibration: Calibration;
+  /** Held-out share of texts with Vietnamese-only letters that are Vietnamese. */
+  lettersAccuracy?: number;
+  /** Below this share of known character trigrams the text is not a language the model knows. */
+  minCoverage: number;
+  /** Held-out accuracy measured while training, for documentation. */
+  crossValidation?: Record<string, number>;
+  trainedOn?: string;
+  /** Number of stored buckets (written by serializeModel). */
+  buckets?: number;
+}
+
+export interface NaiveBayes {
+  header: ModelHeader;
+  /** Bucket → row in offsets, -1 when the bucket was never seen (or pruned). */
+  index: Int32Array;
+  offsets: Uint32Array;
+  counts: Uint16Array;
+  langs: Uint8Array;
+  /** log(count + alpha) - log(alpha), precomputed for small counts. */
+  gain: Float64Array;
+  /** Per language: log(alpha) - log(total + alpha * 2^bits). */
+  base: Float64Array;
+}
+
+const MAGIC = 0x444c464c; // "LFLD"
+
+export function buildModel(
+  header: ModelHeader,
+  buckets: Uint32Array,
+  offsets: Uint32Array,
+  counts: Uint16Array,
+  langs: Uint8Array,
+): NaiveBayes {
+  const size = 1 << header.features.bits;
+  const index = new Int32Array(size).fill(-1);
+  for (let i = 0; i < buckets.length; i++) index[buckets[i]!] = i;
+  let maxCount = 1;
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > maxCount) maxCount = counts[i]!;
+  const gain = new Float64Array(maxCount + 1);
+  for (let c = 1; c <= maxCount; c++) gain[c] = Math.log(c + header.alpha) - Math.log(header.alpha);
+  const base = Float64Array.from(header.totals, (t) => Math.log(header.alpha) - Math.log(t + header.alpha * size));
+  return { header, index, offsets, counts, langs, gain, base };
+}
+
+/** Trains from (features, language index) pairs; features seen fewer than `minCount` times overall are dropped. */
+export function trainModel(
+  samples: Iterable<{ features: readonly number[]; lang: number }>,
+  header: Omit<ModelHeader, 'totals'>,
+  minCount = 3,
+): NaiveBayes {
+  const K = header.langs.length;
+  const perBucket = new Map<number, Uint32Array>();
+  const totals = new Array<number>(K).fill(0);
+  for (const { features, lang } of samples) {
+    for (const f of features) {
+      let row = perBucket.get(f);
+      if (!row) perBucket.set(f, (row = new Uint32Array(K)));
+      row[lang]!++;
+      totals[lang]!++;
+    }
+  }
+  const kept = [...perBucket.entries()].filter(([, row]) => row.reduce((a, b) => a + b, 0) >= minCount).sort((a, b) => a[0] - b[0]);
+  const buckets = new Uint32Array(kept.length);
+  const offsets = new Uint32Array(kept.length + 1);
+  const counts: number[] = [];
+  const langs: number[] = [];
+  kept.forEach(([bucket, row], i) => {
+    buckets[i] = bucket;
+    for (let k = 0; k < K; k++) {
+      if (row[k]! > 0) {
+        counts.push(Math.min(row[k]!, 0xffff));
+        langs.push(k);
+      }
+    }
+    offsets[i + 1] = counts.length;
+  });
+  return buildModel({ ...header, totals }, buckets, offsets, Uint16Array.from(counts), Uint8Array.from(langs));
+}
+
+/**
+ * Log-likelihood of the features under each language (up to a constant shared
+ * by all languages), written into `out` for the languages in `allowed`
+ * (indexes into header.langs); other entries are -Infinity. Also returns the
+ * share of features the model has seen at all, a cheap "is this a language I
+ * know" signal.
+ */
+export function scoreFeatures(model: NaiveBayes, features: readonly number[], allowed: readonly number[], out: Float64Array): number {
+  out.fill(-Infinity);
+  const n = features.length;
+  for (const k of allowed) out[k] = n * model.base[k]!;
+  const { index, offsets, counts, langs, gain } = model;
+  let known = 0;
+  for (let i = 0; i < n; i++) {
+    const row = index[features[i]!]!;
+    if (row < 0) continue;
+    known++;
+    for (let e = offsets[row]!, end = offsets[row + 1]!; e < end; e++) {
+      const k = langs[e]!;
+      // Languages outside `allowed` hold -Infinity and stay there.
+      out[k] = out[k]! + gain[counts[e]!]!;
+    }
+  }
+  return n === 0 ? 0 : known / n;
+}
+
+export function serializeModel(model: NaiveBayes): Uint8Array {
+  const buckets: number[] = [];
+  for (let b = 0; b < model.index.length; b++) if (model.index[b]! >= 0) buckets[model.index[b]!] = b;
+  const headerBytes = new TextEncoder().encode(JSON.stringify({ ...model.header, buckets: buckets.length }));
+  const headerLen = Math.ceil(headerBytes.length / 4) * 4;
+  const n = buckets.length;
+  const m = model.counts.length;
+  const size = 8 + headerLen + 4 * n + 4 * (n + 1) + 2 * m + m;
+  const buf = new Uint8Array(size);
+  const view = new DataView(buf.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, headerLen, true);
+  buf.fill(0x20, 8, 8 + headerLen);
+  buf.set(headerBytes, 8);
+  let at = 8 + headerLen;
+  for (const b of buckets) (view.setUint32(at, b, true), (at += 4));
+  for (const o of model.offsets) (view.setUint32(at, o, true), (at += 4));
+  for (const c of model.counts) (view.setUint16(at, c, true), (at += 2));
+  buf.set(model.langs, at);
+  return buf;
+}
+
+export function deserializeModel(bytes: Uint8Array): NaiveBayes {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 8 || view.getUint32(0, true) !== MAGIC) throw new Error('not a locflow language model');
+  const headerLen = view.getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as ModelHeader;
+  if (header.featureVersion !== FEATURE_VERSION) {
+    throw new Error(`language model was trained with features v${header.featureVersion}, code has v${FEATURE_VERSION}: run the trainer again`);
+  }
+  // Copy into aligned typed arrays: the file's offset inside a pooled Buffer is arbitrary.
+  const rest = bytes.subarray(8 + headerLen);
+  const restView = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
+  const nb = header.buckets;
+  if (nb === undefined) throw new Error('language model header lacks the bucket count');
+  const buckets = new Uint32Array(nb);
+  for (let i = 0; i < nb; i++) buckets[i] = restView.getUint32(4 * i, true);
+  let at = 4 * nb;
+  const offsets = new Uint32Array(nb + 1);
+  for (let i = 0; i <= nb; i++) offsets[i] = restView.getUint32(at + 4 * i, true);
+  at += 4 * (nb + 1);
+  const m = offsets[nb]!;
+  const counts = new Uint16Array(m);
+  for (let i = 0; i < m; i++) counts[i] = restView.getUint16(at + 2 * i, true);
+  at += 2 * m;
+  const langs = rest.slice(at, at + m);
+  return buildModel(header, buckets, offsets, counts, langs);
+}
+
+let shipped: NaiveBayes | undefined;
+
+/** The model shipped with locflow, loaded on first use. */
+export function shippedModel(): NaiveBayes {
+  shipped ??= deserializeModel(readFileSync(new URL('./model.bin', import.meta.url)));
+  return shipped;
+}
+
+export { DEFAULT_FEATURES };
