@@ -1,0 +1,261 @@
+/**
+ * Faults with real processes and a real Redis: a worker SIGKILLed mid-job, a
+ * Redis (with AOF) restarted mid-run, and providers that fail the ways DeepL
+ * documents (503, 456 quota, 403 auth).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../server/app.js';
+import { parseTokens } from '../../server/auth.js';
+import type { QueueConfig } from '../../workers/config.js';
+import { startWorkers } from '../../workers/worker.js';
+import { ROOT, SAMPLE_FR } from '../helpers.js';
+import { checkBundle, cleanPrefix, REDIS_URL, testConfig, waitFor } from './helpers.js';
+import { startSlowDeepl, type SlowDeepl } from './slow-deepl.js';
+
+const sample = readFileSync(SAMPLE_FR, 'utf8');
+let fake: SlowDeepl;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  fake = await startSlowDeepl();
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await fake?.close();
+});
+
+/** `locflow worker` as a real process; resolves once it says it is ready. */
+async function spawnWorker(config: QueueConfig, extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), 'worker', '--concurrency', '2'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...fake.env,
+      LOCFLOW_LANG: 'en',
+      REDIS_URL: config.redisUrl,
+      LOCFLOW_PREFIX: config.prefix,
+      LOCFLOW_STALLED_INTERVAL_MS: '1000',
+      LOCFLOW_RETRY_BASE_MS: '100',
+      LOCFLOW_BATCH_SIZE: '2',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('worker ready')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+  });
+  return child;
+}
+
+async function api(config: QueueConfig): Promise<FastifyInstance> {
+  return buildServer({ config, logger: false, auth: parseTokens(''), env: { ...process.env, ...fake.env } });
+}
+
+async function finished(app: FastifyInstance, id: string, timeoutMs = 60_000) {
+  return waitFor(
+    async () => {
+      const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+      return ['completed', 'failed', 'cancelled'].includes(v.status) ? v : undefined;
+    },
+    `job ${id}`,
+    timeoutMs,
+    100,
+  );
+}
+
+async function countKeys(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
+}
+
+describe('a worker killed in the middle of a job', () => {
+  const config = testConfig();
+  afterAll(() => cleanPrefix(config.prefix));
+
+  it('finishes on another worker with one bundle and no segment translated twice', async () => {
+    fake.delayMs = 250;
+    fake.delivered.clear();
+    const app = await api(config);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const first = await spawnWorker(config);
+      const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: sample, targets: ['en'], provider: 'deepl' } });
+      expect(res.statusCode).toBe(202);
+      const id = res.json().id as string;
+      // Kill right after a batch was recorded, while the next one is in flight.
+      const seen = await waitFor(
+        async () => {
+          const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+          const done = v.targets?.en?.done ?? 0;
+          return done >= 6 && done < v.targets.en.total ? done : undefined;
+        },
+        'some progress',
+        30_000,
+        10,
+      );
+      first.kill('SIGKILL');
+      const deliveredBeforeKill = fake.delivered.size;
+      expect(deliveredBeforeKill).toBeGreaterThanOrEqual(seen);
+
+      await spawnWorker(config);
+      const v = await finished(app, id);
+      expect(v.status).toBe('completed');
+      expect(v.revision).toBe(1);
+
+      // Exactly one bundle for the job, and it is complete.
+      expect(await countKeys(redis, `${config.prefix}:bundle:*`)).toBe(1);
+      expect(await countKeys(redis, `${config.prefix}:zip:*`)).toBe(1);
+      const zip = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
+      const { aligned } = checkBundle(zip.rawPayload, ['fr', 'en']);
+      expect(aligned.segments.length).toBe(v.segments);
+
+      // No translation the first worker had received was bought again by the second.
+      const counts = [...fake.delivered.values()];
+      expect(Math.max(...counts)).toBe(1);
+      expect(fake.delivered.size).toBeGreaterThan(deliveredBeforeKill);
+    } finally {
+      fake.delayMs = 0;
+      redis.disconnect();
+      await app.close();
+      for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    }
+  }, 90_000);
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Redis restarted during a run', () => {
+  let dir: string;
+  let port: number;
+  let redisProc: ChildProcess | undefined;
+
+  async function startRedis(): Promise<void> {
+    redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', ''], { stdio: 'ignore' });
+    children.add(redisProc);
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100 });
+    probe.on('error', () => {});
+    await waitFor(async () => ((await probe.ping().catch(() => undefined)) === 'PONG' ? true : undefined), 'redis-server', 10_000);
+    probe.disconnect();
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lf-aof-'));
+    port = await freePort();
+    await startRedis();
+  });
+  afterAll(() => {
+    redisProc?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets workers reconnect and every job finish', async () => {
+    const config = testConfig({ redisUrl: `redis://127.0.0.1:${port}` });
+    fake.delayMs = 150;
+    const app = await api(config);
+    try {
+      await spawnWorker(config);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${sample}\n\nMise à jour ${i + 1}.`, targets: ['en', 'es'], provider: 'deepl' } });
+        expect(res.statusCode).toBe(202);
+        ids.push(res.json().id);
+      }
+      await waitFor(async () => {
+        const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${ids[0]}` })).json();
+        return (v.targets?.en?.done ?? 0) >= 2 ? true : undefined;
+      }, 'progress before the restart');
+      // A clean shutdown (AOF flushed), then the same data directory again.
+      const admin = new Redis(port, '127.0.0.1');
+      await admin.shutdown().catch(() => {});
+      admin.disconnect();
+      await new Promise((r) => redisProc!.once('exit', r));
+      const during = await app.inject({ method: 'GET', url: `/v1/jobs/${ids[0]}` });
+      expect(during.statusCode).toBe(503);
+      expect(during.json().error.code).toBe('unavailable');
+      await new Promise((r) => setTimeout(r, 1000));
+      await startRedis();
+      for (const id of ids) {
+        const v = await finished(app, id, 90_000);
+        expect(v.status).toBe('completed');
+        const zip = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
+        checkBundle(zip.rawPayload, ['fr', 'en', 'es']);
+      }
+    } finally {
+      fake.delayMs = 0;
+      await app.close();
+      for (const c of children) if (c.exitCode === null && c !== redisProc) c.kill('SIGTERM');
+    }
+  }, 150_000);
+});
+
+describe('provider failures', () => {
+  const config = testConfig();
+  let app: FastifyInstance;
+  let workers: Awaited<ReturnType<typeof startWorkers>>;
+  beforeAll(async () => {
+    app = await api(config);
+    workers = await startWorkers({ config, concurrency: 2, env: { ...process.env, ...fake.env } });
+  });
+  afterAll(async () => {
+    await workers?.close();
+    await app?.close();
+    await cleanPrefix(config.prefix);
+  });
+
+  it('completes after three 503 answers', async () => {
+    fake.failures = [503, 503, 503];
+    const before = fake.translateCalls;
+    const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${sample}\n\nService 503.`, targets: ['en'], provider: 'deepl' } });
+    const v = await finished(app, res.json().id);
+    expect(v.status).toBe('completed');
+    expect(fake.failures).toHaveLength(0);
+    expect(fake.translateCalls - before).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each([
+    [456, 'provider-quota', /quota/i],
+    [403, 'provider-auth', /auth/i],
+  ])('fails at once with a clear reason on %i', async (status, code, reason) => {
+    fake.failures = Array(50).fill(status);
+    try {
+      const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${sample}\n\nStatut ${status}.`, targets: ['vi'], provider: 'deepl' } });
+      const before = fake.translateCalls;
+      const v = await finished(app, res.json().id);
+      expect(v.status).toBe('failed');
+      expect(v.error.code).toBe(code);
+      expect(v.error.message).toMatch(reason);
+      expect(v.targets.vi.status).toBe('failed');
+      // Not retried: one call, not the attempts budget.
+      expect(fake.translateCalls - before).toBe(1);
+    } finally {
+      fake.failures = [];
+    }
+  });
+});
