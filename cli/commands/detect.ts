@@ -1,4 +1,199 @@
+/**
+ * `locflow detect FILE|- [--only fr,vi,en] [--json]`: document language and
+ * per-segment languages.
+ * `locflow detect --each-line [--json] [--only …] [FILE|-]`: one answer per
+ * input line, in order, streamed, for batch use.
+ *
+ * The detector and the ingest/segment stages are imported inside the action:
+ * `--each-line` is used in shell pipelines where start-up time counts.
+ */
 import type { Command } from 'commander';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { InputError } from '../../pipeline/errors.js';
+import type { Lang } from '../../pipeline/model.js';
+import { action, parseList } from '../run-command.js';
 
-/** Placeholder until this command is implemented. */
-export function registerDetect(_program: Command): void {}
+interface DetectCliOptions {
+  only?: string;
+  json?: boolean;
+  eachLine?: boolean;
+  minConfidence?: string;
+}
+
+export function registerDetect(program: Command): void {
+  program
+    .command('detect')
+    .description('detect the language of an article (and of each segment), or of each input line with --each-line')
+    .argument('[file]', 'article file (text, Markdown or HTML), or - for stdin', '-')
+    .option('--only <langs>', 'candidate languages, comma-separated BCP-47 codes (e.g. fr,vi,en)')
+    .option('--each-line', 'one result per input line, in order, streamed')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--min-confidence <n>', 'answer "und" below this calibrated confidence (0..1)')
+    .action(action(async (file: string, opts: DetectCliOptions) => detectCommand(file, opts)));
+}
+
+async function detectCommand(file: string, opts: DetectCliOptions): Promise<void> {
+  const { defaultDetector, parseCandidates } = await import('../../pipeline/detect.js');
+  const detector = defaultDetector();
+  const only = candidates(opts.only, parseCandidates, (lang) => detector.knows(lang));
+  const minConfidence = confidenceOption(opts.minConfidence);
+  const detectOptions = { ...(only ? { only } : {}), ...(minConfidence !== undefined ? { minConfidence } : {}) };
+  if (opts.eachLine) {
+    await eachLine(file, (line) => detector.detect(line, detectOptions), Boolean(opts.json));
+    return;
+  }
+  await wholeDocument(file, detectOptions, Boolean(opts.json));
+}
+
+/** Parses `--only`; an unknown or undetectable code is the user's mistake, not a reason to widen the search. */
+function candidates(value: string | undefined, parse: (tags: readonly string[]) => Lang[], knows: (lang: Lang) => boolean): Lang[] | undefined {
+  if (value === undefined) return undefined;
+  const list = parseList(value);
+  if (list.length === 0) throw new InputError('invalid-option', '--only needs at least one language code, e.g. --only fr,vi,en');
+  return list.map((tag) => {
+    const lang = parse([tag])[0]!;
+    if (!knows(lang)) {
+      throw new InputError('undetectable-language', `--only: locflow cannot recognise "${tag}" (no language profile for it)`, { details: { tag } });
+    }
+    return lang;
+  });
+}
+
+function confidenceOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InputError('invalid-option', `--min-confidence: "${value}" is not a number between 0 and 1`);
+  return n;
+}
+
+// ---- --each-line ---------------------------------------------------------
+
+interface LineResult {
+  lang: string;
+  confidence: number;
+}
+
+/**
+ * Streams lines from FILE or stdin and writes one result per line, in order.
+ * Bytes are decoded strictly: a line of invalid UTF-8 or with a NUL byte stops
+ * the run with exit 2 and the line number, after the lines before it.
+ */
+export async function eachLine(file: string, detect: (line: string) => LineResult, json: boolean): Promise<void> {
+  const input = file === '-' ? process.stdin : await openFile(file);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const where = file === '-' ? 'stdin' : file;
+  let pending = '';
+  let lineNo = 0;
+  let out = '';
+  const emit = async (line: string) => {
+    lineNo++;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.includes('\u0000')) {
+      throw new InputError('binary-input', `${where}: line ${lineNo} contains a NUL byte; this looks like binary data, not text`, { status: 415 });
+    }
+    const r = detect(line);
+    out += json ? `{"lang":"${r.lang}","confidence":${r.confidence}}\n` : `${r.lang}\t${r.confidence}\n`;
+    if (out.length >= 1 << 16) await flush();
+  };
+  const flush = async () => {
+    if (!out) return;
+    const chunk = out;
+    out = '';
+    if (!process.stdout.write(chunk)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  };
+  try {
+    for await (const chunk of input) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+      let text: string;
+      try {
+        text = decoder.decode(bytes, { stream: true });
+      } catch {
+        throw invalidUtf8(where, lineNo + 1 + countNewlines(pending));
+      }
+      pending += text;
+      let start = 0;
+      let nl: number;
+      while ((nl = pending.indexOf('\n', start)) >= 0) {
+        await emit(pending.slice(start, nl));
+        start = nl + 1;
+      }
+      pending = pending.slice(start);
+    }
+    try {
+      pending += decoder.decode();
+    } catch {
+      throw invalidUtf8(where, lineNo + 1);
+    }
+    if (pending.length > 0) await emit(pending);
+  } finally {
+    await flush();
+  }
+}
+
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function invalidUtf8(where: string, line: number): InputError {
+  return new InputError('invalid-utf8', `${where}: line ${line} is not valid UTF-8 text`, { status: 415 });
+}
+
+async function openFile(path: string): Promise<NodeJS.ReadableStream> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new InputError('not-a-file', `${path} is a directory, not a text file`);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError('file-not-found', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  return createReadStream(path);
+}
+
+// ---- whole document --------------------------------------------------------
+
+async function wholeDocument(file: string, options: { only?: Lang[]; minConfidence?: number }, json: boolean): Promise<void> {
+  const [{ readArticle }, { ingest }, { segmentDocument }, { plainText }, detect, { getI18n }] = await Promise.all([
+    import('../input.js'),
+    import('../../pipeline/ingest.js'),
+    import('../../pipeline/segment.js'),
+    import('../../pipeline/inline.js'),
+    import('../../pipeline/detect.js'),
+    import('../../locales/i18n.js'),
+  ]);
+  const article = await readArticle(file);
+  const doc = ingest(article.bytes, article.filename ? { filename: article.filename } : {});
+  const text = doc.blocks
+    .filter((b) => b.translatable)
+    .map((b) => plainText(b.inline))
+    .join('\n');
+  const guess = detect.detectDetailed(text, options);
+  // Sentence splitting is language-aware; with no answer, English rules are the safest default.
+  const segments = segmentDocument(doc, guess.lang === 'und' ? 'en' : guess.lang);
+  const perSegment = guess.lang === 'und' ? segments.map(() => ({ lang: 'und', confidence: 0 })) : detect.detectSegments(segments, guess.lang, options);
+  if (json) {
+    const body = {
+      lang: guess.lang,
+      confidence: guess.confidence,
+      segments: segments.map((s, i) => ({ id: s.id, lang: perSegment[i]!.lang, confidence: perSegment[i]!.confidence, text: s.plain })),
+    };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return;
+  }
+  const { t } = await getI18n();
+  const name = (lang: string) => (lang === 'und' ? t('detect:undetermined') : `${lang} (${languageName(lang)})`);
+  process.stdout.write(`${t('detect:document', { lang: name(guess.lang), confidence: guess.confidence.toFixed(2) })}\n`);
+  const other = segments.map((s, i) => ({ s, g: perSegment[i]! })).filter(({ g }) => g.lang !== guess.lang);
+  process.stdout.write(`${t('detect:segments', { count: segments.length, other: other.length })}\n`);
+  for (const { s, g } of other) {
+    const excerpt = s.plain.length > 70 ? `${s.plain.slice(0, 69)}…` : s.plain;
+    process.stdout.write(`  ${s.id.padEnd(8)} ${g.lang.padEnd(4)} ${g.confidence.toFixed(2)}  ${excerpt}\n`);
+  }
+}
+
+const displayNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
+function languageName(lang: string): string {
+  return displayNames.of(lang) ?? lang;
+}

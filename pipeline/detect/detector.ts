@@ -21,6 +21,8 @@ export interface DetectOptions {
   minConfidence?: number;
   /** Extra strings to ignore while scoring: glossary terms, product and person names. */
   mask?: readonly string[];
+  /** Return the model's raw scores and coverage (for training and debugging). */
+  explain?: boolean;
 }
 
 export type DetectionSource = 'model' | 'script' | 'letters' | 'franc' | 'none';
@@ -118,10 +120,13 @@ export class Detector {
     const features = extractFeatures(prepared, model.header.features, this.features);
     const z = this.scratch;
     const coverage = scoreFeatures(model, features, allowed, z);
-    const scores: Record<Lang, number> = {};
-    for (const k of allowed) scores[model.header.langs[k]!] = z[k]!;
-    if (letterCount(prepared) < 3 || coverage < model.header.minCoverage) {
-      return { lang: 'und', confidence: 0, via: 'model', scores, coverage };
+    let scores: Record<Lang, number> | undefined;
+    if (options.explain) {
+      scores = {};
+      for (const k of allowed) scores[model.header.langs[k]!] = z[k]!;
+    }
+    if (coverage < model.header.minCoverage || letterCount(prepared) < 3) {
+      return { lang: 'und', confidence: 0, via: 'model', ...(scores ? { scores } : {}), coverage };
     }
     // Temperature-scaled softmax: naive Bayes treats overlapping n-grams as
     // independent and is far too sure of itself without it.
@@ -145,7 +150,10 @@ export class Detector {
     const top = 1 / sum;
     const confidence = calibrate(model, top);
     const lang = model.header.langs[bestK]!;
-    return { ...this.finish(lang, confidence, 'model', options), scores, coverage };
+    const result = this.finish(lang, confidence, 'model', options);
+    result.coverage = coverage;
+    if (scores) result.scores = scores;
+    return result;
   }
 
   private finish(lang: Lang, confidence: number, via: DetectionSource, options: DetectOptions): Detection {

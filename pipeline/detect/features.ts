@@ -5,7 +5,7 @@
  */
 
 /** Bump when feature extraction changes; the model file records the version it was trained with. */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 export interface FeatureConfig {
   /** Hash space: features are bucketed into 2^bits. */
@@ -16,7 +16,7 @@ export interface FeatureConfig {
   shapeN: number;
 }
 
-export const DEFAULT_FEATURES: FeatureConfig = { bits: 20, maxN: 5, shapeN: 3 };
+export const DEFAULT_FEATURES: FeatureConfig = { bits: 20, maxN: 4, shapeN: 3 };
 
 // Masks run before scoring: none of these says anything about the language
 // around them, and long ones (URLs, hashes) would otherwise outvote a short
@@ -43,13 +43,12 @@ export interface MaskOptions {
 export function prepare(text: string, mask: MaskOptions = {}): string {
   let t = text.normalize('NFC');
   if (mask.terms && mask.terms.length > 0) t = maskTerms(t, mask.terms);
-  return t
-    .replace(URL_RE, ' ')
-    .replace(EMAIL_RE, ' ')
-    .replace(PLACEHOLDER_RE, ' ')
-    .replace(NUMBER_RE, '0')
-    .replace(/\s+/gu, ' ')
-    .trim();
+  // Cheap guards first: most segments contain none of these and the regexes cost more than the test.
+  if (t.includes('://') || t.includes('www.')) t = t.replace(URL_RE, ' ');
+  if (t.includes('@')) t = t.replace(EMAIL_RE, ' ');
+  if (/[%{$]/.test(t)) t = t.replace(PLACEHOLDER_RE, ' ');
+  if (/\d/.test(t)) t = t.replace(NUMBER_RE, '0');
+  return t.replace(/\s+/gu, ' ').trim();
 }
 
 const termCache = new Map<string, RegExp>();
@@ -73,12 +72,6 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Number of letters left after masking; below a handful there is nothing to detect. */
-export function letterCount(prepared: string): number {
-  let n = 0;
-  for (const _ of prepared.matchAll(/\p{L}/gu)) n++;
-  return n;
-}
 
 // FNV-1a, with a different offset basis per feature family so that the word
 // "de" and the character bigram "de" land in different buckets.
@@ -87,45 +80,91 @@ const BASIS_CHARS = 2166136261;
 const BASIS_WORDS = 0x9e3779b9;
 const BASIS_SHAPE = 0x85ebca6b;
 
-const WORD_RE = /[\p{L}\p{M}]+/gu;
-const UPPER_WORD_RE = /\p{Lu}[\p{L}\p{M}]*/gu;
-const LOWER_WORD_RE = /\p{Ll}[\p{L}\p{M}]*/gu;
+// Character classes, looked up per UTF-16 code unit and filled on first
+// sight: Unicode property regexes per character would dominate the run time.
+const NOT_LETTER = 1;
+const UPPER = 2;
+const LOWER = 3;
+const OTHER_LETTER = 4; // uncased letters and combining marks
+const classes = new Uint8Array(0x10000);
+
+function classOf(code: number): number {
+  let c = classes[code]!;
+  if (c === 0) {
+    const ch = String.fromCharCode(code);
+    c = /\p{Lu}|\p{Lt}/u.test(ch) ? UPPER : /\p{Ll}/u.test(ch) ? LOWER : /[\p{L}\p{M}]/u.test(ch) ? OTHER_LETTER : NOT_LETTER;
+    // Surrogate halves count as letters so that astral-plane words stay whole.
+    if (code >= 0xd800 && code <= 0xdfff) c = OTHER_LETTER;
+    classes[code] = c;
+  }
+  return c;
+}
+
+/** Number of letters left after masking; below a handful there is nothing to detect. */
+export function letterCount(prepared: string): number {
+  let n = 0;
+  for (let i = 0; i < prepared.length; i++) {
+    const c = classOf(prepared.charCodeAt(i));
+    if (c === UPPER || c === LOWER || c === OTHER_LETTER) n++;
+  }
+  return n;
+}
 
 /**
  * Hashed features of a prepared text: character 1..maxN-grams of the
  * lower-cased text with a space on each side, whole words, and n-grams of its
- * word shape (`naga, Tutsa` → ` a,A `), which carries capitalisation and
- * punctuation habits (French lower-case language names, a space before `:`).
- * Returns bucket numbers; duplicates are kept because counts matter.
+ * word shape (`naga, Tutsa` → ` a,A `: one symbol per word, lower- or
+ * upper-case initial, punctuation kept, spaces dropped), which carries
+ * capitalisation and punctuation habits such as French lower-case language
+ * names or the space before `:`. Returns bucket numbers; duplicates are kept
+ * because counts matter.
  */
 export function extractFeatures(prepared: string, config: FeatureConfig = DEFAULT_FEATURES, out: number[] = []): number[] {
   out.length = 0;
   const mask = (1 << config.bits) - 1;
   const lower = ` ${prepared.toLowerCase()} `;
   const len = lower.length;
+  const maxN = config.maxN;
+  let word = BASIS_WORDS;
+  let inWord = false;
   for (let i = 0; i < len; i++) {
+    const code = lower.charCodeAt(i);
     let h = BASIS_CHARS;
-    const end = Math.min(len, i + config.maxN);
+    const end = i + maxN < len ? i + maxN : len;
     for (let j = i; j < end; j++) {
       h = Math.imul(h ^ lower.charCodeAt(j), FNV_PRIME);
       out.push((h >>> 0) & mask);
     }
+    if (classOf(code) !== NOT_LETTER) {
+      word = Math.imul((inWord ? word : BASIS_WORDS) ^ code, FNV_PRIME);
+      inWord = true;
+    } else if (inWord) {
+      out.push((word >>> 0) & mask);
+      inWord = false;
+    }
   }
-  for (const m of lower.matchAll(WORD_RE)) out.push(hashString(m[0], BASIS_WORDS) & mask);
-  const shape = ` ${prepared.replace(UPPER_WORD_RE, '\u0001').replace(LOWER_WORD_RE, '\u0002').replace(/\s+/gu, '')} `;
+  // Word shape, hashed as a stream of symbols with a window of shapeN.
+  const shape: number[] = [32];
+  let prevLetter = false;
+  for (let i = 0; i < prepared.length; i++) {
+    const code = prepared.charCodeAt(i);
+    const c = classOf(code);
+    if (c === NOT_LETTER) {
+      prevLetter = false;
+      if (code !== 32) shape.push(code);
+    } else if (!prevLetter) {
+      prevLetter = true;
+      shape.push(c === UPPER ? 1 : 2);
+    }
+  }
+  shape.push(32);
   for (let i = 0; i < shape.length; i++) {
     let h = BASIS_SHAPE;
     const end = Math.min(shape.length, i + config.shapeN);
     for (let j = i; j < end; j++) {
-      h = Math.imul(h ^ shape.charCodeAt(j), FNV_PRIME);
+      h = Math.imul(h ^ shape[j]!, FNV_PRIME);
       out.push((h >>> 0) & mask);
     }
   }
   return out;
-}
-
-function hashString(s: string, basis: number): number {
-  let h = basis;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h >>> 0;
 }

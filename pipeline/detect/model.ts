@@ -40,11 +40,10 @@ export interface ModelHeader {
 
 export interface NaiveBayes {
   header: ModelHeader;
-  /** Bucket → row in offsets, -1 when the bucket was never seen (or pruned). */
-  index: Int32Array;
-  offsets: Uint32Array;
-  counts: Uint16Array;
-  langs: Uint8Array;
+  /** Entries of bucket b are entries[start[b]] … entries[start[b+1]-1]: one lookup per feature. */
+  start: Uint32Array;
+  /** (language index << 16) | count, per bucket and language seen. */
+  entries: Uint32Array;
   /** log(count + alpha) - log(alpha), precomputed for small counts. */
   gain: Float64Array;
   /** Per language: log(alpha) - log(total + alpha * 2^bits). */
@@ -61,14 +60,20 @@ export function buildModel(
   langs: Uint8Array,
 ): NaiveBayes {
   const size = 1 << header.features.bits;
-  const index = new Int32Array(size).fill(-1);
-  for (let i = 0; i < buckets.length; i++) index[buckets[i]!] = i;
+  const start = new Uint32Array(size + 1);
+  let row = 0;
+  for (let b = 0; b <= size; b++) {
+    while (row < buckets.length && buckets[row]! < b) row++;
+    start[b] = row < buckets.length ? offsets[row]! : offsets[buckets.length]!;
+  }
+  const entries = new Uint32Array(counts.length);
+  for (let i = 0; i < counts.length; i++) entries[i] = (langs[i]! << 16) | counts[i]!;
   let maxCount = 1;
   for (let i = 0; i < counts.length; i++) if (counts[i]! > maxCount) maxCount = counts[i]!;
   const gain = new Float64Array(maxCount + 1);
   for (let c = 1; c <= maxCount; c++) gain[c] = Math.log(c + header.alpha) - Math.log(header.alpha);
   const base = Float64Array.from(header.totals, (t) => Math.log(header.alpha) - Math.log(t + header.alpha * size));
-  return { header, index, offsets, counts, langs, gain, base };
+  return { header, start, entries, gain, base };
 }
 
 /** Trains from (features, language index) pairs; features seen fewer than `minCount` times overall are dropped. */
@@ -117,16 +122,19 @@ export function scoreFeatures(model: NaiveBayes, features: readonly number[], al
   out.fill(-Infinity);
   const n = features.length;
   for (const k of allowed) out[k] = n * model.base[k]!;
-  const { index, offsets, counts, langs, gain } = model;
+  const { start, entries, gain } = model;
   let known = 0;
   for (let i = 0; i < n; i++) {
-    const row = index[features[i]!]!;
-    if (row < 0) continue;
+    const f = features[i]!;
+    let e = start[f]!;
+    const end = start[f + 1]!;
+    if (e === end) continue;
     known++;
-    for (let e = offsets[row]!, end = offsets[row + 1]!; e < end; e++) {
-      const k = langs[e]!;
+    for (; e < end; e++) {
+      const packed = entries[e]!;
+      const k = packed >>> 16;
       // Languages outside `allowed` hold -Infinity and stay there.
-      out[k] = out[k]! + gain[counts[e]!]!;
+      out[k] = out[k]! + gain[packed & 0xffff]!;
     }
   }
   return n === 0 ? 0 : known / n;
@@ -134,11 +142,14 @@ export function scoreFeatures(model: NaiveBayes, features: readonly number[], al
 
 export function serializeModel(model: NaiveBayes): Uint8Array {
   const buckets: number[] = [];
-  for (let b = 0; b < model.index.length; b++) if (model.index[b]! >= 0) buckets[model.index[b]!] = b;
+  const offsets: number[] = [0];
+  for (let b = 0; b + 1 < model.start.length; b++) {
+    if (model.start[b + 1]! > model.start[b]!) (buckets.push(b), offsets.push(model.start[b + 1]!));
+  }
   const headerBytes = new TextEncoder().encode(JSON.stringify({ ...model.header, buckets: buckets.length }));
   const headerLen = Math.ceil(headerBytes.length / 4) * 4;
   const n = buckets.length;
-  const m = model.counts.length;
+  const m = model.entries.length;
   const size = 8 + headerLen + 4 * n + 4 * (n + 1) + 2 * m + m;
   const buf = new Uint8Array(size);
   const view = new DataView(buf.buffer);
@@ -148,9 +159,9 @@ export function serializeModel(model: NaiveBayes): Uint8Array {
   buf.set(headerBytes, 8);
   let at = 8 + headerLen;
   for (const b of buckets) (view.setUint32(at, b, true), (at += 4));
-  for (const o of model.offsets) (view.setUint32(at, o, true), (at += 4));
-  for (const c of model.counts) (view.setUint16(at, c, true), (at += 2));
-  buf.set(model.langs, at);
+  for (const o of offsets) (view.setUint32(at, o, true), (at += 4));
+  for (const e of model.entries) (view.setUint16(at, e & 0xffff, true), (at += 2));
+  for (const e of model.entries) buf[at++] = e >>> 16;
   return buf;
 }
 

@@ -115,7 +115,7 @@ export function crossValidate(
       if (fold[i] !== f) return;
       for (const [subset, only] of Object.entries(subsets)) {
         if (!only.includes(r.lang)) continue;
-        heldOut.push({ row: i, subset, detection: detector.detect(r.text, { only, minConfidence: 0 }) });
+        heldOut.push({ row: i, subset, detection: detector.detect(r.text, { only, minConfidence: 0, explain: true }) });
       }
     });
   }
