@@ -7,19 +7,27 @@
  * flat arrays build and scan several times faster than a Map per node.
  */
 
-export interface AutomatonHit {
+/** Hits as parallel arrays (no object per hit: a megabyte of text can have tens of thousands). */
+import { PUNCT_FOLD } from './fold.js';
+
+export interface AutomatonHits {
+  count: number;
   /** Index of the pattern in the array given to buildAutomaton. */
-  pattern: number;
-  /** Folded offsets, end exclusive. */
-  start: number;
-  end: number;
+  pattern: Int32Array;
+  /** Offsets in the scanned text, end exclusive. */
+  start: Int32Array;
+  end: Int32Array;
 }
 
 export interface Automaton {
   readonly patternCount: number;
   readonly nodeCount: number;
-  /** All occurrences of all patterns, overlapping ones included, in order of end offset. */
-  scan(text: string): AutomatonHit[];
+  /**
+   * All occurrences of all patterns, overlapping ones included, in order of
+   * end offset. Typographic spaces, apostrophes and hyphens in the text are
+   * read as their ASCII forms (patterns must be folded with foldForm).
+   */
+  scan(text: string): AutomatonHits;
 }
 
 class Grow {
@@ -117,46 +125,24 @@ export function buildAutomaton(patterns: readonly string[]): Automaton {
     }
   }
 
-  const step = (u: number, c: number): number => {
-    if (u === 0) return rootTable[c]!;
-    let lo = edgeStart[u]!;
-    let hi = edgeStart[u + 1]! - 1;
-    if (hi - lo < 8) {
-      for (; lo <= hi; lo++) if (edgeChar[lo] === c) return edgeNode[lo]!;
-      return -1;
-    }
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const m = edgeChar[mid]!;
-      if (m === c) return edgeNode[mid]!;
-      if (m < c) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  };
+  const automaton = new TableAutomaton(patterns.length, nodes, rootTable, edgeStart, edgeChar, edgeNode, out, patNext, patLen);
+  const { fail, outLink } = automaton;
 
   // Failure links and output links, breadth first.
-  const fail = new Int32Array(nodes);
-  const outLink = new Int32Array(nodes);
   const queue = new Int32Array(nodes);
   let qh = 0;
   let qt = 0;
-  for (let k = edgeStart[0]!; k < edgeStart[1]!; k++) {
-    const v = edgeNode[k]!;
-    fail[v] = 0;
-    outLink[v] = 0;
-    queue[qt++] = v;
-  }
+  for (let k = edgeStart[0]!; k < edgeStart[1]!; k++) queue[qt++] = edgeNode[k]!;
   while (qh < qt) {
     const u = queue[qh++]!;
     for (let k = edgeStart[u]!; k < edgeStart[u + 1]!; k++) {
       const v = edgeNode[k]!;
       const c = edgeChar[k]!;
       let f = fail[u]!;
-      let target = step(f, c);
+      let target = automaton.step(f, c);
       while (target === -1 && f !== 0) {
         f = fail[f]!;
-        target = step(f, c);
+        target = automaton.step(f, c);
       }
       const fv = target === -1 || target === v ? 0 : target;
       fail[v] = fv;
@@ -164,26 +150,90 @@ export function buildAutomaton(patterns: readonly string[]): Automaton {
       queue[qt++] = v;
     }
   }
+  return automaton;
+}
 
-  return {
-    patternCount: patterns.length,
-    nodeCount: nodes,
-    scan(text: string): AutomatonHit[] {
-      const hits: AutomatonHit[] = [];
-      let s = 0;
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        let next = step(s, c);
-        while (next === -1 && s !== 0) {
-          s = fail[s]!;
-          next = step(s, c);
-        }
-        s = next === -1 ? 0 : next;
-        for (let o = out[s] !== -1 ? s : outLink[s]!; o > 0; o = outLink[o]!) {
-          for (let p = out[o]!; p !== -1; p = patNext[p]!) hits.push({ pattern: p, start: i + 1 - patLen[p]!, end: i + 1 });
+/**
+ * A class rather than closures over the arrays: V8 keeps type feedback per
+ * function object, so methods shared on a prototype stay optimised when a
+ * new glossary version is compiled, where fresh closures would start cold.
+ */
+class TableAutomaton implements Automaton {
+  readonly fail: Int32Array;
+  /** Nearest node on the failure chain where a pattern ends (0: none). */
+  readonly outLink: Int32Array;
+
+  constructor(
+    readonly patternCount: number,
+    readonly nodeCount: number,
+    private readonly rootTable: Int32Array,
+    private readonly edgeStart: Int32Array,
+    private readonly edgeChar: Uint16Array,
+    private readonly edgeNode: Int32Array,
+    private readonly out: Int32Array,
+    private readonly patNext: Int32Array,
+    private readonly patLen: Int32Array,
+  ) {
+    this.fail = new Int32Array(nodeCount);
+    this.outLink = new Int32Array(nodeCount);
+  }
+
+  /** The child of node u on code unit c, or -1. */
+  step(u: number, c: number): number {
+    if (u === 0) return this.rootTable[c]!;
+    const edgeChar = this.edgeChar;
+    let lo = this.edgeStart[u]!;
+    let hi = this.edgeStart[u + 1]! - 1;
+    if (hi - lo < 8) {
+      for (; lo <= hi; lo++) if (edgeChar[lo] === c) return this.edgeNode[lo]!;
+      return -1;
+    }
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = edgeChar[mid]!;
+      if (m === c) return this.edgeNode[mid]!;
+      if (m < c) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  scan(text: string): AutomatonHits {
+    const { fail, out, outLink, patNext, patLen } = this;
+    let cap = 256;
+    let count = 0;
+    let hp = new Int32Array(cap);
+    let hs = new Int32Array(cap);
+    let he = new Int32Array(cap);
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = PUNCT_FOLD[text.charCodeAt(i)]!;
+      let next = this.step(s, c);
+      while (next === -1 && s !== 0) {
+        s = fail[s]!;
+        next = this.step(s, c);
+      }
+      s = next === -1 ? 0 : next;
+      for (let o = out[s] !== -1 ? s : outLink[s]!; o > 0; o = outLink[o]!) {
+        for (let p = out[o]!; p !== -1; p = patNext[p]!) {
+          if (count === cap) {
+            cap *= 2;
+            const np = new Int32Array(cap);
+            const ns = new Int32Array(cap);
+            const ne = new Int32Array(cap);
+            np.set(hp);
+            ns.set(hs);
+            ne.set(he);
+            hp = np;
+            hs = ns;
+            he = ne;
+          }
+          hp[count] = p;
+          hs[count] = i + 1 - patLen[p]!;
+          he[count++] = i + 1;
         }
       }
-      return hits;
-    },
-  };
+    }
+    return { count, pattern: hp, start: hs, end: he };
+  }
 }

@@ -24,6 +24,25 @@ export function foldPunct(s: string): string {
   return PUNCT_TEST.test(s) ? s.replace(PUNCT, punctReplacement) : s;
 }
 
+/** Code unit → its punctuation-folded unit, for folding inside a scan loop without building a new string. */
+export const PUNCT_FOLD: Uint16Array = (() => {
+  const table = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) table[c] = c;
+  for (const m of '\u2019\u2018\u02BC\u2032\uFF07\t\n\v\f\r\u00A0\u1680\u2028\u2029\u202F\u205F\u3000\u2010\u2011'.split('')) {
+    table[m.charCodeAt(0)] = punctReplacement(m).charCodeAt(0);
+  }
+  for (let c = 0x2000; c <= 0x200a; c++) table[c] = 0x20;
+  return table;
+})();
+
+/**
+ * True when the text cannot change under NFC: every character is below
+ * U+0300 or in the punctuation and currency blocks, none of which compose or
+ * decompose. Saves normalising a whole French or English article just to
+ * find out it was already NFC.
+ */
+const MAYBE_NOT_NFC = /[^\u0000-\u02FF\u2002-\u206F\u20A0-\u20CF]/;
+
 /** The form a pattern is stored under in the automaton. */
 export function foldForm(s: string): string {
   return foldPunct(s.normalize('NFC').toLowerCase());
@@ -42,11 +61,12 @@ export interface Folded {
  * length) is a few native string passes; anything else goes cluster by
  * cluster and records where each folded unit came from.
  */
-export function foldText(text: string): Folded {
-  if (text.normalize('NFC') === text) {
+export function foldText(text: string, options: { punct?: boolean } = {}): Folded {
+  if (!MAYBE_NOT_NFC.test(text) || text.normalize('NFC') === text) {
     const lower = text.toLowerCase();
     // Only U+0130 (İ) changes length when lower-cased; equal lengths mean a 1:1 mapping.
-    if (lower.length === text.length) return { text: foldPunct(lower) };
+    // The automaton folds punctuation itself (PUNCT_FOLD), so it can skip that pass.
+    if (lower.length === text.length) return { text: options.punct === false ? lower : foldPunct(lower) };
   }
   const starts: number[] = [];
   const ends: number[] = [];
@@ -77,10 +97,19 @@ const WORD_EDGE_END = /[\p{L}\p{N}\p{M}]$/u;
 const DIGIT_END = /\p{N}$/u;
 const DIGIT_START = /^\p{N}/u;
 
+/** Per BMP code unit: 0 not yet known, 1 word character, 2 not. Filled lazily: a text uses few distinct characters. */
+const WORD_TABLE = new Uint8Array(65536);
+
 /** Letter, digit or combining mark; ASCII without a regex since nearly every boundary is ASCII. */
 function isWordCode(cp: number): boolean {
   if (cp < 128) return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
-  return WORD_CHAR.test(String.fromCodePoint(cp));
+  if (cp > 0xffff) return WORD_CHAR.test(String.fromCodePoint(cp));
+  let known = WORD_TABLE[cp]!;
+  if (known === 0) {
+    known = WORD_CHAR.test(String.fromCharCode(cp)) ? 1 : 2;
+    WORD_TABLE[cp] = known;
+  }
+  return known === 1;
 }
 
 function codePointBefore(text: string, i: number): number {

@@ -29,67 +29,94 @@ interface LangIndex {
 }
 
 export function compileGlossary(all: Term[]): GlossaryMatcher {
-  const terms = all.filter((t) => t.status === 'approved' && (t.kind === 'keep' || t.kind === 'translate'));
-  // Built per document language on first use: an article is in one language,
-  // and each language's automaton only holds the forms that can occur in it.
-  const byLang = new Map<string, LangIndex>();
+  return new AutomatonMatcher(all.filter((t) => t.status === 'approved' && (t.kind === 'keep' || t.kind === 'translate')));
+}
 
-  const indexFor = (lang: Lang): LangIndex => {
+/** A class so that find() keeps its optimised code across glossary versions (see TableAutomaton). */
+class AutomatonMatcher implements GlossaryMatcher {
+  /**
+   * Built per document language on first use: an article is in one language,
+   * and each language's automaton only holds the forms that can occur in it.
+   */
+  private readonly byLang = new Map<string, LangIndex>();
+
+  constructor(readonly terms: Term[]) {}
+
+  private indexFor(lang: Lang): LangIndex {
     const key = lang.toLowerCase();
-    let index = byLang.get(key);
+    let index = this.byLang.get(key);
     if (index) return index;
     const folded: string[] = [];
     const patterns: Pattern[] = [];
-    terms.forEach((t, i) => {
+    this.terms.forEach((t, i) => {
       const seen = new Set<string>();
       for (const form of sourceForms(t, lang)) {
         const f = foldForm(form);
         const exact = foldPunct(form.normalize('NFC'));
         // NVIDIA and Nvidia are two forms of a case-sensitive term but one of a case-insensitive one.
-        const key = t.caseSensitive ? exact : f;
-        if (!f || seen.has(key)) continue;
-        seen.add(key);
+        const dedupe = t.caseSensitive ? exact : f;
+        if (!f || seen.has(dedupe)) continue;
+        seen.add(dedupe);
         folded.push(f);
         patterns.push({ term: i, exact, caseSensitive: t.caseSensitive, need: edgeNeeds(f) });
       }
     });
     index = { automaton: buildAutomaton(folded), patterns };
-    byLang.set(key, index);
+    this.byLang.set(key, index);
     return index;
-  };
+  }
 
-  return {
-    terms,
-    find(plain: string, lang: Lang): TermMatch[] {
-      if (!plain || terms.length === 0) return [];
-      const { automaton, patterns } = indexFor(lang);
-      const folded = foldText(plain);
-      const candidates: { p: number; start: number; end: number; cs: boolean }[] = [];
-      for (const hit of automaton.scan(folded.text)) {
-        const pat = patterns[hit.pattern]!;
-        const [start, end] = originalSpan(folded, hit.start, hit.end);
-        if (!boundaryOk(plain, start, end, pat.need)) continue;
-        if (pat.caseSensitive && !(end - start === pat.exact.length && plain.startsWith(pat.exact, start)) && !sameCase(plain.slice(start, end), pat.exact)) continue;
-        candidates.push({ p: hit.pattern, start, end, cs: pat.caseSensitive });
-      }
-      if (candidates.length === 0) return [];
-      // Longest first; at equal spans a case-sensitive (more specific) term beats a case-insensitive one.
-      candidates.sort(
-        (a, b) =>
-          b.end - b.start - (a.end - a.start) ||
-          a.start - b.start ||
-          Number(b.cs) - Number(a.cs) ||
-          a.p - b.p,
-      );
-      const taken = new Uint8Array(plain.length);
-      const matches: TermMatch[] = [];
-      for (const c of candidates) {
-        if (taken[c.start] || taken[c.end - 1] || taken.subarray(c.start, c.end).includes(1)) continue;
-        taken.fill(1, c.start, c.end);
-        const term = terms[patterns[c.p]!.term]!;
+  find(plain: string, lang: Lang): TermMatch[] {
+    if (!plain || this.terms.length === 0) return [];
+    const { automaton, patterns } = this.indexFor(lang);
+    const folded = foldText(plain, { punct: false });
+    const candidates: Candidate[] = [];
+    const hits = automaton.scan(folded.text);
+    for (let h = 0; h < hits.count; h++) {
+      const p = hits.pattern[h]!;
+      const pat = patterns[p]!;
+      let start = hits.start[h]!;
+      let end = hits.end[h]!;
+      if (folded.starts) [start, end] = originalSpan(folded, start, end);
+      if (!boundaryOk(plain, start, end, pat.need)) continue;
+      if (pat.caseSensitive && !(end - start === pat.exact.length && plain.startsWith(pat.exact, start)) && !sameCase(plain.slice(start, end), pat.exact)) continue;
+      candidates.push({ p, start, end, cs: pat.caseSensitive });
+    }
+    if (candidates.length === 0) return [];
+    // Hits arrive in order of end offset, so this sort has little to do.
+    candidates.sort((a, b) => a.start - b.start || b.end - a.end);
+    const matches: TermMatch[] = [];
+    // Overlapping candidates form clusters; "longest wins" only has to be decided inside each.
+    for (let i = 0; i < candidates.length; ) {
+      let j = i + 1;
+      let clusterEnd = candidates[i]!.end;
+      while (j < candidates.length && candidates[j]!.start < clusterEnd) clusterEnd = Math.max(clusterEnd, candidates[j++]!.end);
+      const kept = j === i + 1 ? [candidates[i]!] : longestFirst(candidates.slice(i, j));
+      for (const c of kept) {
+        const term = this.terms[patterns[c.p]!.term]!;
         matches.push({ termId: term.id, text: plain.slice(c.start, c.end), start: c.start, end: c.end });
       }
-      return matches.sort((a, b) => a.start - b.start);
-    },
-  };
+      i = j;
+    }
+    return matches;
+  }
+}
+
+interface Candidate {
+  p: number;
+  start: number;
+  end: number;
+  cs: boolean;
+}
+
+/**
+ * Longest first; at equal spans a case-sensitive (more specific) form beats a
+ * case-insensitive one, then glossary order decides. Returns the kept
+ * candidates in text order.
+ */
+function longestFirst(cluster: Candidate[]): Candidate[] {
+  cluster.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start || Number(b.cs) - Number(a.cs) || a.p - b.p);
+  const kept: Candidate[] = [];
+  for (const c of cluster) if (!kept.some((k) => k.start < c.end && c.start < k.end)) kept.push(c);
+  return kept.sort((a, b) => a.start - b.start);
 }
