@@ -170,6 +170,11 @@ describe('matching rules', () => {
     expect(m.terms.map((t) => t.term)).toEqual(['GPU']);
   });
 
+  it('in a language the glossary has no forms for, only keep terms are found', () => {
+    expect(texts(techMatcher.find('DeepSeek hat ein Open-Source-Modell und eine KI (IA) mit GPU', 'de'))).toEqual(['DeepSeek', 'GPU']);
+    expect(texts(techMatcher.find('DeepSeek IA', 'und'))).toEqual(['DeepSeek']);
+  });
+
   it('an empty glossary or text finds nothing', () => {
     expect(compileGlossary([]).find('GPU', 'fr')).toEqual([]);
     expect(techMatcher.find('', 'fr')).toEqual([]);
