@@ -27,7 +27,7 @@ const EMAIL_RE = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
 // shell/JS (`$1`, `${var}`), and i18next/ICU-style `{{name}}` placeholders.
 const PLACEHOLDER_RE =
   /%(?:\d+\$|\([\w.]+\))?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t|I64|I32)?[diouxXeEfFgGaAcspnm%]|\{\{[^{}\s]{1,40}\}\}|\{[\w.:-]{0,40}\}|\$\{[^{}\s]{1,40}\}|\$\d+/gu;
-const NUMBER_RE = /[+-]?\d+(?:[.,:/_-]\d+)*/gu;
+const NUMBER_RE = /\b0x[0-9a-f]+\b|[+-]?\d+(?:[.,:/_-]\d+)*/giu;
 
 /** Things to remove from a text before scoring, beyond the built-in masks. */
 export interface MaskOptions {
