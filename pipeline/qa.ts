@@ -6,7 +6,8 @@
  */
 import { findForm, forbiddenForms, targetForm } from './glossary/index.js';
 import { comparePlaceholders, plainText } from './inline.js';
-import type { InlineXml, Lang, QaFinding, Segment, Term, TermMatch } from './model.js';
+import { detectLanguage } from './detect.js';
+import type { InlineXml, Lang, LangGuess, QaFinding, Segment, Term, TermMatch } from './model.js';
 
 export interface QaInput {
   segment: Segment;
@@ -21,6 +22,11 @@ export interface QaInput {
   lostMasks: string[];
   /** Whether the segment was translated by a real engine (identical-to-source is then suspicious). */
   translated: boolean;
+  /**
+   * Language identification for the wrong-language check; defaults to
+   * locflow's detector restricted to the source and target languages.
+   */
+  detect?: (text: string, candidates: Lang[]) => LangGuess;
 }
 
 type Finding = Omit<QaFinding, 'segment' | 'lang'>;
@@ -37,9 +43,10 @@ export function checkSegment(input: QaInput): QaFinding[] {
       ...checkNumbers(input, sourcePlain, targetPlain),
       ...checkGlossary(input, targetPlain),
       ...checkForbidden(input, sourcePlain, targetPlain),
-      ...checkUntranslated(input, sourcePlain, targetPlain),
       ...checkLength(input, sourcePlain, targetPlain),
     );
+    const untranslated = checkUntranslated(input, sourcePlain, targetPlain);
+    found.push(...(untranslated.length ? untranslated : checkWrongLanguage(input, targetPlain)));
   }
   return found.map((f) => ({ segment: input.segment.id, lang: input.to, ...f }));
 }
@@ -219,6 +226,41 @@ function checkUntranslated(input: QaInput, sourcePlain: string, targetPlain: str
   if (norm(sourcePlain) !== norm(targetPlain)) return [];
   if (onlyNamesNumbersUrls(sourcePlain, input.matches)) return [];
   return [{ check: 'untranslated', severity: 'warning', message: `the ${input.to} translation is identical to the ${input.from} source` }];
+}
+
+/** Below this many letters a language guess on one segment is not worth a finding. */
+export const WRONG_LANGUAGE_MIN_LETTERS = 30;
+const WRONG_LANGUAGE_CONFIDENCE = 0.9;
+
+/**
+ * A translation that still reads as the source language: an engine that
+ * passed the text through, or translated only a few words. The guess is
+ * between the source and target languages only, which is the question asked
+ * and keeps short texts from being mistaken for a third language. Glossary
+ * terms and URLs are left out, since they read the same in both.
+ */
+function checkWrongLanguage(input: QaInput, targetPlain: string): Finding[] {
+  if (!input.translated) return [];
+  const byId = new Map(input.terms.map((t) => [t.id, t]));
+  const spans: [number, number][] = [];
+  for (const m of input.matches) {
+    const term = byId.get(m.termId);
+    const form = term && targetForm(term, input.to, m.text);
+    if (form) spans.push(...findForm(targetPlain, form, false));
+  }
+  const text = blank(targetPlain, spans).replace(URL_OR_MAIL, ' ');
+  if ((text.match(/\p{L}/gu)?.length ?? 0) < WRONG_LANGUAGE_MIN_LETTERS) return [];
+  const candidates = [input.from, input.to];
+  const guess = input.detect ? input.detect(text, candidates) : detectLanguage(text, { only: candidates });
+  if (guess.lang === 'und' || guess.confidence < WRONG_LANGUAGE_CONFIDENCE) return [];
+  if (guess.lang.toLowerCase() === input.to.toLowerCase() || guess.lang.toLowerCase() !== input.from.toLowerCase()) return [];
+  return [
+    {
+      check: 'wrong-language',
+      severity: 'warning',
+      message: `the ${input.to} translation reads as ${guess.lang} (confidence ${guess.confidence.toFixed(2)}); the engine may have left it untranslated`,
+    },
+  ];
 }
 
 // ------------------------------------------------------------------ length

@@ -166,3 +166,27 @@ describe('length ratio', () => {
     expect(checks(input(src, '总部位于杭州的公司以其模型震惊了全球行业。', { to: 'zh-Hans' }), 'length')).toEqual([]);
   });
 });
+
+describe('wrong language', () => {
+  const src = "L'entreprise a toujours adopté une approche fermée, gardant secrets des détails tels que les méthodes de formation.";
+  it('warns when the translation still reads as the source language', () => {
+    const partly = "The company a toujours adopté une approche fermée, gardant secrets des détails tels que les méthodes de formation.";
+    const f = checks(input(src, partly, { to: 'en' }), 'wrong-language');
+    expect(f).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/^the en translation reads as fr \(confidence/) })]);
+  });
+  it('is quiet for a real translation, pseudo-localised text, short text and untranslated segments', () => {
+    expect(checks(input(src, 'The company has always taken a closed approach, keeping secret details such as its training methods.', { to: 'en' }), 'wrong-language')).toEqual([]);
+    expect(checks(input(src, "[Ļ'éñţŕéþŕíšé á ţóûĵóûŕš áðóþţé ûñé áþþŕóçĥé ƒéŕɱéé, ĝáŕðáñţ šéçŕéţš ðéš ðéţáíļš ţéļš ǫûé ļéš ɱéţĥóðéš]", { to: 'vi' }), 'wrong-language')).toEqual([]);
+    expect(checks(input('Le PDG a parlé.', 'Le PDG a parlé hier.', { to: 'en' }), 'wrong-language')).toEqual([]);
+    // Identical output is reported once, as untranslated.
+    expect(checkSegment(input(src, src, { to: 'en' })).map((f) => f.check)).toEqual(['untranslated']);
+  });
+  it('uses the detector it is given, asking about the source and target only', () => {
+    const seen: string[][] = [];
+    const detect = (_t: string, c: string[]) => (seen.push(c), { lang: 'fr', confidence: 0.95 });
+    expect(checks(input(src, 'The company has always taken a closed approach, keeping secret details.', { to: 'en', detect }), 'wrong-language')).toHaveLength(1);
+    expect(seen).toEqual([['fr', 'en']]);
+    const unsure = () => ({ lang: 'fr', confidence: 0.6 });
+    expect(checks(input(src, 'The company has always taken a closed approach, keeping secret details.', { to: 'en', detect: unsure }), 'wrong-language')).toEqual([]);
+  });
+});
