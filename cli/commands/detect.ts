@@ -103,15 +103,7 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
     if (!process.stdout.write(chunk)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
   };
   try {
-    for await (const chunk of input) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
-      let text: string;
-      try {
-        text = decoder.decode(bytes, { stream: true });
-      } catch {
-        throw invalidUtf8(where, lineNo + 1 + countNewlines(pending));
-      }
-      pending += text;
+    const drain = async () => {
       let start = 0;
       let nl: number;
       while ((nl = pending.indexOf('\n', start)) >= 0) {
@@ -119,6 +111,24 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
         start = nl + 1;
       }
       pending = pending.slice(start);
+    };
+    for await (const chunk of input) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+      try {
+        pending += decoder.decode(bytes, { stream: true });
+      } catch {
+        // Answer the good lines before the bad byte, then name the line it is on.
+        const { firstInvalidUtf8 } = await import('../../pipeline/ingest.js');
+        const bad = Math.max(0, firstInvalidUtf8(bytes));
+        try {
+          pending += new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, bad));
+        } catch {
+          // The valid prefix may begin inside a sequence split across chunks; the line number is still right.
+        }
+        await drain();
+        throw invalidUtf8(where, lineNo + 1);
+      }
+      await drain();
     }
     try {
       pending += decoder.decode();
@@ -129,12 +139,6 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
   } finally {
     await flush();
   }
-}
-
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 function invalidUtf8(where: string, line: number): InputError {
