@@ -124,6 +124,14 @@ describe('parseGlossaryYaml: errors name file, line and field', () => {
   });
 });
 
+describe('hostile files', () => {
+  it('refuses an alias bomb instead of expanding it', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', 'lang: fr', 'terms: [*d]', ''].join('\n');
+    const e = errorOf(bomb);
+    expect(e.message).toMatch(/^glossary\/test\.yaml:1: cannot read the file: .*alias/i);
+  });
+});
+
 describe('formatGlossaryYaml', () => {
   it('writes what parseGlossaryYaml reads back unchanged', () => {
     const original = parseGlossaryYaml(readFileSync(join(ROOT, 'glossary', 'tech.yaml'), 'utf8'), 'glossary/tech.yaml');
