@@ -199,7 +199,7 @@ export function bucketOf(text: string): string {
 }
 
 /** Accuracy per subset and length bucket (and `all` lengths); `und` counts as wrong. */
-export function tally(rows: readonly LabelledText[], predictions: { row: number; subset: string; lang: string }[]): Accuracy[] {
+export function tally(rows: readonly LabelledText[], predictions: readonly Prediction[]): Accuracy[] {
   const acc = new Map<string, Accuracy>();
   for (const p of predictions) {
     const text = rows[p.row]!.text;
@@ -214,8 +214,17 @@ export function tally(rows: readonly LabelledText[], predictions: { row: number;
   return [...acc.values()];
 }
 
-/** The whole procedure; returns the final model (trained on every row) with its measured header. */
-export function trainAndMeasure(rows: readonly LabelledText[], k = 5, log: (s: string) => void = () => {}): NaiveBayes {
+export interface Prediction {
+  row: number;
+  subset: string;
+  lang: string;
+}
+
+/**
+ * The whole procedure: the final model (trained on every row, with the
+ * measured header) and the complete detector's held-out predictions.
+ */
+export function trainAndMeasure(rows: readonly LabelledText[], k = 5, log: (s: string) => void = () => {}): { model: NaiveBayes; predictions: Prediction[] } {
   const langs = [...new Set(rows.map((r) => r.lang))].sort();
   log(`${rows.length} rows, ${langs.length} languages, ${k}-fold cross-validation`);
   const raw = crossValidate(rows, k, langs);
@@ -235,7 +244,7 @@ export function trainAndMeasure(rows: readonly LabelledText[], k = 5, log: (s: s
   // Second pass: the complete detector (calibration, thresholds, default `und`) on the held-out folds.
   const fold = foldsOf(rows.length, k);
   const undCases: { row: number; subset: string; best: string; via: string; coverage: number; confidence: number }[] = [];
-  const predictions: { row: number; subset: string; lang: string }[] = [];
+  const predictions: Prediction[] = [];
   raw.models.forEach((m, f) => {
     m.header.calibration = calibration;
     m.header.minCoverage = minCoverage;
@@ -260,13 +269,14 @@ export function trainAndMeasure(rows: readonly LabelledText[], k = 5, log: (s: s
   log(`und answers: ${und} of ${predictions.length}, of which the best guess was right for ${undCases.filter((u) => u.best === rows[u.row]!.lang).length}`);
   if (process.env.LOCFLOW_TRAIN_DEBUG) for (const u of undCases) log(`und ${u.subset} ${rows[u.row]!.lang} best=${u.best} via=${u.via} cov=${u.coverage.toFixed(3)} ${JSON.stringify(rows[u.row]!.text).slice(0, 70)}`);
 
-  return fitModel(rows, langs, {
+  const model = fitModel(rows, langs, {
     calibration,
     minCoverage,
     lettersAccuracy,
     crossValidation,
     trainedOn: `${rows.length} rows, ${k}-fold held-out figures`,
   });
+  return { model, predictions };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -278,7 +288,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const data = opt('--data') ?? devSetPath();
   const folds = Number(opt('--folds') ?? 5);
   const out = opt('--out') ?? join(here, 'model.bin');
-  const model = trainAndMeasure(readLabelled(data), folds, (s) => process.stderr.write(`${s}\n`));
+  const { model } = trainAndMeasure(readLabelled(data), folds, (s) => process.stderr.write(`${s}\n`));
   const bytes = serializeModel(model);
   writeFileSync(out, bytes);
   process.stderr.write(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB)\n`);
