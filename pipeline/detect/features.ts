@@ -5,7 +5,7 @@
  */
 
 /** Bump when feature extraction changes; the model file records the version it was trained with. */
-export const FEATURE_VERSION = 2;
+export const FEATURE_VERSION = 3;
 
 export interface FeatureConfig {
   /** Hash space: features are bucketed into 2^bits. */
@@ -76,6 +76,12 @@ function escapeRegExp(s: string): string {
 // FNV-1a, with a different offset basis per feature family so that the word
 // "de" and the character bigram "de" land in different buckets.
 const FNV_PRIME = 16777619;
+/**
+ * Each whole word counts as two features (two buckets): words are the most
+ * specific evidence in a short string. Chosen by 5-fold held-out accuracy on
+ * the dev set (1: 91.75 %, 2: 91.94 %, 3: 91.92 % over 17 languages).
+ */
+const WORD_WEIGHT = 2;
 const BASIS_CHARS = 2166136261;
 const BASIS_WORDS = 0x9e3779b9;
 const BASIS_SHAPE = 0x85ebca6b;
@@ -139,7 +145,7 @@ export function extractFeatures(prepared: string, config: FeatureConfig = DEFAUL
       word = Math.imul((inWord ? word : BASIS_WORDS) ^ code, FNV_PRIME);
       inWord = true;
     } else if (inWord) {
-      out.push((word >>> 0) & mask);
+      for (let r = 0; r < WORD_WEIGHT; r++) out.push(((word + r * 7919) >>> 0) & mask);
       inWord = false;
     }
   }
