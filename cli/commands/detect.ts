@@ -190,7 +190,7 @@ async function wholeDocument(file: string, options: { only?: Lang[]; minConfiden
   const name = (lang: string) => (lang === 'und' ? t('detect:undetermined') : `${lang} (${languageName(lang)})`);
   process.stdout.write(`${t('detect:document', { lang: name(guess.lang), confidence: guess.confidence.toFixed(2) })}\n`);
   const other = segments.map((s, i) => ({ s, g: perSegment[i]! })).filter(({ g }) => g.lang !== guess.lang);
-  process.stdout.write(`${t('detect:segments', { count: segments.length, other: other.length })}\n`);
+  process.stdout.write(`${t(other.length ? 'detect:segmentsOther' : 'detect:segments', { count: segments.length, other: other.length })}\n`);
   for (const { s, g } of other) {
     const excerpt = s.plain.length > 70 ? `${s.plain.slice(0, 69)}…` : s.plain;
     process.stdout.write(`  ${s.id.padEnd(8)} ${g.lang.padEnd(4)} ${g.confidence.toFixed(2)}  ${excerpt}\n`);
