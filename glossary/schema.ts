@@ -1,0 +1,105 @@
+/**
+ * The term as the API and the import formats accept it. One schema for every
+ * entry point, so a term that the API refuses cannot sneak in through a CSV.
+ */
+import { z } from 'zod';
+import { GlossaryError } from '../pipeline/errors.js';
+import { deriveTermId, TERM_KINDS, TERM_STATUSES } from '../pipeline/glossary/index.js';
+import type { Term, TermKind, TermStatus } from '../pipeline/model.js';
+
+export const LANG_TAG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
+export const ID_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Long enough for any real term or note; short enough that one request cannot bloat the store. */
+const MAX_TEXT = 200;
+const MAX_NOTE = 2000;
+
+const text = (field: string, max = MAX_TEXT) =>
+  z
+    .string({ error: `${field} must be text` })
+    .transform((s) => s.normalize('NFC').trim())
+    .refine((s) => s.length > 0, { error: `${field} must not be empty` })
+    .refine((s) => s.length <= max, { error: `${field} is longer than ${max} characters` });
+
+const lang = (field: string) => z.string({ error: `${field} must be a language code such as fr, en, vi or pt-BR` }).regex(LANG_TAG, { error: `${field} must be a language code such as fr, en, vi or pt-BR` });
+
+const kind = z.enum(TERM_KINDS as [TermKind, ...TermKind[]], { error: 'kind must be keep, translate or forbidden' });
+export const statusSchema = z.enum(TERM_STATUSES as [TermStatus, ...TermStatus[]], { error: 'status must be proposed, approved, rejected or deprecated' });
+
+const translations = z.record(lang('a translation key'), text('a translation'), { error: 'translations must be an object of language: form, e.g. {"en": "open source"}' });
+const variants = z.array(text('a variant'), { error: 'variants must be a list of forms' }).max(50, { error: 'at most 50 variants' });
+
+/** POST /terms and every imported term. */
+export const termInputSchema = z.strictObject({
+  id: z.string({ error: 'id must be text' }).regex(ID_SHAPE, { error: 'id may only use letters, digits and _ . : - (at most 64)' }).optional(),
+  term: text('term'),
+  lang: lang('lang'),
+  kind,
+  translations: translations.optional(),
+  variants: variants.optional(),
+  caseSensitive: z.boolean({ error: 'caseSensitive must be true or false' }).optional(),
+  status: statusSchema.optional(),
+  note: z.string({ error: 'note must be text' }).max(MAX_NOTE, { error: `note is longer than ${MAX_NOTE} characters` }).optional(),
+  frequency: z.number({ error: 'frequency must be a number' }).int().nonnegative().optional(),
+  example: z.string({ error: 'example must be text' }).max(MAX_NOTE).optional(),
+});
+export type TermInput = z.input<typeof termInputSchema>;
+
+/** PATCH /terms/:id: the fields a person edits. Status moves only through approve/reject/deprecate. */
+export const termPatchSchema = z.strictObject({
+  term: text('term').optional(),
+  lang: lang('lang').optional(),
+  kind: kind.optional(),
+  translations: translations.optional(),
+  variants: variants.optional(),
+  caseSensitive: z.boolean({ error: 'caseSensitive must be true or false' }).optional(),
+  note: z.string({ error: 'note must be text' }).max(MAX_NOTE).nullable().optional(),
+});
+export type TermPatch = z.output<typeof termPatchSchema>;
+
+/** Capitalised terms (GPU, DeepSeek) are case-sensitive unless said otherwise; the same default as the YAML files. */
+export function defaultCaseSensitive(term: string): boolean {
+  return term !== term.toLowerCase();
+}
+
+/** zod's first problem as one sentence with the field it is about. */
+export function describeZod(error: z.ZodError, where = ''): string {
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
+  const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message;
+  return `${where}${path}${message}`;
+}
+
+/** Validates one term from any source and fills in the defaults. `where` prefixes error messages ("row 3: "). */
+export function toTerm(raw: unknown, where = '', defaults: { status?: TermStatus } = {}): Term {
+  const parsed = termInputSchema.safeParse(raw);
+  if (!parsed.success) throw new GlossaryError('glossary-invalid-term', describeZod(parsed.error, where), { status: 422 });
+  const t = parsed.data;
+  const term: Term = {
+    id: t.id ?? deriveTermId(t.lang, t.term),
+    term: t.term,
+    lang: t.lang,
+    kind: t.kind,
+    translations: t.translations ?? {},
+    variants: [...new Set((t.variants ?? []).filter((v) => v !== t.term))],
+    caseSensitive: t.caseSensitive ?? defaultCaseSensitive(t.term),
+    status: t.status ?? defaults.status ?? 'proposed',
+  };
+  if (t.note !== undefined && t.note !== '') term.note = t.note;
+  if (t.frequency !== undefined) term.frequency = t.frequency;
+  if (t.example !== undefined && t.example !== '') term.example = t.example;
+  checkTerm(term, where);
+  return term;
+}
+
+/** Rules across fields that a schema cannot express. */
+export function checkTerm(term: Term, where = ''): void {
+  if (term.kind === 'translate' && Object.keys(term.translations).length === 0) {
+    throw new GlossaryError('glossary-invalid-term', `${where}kind translate needs at least one translation, e.g. {"en": "…"}; use kind keep for a term that stays as it is`, { status: 422 });
+  }
+}
+
+/** The content of a term without its review trail: what "the same glossary" compares. */
+export function termContent(t: Term): Omit<Term, 'history'> {
+  const { history: _history, ...rest } = t;
+  return rest;
+}
