@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { detectLanguage, detectSegments } from './detect.js';
 import { InputError } from './errors.js';
-import { compileGlossary, glossaryVersion, maskSegment, unmaskSegment, type GlossaryMatcher, type Mask } from './glossary/index.js';
+import { compileGlossary, glossaryVersion, maskSegment, termsForArticle, unmaskSegment, type GlossaryMatcher, type Mask } from './glossary/index.js';
 import { normalizeInline, plainText } from './inline.js';
 import { ingest } from './ingest.js';
 import { canonicalLang, languageName, requireLang, sameLanguage } from './languages.js';
@@ -76,13 +76,10 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
   const approved = options.terms.filter((t) => t.status === 'approved');
   const matcher = options.matcher ?? compileGlossary(approved);
   const matches: Record<string, TermMatch[]> = {};
-  const used = new Set<string>();
   for (const s of segments) {
     if (!s.translatable) continue;
     const found = matcher.find(s.plain, sourceLang);
-    if (found.length === 0) continue;
-    matches[s.id] = found;
-    for (const m of found) used.add(m.termId);
+    if (found.length > 0) matches[s.id] = found;
   }
 
   return {
@@ -92,7 +89,8 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
     confidence,
     detection: forced ? 'forced' : 'auto',
     matches,
-    terms: approved.filter((t) => used.has(t.id)),
+    // Matched terms, plus every forbidden one: QA looks for those in the output, not the source.
+    terms: termsForArticle(approved, matches),
     glossaryVersion: glossaryVersion(approved),
   };
 }
