@@ -1,0 +1,196 @@
+/**
+ * Glossary review API, mounted at `/v1/glossary`. Reading and proposing need
+ * any valid token; deciding (approve, reject, deprecate, bulk approve,
+ * import) needs reviewer or admin. The rules themselves live in
+ * glossary/workflow.ts so the HTTP layer only maps them.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CONTENT_TYPES, formatFromName, formatGlossaryFile, parseGlossaryFile, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
+import { MAX_TBX_BYTES } from '../../glossary/io/tbx.js';
+import { LANG_TAG, describeZod, statusSchema, termPatchSchema } from '../../glossary/schema.js';
+import type { GlossaryStore } from '../../glossary/store.js';
+import { REVIEW_ACTIONS, type Actor, type ReviewAction } from '../../glossary/workflow.js';
+import { InputError } from '../../pipeline/errors.js';
+import { TERM_KINDS } from '../../pipeline/glossary/index.js';
+import type { TermKind } from '../../pipeline/model.js';
+import { requireRole, type AuthConfig } from '../auth.js';
+
+/** Import bodies: a glossary file is bigger than a JSON request but has no reason to exceed this. */
+export const IMPORT_BODY_LIMIT = MAX_TBX_BYTES;
+
+const FILE_TYPES = [
+  'text/csv',
+  'text/tab-separated-values',
+  'application/x-tbx+xml',
+  'application/tbx+xml',
+  'application/xml',
+  'text/xml',
+  'application/yaml',
+  'application/x-yaml',
+  'text/yaml',
+  'text/x-yaml',
+  'text/plain',
+  'application/octet-stream',
+];
+
+function invalid(message: string, status = 400): InputError {
+  return new InputError('invalid-request', message, { status });
+}
+
+function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw invalid(describeZod(r.error, `${what}: `));
+  return r.data;
+}
+
+const lang = z.string().regex(LANG_TAG, { error: 'must be a language code such as fr, en, vi or pt-BR' });
+const int = (max: number) => z.coerce.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must not be negative' }).max(max, { error: `must be at most ${max}` });
+
+const listQuery = z.object({
+  status: statusSchema.optional(),
+  kind: z.enum(TERM_KINDS as [TermKind, ...TermKind[]], { error: 'kind must be keep, translate or forbidden' }).optional(),
+  lang: lang.optional(),
+  q: z.string().max(200).optional(),
+  offset: int(1_000_000).optional(),
+  limit: int(1000).optional(),
+  token: z.string().optional(),
+});
+
+const fileQuery = z.object({
+  format: z.string().optional(),
+  source: lang.optional(),
+  target: lang.optional(),
+  status: statusSchema.optional(),
+  token: z.string().optional(),
+});
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+const reviewBody = z.strictObject({ comment: z.string().max(2000).optional() });
+const bulkBody = z.strictObject({ ids: z.array(z.string().min(1).max(64)).min(1, { error: 'ids must list at least one term id' }).max(5000) });
+
+function actorOf(request: FastifyRequest): Actor {
+  const p = request.principal;
+  // requireRole ran before every handler here; without it there is no principal and nothing may happen.
+  if (!p) throw new InputError('unauthorized', 'a valid bearer token is required', { status: 401 });
+  return { role: p.role, name: p.name };
+}
+
+export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: AuthConfig }> = async (app, { store, auth }) => {
+  const anyone = requireRole(auth, 'submitter');
+  const reviewer = requireRole(auth, 'reviewer');
+
+  // Files arrive as the raw body; JSON keeps Fastify's own parser.
+  app.addContentTypeParser(FILE_TYPES, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.get('/terms', { preHandler: anyone, schema: { summary: 'List glossary terms (filters: status, kind, lang, q; paging: offset, limit)', tags: ['glossary'] } }, async (request) => {
+    const q = parseWith(listQuery, request.query, 'query');
+    const offset = q.offset ?? 0;
+    const limit = q.limit ?? 100;
+    const { terms, total } = await store.list({ ...q, offset, limit });
+    return { terms, total, offset, limit };
+  });
+
+  app.post('/terms', { preHandler: anyone, schema: { summary: 'Propose a term (reviewers may create it approved)', tags: ['glossary'] } }, async (request, reply) => {
+    const actor = actorOf(request);
+    const body = request.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('send the term as a JSON object, e.g. {"term":"GPU","lang":"fr","kind":"keep"}');
+    const status = (body as { status?: unknown }).status;
+    if (status !== undefined && status !== 'proposed' && actor.role === 'submitter') {
+      throw new InputError('forbidden', `a submitter can only propose terms; creating one as ${String(status)} needs the reviewer role`, { status: 403 });
+    }
+    const term = await store.create(body, actor);
+    return reply.code(201).header('location', `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${encodeURIComponent(term.id)}`).send(term);
+  });
+
+  app.get('/terms/:id', { preHandler: anyone, schema: { summary: 'One term with its history', tags: ['glossary'] } }, async (request) => {
+    const { id } = parseWith(idParams, request.params, 'path');
+    const term = await store.get(id);
+    if (!term) throw new InputError('glossary-term-not-found', `no glossary term with id "${id}"`, { status: 404 });
+    return term;
+  });
+
+  app.patch('/terms/:id', { preHandler: anyone, schema: { summary: 'Edit a term (reviewers: any; proposers: their own proposed term)', tags: ['glossary'] } }, async (request) => {
+    const { id } = parseWith(idParams, request.params, 'path');
+    const body = request.body as Record<string, unknown> | undefined;
+    if (body && typeof body === 'object' && ('status' in body || 'history' in body || 'id' in body)) {
+      throw invalid('status, id and history cannot be edited: use POST …/approve, …/reject or …/deprecate to change the status');
+    }
+    const patch = parseWith(termPatchSchema, body, 'body');
+    return store.update(id, patch, actorOf(request));
+  });
+
+  app.delete('/terms/:id', { preHandler: anyone, schema: { summary: 'Delete a term (reviewers; proposers: their own proposed term)', tags: ['glossary'] } }, async (request, reply) => {
+    const { id } = parseWith(idParams, request.params, 'path');
+    await store.remove(id, actorOf(request));
+    return reply.code(204).send();
+  });
+
+  for (const action of REVIEW_ACTIONS) {
+    app.post(`/terms/:id/${action}`, { preHandler: reviewer, schema: { summary: `${action[0]!.toUpperCase()}${action.slice(1)} a term (reviewer)`, tags: ['glossary'] } }, async (request) => {
+      const { id } = parseWith(idParams, request.params, 'path');
+      const { comment } = parseWith(reviewBody, request.body, 'body');
+      return store.review(id, action as ReviewAction, actorOf(request), comment);
+    });
+  }
+
+  app.post('/bulk-approve', { preHandler: reviewer, schema: { summary: 'Approve several terms at once, all or none (reviewer)', tags: ['glossary'] } }, async (request) => {
+    const { ids } = parseWith(bulkBody, request.body, 'body');
+    return store.bulkApprove(ids, actorOf(request));
+  });
+
+  app.get('/conflicts', { preHandler: anyone, schema: { summary: 'Approved terms that overlap or contradict each other', tags: ['glossary'] } }, async () => {
+    return { conflicts: await store.conflicts() };
+  });
+
+  app.get('/suggestions', { preHandler: anyone, schema: { summary: 'Proposed terms found in articles, most frequent first', tags: ['glossary'] } }, async (request) => {
+    const q = parseWith(listQuery, request.query, 'query');
+    const all = (await store.list({ status: 'proposed', lang: q.lang, q: q.q, limit: Number.MAX_SAFE_INTEGER })).terms.filter((t) => t.frequency !== undefined);
+    all.sort((a, b) => (b.frequency ?? 0) - (a.frequency ?? 0) || a.term.localeCompare(b.term));
+    const offset = q.offset ?? 0;
+    const limit = q.limit ?? 100;
+    return { terms: all.slice(offset, offset + limit), total: all.length, offset, limit };
+  });
+
+  app.get('/version', { preHandler: anyone, schema: { summary: 'Current glossary version and approved term count', tags: ['glossary'] } }, async () => {
+    const { terms, version } = await store.approvedTerms();
+    return { version, approved: terms.length };
+  });
+
+  app.get('/export', { preHandler: anyone, schema: { summary: 'Export the glossary as yaml, csv, tsv or tbx', tags: ['glossary'] } }, async (request, reply) => {
+    const q = parseWith(fileQuery, request.query, 'query');
+    const format = requireFormat(q.format);
+    const terms = q.status ? (await store.all()).filter((t) => t.status === q.status) : await store.all();
+    const body = formatGlossaryFile(terms, format, { source: q.source, target: q.target });
+    const version = await store.version();
+    const ext = format === 'yaml' ? 'yaml' : format;
+    return reply
+      .header('content-type', CONTENT_TYPES[format])
+      .header('content-disposition', `attachment; filename="glossary-${version}.${ext}"`)
+      .header('x-glossary-version', version)
+      .send(body);
+  });
+
+  app.post(
+    '/import',
+    { preHandler: reviewer, bodyLimit: IMPORT_BODY_LIMIT, schema: { summary: 'Import a yaml, csv, tsv or tbx file, all or nothing (reviewer)', tags: ['glossary'] } },
+    async (request) => {
+      const q = parseWith(fileQuery, request.query, 'query');
+      if (typeof request.body !== 'string') {
+        throw new InputError('unsupported-media-type', 'send the glossary file itself as the request body, with Content-Type text/csv, text/tab-separated-values, application/x-tbx+xml or application/yaml', { status: 415 });
+      }
+      const format: GlossaryFormat = q.format ? requireFormat(q.format) : (formatFromContentType(request.headers['content-type']) ?? 'yaml');
+      const terms = parseGlossaryFile(request.body, format, { source: q.source, target: q.target, status: q.status, file: `import.${format}` });
+      return store.importTerms(terms, actorOf(request));
+    },
+  );
+};
+
+function formatFromContentType(type: string | undefined): GlossaryFormat | undefined {
+  const t = (type ?? '').split(';')[0]!.trim().toLowerCase();
+  if (t === 'text/csv') return 'csv';
+  if (t === 'text/tab-separated-values') return 'tsv';
+  if (t.includes('xml')) return 'tbx';
+  if (t.includes('yaml')) return 'yaml';
+  return formatFromName(t);
+}
