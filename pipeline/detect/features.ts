@@ -5,7 +5,7 @@
  */
 
 /** Bump when feature extraction changes; the model file records the version it was trained with. */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 
 export interface FeatureConfig {
   /** Hash space: features are bucketed into 2^bits. */
@@ -27,6 +27,11 @@ const EMAIL_RE = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
 // shell/JS (`$1`, `${var}`), and i18next/ICU-style `{{name}}` placeholders.
 const PLACEHOLDER_RE =
   /%(?:\d+\$|\([\w.]+\))?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t|I64|I32)?[diouxXeEfFgGaAcspnm%]|\{\{[^{}\s]{1,40}\}\}|\{[\w.:-]{0,40}\}|\$\{[^{}\s]{1,40}\}|\$\d+/gu;
+// Names that no language owns: product and company names written in camel
+// case (DeepSeek, OpenAI, iPhone) and short Latin acronyms (GPU, APIs). Longer
+// all-capital words stay: in UI strings they are often real words (TROUVÉE).
+const CAMEL_NAME_RE = /(?<![\p{L}\p{M}])[\p{L}\p{M}]*\p{Ll}\p{Lu}[\p{L}\p{M}]*/gu;
+const ACRONYM_RE = /(?<![\p{L}\p{M}\p{N}])[A-Z]{2,5}s?(?![\p{L}\p{M}\p{N}])/gu;
 const NUMBER_RE = /\b0x[0-9a-f]+\b|[+-]?\d+(?:[.,:/_-]\d+)*/giu;
 
 /** Things to remove from a text before scoring, beyond the built-in masks. */
@@ -37,8 +42,9 @@ export interface MaskOptions {
 
 /**
  * NFC, masked, whitespace collapsed. Masked spans become a space (URLs,
- * e-mails, placeholders, given terms) or `0` (numbers: they keep the word
- * boundary without contributing digits as evidence).
+ * e-mails, placeholders, given terms, camel-case names, short acronyms) or `0`
+ * (numbers: they keep the word boundary without contributing digits as
+ * evidence).
  */
 export function prepare(text: string, mask: MaskOptions = {}): string {
   let t = text.normalize('NFC');
@@ -48,6 +54,7 @@ export function prepare(text: string, mask: MaskOptions = {}): string {
   if (t.includes('@')) t = t.replace(EMAIL_RE, ' ');
   if (/[%{$]/.test(t)) t = t.replace(PLACEHOLDER_RE, ' ');
   if (/\d/.test(t)) t = t.replace(NUMBER_RE, '0');
+  if (/\p{Ll}\p{Lu}|[A-Z]{2}/u.test(t)) t = t.replace(CAMEL_NAME_RE, ' ').replace(ACRONYM_RE, ' ');
   return t.replace(/\s+/gu, ' ').trim();
 }
 

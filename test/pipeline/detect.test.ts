@@ -141,6 +141,15 @@ describe('masking before scoring', () => {
     expect(detectDetailed(text, { only: L17, minConfidence: 0 }).lang).toBe('ca');
   });
 
+  it('masks camel-case product names and short acronyms, which no language owns', () => {
+    expect(prepare('Les GPUs de NVIDIA avec OpenAI et DeepSeek')).toBe('Les de NVIDIA avec et');
+    expect(prepare('ÉTAT du système')).toBe('ÉTAT du système'); // an all-capital word is kept
+    const text = 'Mua GPU RTX cho DeepSeek và OpenAI';
+    expect(modelOnly(text, FVE)).toBe('en');
+    expect(detectDetailed(text, { only: FVE }).lang).toBe('vi');
+    expect(detectDetailed(text, { only: FVE }).via).toBe('model');
+  });
+
   it('masks glossary terms and names given by the caller', () => {
     const text = 'Open Source Developer Platform for Machine Learning Teams est disponible';
     expect(detectLanguage(text, { only: FVE }).lang).toBe('en');
@@ -188,11 +197,13 @@ describe('confidence and und', () => {
 
 describe('per-segment languages', () => {
   it('uses the document language as a prior for short segments', () => {
-    // Alone, "Options" reads as English…
-    expect(detectDetailed('Options', { only: FVE, minConfidence: 0 }).lang).toBe('en');
-    // …inside a French article it is French.
-    expect(detectDetailed('Options', { only: FVE, prior: 'fr' }).lang).toBe('fr');
-    const [g] = detectSegments([segment('p1.s1', 'Options')], 'fr', { only: FVE });
+    // Alone, "Information" reads as English and "Options" as French…
+    expect(detectDetailed('Information', { only: FVE, minConfidence: 0 }).lang).toBe('en');
+    expect(detectDetailed('Options', { only: FVE, minConfidence: 0 }).lang).toBe('fr');
+    // …inside an article, each follows the article.
+    expect(detectDetailed('Information', { only: FVE, prior: 'fr' }).lang).toBe('fr');
+    expect(detectDetailed('Options', { only: FVE, prior: 'en' }).lang).toBe('en');
+    const [g] = detectSegments([segment('p1.s1', 'Information')], 'fr', { only: FVE });
     expect(g!.lang).toBe('fr');
   });
 
