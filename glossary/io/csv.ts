@@ -58,7 +58,8 @@ function isExtendedHeader(row: string[]): boolean {
 export function parseDelimited(text: string, format: Delimited, options: DelimitedReadOptions = {}): Term[] {
   const table = rows(text, format);
   if (table.length === 0) throw bad(`the ${format.toUpperCase()} file has no rows`);
-  return isExtendedHeader(table[0]!) ? parseExtended(table, options) : parsePairs(table, format, options);
+  if (!isExtendedHeader(table[0]!)) return parsePairs(table, format, options);
+  return parseExtended(format === 'tsv' ? table.map((r) => r.map(unescapeTsv)) : table, options);
 }
 
 function parsePairs(table: string[][], format: Delimited, options: DelimitedReadOptions): Term[] {
@@ -156,8 +157,12 @@ export function formatExtended(terms: Term[], format: Delimited): string {
     t.frequency === undefined ? '' : String(t.frequency),
     ...langs.map((l) => t.translations[l] ?? ''),
   ]);
-  return writeTable([header, ...records], format);
+  // TSV has no quoting, so the extended form escapes tab, line break and backslash the way PostgreSQL's text format does.
+  return writeTable([header, ...records], format, format === 'tsv' ? escapeTsv : undefined);
 }
+
+const escapeTsv = (c: string) => c.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\r?\n/g, '\\n');
+const unescapeTsv = (c: string) => c.replace(/\\([\\tn])/g, (_, ch: string) => (ch === 't' ? '\t' : ch === 'n' ? '\n' : '\\'));
 
 /**
  * DeepL-style entries for one pair: approved terms of the source language with
@@ -175,8 +180,9 @@ export function formatPairs(terms: Term[], format: Delimited, source: Lang, targ
   return writeTable(out, format);
 }
 
-function writeTable(table: string[][], format: Delimited): string {
+function writeTable(table: string[][], format: Delimited, escape?: (c: string) => string): string {
   if (format === 'csv') return stringify(table, { record_delimiter: 'unix' });
-  // TSV has no escaping: a tab or line break inside a cell cannot be written, so it becomes a space.
-  return table.map((r) => r.map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t')).join('\n') + (table.length ? '\n' : '');
+  // DeepL's TSV has no escaping: a tab or line break inside a cell cannot be written, so it becomes a space.
+  const cell = escape ?? ((c: string) => c.replace(/[\t\r\n]+/g, ' '));
+  return table.map((r) => r.map(cell).join('\t')).join('\n') + (table.length ? '\n' : '');
 }

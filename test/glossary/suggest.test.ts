@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileGlossary, parseGlossaryYaml } from '../../pipeline/glossary/index.js';
+import { suggestTerms } from '../../pipeline/suggest.js';
+import { ROOT, SAMPLE_FR } from '../helpers.js';
+import { redisEnv } from './helpers.js';
+
+const env = redisEnv();
+afterAll(() => env.cleanup());
+
+const text = readFileSync(SAMPLE_FR, 'utf8');
+const seed = parseGlossaryYaml(readFileSync(join(ROOT, 'glossary', 'tech.yaml'), 'utf8'), 'tech.yaml');
+
+/** Ordinary French words of the sample, capitalised at sentence starts or frequent in it. */
+const ORDINARY = ['Les', 'Le', 'La', 'Du', 'Lancé', 'Cependant', 'Selon', 'Chine', 'États-Unis', 'modèle', 'modèles', 'entreprise', 'startup', 'formation', 'coûts', 'Source', 'Comment', 'Au', 'Si', 'Un'];
+const PEOPLE = ['Sam Altman', 'Altman', 'Andrew Ng', 'Ng', 'Yann LeCun', 'LeCun', 'Liang Wenfeng', 'Zheng Xiaoqing'];
+
+describe('suggestTerms', () => {
+  it('finds acronyms, model names and brands in the sample with an empty glossary', () => {
+    const got = suggestTerms(text, 'fr', []);
+    const terms = got.map((s) => s.term);
+    for (const t of ['GPU', 'NIM', 'R1', 'V3', 'DeepSeek', 'OpenAI', 'InternVL', 'Qwen', 'Kimi', 'open source']) expect(terms).toContain(t);
+    for (const t of [...ORDINARY, ...PEOPLE]) expect(terms).not.toContain(t);
+    const deepseek = got.find((s) => s.term === 'DeepSeek')!;
+    expect(deepseek.frequency).toBeGreaterThanOrEqual(10);
+    expect(deepseek.example).toContain('DeepSeek');
+    expect(got.find((s) => s.term === 'R1')).toMatchObject({ reason: 'model', kind: 'keep', lang: 'fr' });
+  });
+
+  it('does not suggest what the glossary already has, whatever its status', () => {
+    const got = suggestTerms(text, 'fr', seed).map((s) => s.term);
+    for (const t of ['GPU', 'NIM', 'R1', 'V3', 'DeepSeek', 'OpenAI', 'open source']) expect(got).not.toContain(t);
+    expect(suggestTerms(text, 'fr', compileGlossary(seed)).map((s) => s.term)).not.toContain('DeepSeek');
+    const proposedOnly = [{ ...seed.find((t) => t.term === 'NIM')!, status: 'proposed' as const }];
+    expect(suggestTerms(text, 'fr', proposedOnly).map((s) => s.term)).not.toContain('NIM');
+  });
+
+  it('ignores capitals that only mark the start of a sentence or quotation', () => {
+    const got = suggestTerms('Pourtant le chat dort. Pourtant il pleut. « Pourtant » répète-t-il. Pourtant.', 'fr', []);
+    expect(got).toEqual([]);
+  });
+
+  it('stores suggestions as proposed terms and adds frequencies up across articles', async () => {
+    const store = env.open();
+    const candidates = suggestTerms(text, 'fr', []);
+    const first = await store.recordSuggestions(candidates, { lang: 'fr', source: 'job-1' });
+    expect(first.created).toBe(candidates.length);
+    await store.recordSuggestions(candidates, { lang: 'fr', source: 'job-2' });
+    const { terms } = await store.list({ status: 'proposed', q: 'DeepSeek', limit: 10 });
+    const ds = terms.find((t) => t.term === 'DeepSeek')!;
+    expect(ds.frequency).toBe(2 * candidates.find((c) => c.term === 'DeepSeek')!.frequency);
+    expect(ds.example).toContain('DeepSeek');
+    expect(ds.history).toEqual([expect.objectContaining({ action: 'suggest', by: 'job-1' })]);
+    expect((await store.approvedTerms()).terms).toEqual([]);
+    // A rejected suggestion is not brought back.
+    await store.review(ds.id, 'reject', { role: 'reviewer', name: 'r' });
+    const third = await store.recordSuggestions([{ term: 'DeepSeek', frequency: 3 }], { lang: 'fr' });
+    expect(third).toEqual({ created: 0, merged: 0, skipped: 1 });
+  });
+});
