@@ -1,4 +1,333 @@
-import type { Command } from 'commander';
+/**
+ * `locflow glossary …`: the review workflow from a terminal. Every command
+ * except `suggest` goes through the HTTP API, so the server's roles apply to
+ * the CLI exactly as to any other client; `suggest` works offline.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Command, Option } from 'commander';
+import type { TFunction } from 'i18next';
+import { formatFromName, GLOSSARY_FORMATS, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
+import type { Conflict } from '../../glossary/conflicts.js';
+import { getI18n } from '../../locales/i18n.js';
+import { InputError } from '../../pipeline/errors.js';
+import type { Term } from '../../pipeline/model.js';
+import { analyse } from '../../pipeline/run.js';
+import { suggestTerms } from '../../pipeline/suggest.js';
+import { loadGlossaryFiles } from '../glossary-files.js';
+import { readArticle } from '../input.js';
+import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, parseList } from '../run-command.js';
 
-/** Placeholder until this command is implemented. */
-export function registerGlossary(_program: Command): void {}
+interface ClientOptions {
+  server?: string;
+  token?: string;
+}
+
+const CONTENT_TYPES: Record<GlossaryFormat, string> = {
+  yaml: 'application/yaml',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  tbx: 'application/x-tbx+xml',
+};
+
+class GlossaryClient {
+  readonly base: string;
+  private readonly token: string | undefined;
+
+  constructor(
+    opts: ClientOptions,
+    private readonly t: TFunction,
+  ) {
+    this.base = (opts.server ?? process.env.LOCFLOW_SERVER ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+    this.token = opts.token ?? process.env.LOCFLOW_TOKEN ?? undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(this.base);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol)) throw new InputError('bad-server', t('glossary:badServer', { url: this.base }));
+  }
+
+  async call(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json, */*' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let payload: string | undefined;
+    if (body?.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body.json);
+    } else if (body?.raw !== undefined) {
+      headers['content-type'] = body.type ?? 'text/plain';
+      payload = body.raw;
+    }
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/v1/glossary${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    } catch (err) {
+      const detail = ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message) || 'no answer';
+      throw new ExitError(EXIT_BAD_INPUT, this.t('glossary:unreachable', { url: this.base, detail }));
+    }
+    if (!res.ok) {
+      let message = res.statusText;
+      try {
+        const j = (await res.json()) as { error?: { code?: string; message?: string } };
+        message = j.error?.message ?? message;
+        // The server's catch-all 404: it runs without the glossary store.
+        if (res.status === 404 && j.error?.code === 'not-found') message = this.t('glossary:noGlossaryApi');
+      } catch {
+        // Not our error shape (a proxy): the status says enough.
+      }
+      throw new ExitError(res.status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, this.t('glossary:httpError', { status: res.status, message }));
+    }
+    return res;
+  }
+
+  async json<T>(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<T> {
+    return (await (await this.call(method, path, body)).json()) as T;
+  }
+}
+
+function withClientOptions(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER or http://127.0.0.1:3000)')
+    .option('--token <token>', 'API token (default LOCFLOW_TOKEN)');
+}
+
+function termLine(t: Term): string {
+  const tr = Object.entries(t.translations)
+    .map(([l, f]) => `${l}=${f}`)
+    .join(', ');
+  const freq = t.frequency !== undefined ? ` ×${t.frequency}` : '';
+  return `${t.id}\t${t.status}\t${t.kind}\t${t.lang}\t${t.term}${tr ? `\t→ ${tr}` : ''}${freq}`;
+}
+
+function printWarnings(t: TFunction, warnings: Conflict[] | undefined): void {
+  for (const w of warnings ?? []) process.stderr.write(`${t('glossary:conflictWarning', { type: w.type, message: w.message })}\n`);
+}
+
+/** `en=open source,vi=mã nguồn mở` → {en: 'open source', vi: 'mã nguồn mở'}. */
+function parseTranslations(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const at = v.indexOf('=');
+    if (at <= 0) throw new InputError('bad-option', `--to takes LANG=FORM pairs such as en="open source", not "${v}"`);
+    out[v.slice(0, at).trim()] = v.slice(at + 1).trim();
+  }
+  return out;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface TermOptions extends ClientOptions {
+  lang: string;
+  kind?: string;
+  to: string[];
+  variant: string[];
+  note?: string;
+  caseSensitive?: boolean;
+  json?: boolean;
+}
+
+function termBody(term: string, o: TermOptions, status: 'proposed' | 'approved'): Record<string, unknown> {
+  const translations = parseTranslations(o.to);
+  const body: Record<string, unknown> = { term, lang: o.lang, kind: o.kind ?? (Object.keys(translations).length ? 'translate' : 'keep'), translations, variants: o.variant, status };
+  if (o.note !== undefined) body.note = o.note;
+  if (o.caseSensitive !== undefined) body.caseSensitive = o.caseSensitive;
+  return body;
+}
+
+export function registerGlossary(program: Command): void {
+  const glossary = program.command('glossary').description('Review and exchange glossary terms (through the locflow API); suggest terms for an article (offline)');
+
+  withClientOptions(
+    glossary
+      .command('list')
+      .description('list terms')
+      .addOption(new Option('--status <status>', 'filter by status').choices(['proposed', 'approved', 'rejected', 'deprecated']))
+      .addOption(new Option('--kind <kind>', 'filter by kind').choices(['keep', 'translate', 'forbidden']))
+      .option('--lang <lang>', 'filter by language')
+      .option('-q, --query <text>', 'search in terms, variants, translations and notes')
+      .option('--offset <n>', 'skip this many', '0')
+      .option('--limit <n>', 'at most this many (≤ 1000)', '100')
+      .option('--json', 'print {terms,total} as JSON'),
+  ).action(
+    action(async (o: ClientOptions & { status?: string; kind?: string; lang?: string; query?: string; offset: string; limit: string; json?: boolean }) => {
+      const { t } = await getI18n();
+      const qs = new URLSearchParams();
+      if (o.status) qs.set('status', o.status);
+      if (o.kind) qs.set('kind', o.kind);
+      if (o.lang) qs.set('lang', o.lang);
+      if (o.query) qs.set('q', o.query);
+      qs.set('offset', o.offset);
+      qs.set('limit', o.limit);
+      const res = await new GlossaryClient(o, t).json<{ terms: Term[]; total: number }>('GET', `/terms?${qs}`);
+      if (o.json) return void process.stdout.write(`${JSON.stringify(res)}\n`);
+      for (const term of res.terms) process.stdout.write(`${termLine(term)}\n`);
+      process.stderr.write(`${t('glossary:listed', { shown: res.terms.length, total: res.total })}\n`);
+    }),
+  );
+
+  withClientOptions(glossary.command('show').description('one term with its history').argument('<id>').option('--json', 'print the term as JSON')).action(
+    action(async (id: string, o: ClientOptions & { json?: boolean }) => {
+      const { t } = await getI18n();
+      const term = await new GlossaryClient(o, t).json<Term>('GET', `/terms/${encodeURIComponent(id)}`);
+      if (o.json) return void process.stdout.write(`${JSON.stringify(term)}\n`);
+      process.stdout.write(`${termLine(term)}\n`);
+      if (term.variants.length) process.stdout.write(`  variants: ${term.variants.join(', ')}\n`);
+      if (term.note) process.stdout.write(`  note: ${term.note}\n`);
+      for (const h of term.history ?? []) process.stdout.write(`  ${h.at}  ${h.by}  ${h.action}${h.changes ? `  ${JSON.stringify(h.changes)}` : ''}\n`);
+    }),
+  );
+
+  for (const [name, status] of [
+    ['propose', 'proposed'],
+    ['add', 'approved'],
+  ] as const) {
+    withClientOptions(
+      glossary
+        .command(name)
+        .description(name === 'propose' ? 'propose a term for review (any token)' : 'add an approved term directly (reviewer or admin)')
+        .argument('<term>')
+        .requiredOption('--lang <lang>', 'language of the term, e.g. fr')
+        .addOption(new Option('--kind <kind>', 'keep, translate or forbidden (default: translate with --to, else keep)').choices(['keep', 'translate', 'forbidden']))
+        .option('--to <lang=form>', 'forced translation, repeatable: --to en=AI --to vi=AI', collect, [])
+        .option('--variant <form>', 'another spelling, repeatable', collect, [])
+        .option('--note <text>', 'note for reviewers and translators')
+        .option('--case-sensitive', 'match the exact case')
+        .option('--no-case-sensitive', 'match in any case')
+        .option('--json', 'print the term as JSON'),
+    ).action(
+      action(async (term: string, o: TermOptions) => {
+        const { t } = await getI18n();
+        const created = await new GlossaryClient(o, t).json<Term>('POST', '/terms', { json: termBody(term, o, status) });
+        if (o.json) return void process.stdout.write(`${JSON.stringify(created)}\n`);
+        process.stdout.write(`${termLine(created)}\n`);
+      }),
+    );
+  }
+
+  withClientOptions(
+    glossary
+      .command('approve')
+      .description('approve one or more terms (reviewer or admin); several ids are approved all or none')
+      .argument('<ids...>')
+      .option('--comment <text>', 'recorded in the history (single term)')
+      .option('--json', 'print the result as JSON'),
+  ).action(
+    action(async (ids: string[], o: ClientOptions & { comment?: string; json?: boolean }) => {
+      const { t } = await getI18n();
+      const client = new GlossaryClient(o, t);
+      const res =
+        ids.length === 1
+          ? await client.json<{ term: Term; warnings: Conflict[] }>('POST', `/terms/${encodeURIComponent(ids[0]!)}/approve`, { json: o.comment ? { comment: o.comment } : {} }).then((r) => ({ terms: [r.term], warnings: r.warnings }))
+          : await client.json<{ terms: Term[]; warnings: Conflict[] }>('POST', '/bulk-approve', { json: { ids } });
+      if (o.json) return void process.stdout.write(`${JSON.stringify(res)}\n`);
+      for (const term of res.terms) process.stdout.write(`${termLine(term)}\n`);
+      printWarnings(t, res.warnings);
+    }),
+  );
+
+  for (const verb of ['reject', 'deprecate'] as const) {
+    withClientOptions(
+      glossary
+        .command(verb)
+        .description(`${verb} a term (reviewer or admin)`)
+        .argument('<id>')
+        .option('--comment <text>', 'recorded in the history')
+        .option('--json', 'print the result as JSON'),
+    ).action(
+      action(async (id: string, o: ClientOptions & { comment?: string; json?: boolean }) => {
+        const { t } = await getI18n();
+        const res = await new GlossaryClient(o, t).json<{ term: Term }>('POST', `/terms/${encodeURIComponent(id)}/${verb}`, { json: o.comment ? { comment: o.comment } : {} });
+        if (o.json) return void process.stdout.write(`${JSON.stringify(res)}\n`);
+        process.stdout.write(`${termLine(res.term)}\n`);
+      }),
+    );
+  }
+
+  withClientOptions(
+    glossary
+      .command('import')
+      .description('import a glossary file, all or nothing (reviewer or admin)')
+      .argument('<file>', 'YAML, CSV, TSV or TBX file')
+      .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices([...GLOSSARY_FORMATS]))
+      .option('--source <lang>', 'source language of a two-column CSV/TSV (DeepL entries)')
+      .option('--target <lang>', 'target language of a two-column CSV/TSV')
+      .addOption(new Option('--status <status>', 'status of terms the file does not give one').choices(['proposed', 'approved', 'rejected', 'deprecated']))
+      .option('--json', 'print the report as JSON'),
+  ).action(
+    action(async (file: string, o: ClientOptions & { format?: string; source?: string; target?: string; status?: string; json?: boolean }) => {
+      const { t } = await getI18n();
+      const format = requireFormat(o.format ?? formatFromName(file) ?? 'yaml', '--format');
+      const client = new GlossaryClient(o, t);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new InputError('file-not-found', t('glossary:cannotRead', { file, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
+      }
+      const qs = new URLSearchParams({ format });
+      if (o.source) qs.set('source', o.source);
+      if (o.target) qs.set('target', o.target);
+      if (o.status) qs.set('status', o.status);
+      const report = await client.json<{ total: number; created: number; updated: number; unchanged: number; version: string; warnings: Conflict[] }>('POST', `/import?${qs}`, {
+        raw: text,
+        type: CONTENT_TYPES[format],
+      });
+      if (o.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
+      process.stderr.write(`${t('glossary:imported', { file: basename(file), ...report })}\n`);
+      printWarnings(t, report.warnings);
+    }),
+  );
+
+  withClientOptions(
+    glossary
+      .command('export')
+      .description('export the glossary')
+      .addOption(new Option('--format <format>', 'yaml, csv, tsv or tbx (default: from --out, else yaml)').choices([...GLOSSARY_FORMATS]))
+      .option('--out <file>', 'write to this file instead of stdout')
+      .option('--source <lang>', 'with --target: one language pair as DeepL entries (csv/tsv)')
+      .option('--target <lang>', 'target language of a pair export')
+      .addOption(new Option('--status <status>', 'only terms with this status').choices(['proposed', 'approved', 'rejected', 'deprecated'])),
+  ).action(
+    action(async (o: ClientOptions & { format?: string; out?: string; source?: string; target?: string; status?: string }) => {
+      const { t } = await getI18n();
+      const format = requireFormat(o.format ?? (o.out ? formatFromName(o.out) : undefined) ?? 'yaml', '--format');
+      const qs = new URLSearchParams({ format });
+      if (o.source) qs.set('source', o.source);
+      if (o.target) qs.set('target', o.target);
+      if (o.status) qs.set('status', o.status);
+      const res = await new GlossaryClient(o, t).call('GET', `/export?${qs}`);
+      const body = await res.text();
+      if (!o.out) return void process.stdout.write(body);
+      await writeFile(o.out, body);
+      process.stderr.write(`${t('glossary:exported', { file: o.out, version: res.headers.get('x-glossary-version') ?? '?' })}\n`);
+    }),
+  );
+
+  glossary
+    .command('suggest')
+    .description('print candidate terms for an article that the glossary does not have yet (offline; nothing is saved)')
+    .argument('<file>', 'article (text, Markdown or HTML) or - for stdin')
+    .option('--from <lang>', 'language of the article (default: detected)')
+    .option('--glossary <file>', 'glossary YAML the candidates are checked against, repeatable (default: glossary/*.yaml)', collect, [])
+    .option('--no-glossary', 'check against an empty glossary')
+    .option('--only <langs>', 'candidate languages for detection, e.g. fr,vi,en')
+    .option('--json', 'print the suggestions as a JSON array')
+    .action(
+      action(async (file: string, o: { from?: string; glossary: string[] | false; only?: string; json?: boolean }) => {
+        const { t } = await getI18n();
+        const known = o.glossary === false ? [] : await loadGlossaryFiles(o.glossary);
+        const input = await readArticle(file);
+        const analysis = analyse(input.bytes, { filename: input.filename, from: o.from ?? 'auto', terms: known, only: o.only ? parseList(o.only) : undefined });
+        const text = analysis.segments
+          .filter((s) => s.translatable)
+          .map((s) => s.plain)
+          .join('\n');
+        const suggestions = suggestTerms(text, analysis.sourceLang, known);
+        if (o.json) return void process.stdout.write(`${JSON.stringify(suggestions)}\n`);
+        for (const s of suggestions) process.stdout.write(`${s.term}\t${s.frequency}\t${s.reason}\t${s.example}\n`);
+        process.stderr.write(`${t('glossary:suggested', { count: suggestions.length, lang: analysis.sourceLang })}\n`);
+      }),
+    );
+}
