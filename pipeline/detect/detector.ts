@@ -42,6 +42,9 @@ export const DEFAULT_MIN_CONFIDENCE = 0.2;
 const DEFAULT_PRIOR_WEIGHT = 0.75;
 /** Confidence for a language that its script alone identifies; not measured, hence not 1. */
 const SCRIPT_CONFIDENCE = 0.99;
+/** From this length on, a text is decided by a vote of its sentences. */
+const DOCUMENT_CHARS = 200;
+const SENTENCE_BREAK = /\n+|(?<=[.!?…。])\s+/u;
 /** Longer inputs are cut: the first few thousand characters settle any document. */
 const MAX_CHARS = 8000;
 
@@ -83,6 +86,45 @@ export class Detector {
   }
 
   detect(text: string, options: DetectOptions = {}): Detection {
+    if (text.length >= DOCUMENT_CHARS) {
+      const voted = this.byVote(text, options);
+      if (voted) return voted;
+    }
+    return this.detectOne(text, options);
+  }
+
+  /**
+   * Long texts are decided by their sentences, each weighted by its letters
+   * and confidence. One sum over the whole text lets a single strongly typed
+   * passage (an English quote, a code-heavy paragraph) outvote a larger body
+   * of text in the article's language.
+   */
+  private byVote(text: string, options: DetectOptions): Detection | undefined {
+    const pieces = text
+      .slice(0, MAX_CHARS)
+      .split(SENTENCE_BREAK)
+      .filter((p) => p.length >= 20);
+    if (pieces.length < 2) return undefined;
+    const weight = new Map<Lang, number>();
+    let total = 0;
+    for (const piece of pieces) {
+      const d = this.detectOne(piece, { ...options, minConfidence: 0 });
+      if (d.lang === 'und') continue;
+      const w = letterCount(piece) * d.confidence;
+      weight.set(d.lang, (weight.get(d.lang) ?? 0) + w);
+      total += w;
+    }
+    if (total === 0) return undefined;
+    const [lang, w] = [...weight.entries()].sort((a, b) => b[1] - a[1])[0]!;
+    const whole = this.detectOne(text, options);
+    // Agreement with the whole-text answer keeps its calibrated confidence; otherwise
+    // the share of the text that voted for the winner is the honest figure.
+    const confidence = whole.lang === lang ? whole.confidence : w / total;
+    const result = this.finish(lang, confidence, whole.lang === lang ? whole.via : 'model', options);
+    return result;
+  }
+
+  private detectOne(text: string, options: DetectOptions): Detection {
     const plan = this.plan(options.only);
     const prepared = prepare(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text, { terms: options.mask });
     const script = dominantScript(prepared);

@@ -71,6 +71,24 @@ describe('whole articles', () => {
   });
 });
 
+describe('document language', () => {
+  it('is decided by a vote of sentences, so that a strongly typed quote does not take over', () => {
+    const article = [
+      'Le laboratoire a publié jeudi un nouveau modèle de langage, plus petit et moins coûteux.',
+      '',
+      '“We are not in a race with anyone, we simply want to build useful tools for everybody,” said the founder.',
+      '',
+      'Les chercheurs restent prudents sur les performances annoncées.',
+    ].join('\n');
+    // One likelihood sum over the whole text prefers English here…
+    expect(modelOnly(article, FVE)).toBe('en');
+    // …the sentences are two to one for French.
+    const guess = detectLanguage(article, { only: FVE });
+    expect(guess.lang).toBe('fr');
+    expect(guess.confidence).toBeLessThan(0.9); // a mixed text is not reported as certain
+  });
+});
+
 describe('Unicode script', () => {
   it('settles single-script languages and narrows the others', () => {
     expect(dominantScript('Привет, как дела?')?.script).toBe('Cyrillic');
