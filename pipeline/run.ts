@@ -46,6 +46,10 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
   const doc = ingest(input, { format: options.format, filename: options.filename });
   const forced = options.from && options.from !== 'auto' ? requireLang(options.from, '--from') : undefined;
 
+  const approved = options.terms.filter((t) => t.status === 'approved');
+  // Brand names and acronyms say nothing about the language around them.
+  const mask = approved.filter((t) => t.kind === 'keep').flatMap((t) => [t.term, ...t.variants]);
+
   let sourceLang: Lang;
   let confidence: number;
   if (forced) {
@@ -56,7 +60,7 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
       .filter((b) => b.translatable)
       .map((b) => plainText(b.inline))
       .join('\n');
-    const guess = detectLanguage(text, { only: options.only });
+    const guess = detectLanguage(text, { only: options.only, mask });
     if (guess.lang === 'und') {
       throw new InputError('undetected-language', 'could not tell which language the article is in; give it with --from (API: sourceLang)', {
         status: 422,
@@ -67,13 +71,12 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
   }
 
   const segments = segmentDocument(doc, sourceLang);
-  const guesses = detectSegments(segments, sourceLang, { only: options.only, prior: sourceLang });
+  const guesses = detectSegments(segments, sourceLang, { only: options.only, prior: sourceLang, mask });
   segments.forEach((s, i) => {
     const g = guesses[i];
     if (g) s.lang = g;
   });
 
-  const approved = options.terms.filter((t) => t.status === 'approved');
   const matcher = options.matcher ?? compileGlossary(approved);
   const matches: Record<string, TermMatch[]> = {};
   for (const s of segments) {
