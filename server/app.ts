@@ -21,7 +21,9 @@ import type { GlossarySnapshot } from '../workers/submit.js';
 import { parseTokens, requireRole, type AuthConfig } from './auth.js';
 import { installErrorHandling } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
-import { withMatcher, yamlTerms } from './terms.js';
+import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
+import { glossaryRoutes } from './routes/glossary.js';
+import { createGlossaryStore, type GlossaryStore } from '../glossary/store.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +42,8 @@ export interface ServerOptions {
   /** Approved glossary source (default: the glossary store when present, else glossary/*.yaml). */
   glossary?: () => Promise<GlossarySnapshot>;
   translatorFor?: (provider: string | undefined) => LocflowTranslator;
+  /** false: no glossary store (terms from glossary/*.yaml, no /v1/glossary routes). */
+  glossaryStore?: false;
   /** SSE poll interval. */
   pollMs?: number;
 }
@@ -103,9 +107,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   // Pairs of network providers load in the background; plan() is only final once they have.
   const readyTranslatorFor = (provider: string | undefined) => translatorFor(provider);
 
-  let storeP: Promise<StoreLike | undefined> | undefined;
-  const storeOnce = () => (storeP ??= glossaryStore(queues, config));
-  const glossary = options.glossary ?? withMatcher((await storeOnce().catch(() => undefined)) ? async () => (await storeOnce())!.approvedTerms() : yamlTerms());
+  // Reviewed terms live in the glossary store; the seed files fill it on first start.
+  const glossaryStore: GlossaryStore | undefined = options.glossaryStore === false ? undefined : createGlossaryStore({ redis: queues.redis, prefix: config.prefix });
+  if (glossaryStore) await glossaryStore.seedIfEmpty(SEED_DIR);
+  const glossary = options.glossary ?? withMatcher(glossaryStore ? () => glossaryStore.approvedTerms() : yamlTerms());
   const tm = createRedisTm(queues.redis, `${config.prefix}:`);
 
   await app.register(jobRoutes, {
@@ -156,10 +161,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     await scope.register(board.registerPlugin() as never, { prefix: '/admin/queues' });
   });
 
-  await registerOptional(app, 'routes/glossary.ts', 'glossaryRoutes', async (plugin) => {
-    const store = await storeOnce();
-    if (store) await app.register(plugin as FastifyPluginAsync<{ store: unknown; auth: AuthConfig }>, { prefix: '/v1/glossary', store, auth });
-  });
+  if (glossaryStore) await app.register(glossaryRoutes, { prefix: '/v1/glossary', store: glossaryStore, auth });
   await registerOptional(app, 'web/plugin.ts', 'webRoutes', async (plugin) => {
     await app.register(plugin as FastifyPluginAsync);
   });
@@ -177,21 +179,4 @@ async function registerOptional(_app: FastifyInstance, rel: string, exportName: 
   if (!existsSync(path)) return;
   const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   if (mod[exportName]) await register(mod[exportName]);
-}
-
-interface StoreLike {
-  approvedTerms(): Promise<{ terms: import('../pipeline/model.js').Term[]; version: string }>;
-  seedIfEmpty?(dir: string): Promise<unknown>;
-}
-
-async function glossaryStore(queues: Queues, config: QueueConfig): Promise<StoreLike | undefined> {
-  return (async () => {
-    const path = join(here, '..', 'glossary', 'store.ts');
-    if (!existsSync(path)) return undefined;
-    const mod = (await import(pathToFileURL(path).href)) as { createGlossaryStore?: (o: { redis: unknown; prefix: string }) => StoreLike };
-    if (!mod.createGlossaryStore) return undefined;
-    const store = mod.createGlossaryStore({ redis: queues.redis, prefix: config.prefix });
-    await store.seedIfEmpty?.(join(here, '..', 'glossary'));
-    return store;
-  })();
 }
