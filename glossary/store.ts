@@ -48,6 +48,8 @@ export interface ImportReport {
 /** A candidate term found in an article (see pipeline/suggest.ts). */
 export interface SuggestionInput {
   term: string;
+  /** Language of the article it came from; `options.lang` when absent. */
+  lang?: Lang;
   frequency: number;
   example?: string;
   kind?: TermKind;
@@ -81,7 +83,7 @@ export interface GlossaryStore {
   /** Imports `dir/*.yaml` once per prefix (a later deliberate emptying is not undone). */
   seedIfEmpty(dir: string): Promise<{ seeded: number }>;
   /** Stores candidates as proposed terms, adding up frequencies across articles. */
-  recordSuggestions(candidates: SuggestionInput[], options: { lang: Lang; source?: string }): Promise<SuggestionReport>;
+  recordSuggestions(candidates: SuggestionInput[], options?: { lang?: Lang; source?: string }): Promise<SuggestionReport>;
   /** Deletes every key of this store (tests, `glossary import --replace`). */
   clear(): Promise<void>;
 }
@@ -390,15 +392,23 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
       });
     },
 
-    async recordSuggestions(candidates, options) {
+    async recordSuggestions(candidates, options = {}) {
       if (candidates.length === 0) return { created: 0, merged: 0, skipped: 0 };
-      const lang = options.lang;
+      for (const c of candidates) {
+        if (!(c.lang ?? options.lang)) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" has no language`, { status: 422 });
+        if (!Number.isInteger(c.frequency) || c.frequency < 1) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" needs a positive whole frequency`, { status: 422 });
+      }
       return write((s) => {
         // A suggestion that differs from an existing term only in case is the same term (Deepseek vs DeepSeek).
+        // Kept names count in every language; other terms only in their own.
+        const formKey = (lang: Lang, form: string) => `${lang.toLowerCase()}\n${form.toLowerCase()}`;
+        const keepForms = new Map<string, Term>();
         const byForm = new Map<string, Term>();
         for (const t of s.terms.values()) {
-          if (t.lang.toLowerCase() !== lang.toLowerCase() && t.kind !== 'keep') continue;
-          for (const f of [t.term, ...t.variants]) byForm.set(f.toLowerCase(), t);
+          for (const f of [t.term, ...t.variants]) {
+            byForm.set(formKey(t.lang, f), t);
+            if (t.kind === 'keep') keepForms.set(f.toLowerCase(), t);
+          }
         }
         const at = now();
         const put = new Map<string, Term>();
@@ -406,7 +416,8 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
         let merged = 0;
         let skipped = 0;
         for (const c of candidates) {
-          const found = byForm.get(c.term.toLowerCase());
+          const lang = (c.lang ?? options.lang)!;
+          const found = byForm.get(formKey(lang, c.term)) ?? keepForms.get(c.term.toLowerCase());
           const existing = found && (put.get(found.id) ?? found);
           if (existing && existing.status !== 'proposed') {
             skipped++;
@@ -417,14 +428,22 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
             const t: Term = { ...existing, frequency: (existing.frequency ?? 0) + c.frequency };
             if (t.example === undefined && c.example) t.example = c.example;
             put.set(t.id, t);
-            byForm.set(c.term.toLowerCase(), t);
+            byForm.set(formKey(lang, c.term), t);
+            continue;
+          }
+          let t: Term;
+          try {
+            t = toTerm({ term: c.term, lang, kind: c.kind ?? 'keep', status: 'proposed', frequency: c.frequency, ...(c.example ? { example: c.example.slice(0, 2000) } : {}) });
+          } catch {
+            // One odd candidate (too long, bad language tag) must not cost the article its other suggestions.
+            skipped++;
             continue;
           }
           created++;
-          const t = toTerm({ term: c.term, lang, kind: c.kind ?? 'keep', status: 'proposed', frequency: c.frequency, ...(c.example ? { example: c.example.slice(0, 2000) } : {}) });
           t.history = [{ at, by: options.source ?? 'suggest', action: 'suggest' }];
           put.set(t.id, t);
-          byForm.set(t.term.toLowerCase(), t);
+          byForm.set(formKey(lang, t.term), t);
+          if (t.kind === 'keep') keepForms.set(t.term.toLowerCase(), t);
         }
         return { put: [...put.values()], del: [], result: { created, merged, skipped } };
       });
