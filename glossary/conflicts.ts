@@ -45,8 +45,12 @@ function disagreement(a: Term, b: Term): string | undefined {
   return undefined;
 }
 
-/** Every conflict among the approved terms given (others are ignored). */
-export function findConflicts(all: Term[]): Conflict[] {
+/**
+ * Conflicts among the approved terms given (others are ignored). With
+ * `involving`, only conflicts that involve one of those ids — what an approval
+ * or an import needs, without paying for the whole glossary's pairs.
+ */
+export function findConflicts(all: Term[], involving?: ReadonlySet<string>): Conflict[] {
   const terms = all.filter((t) => t.status === 'approved');
   const byForm = new Map<string, { term: Term; form: string }[]>();
   for (const t of terms) {
@@ -65,11 +69,13 @@ export function findConflicts(all: Term[]): Conflict[] {
     seen.add(key);
     out.push(c);
   };
+  const wanted = (id: string) => !involving || involving.has(id);
   for (const list of byForm.values()) {
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
         const a = list[i]!;
         const b = list[j]!;
+        if (!wanted(a.term.id) && !wanted(b.term.id)) continue;
         const why = disagreement(a.term, b.term);
         add({
           type: why ? 'contradiction' : 'duplicate',
@@ -89,7 +95,7 @@ export function findConflicts(all: Term[]): Conflict[] {
         for (let s = 0; s + len <= w.length; s++) {
           const inner = byForm.get(`${t.lang.toLowerCase()}\n${w.slice(s, s + len).join(' ')}`);
           for (const e of inner ?? []) {
-            if (e.term.id === t.id) continue;
+            if (e.term.id === t.id || (!wanted(t.id) && !wanted(e.term.id))) continue;
             add({
               type: 'overlap',
               lang: t.lang,
@@ -107,5 +113,5 @@ export function findConflicts(all: Term[]): Conflict[] {
 
 /** Conflicts that involve a given term. */
 export function conflictsOf(id: string, all: Term[]): Conflict[] {
-  return findConflicts(all).filter((c) => c.terms.includes(id));
+  return findConflicts(all, new Set([id]));
 }

@@ -123,6 +123,7 @@ interface Change<T> {
 }
 
 const MAX_ATTEMPTS = 20;
+const MAX_WARNINGS = 200;
 
 function now(): string {
   return new Date().toISOString();
@@ -311,9 +312,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
           const status = nextStatus(before, 'approve');
           return withEvent({ ...before, status }, { at, by: actor.name, action: 'approve', changes: { status: [before.status, status] } });
         });
-        const all = approvedAfter(s, after);
-        const touched = new Set(unique);
-        const warnings = findConflicts(all).filter((c) => c.terms.some((t) => touched.has(t)));
+        const warnings = findConflicts(approvedAfter(s, after), new Set(unique));
         return { put: after, del: [], result: { terms: after, warnings } };
       });
     },
@@ -367,8 +366,8 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
           }
         }
         const approved = approvedAfter(s, put);
-        const touched = new Set(put.map((t) => t.id));
-        const warnings = findConflicts(approved).filter((c) => c.terms.some((id) => touched.has(id)));
+        // A report, not a listing: GET /conflicts has them all.
+        const warnings = findConflicts(approved, new Set(put.map((t) => t.id))).slice(0, MAX_WARNINGS);
         const version = glossaryVersion(approved);
         return { put, del: [], result: { total: terms.length, created, updated, unchanged, version, warnings } };
       });

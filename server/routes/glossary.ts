@@ -139,8 +139,12 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     return store.bulkApprove(ids, actorOf(request));
   });
 
-  app.get('/conflicts', { preHandler: anyone, schema: { summary: 'Approved terms that overlap or contradict each other', tags: ['glossary'] } }, async () => {
-    return { conflicts: await store.conflicts() };
+  app.get('/conflicts', { preHandler: anyone, schema: { summary: 'Approved terms that overlap or contradict each other (offset, limit)', tags: ['glossary'] } }, async (request) => {
+    const q = parseWith(listQuery, request.query, 'query');
+    const all = await store.conflicts();
+    const offset = q.offset ?? 0;
+    const limit = q.limit ?? 100;
+    return { conflicts: all.slice(offset, offset + limit), total: all.length, offset, limit };
   });
 
   app.get('/suggestions', { preHandler: anyone, schema: { summary: 'Proposed terms found in articles, most frequent first', tags: ['glossary'] } }, async (request) => {
