@@ -233,6 +233,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     try {
       const analysis = await store.analysis(id);
       if (!analysis) throw new UnrecoverableError(`job ${id}: the analysed article has expired`);
+      await job.updateProgress({ stage: 'assemble' });
       const values = await job.getChildrenValues<TargetResult>();
       const byLang = new Map(Object.values(values).map((r) => [r.lang, r]));
       const targets = rec.meta.targets.map((lang) => {
