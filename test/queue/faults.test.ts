@@ -214,8 +214,8 @@ describe('Redis restarted during a run', () => {
   }, 150_000);
 });
 
-describe('provider failures', () => {
-  const config = testConfig();
+describe('provider failures and cancellation', () => {
+  const config = testConfig({ batchSize: 2 });
   let app: FastifyInstance;
   let workers: Awaited<ReturnType<typeof startWorkers>>;
   beforeAll(async () => {
@@ -255,6 +255,31 @@ describe('provider failures', () => {
       expect(fake.translateCalls - before).toBe(1);
     } finally {
       fake.failures = [];
+    }
+  });
+
+  it('stops a running job when it is cancelled', async () => {
+    fake.delayMs = 200;
+    try {
+      const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${sample}\n\nAnnulé.`, targets: ['es'], provider: 'deepl' } });
+      const id = res.json().id as string;
+      await waitFor(async () => {
+        const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+        return (v.targets?.es?.done ?? 0) >= 2 ? true : undefined;
+      }, 'progress', 30_000, 20);
+      const del = await app.inject({ method: 'DELETE', url: `/v1/jobs/${id}` });
+      expect(del.statusCode).toBe(200);
+      const target = await waitFor(async () => {
+        const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+        return v.targets.es.status === 'cancelled' ? v : undefined;
+      }, 'the worker to stop', 30_000);
+      expect(target.status).toBe('cancelled');
+      const calls = fake.translateCalls;
+      await new Promise((r) => setTimeout(r, 800));
+      expect(fake.translateCalls).toBe(calls);
+      expect((await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` })).statusCode).toBe(409);
+    } finally {
+      fake.delayMs = 0;
     }
   });
 });
