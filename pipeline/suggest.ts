@@ -71,6 +71,9 @@ china united states us uk europe africa asia america russia india japan korea ge
 trung quốc mỹ việt nam hà nội
 `);
 
+/** Job titles that stand next to organisation names (`OpenAI CEO`). */
+const TITLES = words('ceo cto cfo coo pdg dg président president director directeur chairman founder fondateur');
+
 const ROMAN = /^(?=[MDCLXVI])M{0,3}(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})$/;
 const ORDINAL = /^\d+(e|er|re|ère|ème|eme|nd|rd|th|st|h|min|s|%)$/i;
 const TOKEN = /[\p{L}\p{N}]+(?:[-_][\p{L}\p{N}]+)*/gu;
@@ -145,8 +148,10 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
       const first = s.tokens[run[0]!]!;
       const prev = s.tokens[run[0]! - 1];
       const honorific = prev && HONORIFICS.has(prev.text.toLowerCase()) && s.text.slice(prev.end, first.start).startsWith('.');
-      const givenName = run.length >= 2 && GIVEN.has(first.text.toLowerCase());
-      if (honorific || givenName) for (const i of run) people.add(s.tokens[i]!.text);
+      if (honorific) for (const i of run) people.add(s.tokens[i]!.text);
+      // `OpenAI CEO Sam Altman`: the person starts at the given name.
+      const k = personStart(s, run);
+      if (k >= 0) for (const i of run.slice(k)) people.add(s.tokens[i]!.text);
     }
   }
 
@@ -173,9 +178,14 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
     for (let run of capitalRuns(s)) {
       // A word capitalised only by its position (« Lorsque ChatGPT …) is not part of the name.
       if (run.length && s.tokens[run[0]!]!.initial && !technical(s.tokens[run[0]!]!.text)) run = run.slice(1);
+      const k = personStart(s, run);
+      if (k >= 0) run = run.slice(0, k);
+      // `Trung Quốc DeepSeek`, `OpenAI CEO`: a place or a job title next to a name is not part of it.
+      const place = (i: number) => PLACES.has(s.tokens[i]!.text.toLowerCase()) || TITLES.has(s.tokens[i]!.text.toLowerCase());
+      while (run.length && place(run[0]!)) run = run.slice(1);
+      while (run.length && place(run[run.length - 1]!)) run = run.slice(0, -1);
       if (run.length < 2 || !run.every(free)) continue;
       const tokens = run.map((i) => s.tokens[i]!);
-      if (tokens.every((t) => PLACES.has(t.text.toLowerCase()))) continue;
       const surface = s.text.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end);
       note(surface, 'name', s.text);
       run.forEach((i) => inRun.add(i));
@@ -227,6 +237,15 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
   }
   out.sort((a, b) => b.frequency - a.frequency || a.term.localeCompare(b.term));
   return out.slice(0, options.limit ?? 100);
+}
+
+/** Where a person's name begins in a run of capitalised words: a known given name or surname followed by another word; -1 if none. */
+function personStart(s: Sentence, run: number[]): number {
+  for (let k = 0; k + 1 < run.length; k++) {
+    const w = s.tokens[run[k]!]!.text;
+    if (GIVEN.has(w.toLowerCase()) && !technical(w)) return k;
+  }
+  return -1;
 }
 
 /** Maximal runs of capitalised tokens separated by a single space (token indexes). */

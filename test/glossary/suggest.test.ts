@@ -36,6 +36,15 @@ describe('suggestTerms', () => {
     expect(suggestTerms(text, 'fr', proposedOnly).map((s) => s.term)).not.toContain('NIM');
   });
 
+  it('keeps people, job titles and places out of names in English and Vietnamese', () => {
+    const en = suggestTerms("From OpenAI CEO Sam Altman to Google scientist Andrew Ng, people praise DeepSeek. Users of Nvidia's NIM service can use R1. Altman said R1 was cheap.", 'en', []).map((s) => s.term);
+    expect(en).toEqual(expect.arrayContaining(['OpenAI', 'DeepSeek', 'NIM', 'R1']));
+    for (const t of ['Sam Altman', 'Altman', 'OpenAI CEO', 'OpenAI CEO Sam Altman', 'Andrew Ng', 'Ng']) expect(en).not.toContain(t);
+    const vi = suggestTerms('Mô hình R1 của startup Trung Quốc DeepSeek được phát hành. Theo ông Andrew Ng, Trung Quốc đang bắt kịp Mỹ với R1.', 'vi', []).map((s) => s.term);
+    expect(vi).toEqual(expect.arrayContaining(['R1', 'DeepSeek']));
+    for (const t of ['Trung Quốc DeepSeek', 'Trung Quốc', 'Andrew Ng', 'Mỹ', 'Mô hình']) expect(vi).not.toContain(t);
+  });
+
   it('ignores capitals that only mark the start of a sentence or quotation', () => {
     const got = suggestTerms('Pourtant le chat dort. Pourtant il pleut. « Pourtant » répète-t-il. Pourtant.', 'fr', []);
     expect(got).toEqual([]);
