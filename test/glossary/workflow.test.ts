@@ -71,6 +71,23 @@ describe('review workflow over HTTP', () => {
     expect(rev.json().term.note).toBe('graphics processor');
   });
 
+  it('lets a proposer withdraw their proposal; deleting an approved term needs a reviewer and moves the version', async () => {
+    const mine = await propose({ term: 'NIM', lang: 'fr', kind: 'keep' });
+    expect((await app.inject({ method: 'DELETE', url: `/v1/glossary/terms/${mine.id}`, headers: bearer(TOKENS.submitter2) })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/glossary/terms/${mine.id}`, headers: bearer(TOKENS.submitter) })).statusCode).toBe(204);
+    expect(await store.get(mine.id)).toBeUndefined();
+
+    const t = await propose(gpu);
+    await store.review(t.id, 'approve', { role: 'reviewer', name: 'r' });
+    const v = (await store.approvedTerms()).version;
+    expect((await app.inject({ method: 'DELETE', url: `/v1/glossary/terms/${t.id}`, headers: bearer(TOKENS.submitter) })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/glossary/terms/${t.id}`, headers: bearer(TOKENS.reviewer) })).statusCode).toBe(204);
+    const after = await store.approvedTerms();
+    expect(after.terms).toEqual([]);
+    expect(after.version).not.toBe(v);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/glossary/terms/${t.id}`, headers: bearer(TOKENS.reviewer) })).statusCode).toBe(404);
+  });
+
   it('refuses bad input with 4xx and {error:{code,message}}', async () => {
     const cases: [string, string, object | undefined, number][] = [
       ['POST', '/v1/glossary/terms', { term: 'GPU', lang: 'french', kind: 'keep' }, 422],
