@@ -35,6 +35,12 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   return program;
 }
 
+// `locflow … | head` closes our stdout early; that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 try {
   await (await buildProgram()).parseAsync(process.argv);
 } catch (err) {
