@@ -152,4 +152,10 @@ describe('queue commands as processes', () => {
     expect(noRedis.code).toBe(2);
     expect(noRedis.stderr).toMatch(/cannot reach Redis/);
   });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((r) => serve.once('exit', (code) => r(code)));
+    serve.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
 });
