@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlowProducer, Worker } from 'bullmq';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { FlowProducer, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Benchmark, Figure } from './figure.js';
 import { buildServer } from '../server/app.js';
@@ -44,10 +45,10 @@ async function clean(prefix: string): Promise<void> {
   redis.disconnect();
 }
 
-function untilCount(worker: Worker, n: number): Promise<void> {
+function untilCount(worker: Pick<Worker, 'on'> | { on(e: 'completed', fn: () => void): unknown }, n: number): Promise<void> {
   return new Promise((resolve) => {
     let done = 0;
-    worker.on('completed', () => {
+    (worker as { on(e: 'completed', fn: () => void): unknown }).on('completed', () => {
       if (++done >= n) resolve();
     });
   });
@@ -82,12 +83,33 @@ async function bareFlows(): Promise<number> {
   return ARTICLES / seconds;
 }
 
-async function fullQueue(): Promise<number> {
+/** `locflow worker` as a separate process, so API and worker use one core each. */
+async function spawnWorker(prefix: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(here, '..', 'bin', 'locflow.js'), 'worker', '--concurrency', String(CONCURRENCY)], {
+    env: { ...process.env, REDIS_URL, LOCFLOW_PREFIX: prefix },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('worker ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+  });
+  return child;
+}
+
+async function fullQueue(separateWorker: boolean): Promise<number> {
   const prefix = `{lfbench-${randomBytes(4).toString('hex')}}`;
   const config = queueConfig({ ...process.env, REDIS_URL, LOCFLOW_PREFIX: prefix });
   const app = await buildServer({ config, logger: false, auth: parseTokens('') });
-  const running = await startWorkers({ config, concurrency: CONCURRENCY });
-  const assemble = running.workers.find((w) => w.name === 'assemble')!;
+  const child = separateWorker ? await spawnWorker(prefix) : undefined;
+  // Completions are observed the same way in both set-ups: a listener on the assemble queue's events.
+  const events = new QueueEvents('assemble', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
+  await events.waitUntilReady();
+  const running = separateWorker ? undefined : await startWorkers({ config, concurrency: CONCURRENCY });
+  const assemble = { on: (_e: 'completed', fn: () => void) => events.on('completed', fn), removeAllListeners: (_e: 'completed') => events.removeAllListeners('completed') };
   const text = readFileSync(samplePath(), 'utf8');
   // Warm up once (module loading, franc's profiles, the glossary matcher) outside the timing.
   const warm = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${text}\n\nÉchauffement.`, targets: TARGETS, provider: 'pseudo' } });
@@ -105,7 +127,13 @@ async function fullQueue(): Promise<number> {
   if (bad) throw new Error(`submission failed: ${bad.body}`);
   await done;
   const seconds = (performance.now() - t0) / 1000;
-  await running.close();
+  await running?.close();
+  if (child) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await events.close();
   await app.close();
   await clean(prefix);
   return ARTICLES / seconds;
@@ -116,8 +144,12 @@ const bench: Benchmark = {
   description: `${ARTICLES} articles (sample, ${TARGETS.length} targets, pseudo) through API + queue + bundle vs bare BullMQ flows of the same shape, concurrency ${CONCURRENCY}`,
   async run(): Promise<Figure[]> {
     const baseline = await bareFlows();
-    const ours = await fullQueue();
-    return [{ name: 'pipeline-throughput', ours, baseline, baselineName: 'bare BullMQ flows (1+3 no-op)', unit: 'art/s', better: 'higher' }];
+    const ours = await fullQueue(false);
+    const split = await fullQueue(true);
+    return [
+      { name: 'pipeline-throughput', ours, baseline, baselineName: 'bare BullMQ flows (1+3 no-op)', unit: 'art/s', better: 'higher' },
+      { name: 'pipeline-throughput-api+worker-proc', ours: split, baseline, baselineName: 'bare BullMQ flows (1+3 no-op)', unit: 'art/s', better: 'higher' },
+    ];
   },
 };
 
