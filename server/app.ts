@@ -23,6 +23,7 @@ import { installErrorHandling } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
+import { suggestTerms } from '../pipeline/suggest.js';
 import { createGlossaryStore, type GlossaryStore } from '../glossary/store.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -124,6 +125,16 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
       glossary,
       translatorFor: readyTranslatorFor,
       allowPrivateWebhooks: config.webhookAllowPrivate,
+      // Every analysed article proposes the tech terms it uses that the glossary lacks.
+      ...(glossaryStore
+        ? {
+            onAnalysed: async (analysis, id, snapshot) => {
+              const text = analysis.segments.map((s) => s.plain).join('\n');
+              const found = suggestTerms(text, analysis.sourceLang, snapshot.matcher ?? snapshot.terms);
+              if (found.length > 0) await glossaryStore.recordSuggestions(found, { lang: analysis.sourceLang, source: id });
+            },
+          }
+        : {}),
     },
   });
 

@@ -7,7 +7,7 @@
 import { InputError } from '../pipeline/errors.js';
 import type { GlossaryMatcher } from '../pipeline/glossary/index.js';
 import { requireLang, sameLanguage } from '../pipeline/languages.js';
-import type { DocFormat, Lang, Term, Translator } from '../pipeline/model.js';
+import type { Analysis, DocFormat, Lang, Term, Translator } from '../pipeline/model.js';
 import { analyse, articleId } from '../pipeline/run.js';
 import type { Queues } from './queues.js';
 import type { JobMeta, JobStatus } from './store.js';
@@ -36,6 +36,8 @@ export interface SubmitContext {
   /** Translator used only to check that a route exists for every target (no calls are made). */
   translatorFor: (provider: string | undefined) => Translator & { ready?: () => Promise<void> };
   allowPrivateWebhooks: boolean;
+  /** Called once per newly queued article (e.g. to collect glossary suggestions); its failure never fails the submission. */
+  onAnalysed?: (analysis: Analysis, id: string, glossary: GlossarySnapshot) => Promise<void>;
 }
 
 export interface SubmitResult {
@@ -118,6 +120,7 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
   if (outcome === 'created' || outcome === 'replaced') {
     if (outcome === 'replaced') await ctx.queues.removeFlow(id, targets);
     await ctx.queues.addFlow(id, targets, sub.provider);
+    await ctx.onAnalysed?.(analysis, id, glossary).catch(() => undefined);
     return { id, status: 'queued', created: true };
   }
   // Someone else created it between our check and our write.
