@@ -63,65 +63,127 @@ const QUOTE_PAIRS: [string, string][] = [
   ['„', '“'],
 ];
 
+/** A quotation kept in one segment stays within a few sentences; beyond that, a mark was probably left unclosed. */
+const MAX_QUOTE = 600;
+
+/** After a closing quote, a comma, a dash or a lowercase word means the sentence goes on. */
+const CONTINUES = /^\s*(?:[,;:)\]–—-]|\p{Ll})/u;
+
 /**
- * Inside a quotation that, once closed, carries on the same sentence
- * (`« … », a-t-il dit`, `“…” and`), a full stop ends a sentence of the quote,
- * not of the text: keep the quote in one segment.
+ * Tracks, while walking forward through a paragraph, whether the walk is inside
+ * a quotation that carries on the same sentence once closed (`« … », a-t-il
+ * dit`, `“…” and`): a full stop there ends a sentence of the quote, not of the
+ * text. Incremental so that a long paragraph costs linear time.
  */
-function insideContinuingQuote(before: string, after: string): boolean {
-  for (const [open, close] of QUOTE_PAIRS) {
-    let depth = 0;
-    for (const ch of before) {
-      if (ch === open) depth++;
-      else if (ch === close && depth > 0) depth--;
+class QuoteTracker {
+  private pos = 0;
+  private readonly depth = QUOTE_PAIRS.map(() => 0);
+  private straight = 0;
+  private readonly nextClose = QUOTE_PAIRS.map(() => -2);
+  private nextStraight = -2;
+
+  constructor(private readonly text: string) {}
+
+  private advance(to: number): void {
+    for (; this.pos < to; this.pos++) {
+      const ch = this.text[this.pos]!;
+      // Quotes of one kind do not nest in news copy (« “ ” » does): a second opening
+      // mark means the first was never closed, so depth is 0 or 1.
+      QUOTE_PAIRS.forEach(([open, close], i) => {
+        if (ch === open) this.depth[i] = 1;
+        else if (ch === close) this.depth[i] = 0;
+      });
+      if (ch === '"') this.straight++;
     }
-    if (depth === 0) continue;
-    const end = after.indexOf(close);
-    if (end === -1) continue;
-    const rest = after.slice(end + 1);
-    if (/^\s*(?:[,;:)\]–—-]|\p{Ll})/u.test(rest)) return true;
   }
-  // Straight double quotes have no direction: an odd count means we are inside one.
-  if ((before.match(/"/g)?.length ?? 0) % 2 === 1) {
-    const end = after.indexOf('"');
-    if (end !== -1 && /^\s*(?:[,;:)\]–—-]|\p{Ll})/u.test(after.slice(end + 1))) return true;
+
+  private find(cached: number, ch: string, from: number): number {
+    return cached === -1 || (cached >= from && cached !== -2) ? cached : this.text.indexOf(ch, from);
   }
-  return false;
+
+  insideContinuing(index: number): boolean {
+    this.advance(index);
+    for (let i = 0; i < QUOTE_PAIRS.length; i++) {
+      if (this.depth[i] === 0) continue;
+      const end = (this.nextClose[i] = this.find(this.nextClose[i]!, QUOTE_PAIRS[i]![1], index));
+      if (end !== -1 && end - index < MAX_QUOTE && CONTINUES.test(this.text.slice(end + 1, end + 8))) return true;
+    }
+    // Straight double quotes have no direction: an odd count so far means we are inside one.
+    if (this.straight % 2 === 1) {
+      const end = (this.nextStraight = this.find(this.nextStraight, '"', index));
+      if (end !== -1 && end - index < MAX_QUOTE && CONTINUES.test(this.text.slice(end + 1, end + 8))) return true;
+    }
+    return false;
+  }
 }
 
 const TAG_OR_ENTITY = /<g\s[^>]*>|<\/g>|<x\s[^>]*\/>|&(?:#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g;
+const OPEN_G = /^<g\s[^>]*>$/;
 
 interface PlainMap {
   plain: string;
-  /** Inline offset of each plain UTF-16 unit. */
-  at: number[];
+  /** Inline offset of each plain UTF-16 unit (and of the end). */
+  at: Int32Array;
+  /** `<g>` nesting depth after each tag: offsets where it changes, and the depth from there on. */
+  depthAt: number[];
+  depthValue: number[];
 }
 
 function mapPlain(inline: InlineXml): PlainMap {
-  let plain = '';
-  const at: number[] = [];
+  const parts: string[] = [];
+  const at = new Int32Array(inline.length + 1);
+  const depthAt: number[] = [];
+  const depthValue: number[] = [];
+  let n = 0;
+  let depth = 0;
   let last = 0;
   const addText = (from: number, to: number) => {
-    for (let i = from; i < to; i++) at.push(i);
-    plain += inline.slice(from, to);
+    for (let i = from; i < to; i++) at[n++] = i;
+    parts.push(inline.slice(from, to));
   };
   for (const m of inline.matchAll(TAG_OR_ENTITY)) {
     addText(last, m.index);
-    if (m[0].startsWith('&')) {
-      const decoded = unescapeXml(m[0]);
-      for (let k = 0; k < decoded.length; k++) at.push(m.index);
-      plain += decoded;
+    const tag = m[0];
+    if (tag.startsWith('&')) {
+      const decoded = unescapeXml(tag);
+      for (let k = 0; k < decoded.length; k++) at[n++] = m.index;
+      parts.push(decoded);
+    } else if (tag === '</g>' || OPEN_G.test(tag)) {
+      depth += tag === '</g>' ? -1 : 1;
+      depthAt.push(m.index + tag.length);
+      depthValue.push(depth);
     }
-    last = m.index + m[0].length;
+    last = m.index + tag.length;
   }
   addText(last, inline.length);
-  return { plain, at };
+  at[n] = inline.length;
+  return { plain: parts.join(''), at: at.subarray(0, n + 1), depthAt, depthValue };
 }
 
-function gDepth(inline: string): number {
-  let depth = 0;
-  for (const m of inline.matchAll(/<g\s[^>]*>|<\/g>/g)) depth += m[0] === '</g>' ? -1 : 1;
-  return depth;
+/** `<g>` depth at an inline offset (binary search over the tag positions). */
+function depthBefore(map: PlainMap, pos: number): number {
+  let lo = 0;
+  let hi = map.depthAt.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (map.depthAt[mid]! <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : map.depthValue[lo - 1]!;
+}
+
+/** Moves a cut back over spaces and opening tags, so that markup opening the next sentence goes with it. */
+function backOverOpenings(inline: InlineXml, pos: number): number {
+  while (pos > 0) {
+    const ch = inline[pos - 1]!;
+    if (/\s/.test(ch)) pos--;
+    else if (ch === '>') {
+      const lt = inline.lastIndexOf('<', pos - 1);
+      if (lt === -1 || !OPEN_G.test(inline.slice(lt, pos))) break;
+      pos = lt;
+    } else break;
+  }
+  return pos;
 }
 
 const segmenters = new Map<string, Intl.Segmenter>();
@@ -140,31 +202,53 @@ function segmenterFor(lang: Lang): Intl.Segmenter {
   return s;
 }
 
+/**
+ * ICU boundaries of a text. V8's sentence segmenter slows down quadratically
+ * on long strings (a 300 kB paragraph takes seconds), so long paragraphs are
+ * fed to it in pieces of a few kilobytes cut after sentence-final punctuation;
+ * each cut is itself a candidate, judged by the same corrections as ICU's.
+ */
+function icuBoundaries(plain: string, segmenter: Intl.Segmenter): Set<number> {
+  const out = new Set<number>();
+  const CHUNK = 2000;
+  const terminal = /[.!?…]["»”’)\]]*\s+/g;
+  let start = 0;
+  while (start < plain.length) {
+    let end = plain.length;
+    if (plain.length - start > CHUNK * 2) {
+      terminal.lastIndex = start + CHUNK;
+      const m = terminal.exec(plain);
+      if (m) end = m.index + m[0].length;
+    }
+    for (const { index } of segmenter.segment(plain.slice(start, end))) out.add(start + index);
+    out.add(end);
+    start = end;
+  }
+  return out;
+}
+
 /** Splits one block's inline XML into sentence strings (trimmed, never empty). */
 export function splitSentences(inline: InlineXml, lang: Lang): InlineXml[] {
-  const { plain, at } = mapPlain(inline);
-  const cuts: number[] = [];
-  const candidates = new Set<number>();
-  for (const { index } of segmenterFor(lang).segment(plain)) candidates.add(index);
+  const map = mapPlain(inline);
+  const { plain, at } = map;
+  const firstText = plain.search(/\S/);
+  const lastText = plain.trimEnd().length;
+  if (firstText === -1) return inline.trim() ? [inline.trim()] : [];
+  const candidates = icuBoundaries(plain, segmenterFor(lang));
   // ICU never ends a sentence at U+2026; news text does when a capital follows.
   for (const m of plain.matchAll(/…[»”"’)]*\s+(?=[«“"]?\p{Lu})/gu)) candidates.add(m.index + m[0].length);
+  const quotes = new QuoteTracker(plain);
+  const cuts: number[] = [];
   for (const index of [...candidates].sort((a, b) => a - b)) {
-    if (index === 0) continue;
-    const before = plain.slice(0, index);
-    const after = plain.slice(index);
-    if (after.trim() === '' || before.trim() === '') continue;
-    if (endsWithAbbreviation(before.trimEnd(), after, lang)) continue;
+    if (index <= firstText || index >= lastText) continue;
+    // Windows, not whole prefixes: a long paragraph must not cost quadratic time.
+    const before = plain.slice(Math.max(0, index - 80), index).trimEnd();
+    const after = plain.slice(index, index + 80);
+    if (endsWithAbbreviation(before, after, lang)) continue;
     if (continuesLowercase(after)) continue;
-    if (insideContinuingQuote(before, after)) continue;
-    // Move the cut back over spaces and opening tags so that markup opening the next sentence goes with it.
-    let pos = at[index] ?? inline.length;
-    for (;;) {
-      const head = inline.slice(0, pos);
-      const m = /(?:\s+|<g\s[^>]*>)$/.exec(head);
-      if (!m || m[0].length === 0) break;
-      pos -= m[0].length;
-    }
-    if (gDepth(inline.slice(0, pos)) > 0) continue;
+    if (quotes.insideContinuing(index)) continue;
+    const pos = backOverOpenings(inline, at[index] ?? inline.length);
+    if (depthBefore(map, pos) > 0) continue;
     if (cuts.length && cuts.at(-1)! >= pos) continue;
     cuts.push(pos);
   }
