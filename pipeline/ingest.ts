@@ -16,6 +16,13 @@ export { firstInvalidUtf8 } from './ingest/decode.js';
 
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 
+/**
+ * The Markdown parser (micromark) slows down more than linearly on long
+ * documents, badly so with block quotes and lists (150 kB of quotes: ~40 s on
+ * the test machine); a news article is far below this.
+ */
+export const MAX_MARKDOWN_CHARS = 512 * 1024;
+
 export const DOC_FORMATS: readonly DocFormat[] = ['text', 'markdown', 'html'];
 
 export interface IngestOptions {
@@ -87,6 +94,13 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
   const format = options.format ?? formatFromFilename(filename) ?? sniffFormat(decoded);
   const source = normalizeText(decoded, format);
   checkNotEmpty(source, filename);
+  if (format === 'markdown' && source.length > MAX_MARKDOWN_CHARS) {
+    throw new InputError(
+      'input-too-large',
+      `${filename ? `${filename}: ` : ''}Markdown input is ${source.length} characters, more than the ${MAX_MARKDOWN_CHARS} Markdown can be parsed within (send it as plain text or split it)`,
+      { status: 413, details: { file: filename, size: source.length, limit: MAX_MARKDOWN_CHARS } },
+    );
+  }
 
   const read: { blocks: Block[]; slots: Slot[]; title?: string } =
     format === 'markdown' ? readMarkdown(source) : format === 'html' ? readHtml(source) : readText(source);

@@ -228,3 +228,13 @@ describe('renderDocument: damaged translations', () => {
     expect(renderDocument(doc, new Map([[1, 'Ver <x id="1"></x> y lanzar.']]))).toBe('Ver `npm ci` y lanzar.');
   });
 });
+
+describe('Markdown size limit', () => {
+  it('refuses Markdown beyond MAX_MARKDOWN_CHARS with 413 instead of parsing for minutes', async () => {
+    const { MAX_MARKDOWN_CHARS } = await import('../../pipeline/ingest.js');
+    const err = refusal(() => ingest('> citation\n'.repeat(Math.ceil(MAX_MARKDOWN_CHARS / 11) + 1), { format: 'markdown', filename: 'q.md' }));
+    expect(err.code).toBe('input-too-large');
+    expect(err.status).toBe(413);
+    expect(err.message).toContain('q.md');
+  });
+});
