@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
+import { serverTarget } from '../server-target.js';
 import type { TFunction } from 'i18next';
 import { formatFromName, GLOSSARY_FORMATS, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
 import type { Conflict } from '../../glossary/conflicts.js';
@@ -38,15 +39,7 @@ class GlossaryClient {
     opts: ClientOptions,
     private readonly t: TFunction,
   ) {
-    this.base = (opts.server ?? process.env.LOCFLOW_SERVER ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-    this.token = opts.token ?? process.env.LOCFLOW_TOKEN ?? undefined;
-    let url: URL | undefined;
-    try {
-      url = new URL(this.base);
-    } catch {
-      url = undefined;
-    }
-    if (!url || !/^https?:$/.test(url.protocol)) throw new InputError('bad-server', t('glossary:badServer', { url: this.base }));
+    ({ base: this.base, token: this.token } = serverTarget(opts));
   }
 
   async call(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<Response> {

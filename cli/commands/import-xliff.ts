@@ -4,6 +4,7 @@
  * makes a new bundle revision. The file is only read here; all validation is
  * the server's, so the CLI and the HTTP API refuse exactly the same files.
  */
+import { serverTarget } from '../server-target.js';
 import type { Command } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
 import { getI18n } from '../../locales/i18n.js';
@@ -11,7 +12,6 @@ import { InputError, LocflowError } from '../../pipeline/errors.js';
 import { MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { action } from '../run-command.js';
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
 const TIMEOUT_MS = 60_000;
 
 interface ImportOptions {
@@ -41,24 +41,14 @@ export function registerImportXliff(program: Command): void {
 
 async function importXliff(job: string, file: string, opts: ImportOptions): Promise<void> {
   const { t } = await getI18n();
-  const server = parseServer(opts.server ?? process.env.LOCFLOW_SERVER ?? DEFAULT_SERVER);
-  const token = opts.token ?? process.env.LOCFLOW_TOKEN;
+  const target = serverTarget(opts);
+  const server = new URL(target.base);
+  const token = target.token;
   const body = await readXliff(file);
   const result = await postXliff({ server, token, job, body });
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else if (result.edited.length === 0) process.stderr.write(`${t('formats:importXliff.unchanged', { job: result.id, revision: result.revision })}\n`);
   else process.stderr.write(`${t('formats:importXliff.done', { job: result.id, lang: result.lang ?? '?', count: result.edited.length, revision: result.revision })}\n`);
-}
-
-function parseServer(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError('bad-server', `--server "${value}" is not a URL (e.g. http://127.0.0.1:3000)`, { details: { server: value } });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError('bad-server', `--server must be an http:// or https:// URL, not "${value}"`, { details: { server: value } });
-  return url;
 }
 
 async function readXliff(file: string): Promise<Uint8Array> {

@@ -3,6 +3,7 @@
  * `status` and `download` talk to it over HTTP like any other client.
  */
 import { writeFile } from 'node:fs/promises';
+import { serverTarget } from '../server-target.js';
 import type { Command } from 'commander';
 import type { TFunction } from 'i18next';
 import { getI18n } from '../../locales/i18n.js';
@@ -200,13 +201,7 @@ class Client {
     opts: ClientOptions,
     private readonly t: TFunction,
   ) {
-    this.base = (opts.server ?? process.env.LOCFLOW_SERVER ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-    this.token = opts.token ?? process.env.LOCFLOW_TOKEN ?? undefined;
-    try {
-      new URL(this.base);
-    } catch {
-      throw new InputError('bad-server', `--server "${this.base}" is not a URL`);
-    }
+    ({ base: this.base, token: this.token } = serverTarget(opts));
   }
 
   async request(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
