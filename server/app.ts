@@ -23,6 +23,9 @@ import { installErrorHandling } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
+import { jobListRoutes } from './routes/jobs-list.js';
+import { detectRoutes } from './routes/detect.js';
+import { sessionRoutes } from './routes/session.js';
 import { suggestTerms } from '../pipeline/suggest.js';
 import { createGlossaryStore, type GlossaryStore } from '../glossary/store.js';
 
@@ -137,6 +140,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
         : {}),
     },
   });
+
+  // For the web page: recent jobs, language detection before submitting, who is signed in.
+  await app.register(jobListRoutes, { prefix: '/v1/jobs', queues, auth });
+  await app.register(detectRoutes, { prefix: '/v1/detect', auth, glossary });
+  await app.register(sessionRoutes, { prefix: '/v1', auth });
 
   app.get('/v1/providers', { preHandler: requireRole(auth, 'submitter'), schema: { summary: 'Providers, their pairs and health' } }, async (request) => {
     const health = (request.query as { health?: string }).health !== 'false';

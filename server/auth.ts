@@ -4,8 +4,10 @@
  * localhost only and everyone who can reach it is admin.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { parse as parseCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { InputError } from '../pipeline/errors.js';
+import { sendLocalized } from './http-errors.js';
 
 export type Role = 'submitter' | 'reviewer' | 'admin';
 const RANK: Record<Role, number> = { submitter: 1, reviewer: 2, admin: 3 };
@@ -31,7 +33,7 @@ export function parseTokens(spec: string | undefined): AuthConfig {
     const token = at > 0 ? item.slice(0, at) : '';
     const role = at > 0 ? item.slice(at + 1) : '';
     if (!token || !(role in RANK)) {
-      throw new InputError('bad-tokens', `LOCFLOW_TOKENS entry ${i + 1} must be token:role with role submitter, reviewer or admin`);
+      throw new InputError('bad-tokens', `LOCFLOW_TOKENS entry ${i + 1} must be token:role with role submitter, reviewer or admin`, { params: { entry: i + 1 } });
     }
     tokens.push({ digest: digest(token), role: role as Role, label: `${role}#${i + 1}` });
   });
@@ -54,7 +56,49 @@ declare module 'fastify' {
   }
 }
 
-/** Identifies the caller from `Authorization: Bearer …` (or `?token=` for SSE and downloads in browsers). */
+/** The HttpOnly cookie `POST /v1/session` sets, so that the web page and the queue dashboard need no header. */
+export const SESSION_COOKIE = 'locflow_session';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A cookie rides along with any request the browser makes, including one
+ * another site's page triggers. SameSite=Strict stops other sites, but not
+ * another port of the same host; so a cookie counts for a state-changing
+ * request only when the browser says it comes from this very origin.
+ */
+function sameOrigin(request: FastifyRequest): boolean {
+  if (SAFE_METHODS.has(request.method)) return true;
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function sessionToken(request: FastifyRequest): string | undefined {
+  const raw = request.headers.cookie;
+  if (!raw || !sameOrigin(request)) return undefined;
+  return parseCookie(raw)[SESSION_COOKIE] || undefined;
+}
+
+/** The token entry a secret belongs to, if any. */
+export function lookupToken(config: AuthConfig, token: string): TokenEntry | undefined {
+  const d = digest(token);
+  let found: TokenEntry | undefined;
+  // Compare against every entry so timing does not reveal which one matched.
+  for (const entry of config.tokens) if (timingSafeEqual(entry.digest, d)) found ??= entry;
+  return found;
+}
+
+/**
+ * Identifies the caller from `Authorization: Bearer …`, else `?token=` (SSE
+ * and downloads in scripts), else the session cookie of the web page.
+ */
 export function identify(config: AuthConfig, request: FastifyRequest): Principal | undefined {
   if (config.tokens.length === 0) return { role: 'admin', name: 'local' };
   const header = request.headers.authorization;
@@ -63,12 +107,10 @@ export function identify(config: AuthConfig, request: FastifyRequest): Principal
   else {
     const q = (request.query as Record<string, unknown> | undefined)?.token;
     if (typeof q === 'string') token = q;
+    else token = sessionToken(request);
   }
   if (!token) return undefined;
-  const d = digest(token);
-  let found: TokenEntry | undefined;
-  // Compare against every entry so timing does not reveal which one matched.
-  for (const entry of config.tokens) if (timingSafeEqual(entry.digest, d)) found ??= entry;
+  const found = lookupToken(config, token);
   return found ? { role: found.role, name: found.label } : undefined;
 }
 
@@ -81,10 +123,12 @@ export function requireRole(config: AuthConfig, role: Role): preHandlerHookHandl
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = identify(config, request);
     if (!principal) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthorized', message: 'a valid bearer token is required' } });
+      reply.header('www-authenticate', 'Bearer');
+      return sendLocalized(reply, request, 401, { code: 'unauthorized', message: 'a valid bearer token is required' });
     }
     if (!hasRole(principal, role)) {
-      return reply.code(403).send({ error: { code: 'forbidden', message: `this needs the ${role} role; your token has ${principal.role}` } });
+      const params = { role, have: principal.role };
+      return sendLocalized(reply, request, 403, { code: 'forbidden', message: `this needs the ${role} role; your token has ${principal.role}`, params });
     }
     request.principal = principal;
   };

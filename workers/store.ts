@@ -9,6 +9,8 @@
  *   <prefix>:analysis:<id>   the Analysis (JSON), written once at submit time
  *   <prefix>:bundle:<id>     the BundleInput (JSON) of the latest revision
  *   <prefix>:zip:<id>        the zip of the latest revision
+ *   <prefix>:jobs            sorted set of job ids by submit time (ms), for "recent jobs";
+ *                            entries older than the retention, or past MAX_INDEXED, are trimmed
  */
 import type { Redis } from 'ioredis';
 import type { Analysis, BundleInput, Lang } from '../pipeline/model.js';
@@ -105,6 +107,9 @@ if cur then return 'replaced' end
 return 'created'
 `;
 
+/** The recent-jobs index never holds more ids than this, whatever the retention. */
+export const MAX_INDEXED = 10_000;
+
 export class JobStore {
   constructor(
     readonly redis: Redis,
@@ -116,11 +121,15 @@ export class JobStore {
     return `${this.prefix}:${kind}:${id}`;
   }
 
+  get indexKey(): string {
+    return `${this.prefix}:jobs`;
+  }
+
   /** `created` (new), `replaced` (an earlier failed/cancelled run) or the live record's status. */
   async create(meta: JobMeta, analysis: Analysis): Promise<'created' | 'replaced' | JobStatus> {
     const fields: string[] = [];
     for (const lang of meta.targets) fields.push(`t:${lang}`, JSON.stringify(initialTarget(analysis)));
-    return (await this.redis.eval(
+    const outcome = (await this.redis.eval(
       CREATE,
       3,
       this.key('job', meta.id),
@@ -131,6 +140,32 @@ export class JobStore {
       String(this.ttlSeconds),
       ...fields,
     )) as 'created' | 'replaced' | JobStatus;
+    if (outcome === 'created' || outcome === 'replaced') await this.index(meta.id, Date.parse(meta.submittedAt) || Date.now());
+    return outcome;
+  }
+
+  /** Adds a job to the recent-jobs index and trims what the retention or the cap has made stale. */
+  private async index(id: string, at: number): Promise<void> {
+    await this.redis
+      .multi()
+      .zadd(this.indexKey, at, id)
+      .zremrangebyscore(this.indexKey, '-inf', at - this.ttlSeconds * 1000)
+      .zremrangebyrank(this.indexKey, 0, -(MAX_INDEXED + 1))
+      .expire(this.indexKey, this.ttlSeconds)
+      .exec();
+  }
+
+  /**
+   * The newest jobs first, at most `limit`, skipping `offset`. Ids whose record
+   * has expired are dropped from the index as they are met.
+   */
+  async recent(limit: number, offset = 0): Promise<{ jobs: (JobView & { title?: string })[]; total: number }> {
+    const [ids, total] = await Promise.all([this.redis.zrevrange(this.indexKey, offset, offset + limit - 1), this.redis.zcard(this.indexKey)]);
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    const gone = ids.filter((_, i) => !records[i]);
+    if (gone.length > 0) await this.redis.zrem(this.indexKey, ...gone);
+    const jobs = records.filter((r): r is JobRecord => !!r).map((r) => ({ ...toView(r), ...(r.meta.title ? { title: r.meta.title } : {}) }));
+    return { jobs, total: total - gone.length };
   }
 
   async transition(id: string, to: JobStatus, from: JobStatus[], fields: Record<string, string> = {}): Promise<JobStatus | undefined> {
