@@ -1,0 +1,70 @@
+/**
+ * The only way the page builds DOM. Children that are strings become text
+ * nodes, attributes are set one by one, and nothing ever goes through
+ * innerHTML: a glossary term such as `<img onerror=…>` stays text.
+ */
+export type Child = Node | string | number | null | undefined | false;
+/** Children may come in nested lists (a map inside a list): they are flattened in order. */
+export type Children = Child | Children[];
+// `never` lets a handler declare the precise event it expects (KeyboardEvent, SubmitEvent…).
+type Handler = (event: never) => void;
+export type Attrs = Record<string, string | number | boolean | null | undefined | Handler>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Children[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (typeof value === 'function') {
+      el.addEventListener(name.replace(/^on/, '').toLowerCase(), value as EventListener);
+    } else if (name === 'value' && 'value' in el) {
+      (el as HTMLInputElement).value = String(value);
+    } else if (name === 'checked' && el instanceof HTMLInputElement) {
+      el.checked = value === true;
+    } else {
+      el.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  append(el, ...children);
+  return el;
+}
+
+export function append(parent: Node, ...children: Children[]): void {
+  for (const child of children) {
+    if (Array.isArray(child)) append(parent, ...child);
+    else if (child === null || child === undefined || child === false) continue;
+    else parent.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  }
+}
+
+export function replace(parent: Node, ...children: Children[]): void {
+  while (parent.firstChild) parent.removeChild(parent.firstChild);
+  append(parent, ...children);
+}
+
+/**
+ * `text` as nodes with every occurrence of `needles` wrapped in `<mark>`.
+ * Longest needles win where they overlap; matching ignores case.
+ */
+export function highlight(text: string, needles: string[], markAttrs: Attrs = {}): Node[] {
+  const list = [...new Set(needles.filter((n) => n.trim().length > 0))].sort((a, b) => b.length - a.length);
+  if (list.length === 0) return [document.createTextNode(text)];
+  const lower = text.toLocaleLowerCase();
+  const spans: [number, number][] = [];
+  for (const needle of list) {
+    const n = needle.toLocaleLowerCase();
+    for (let at = lower.indexOf(n); at >= 0; at = lower.indexOf(n, at + n.length)) {
+      const end = at + n.length;
+      if (!spans.some(([s, e]) => at < e && end > s)) spans.push([at, end]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: Node[] = [];
+  let pos = 0;
+  for (const [s, e] of spans) {
+    if (s > pos) out.push(document.createTextNode(text.slice(pos, s)));
+    out.push(h('mark', markAttrs, text.slice(s, e)));
+    pos = e;
+  }
+  if (pos < text.length) out.push(document.createTextNode(text.slice(pos)));
+  return out;
+}

@@ -1,0 +1,210 @@
+/**
+ * `/jobs/:id`: progress while the job runs; once done, every language side by
+ * side per segment, glossary terms highlighted, QA findings marked, and a
+ * download link for every format of the bundle.
+ */
+import { del, get } from '../api.js';
+import type { Page } from '../context.js';
+import { h, highlight, replace } from '../dom.js';
+import { errorBox, statusBadge } from '../feedback.js';
+import { formatDate, formatPercent, languageName, t } from '../i18n.js';
+import { follow } from '../live.js';
+import { href } from '../router.js';
+import { TERMINAL, type AlignedDocument, type JobView, type QaFinding, type Term } from '../types.js';
+import { progressBar } from './jobs.js';
+
+function bundleUrl(id: string, format?: string, target?: string): string {
+  const q = new URLSearchParams();
+  if (format) q.set('format', format);
+  if (target) q.set('target', target);
+  const s = q.toString();
+  return `/v1/jobs/${encodeURIComponent(id)}/bundle${s ? `?${s}` : ''}`;
+}
+
+function downloads(view: JobView): HTMLElement {
+  const targets = Object.keys(view.targets);
+  const link = (label: string, format?: string, target?: string) =>
+    h('li', {}, h('a', { href: bundleUrl(view.id, format, target), download: '', 'data-format': format ?? 'zip', 'data-target': target }, label));
+  return h(
+    'section',
+    { class: 'downloads', 'aria-labelledby': 'dl-title' },
+    h('h2', { id: 'dl-title' }, t('job.downloads')),
+    h(
+      'ul',
+      {},
+      link(t('job.formats.zip'), undefined),
+      link(t('job.formats.json'), 'json'),
+      link(t('job.formats.csv'), 'csv'),
+      link(t('job.formats.tmx'), 'tmx'),
+      targets.map((l) => link(t('job.formats.xliff', { language: languageName(l) }), 'xliff', l)),
+      [view.sourceLang, ...targets].map((l) => link(t('job.formats.i18next', { language: languageName(l) }), 'i18next', l)),
+    ),
+  );
+}
+
+/** Target-language forms of the terms a segment used: the glossary's translation, or the term itself for keep terms. */
+function termForms(surfaces: string[], lang: string, glossary: Map<string, Term>): string[] {
+  const out: string[] = [];
+  for (const s of surfaces) {
+    const term = glossary.get(s.toLocaleLowerCase());
+    const form = term && term.kind === 'translate' ? term.translations[lang] : undefined;
+    out.push(form ?? s);
+  }
+  return out;
+}
+
+function findingsOf(meta: AlignedDocument['segments'][number]['meta'][string] | undefined): QaFinding[] {
+  return meta?.qa ?? [];
+}
+
+function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLElement {
+  const worst = (qa: QaFinding[]) => (qa.some((f) => f.severity === 'error') ? 'error' : qa.some((f) => f.severity === 'warning') ? 'warning' : qa.length ? 'info' : '');
+  const rows = doc.segments.map((seg) => {
+    const sourceTerms = [...new Set(Object.values(seg.meta).flatMap((m) => m.terms))];
+    const cells = doc.languages.map((lang) => {
+      const meta = seg.meta[lang];
+      const isSource = lang === doc.sourceLang;
+      const forms = isSource ? sourceTerms : termForms(meta?.terms ?? [], lang, glossary);
+      const qa = findingsOf(meta);
+      const level = worst(qa);
+      return h(
+        'td',
+        { lang: isSource && seg.lang ? seg.lang : lang, class: level ? `qa qa-${level}` : undefined },
+        h('div', { class: 'seg-text' }, highlight(seg.text[lang] ?? '', forms, { class: 'term', title: t('job.termMark') })),
+        qa.length
+          ? h(
+              'ul',
+              { class: 'findings', 'aria-label': t('job.findings') },
+              qa.map((f) => h('li', { class: `finding sev-${f.severity}`, lang: 'en' }, h('span', { class: 'sev' }, `${t(`job.severity.${f.severity}`)} · ${f.check}: `), f.message)),
+            )
+          : null,
+      );
+    });
+    return h('tr', { id: `seg-${seg.id}`, 'data-segment': seg.id }, h('th', { scope: 'row', class: 'seg-id' }, seg.id), cells);
+  });
+  return h(
+    'div',
+    { class: 'aligned-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'aligned-title' },
+    h(
+      'table',
+      { class: 'aligned' },
+      h('caption', { id: 'aligned-title' }, t('job.aligned', { count: doc.segments.length })),
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', { scope: 'col' }, t('job.segment')), doc.languages.map((l) => h('th', { scope: 'col', 'data-lang': l }, `${languageName(l)} (${l})${l === doc.sourceLang ? ` · ${t('job.source')}` : ''}`))),
+      ),
+      h('tbody', {}, rows),
+    ),
+  );
+}
+
+export const jobPage: Page = (main, ctx) => {
+  const id = ctx.params.id!;
+  document.title = `${t('job.title', { id })} · locflow`;
+  let stopStream: (() => void) | undefined;
+  let left = false;
+  const summary = h('section', { class: 'card', 'aria-live': 'polite' });
+  const result = h('div');
+
+  const showSummary = (view: JobView) => {
+    const running = !TERMINAL.includes(view.status);
+    replace(
+      summary,
+      h('p', {}, statusBadge(view.status), ' ', progressBar(view), ' ', h('span', { class: 'progress-text' }, `${view.progress}%`)),
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, t('job.sourceLang')),
+        h('dd', {}, `${languageName(view.sourceLang)} (${view.sourceLang}) · ${view.detection === 'forced' ? t('job.forced') : t('job.detectedWith', { confidence: formatPercent(view.confidence) })}`),
+        h('dt', {}, t('job.segments')),
+        h('dd', {}, String(view.segments)),
+        h('dt', {}, t('job.submitted')),
+        h('dd', {}, formatDate(view.submittedAt)),
+        view.finishedAt ? [h('dt', {}, t('job.finished')), h('dd', {}, formatDate(view.finishedAt))] : null,
+      ),
+      h(
+        'table',
+        { class: 'target-status' },
+        h('caption', {}, t('job.perTarget')),
+        h('thead', {}, h('tr', {}, ['language', 'status', 'progress', 'route'].map((c) => h('th', { scope: 'col' }, t(`job.columns.${c}`))))),
+        h(
+          'tbody',
+          {},
+          Object.entries(view.targets).map(([lang, s]) =>
+            h(
+              'tr',
+              { 'data-lang': lang },
+              h('th', { scope: 'row' }, `${languageName(lang)} (${lang})`),
+              h('td', {}, statusBadge(s.status), s.error ? h('p', { class: 'error-text' }, s.error) : null),
+              h('td', {}, `${s.done} / ${s.total}`),
+              h('td', {}, s.route ?? s.provider ?? '', s.warnings?.length ? h('ul', { class: 'warnings' }, s.warnings.map((w) => h('li', {}, w))) : null),
+            ),
+          ),
+        ),
+      ),
+      view.error ? h('p', { class: 'error', role: 'alert' }, t('job.failedBecause', { message: view.error.message })) : null,
+      running
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              onclick: async () => {
+                try {
+                  await del(`/v1/jobs/${encodeURIComponent(id)}`);
+                } catch (err) {
+                  summary.append(errorBox(err));
+                }
+              },
+            },
+            t('job.cancel'),
+          )
+        : null,
+    );
+  };
+
+  const showResult = async (view: JobView) => {
+    if (view.status !== 'completed') return;
+    replace(result, h('p', {}, t('job.loadingAligned')));
+    try {
+      const [doc, glossary] = await Promise.all([
+        get<AlignedDocument>(bundleUrl(id, 'json')),
+        get<{ terms: Term[] }>('/v1/glossary/terms?status=approved&limit=1000').catch(() => ({ terms: [] as Term[] })),
+      ]);
+      if (left) return;
+      const bySurface = new Map<string, Term>();
+      for (const term of glossary.terms) for (const s of [term.term, ...term.variants]) bySurface.set(s.toLocaleLowerCase(), term);
+      replace(result, downloads(view), alignedTable(doc, bySurface));
+    } catch (err) {
+      replace(result, errorBox(err));
+    }
+  };
+
+  const update = (view: JobView) => {
+    if (left) return;
+    showSummary(view);
+    if (TERMINAL.includes(view.status)) void showResult(view);
+  };
+
+  replace(
+    main,
+    h('p', { class: 'crumbs' }, h('a', { href: href('/jobs'), 'data-link': true }, t('job.back'))),
+    h('h1', { tabindex: -1 }, t('job.title', { id })),
+    summary,
+    result,
+  );
+
+  get<JobView>(`/v1/jobs/${encodeURIComponent(id)}`)
+    .then((view) => {
+      if (left) return;
+      update(view);
+      if (!TERMINAL.includes(view.status)) stopStream = follow(id, update);
+    })
+    .catch((err) => replace(summary, errorBox(err)));
+
+  return () => {
+    left = true;
+    stopStream?.();
+  };
+};

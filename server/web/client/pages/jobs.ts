@@ -1,0 +1,86 @@
+/** `/jobs`: recent jobs with live progress for the ones still running. */
+import { get } from '../api.js';
+import type { Page } from '../context.js';
+import { h, replace } from '../dom.js';
+import { errorBox, statusBadge } from '../feedback.js';
+import { formatDate, languageName, t } from '../i18n.js';
+import { follow } from '../live.js';
+import { href } from '../router.js';
+import { TERMINAL, type JobView } from '../types.js';
+
+/** Browsers allow six connections per host over HTTP/1.1: streams must leave room for everything else. */
+const MAX_STREAMS = 4;
+
+export function targetSummary(view: JobView): HTMLElement {
+  return h(
+    'ul',
+    { class: 'targets' },
+    Object.entries(view.targets).map(([lang, s]) =>
+      h('li', { 'data-lang': lang }, h('span', { lang }, languageName(lang)), ' ', statusBadge(s.status), s.error ? h('span', { class: 'error-text' }, ` ${s.error}`) : null),
+    ),
+  );
+}
+
+export function progressBar(view: JobView): HTMLElement {
+  return h('progress', { max: 100, value: view.progress, 'aria-label': t('jobs.progressOf', { id: view.id }) }, `${view.progress}%`);
+}
+
+export const jobsPage: Page = (main) => {
+  document.title = `${t('jobs.title')} · locflow`;
+  const stops: (() => void)[] = [];
+  let stopped = false;
+  const body = h('tbody');
+  const status = h('div', { 'aria-live': 'polite' });
+
+  const row = (view: JobView): HTMLTableRowElement =>
+    h(
+      'tr',
+      { 'data-job': view.id, 'data-status': view.status },
+      h('td', {}, h('a', { href: href(`/jobs/${encodeURIComponent(view.id)}`), 'data-link': true }, view.title || view.id)),
+      h('td', {}, languageName(view.sourceLang)),
+      h('td', {}, targetSummary(view)),
+      h('td', {}, statusBadge(view.status), ' ', progressBar(view), view.error ? h('p', { class: 'error-text' }, view.error.message) : null),
+      h('td', {}, formatDate(view.submittedAt)),
+    );
+
+  const load = async () => {
+    try {
+      const { jobs, total } = await get<{ jobs: JobView[]; total: number }>('/v1/jobs?limit=50');
+      if (stopped) return;
+      for (const s of stops.splice(0)) s();
+      replace(body, jobs.map(row));
+      replace(status, jobs.length === 0 ? h('p', {}, t('jobs.empty'), ' ', h('a', { href: href('/'), 'data-link': true }, t('jobs.submitOne'))) : t('jobs.count', { count: jobs.length, total }));
+      for (const job of jobs.filter((j) => !TERMINAL.includes(j.status)).slice(0, MAX_STREAMS)) {
+        stops.push(
+          follow(job.id, (view) => {
+            const old = body.querySelector(`tr[data-job="${CSS.escape(view.id)}"]`);
+            old?.replaceWith(row({ ...view, title: job.title }));
+            // A finished job frees a stream for the next running one.
+            if (TERMINAL.includes(view.status) && jobs.filter((j) => !TERMINAL.includes(j.status)).length > MAX_STREAMS) void load();
+          }),
+        );
+      }
+    } catch (err) {
+      replace(status, errorBox(err));
+    }
+  };
+
+  replace(
+    main,
+    h('h1', { tabindex: -1 }, t('jobs.title')),
+    h('p', { class: 'lead' }, t('jobs.lead')),
+    status,
+    h(
+      'table',
+      { class: 'jobs' },
+      h('caption', { class: 'visually-hidden' }, t('jobs.title')),
+      h('thead', {}, h('tr', {}, ['article', 'source', 'targets', 'status', 'submitted'].map((c) => h('th', { scope: 'col' }, t(`jobs.columns.${c}`))))),
+      body,
+    ),
+  );
+  void load();
+  return () => {
+    stopped = true;
+    for (const s of stops) s();
+  };
+};

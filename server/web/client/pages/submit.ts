@@ -1,0 +1,168 @@
+/**
+ * `/`: paste or upload an article, see its language before sending it, pick
+ * the targets and the provider, submit.
+ */
+import { get, post } from '../api.js';
+import type { Page } from '../context.js';
+import { h, replace } from '../dom.js';
+import { errorBox } from '../feedback.js';
+import { formatPercent, languageName, t } from '../i18n.js';
+import type { ProviderInfo } from '../types.js';
+
+/** Targets offered as checkboxes; any other BCP-47 code can be typed in. */
+export const COMMON_TARGETS = ['en', 'fr', 'vi', 'es', 'de', 'pt-BR', 'zh-Hans', 'ja'];
+const FORMATS = ['auto', 'text', 'markdown', 'html'];
+const EXTENSIONS: Record<string, string> = { md: 'markdown', markdown: 'markdown', html: 'html', htm: 'html', txt: 'text' };
+const DETECT_DELAY_MS = 400;
+
+interface Detected {
+  lang: string;
+  confidence: number;
+  best?: string;
+  format: string;
+}
+
+export const submitPage: Page = (main, ctx) => {
+  document.title = `${t('submit.title')} · locflow`;
+  let detectTimer: number | undefined;
+  let detectSeq = 0;
+  let detected: string | undefined;
+  let filename: string | undefined;
+
+  const article = h('textarea', { id: 'article', name: 'text', rows: 14, required: true, spellcheck: 'false', 'aria-describedby': 'detected' });
+  const file = h('input', { id: 'file', type: 'file', accept: '.txt,.md,.markdown,.html,.htm,text/plain,text/markdown,text/html' });
+  const title = h('input', { id: 'title', name: 'title', type: 'text', maxlength: 1000 });
+  const format = h('select', { id: 'format', name: 'format' }, FORMATS.map((f) => h('option', { value: f }, t(`submit.formats.${f}`))));
+  const detectedOut = h('output', { id: 'detected', for: 'article', 'aria-live': 'polite', class: 'detected' }, t('submit.detectHint'));
+  const provider = h('select', { id: 'provider', name: 'provider' }, h('option', { value: '' }, t('submit.providerAuto')));
+  const other = h('input', { id: 'other-targets', type: 'text', placeholder: 'it, pt-BR, zh-Hans', 'aria-describedby': 'other-help' });
+  const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
+  const button = h('button', { type: 'submit', class: 'primary' }, t('submit.send'));
+
+  const boxes = COMMON_TARGETS.map((code) =>
+    h('input', { type: 'checkbox', name: 'targets', value: code, id: `target-${code}`, checked: code === 'en' || code === 'vi' }),
+  );
+  const targetList = h(
+    'ul',
+    { class: 'checks' },
+    boxes.map((box) => h('li', {}, box, h('label', { for: box.id }, `${languageName(box.value)} (${box.value})`))),
+  );
+
+  // The source language cannot be a target: its box is switched off while it is the detected language.
+  const syncSourceBox = () => {
+    for (const box of boxes) {
+      const isSource = !!detected && box.value.split('-')[0] === detected.split('-')[0];
+      box.disabled = isSource;
+      if (isSource) box.checked = false;
+    }
+  };
+
+  const runDetect = async () => {
+    const text = article.value;
+    const seq = ++detectSeq;
+    if (!text.trim()) {
+      detected = undefined;
+      replace(detectedOut, t('submit.detectHint'));
+      syncSourceBox();
+      return;
+    }
+    replace(detectedOut, t('submit.detecting'));
+    try {
+      const fmt = format.value === 'auto' ? undefined : format.value;
+      const d = await post<Detected>('/v1/detect', { text, ...(fmt ? { format: fmt } : {}), ...(filename ? { filename } : {}) });
+      if (seq !== detectSeq) return;
+      detected = d.lang === 'und' ? undefined : d.lang;
+      replace(
+        detectedOut,
+        d.lang === 'und'
+          ? t('submit.undetected', { best: d.best ? languageName(d.best) : '?' })
+          : t('submit.detected', { language: languageName(d.lang), code: d.lang, confidence: formatPercent(d.confidence) }),
+      );
+      detectedOut.dataset.lang = d.lang;
+    } catch (err) {
+      if (seq !== detectSeq) return;
+      detected = undefined;
+      replace(detectedOut, errorBox(err));
+    }
+    syncSourceBox();
+  };
+  const scheduleDetect = () => {
+    window.clearTimeout(detectTimer);
+    detectTimer = window.setTimeout(() => void runDetect(), DETECT_DELAY_MS);
+  };
+  article.addEventListener('input', scheduleDetect);
+  format.addEventListener('change', scheduleDetect);
+
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    filename = f.name;
+    article.value = await f.text();
+    const ext = /\.([a-z]+)$/i.exec(f.name)?.[1]?.toLowerCase();
+    if (ext && EXTENSIONS[ext]) format.value = EXTENSIONS[ext]!;
+    if (!title.value) title.value = f.name.replace(/\.[^.]+$/, '');
+    void runDetect();
+  });
+
+  get<{ providers: ProviderInfo[] }>('/v1/providers?health=false')
+    .then(({ providers }) => {
+      for (const p of providers.filter((p) => p.configured)) {
+        provider.append(h('option', { value: p.id }, p.test ? t('submit.providerTest', { id: p.id }) : p.id));
+      }
+    })
+    .catch((err) => status.append(errorBox(err)));
+
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      novalidate: true,
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        replace(status);
+        const targets = [...boxes.filter((b) => b.checked && !b.disabled).map((b) => b.value), ...other.value.split(/[\s,]+/).filter(Boolean)];
+        if (!article.value.trim()) {
+          replace(status, h('p', { class: 'error', role: 'alert' }, t('submit.needText')));
+          article.focus();
+          return;
+        }
+        if (targets.length === 0) {
+          replace(status, h('p', { class: 'error', role: 'alert' }, t('submit.needTarget')));
+          boxes.find((b) => !b.disabled)?.focus();
+          return;
+        }
+        button.disabled = true;
+        replace(status, t('submit.sending'));
+        try {
+          const body = {
+            text: article.value,
+            targets,
+            ...(title.value.trim() ? { title: title.value.trim() } : {}),
+            ...(format.value !== 'auto' ? { format: format.value } : {}),
+            ...(provider.value ? { provider: provider.value } : {}),
+          };
+          const res = await post<{ id: string; status: string }>('/v1/jobs', body);
+          ctx.navigate(`/jobs/${encodeURIComponent(res.id)}`);
+        } catch (err) {
+          replace(status, errorBox(err));
+          button.disabled = false;
+        }
+      },
+    },
+    h('h1', { tabindex: -1 }, t('submit.title')),
+    h('p', { class: 'lead' }, t('submit.lead')),
+    h('div', { class: 'field' }, h('label', { for: 'article' }, t('submit.article')), article, detectedOut),
+    h('div', { class: 'row' },
+      h('div', { class: 'field' }, h('label', { for: 'file' }, t('submit.upload')), file),
+      h('div', { class: 'field' }, h('label', { for: 'format' }, t('submit.format')), format),
+    ),
+    h('div', { class: 'field' }, h('label', { for: 'title' }, t('submit.titleField')), title),
+    h('fieldset', {}, h('legend', {}, t('submit.targets')), targetList,
+      h('label', { for: 'other-targets' }, t('submit.otherTargets')), other, h('p', { id: 'other-help', class: 'help' }, t('submit.otherHelp'))),
+    h('div', { class: 'field' }, h('label', { for: 'provider' }, t('submit.provider')), provider),
+    button,
+    status,
+  );
+  replace(main, form);
+  return () => window.clearTimeout(detectTimer);
+};

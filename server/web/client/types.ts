@@ -1,0 +1,78 @@
+/** The API's JSON as the page reads it (see PRODUCT.md and docs/web.md). */
+export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+export const TERMINAL: JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+export interface TargetState {
+  status: JobStatus;
+  done: number;
+  total: number;
+  provider?: string;
+  route?: string;
+  error?: string;
+  warnings?: string[];
+}
+
+export interface JobView {
+  id: string;
+  status: JobStatus;
+  progress: number;
+  sourceLang: string;
+  confidence: number;
+  detection?: 'auto' | 'forced';
+  targets: Record<string, TargetState>;
+  provider?: string;
+  segments: number;
+  submittedAt: string;
+  finishedAt?: string;
+  revision?: number;
+  title?: string;
+  error?: { code: string; message: string };
+}
+
+export interface QaFinding {
+  segment: string;
+  lang: string;
+  check: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+export interface AlignedDocument {
+  sourceLang: string;
+  languages: string[];
+  segments: {
+    id: string;
+    paragraph: number;
+    lang?: string;
+    text: Record<string, string>;
+    meta: Record<string, { provider: string; tm: boolean; human: boolean; terms: string[]; qa: QaFinding[]; skipped?: string }>;
+  }[];
+}
+
+export interface TermEvent {
+  at: string;
+  by: string;
+  action: string;
+  changes?: Record<string, [unknown, unknown]>;
+}
+
+export interface Term {
+  id: string;
+  term: string;
+  lang: string;
+  kind: 'keep' | 'translate' | 'forbidden';
+  translations: Record<string, string>;
+  variants: string[];
+  caseSensitive: boolean;
+  status: 'proposed' | 'approved' | 'rejected' | 'deprecated';
+  note?: string;
+  history?: TermEvent[];
+  frequency?: number;
+  example?: string;
+}
+
+export interface ProviderInfo {
+  id: string;
+  configured: boolean;
+  test?: boolean;
+}

@@ -1,0 +1,70 @@
+/**
+ * The web page (issue 8), mounted by server/app.ts when this file exists.
+ * Every page address answers with the same small HTML shell; the client
+ * router draws the page. Assets and interface texts are served from here,
+ * and every answer carries a strict Content-Security-Policy: scripts and
+ * styles only from this origin, nothing inline, no plugins, no framing.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { getI18n, UI_LANGUAGES } from '../../locales/i18n.js';
+import { requestLang } from '../http-errors.js';
+import { loadClientAssets } from './bundle.js';
+import { renderShell } from './html.js';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Client routes: each is a real address (deep links survive a reload). */
+export const PAGE_PATHS = ['/', '/jobs', '/jobs/:id', '/glossary'];
+
+function secure(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', CONTENT_SECURITY_POLICY)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY');
+}
+
+function isUiLanguage(lng: string | undefined): lng is (typeof UI_LANGUAGES)[number] {
+  return !!lng && (UI_LANGUAGES as readonly string[]).includes(lng);
+}
+
+export const webRoutes: FastifyPluginAsync = async (app) => {
+  const assets = await loadClientAssets();
+  const i18n = await getI18n();
+
+  const page = async (request: FastifyRequest, reply: FastifyReply) => {
+    const asked = (request.query as { lng?: string }).lng?.toLowerCase().split('-')[0];
+    const lng = isUiLanguage(asked) ? asked : requestLang(request);
+    return secure(reply)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(renderShell({ lng, version: assets.version, noscript: i18n.t('web:noscript', { lng }) }));
+  };
+  for (const path of PAGE_PATHS) app.get(path, { schema: { hide: true } }, page);
+
+  const cacheFor = (request: FastifyRequest) => ((request.query as { v?: string }).v === assets.version ? 'public, max-age=31536000, immutable' : 'no-cache');
+  app.get('/assets/app.js', { schema: { hide: true } }, async (request, reply) =>
+    secure(reply).header('content-type', 'text/javascript; charset=utf-8').header('cache-control', cacheFor(request)).send(assets.js),
+  );
+  app.get('/assets/app.css', { schema: { hide: true } }, async (request, reply) =>
+    secure(reply).header('content-type', 'text/css; charset=utf-8').header('cache-control', cacheFor(request)).send(assets.css),
+  );
+
+  // The interface texts, at the address i18next's HTTP loading convention uses.
+  app.get<{ Params: { lng: string } }>('/locales/:lng/web.json', { schema: { hide: true } }, async (request, reply) => {
+    const { lng } = request.params;
+    const bundle = isUiLanguage(lng) ? i18n.getResourceBundle(lng, 'web') : undefined;
+    if (!bundle) return reply.code(404).send({ error: { code: 'not-found', message: `no interface texts for "${lng}"; there are ${UI_LANGUAGES.join(', ')}` } });
+    return secure(reply).header('cache-control', 'no-cache').send(bundle);
+  });
+};
