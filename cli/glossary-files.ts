@@ -16,7 +16,8 @@ export async function loadGlossaryFiles(files: string[]): Promise<Term[]> {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new GlossaryError('glossary-unreadable', `cannot read glossary ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const detail = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new GlossaryError('glossary-unreadable', `cannot read glossary ${path}: ${detail}`, { params: { file: path, detail } });
     }
     terms.push(...parseGlossaryYaml(text, displayPath(path)));
   }

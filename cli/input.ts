@@ -16,11 +16,14 @@ export async function readArticle(path: string, maxBytes = MAX_INPUT_BYTES): Pro
   let size: number;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new InputError('not-a-file', `${path} is a directory, not an article file`);
+    if (info.isDirectory()) throw new InputError('not-a-file', `${path} is a directory, not an article file`, { params: { file: path } });
     size = info.size;
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError('file-not-found', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new InputError('file-not-found', `cannot read ${path}: ${missing ? 'no such file' : (err as Error).message}`, {
+      params: { file: path, detail: (err as Error).message, context: missing ? 'missing' : undefined },
+    });
   }
   // Refuse oversized files before reading them: a 50 MB mistake should cost nothing.
   if (size > maxBytes) throw tooLarge(path, size, maxBytes);
@@ -46,5 +49,6 @@ function tooLarge(what: string, size: number, limit: number): InputError {
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   return new InputError('input-too-large', `${what} is larger than the ${mb(limit)} limit (${size >= limit ? `at least ${mb(size)}` : mb(size)})`, {
     status: 413,
+    params: { what, sizeText: mb(size), limitText: mb(limit), context: size >= limit ? 'read-partial' : 'read' },
   });
 }

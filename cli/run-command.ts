@@ -4,7 +4,7 @@
  */
 import type { i18n } from 'i18next';
 import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
-import { getI18n } from '../locales/i18n.js';
+import { getI18n, renderError } from '../locales/i18n.js';
 
 export const EXIT_OK = 0;
 export const EXIT_JOB_FAILED = 1;
@@ -17,11 +17,9 @@ export class ExitError extends Error {
   }
 }
 
-/** The error message in the user's language when `locales/<lng>/errors.json` has the code. */
-export function localizedMessage(t: i18n['t'], err: LocflowError): string {
-  const key = `errors:${err.code}`;
-  const translated = t(key, { ...err.details, message: err.message, defaultValue: '' });
-  return translated && translated !== key ? translated : err.message;
+/** The error message in the CLI's language (`LOCFLOW_LANG`, else `LANG`), English when locflow has none. */
+export function localizedMessage(i18n: i18n, err: LocflowError): string {
+  return renderError(i18n, i18n.language, err);
 }
 
 export function exitCodeFor(err: unknown): number {
@@ -49,8 +47,7 @@ export async function report(err: unknown): Promise<number> {
     return code;
   }
   if (err instanceof LocflowError) {
-    const { t } = await getI18n();
-    process.stderr.write(`locflow: ${localizedMessage(t, err)}\n`);
+    process.stderr.write(`locflow: ${localizedMessage(await getI18n(), err)}\n`);
     if (process.env.LOCFLOW_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
     return code;
   }

@@ -19,7 +19,7 @@ export function serverTarget(opts: { server?: string; token?: string }): ServerT
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new InputError('bad-server', `--server "${base}" is not an http(s) URL (e.g. ${DEFAULT_SERVER})`, { details: { server: base } });
+    throw new InputError('bad-server', `--server "${base}" is not an http(s) URL (e.g. ${DEFAULT_SERVER})`, { details: { server: base, example: DEFAULT_SERVER } });
   }
   return { base, token: opts.token ?? process.env.LOCFLOW_TOKEN ?? undefined };
 }

@@ -72,7 +72,7 @@ export function describeZod(error: z.ZodError, where = ''): string {
 /** Validates one term from any source and fills in the defaults. `where` prefixes error messages ("row 3: "). */
 export function toTerm(raw: unknown, where = '', defaults: { status?: TermStatus } = {}): Term {
   const parsed = termInputSchema.safeParse(raw);
-  if (!parsed.success) throw new GlossaryError('glossary-invalid-term', describeZod(parsed.error, where), { status: 422 });
+  if (!parsed.success) throw new GlossaryError('glossary-invalid-term', describeZod(parsed.error, where), { status: 422, params: { detail: describeZod(parsed.error, where) } });
   const t = parsed.data;
   const term: Term = {
     id: t.id ?? deriveTermId(t.lang, t.term),
@@ -94,7 +94,7 @@ export function toTerm(raw: unknown, where = '', defaults: { status?: TermStatus
 /** Rules across fields that a schema cannot express. */
 export function checkTerm(term: Term, where = ''): void {
   if (term.kind === 'translate' && Object.keys(term.translations).length === 0) {
-    throw new GlossaryError('glossary-invalid-term', `${where}kind translate needs at least one translation, e.g. {"en": "…"}; use kind keep for a term that stays as it is`, { status: 422 });
+    throw new GlossaryError('glossary-invalid-term', `${where}kind translate needs at least one translation, e.g. {"en": "…"}; use kind keep for a term that stays as it is`, { status: 422, params: { where, context: 'no-translation' } });
   }
 }
 

@@ -130,7 +130,7 @@ function now(): string {
 }
 
 function notFound(id: string): GlossaryError {
-  return new GlossaryError('glossary-term-not-found', `no glossary term with id "${id}"`, { status: 404 });
+  return new GlossaryError('glossary-term-not-found', `no glossary term with id "${id}"`, { status: 404, params: { id } });
 }
 
 function sortTerms(terms: Term[]): Term[] {
@@ -255,7 +255,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
       const term = toTerm(input, '', { status: 'proposed' });
       return write((s) => {
         if (s.terms.has(term.id)) {
-          throw new GlossaryError('glossary-term-exists', `a term with id "${term.id}" already exists (${s.terms.get(term.id)!.status}); edit it instead`, { status: 409 });
+          throw new GlossaryError('glossary-term-exists', `a term with id "${term.id}" already exists (${s.terms.get(term.id)!.status}); edit it instead`, { status: 409, params: { id: term.id, status: s.terms.get(term.id)!.status } });
         }
         const created = withEvent({ ...term }, { at: now(), by: actor.name, action: term.status === 'proposed' ? 'propose' : 'create', ...(term.status === 'proposed' ? {} : { changes: { status: [null, term.status] } }) });
         return { put: [created], del: [], result: created };
@@ -341,7 +341,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     async importTerms(terms, actor) {
       const ids = new Set<string>();
       for (const t of terms) {
-        if (ids.has(t.id)) throw new GlossaryError('glossary-bad-file', `duplicate id "${t.id}" in the file`, { status: 422 });
+        if (ids.has(t.id)) throw new GlossaryError('glossary-bad-file', `duplicate id "${t.id}" in the file`, { status: 422, params: { id: t.id, context: 'duplicate-id' } });
         ids.add(t.id);
       }
       return write((s) => {
@@ -394,8 +394,8 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     async recordSuggestions(candidates, options = {}) {
       if (candidates.length === 0) return { created: 0, merged: 0, skipped: 0 };
       for (const c of candidates) {
-        if (!(c.lang ?? options.lang)) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" has no language`, { status: 422 });
-        if (!Number.isInteger(c.frequency) || c.frequency < 1) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" needs a positive whole frequency`, { status: 422 });
+        if (!(c.lang ?? options.lang)) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" has no language`, { status: 422, params: { term: c.term, context: 'no-lang' } });
+        if (!Number.isInteger(c.frequency) || c.frequency < 1) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" needs a positive whole frequency`, { status: 422, params: { term: c.term, context: 'frequency' } });
       }
       return write((s) => {
         // A suggestion that differs from an existing term only in case is the same term (Deepseek vs DeepSeek).

@@ -36,7 +36,7 @@ export function isReviewer(actor: Actor): boolean {
 export function nextStatus(term: Term, action: ReviewAction): TermStatus {
   const move = MOVES[action];
   if (!move.from.includes(term.status)) {
-    throw new GlossaryError('glossary-bad-transition', `term ${term.id} is ${term.status}; ${action} applies only to ${move.from.join(' or ')} terms`, { status: 409 });
+    throw new GlossaryError('glossary-bad-transition', `term ${term.id} is ${term.status}; ${action} applies only to ${move.from.join(' or ')} terms`, { status: 409, params: { id: term.id, status: term.status, action, from: move.from.join(', ') } });
   }
   return move.to;
 }
@@ -57,10 +57,10 @@ export function assertCanModify(actor: Actor, term: Term, what: 'edit' | 'delete
   throw new GlossaryError(
     'forbidden',
     term.status === 'proposed' ? `only the proposer or a reviewer may ${what} term ${term.id}` : `term ${term.id} is ${term.status}; only a reviewer or admin may ${what} it`,
-    { status: 403 },
+    { status: 403, params: { id: term.id, status: term.status, action: what, context: term.status === 'proposed' ? 'proposer' : 'decided' } },
   );
 }
 
 export function assertReviewer(actor: Actor, what: string): void {
-  if (!isReviewer(actor)) throw new GlossaryError('forbidden', `${what} needs the reviewer role; your token has ${actor.role}`, { status: 403 });
+  if (!isReviewer(actor)) throw new GlossaryError('forbidden', `${what} needs the reviewer role; your token has ${actor.role}`, { status: 403, params: { action: what, have: actor.role, context: 'reviewer' } });
 }

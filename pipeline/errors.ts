@@ -1,18 +1,40 @@
 /**
  * One error family for the whole product. `code` is stable and machine-readable
- * (it becomes `error.code` in HTTP answers and selects the translated message in
- * `locales/<lng>/errors.json`); `message` is an English sentence with context.
+ * (it becomes `error.code` in HTTP answers and selects the translated message
+ * `errors:<code>` in `locales/<lng>/errors.json`); `params` are the variable
+ * parts of that message as plain values; `message` is the English sentence,
+ * kept as the fallback and for logs. The pipeline never translates: the edges
+ * (CLI, API) render `params` into the caller's language.
+ *
+ * Param conventions the renderer relies on:
+ * - `context`: picks the variant `errors:<code>_<context>` when one code has
+ *   several distinct sentences (i18next's context suffix);
+ * - `file`: when the template does not place it, the message is prefixed `file: `;
+ * - `detail`: free text from a library or a remote server, left untranslated.
  */
+export interface LocflowErrorOptions {
+  cause?: unknown;
+  /** Values interpolated into the translated message, e.g. `{ file, limit }`. */
+  params?: Record<string, unknown>;
+  /** Older name for `params`; both are merged. */
+  details?: Record<string, unknown>;
+}
+
 export class LocflowError extends Error {
   readonly code: string;
   /** Values interpolated into the translated message, e.g. `{ file, limit }`. */
-  readonly details: Record<string, unknown>;
+  readonly params: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: string, message: string, options: LocflowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.details = options.details ?? {};
+    this.params = { ...options.details, ...options.params };
+  }
+
+  /** Same object as `params` (the name used before messages were translated). */
+  get details(): Record<string, unknown> {
+    return this.params;
   }
 }
 
@@ -21,7 +43,7 @@ export class InputError extends LocflowError {
   /** HTTP status to answer with; 400 unless a more precise one applies (404, 409, 413, 415, 422). */
   readonly status: number;
 
-  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown>; status?: number } = {}) {
+  constructor(code: string, message: string, options: LocflowErrorOptions & { status?: number } = {}) {
     super(code, message, options);
     this.status = options.status ?? 400;
   }
@@ -43,9 +65,14 @@ export class ProviderError extends LocflowError {
     provider: string,
     reason: ProviderFailure,
     message: string,
-    options: { cause?: unknown; status?: number; retryable?: boolean; retryAfterMs?: number } = {},
+    options: { cause?: unknown; status?: number; retryable?: boolean; retryAfterMs?: number; params?: Record<string, unknown> } = {},
   ) {
-    super(`provider-${reason}`, `${provider}: ${message}`, { cause: options.cause, details: { provider, status: options.status } });
+    // `detail` is the engine's own (English) explanation; the translated
+    // sentence names the kind of failure around it.
+    super(`provider-${reason}`, `${provider}: ${message}`, {
+      cause: options.cause,
+      params: { provider, status: options.status, detail: message, ...options.params },
+    });
     this.provider = provider;
     this.reason = reason;
     this.status = options.status;

@@ -81,7 +81,7 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
   const maxBytes = options.maxBytes ?? MAX_INPUT_BYTES;
   if (options.format !== undefined && !DOC_FORMATS.includes(options.format)) {
     throw new InputError('unknown-format', `unknown input format "${String(options.format)}" (expected one of: ${DOC_FORMATS.join(', ')})`, {
-      details: { format: options.format },
+      details: { format: options.format, formats: DOC_FORMATS.join(', ') },
     });
   }
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
@@ -98,7 +98,7 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
     throw new InputError(
       'input-too-large',
       `${filename ? `${filename}: ` : ''}Markdown input is ${source.length} characters, more than the ${MAX_MARKDOWN_CHARS} Markdown can be parsed within (send it as plain text or split it)`,
-      { status: 413, details: { file: filename, size: source.length, limit: MAX_MARKDOWN_CHARS } },
+      { status: 413, details: { file: filename, size: source.length, limit: MAX_MARKDOWN_CHARS, context: 'markdown' } },
     );
   }
 
@@ -106,7 +106,7 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
     format === 'markdown' ? readMarkdown(source) : format === 'html' ? readHtml(source) : readText(source);
   if (!read.blocks.some((b) => b.translatable)) {
     throw new InputError('empty-input', `${filename ? `${filename}: ` : ''}input has no text to translate (only markup or code)`, {
-      details: { file: filename },
+      details: { file: filename, context: 'markup' },
     });
   }
   const skeleton: Skeleton = { v: 1, format, source, slots: read.slots };

@@ -51,7 +51,7 @@ function decode(xliff: string | Uint8Array, maxBytes: number): string {
   try {
     return new TextDecoder(encoding, { fatal: true }).decode(xliff);
   } catch (cause) {
-    throw new InputError('xliff-encoding', `the XLIFF file is not valid ${encoding.toUpperCase()}`, { status: 400, cause });
+    throw new InputError('xliff-encoding', `the XLIFF file is not valid ${encoding.toUpperCase()}`, { status: 400, cause, params: { encoding: encoding.toUpperCase() } });
   }
 }
 
@@ -67,7 +67,7 @@ function parse(xml: string): XmlNode[] {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new InputError('xliff-malformed', `the XLIFF file is not well-formed XML (line ${line}, column ${col}): ${msg}`, { status: 400, details: { line, col } });
+    throw new InputError('xliff-malformed', `the XLIFF file is not well-formed XML (line ${line}, column ${col}): ${msg}`, { status: 400, details: { line, col, detail: msg } });
   }
   const parser = new XMLParser({
     preserveOrder: true,
@@ -182,7 +182,8 @@ function fail(code: string, problems: string[]): never {
   const shown = problems.slice(0, MAX_PROBLEMS_LISTED).join('; ');
   const more = problems.length > MAX_PROBLEMS_LISTED ? ` (and ${problems.length - MAX_PROBLEMS_LISTED} more)` : '';
   const lead = problems.length === 1 ? 'the XLIFF file does not fit the job' : `the XLIFF file does not fit the job (${problems.length} problems)`;
-  throw semantic(code, `${lead}: ${shown}${more}`, { problems });
+  const hidden = problems.length - MAX_PROBLEMS_LISTED;
+  throw semantic(code, `${lead}: ${shown}${more}`, { problems, count: problems.length, list: hidden > 0 ? `${shown} (+${hidden})` : shown });
 }
 
 function readFile(xml: string, input: BundleInput): { lang: Lang; units: Unit[] } {
@@ -193,9 +194,9 @@ function readFile(xml: string, input: BundleInput): { lang: Lang; units: Unit[] 
   });
   if (!root || localName(nameOf(root)!) !== 'xliff') throw semantic('xliff-not-xliff', 'the file is XML but not XLIFF (its root element is not <xliff>)');
   const version = attr(root, 'version');
-  if (version !== '1.2') throw semantic('xliff-version', `only XLIFF 1.2 is accepted; this file says version ${version ?? '(none)'}`, { version });
+  if (version !== '1.2') throw semantic('xliff-version', `only XLIFF 1.2 is accepted; this file says version ${version ?? '(none)'}`, { version: version ?? '(none)' });
   const files = elements(childrenOf(root), 'file');
-  if (files.length === 0) throw semantic('xliff-not-xliff', 'the XLIFF file has no <file> element');
+  if (files.length === 0) throw semantic('xliff-not-xliff', 'the XLIFF file has no <file> element', { context: 'no-file' });
   const { analysis } = input;
   const targetLangs = input.targets.map((t) => t.lang);
   let lang: Lang | undefined;
@@ -204,16 +205,18 @@ function readFile(xml: string, input: BundleInput): { lang: Lang; units: Unit[] 
     const src = attr(file, 'source-language') ?? '';
     const tgt = attr(file, 'target-language') ?? '';
     if (!matchLang(src, [analysis.sourceLang])) {
-      throw semantic('xliff-language', `the file's source language is "${src}" but job ${input.jobId} is in ${analysis.sourceLang}`, { lang: src, expected: analysis.sourceLang });
+      throw semantic('xliff-language', `the file's source language is "${src}" but job ${input.jobId} is in ${analysis.sourceLang}`, { lang: src, expected: analysis.sourceLang, job: input.jobId });
     }
     const matched = matchLang(tgt, targetLangs);
     if (!matched) {
       throw semantic('xliff-language', `the file's target language is "${tgt}" but job ${input.jobId} has targets ${targetLangs.join(', ')}`, {
         lang: tgt,
         expected: targetLangs.join(', '),
+        job: input.jobId,
+        context: 'target',
       });
     }
-    if (lang !== undefined && lang !== matched) throw semantic('xliff-language', `the file mixes target languages ${lang} and ${matched}; import one target at a time`);
+    if (lang !== undefined && lang !== matched) throw semantic('xliff-language', `the file mixes target languages ${lang} and ${matched}; import one target at a time`, { lang, other: matched, context: 'mixed' });
     lang = matched;
     const found: XmlNode[] = [];
     collectUnits(childrenOf(file), found);

@@ -125,7 +125,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
   const from = analysis.sourceLang;
   const target = requireLang(to, 'target language');
   if (sameLanguage(target, from)) {
-    throw new InputError('target-is-source', `the article is already in ${languageName(from)} (${from}); remove ${target} from the targets`, { status: 422 });
+    throw new InputError('target-is-source', `the article is already in ${languageName(from)} (${from}); remove ${target} from the targets`, { status: 422, params: { from, target } });
   }
   // Engines that list their pairs over the network are unknown to plan() until then.
   await options.translator.ready?.();

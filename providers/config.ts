@@ -108,21 +108,21 @@ function readConfigFile(file: string): { vars: Record<string, string>; routes: R
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError('config-unreadable', `LOCFLOW_CONFIG: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { details: { file } });
+    throw new InputError('config-unreadable', `LOCFLOW_CONFIG: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { details: { file, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message } });
   }
   let raw: unknown;
   try {
     raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
     throw new InputError('config-syntax', `LOCFLOW_CONFIG: ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${syntaxWhere(err as Error, text)}`, {
-      details: { file },
+      details: { file, syntax: extname(file) === '.json' ? 'JSON' : 'YAML', detail: syntaxWhere(err as Error, text) },
     });
   }
   if (raw === null || raw === undefined) raw = {};
   const parsed = FileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, { details: { file } });
+    throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, { details: { file, path: issue.path.join('.') || '(top level)', detail: issue.message } });
   }
   const { routes, pivots, retry, ...rest } = parsed.data;
   const vars: Record<string, string> = {};
@@ -130,7 +130,7 @@ function readConfigFile(file: string): { vars: Record<string, string>; routes: R
     const name = KNOWN.has(key) ? key : camelToEnv(key);
     if (!KNOWN.has(name)) {
       throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: unknown setting "${key}" (known: routes, pivots, retry, ${CONFIG_VARIABLES.join(', ')})`, {
-        details: { file },
+        details: { file, key, known: ['routes', 'pivots', 'retry', ...CONFIG_VARIABLES].join(', '), context: 'unknown-setting' },
       });
     }
     vars[name] = String(value);

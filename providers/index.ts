@@ -58,7 +58,7 @@ export function createTranslator(options: CreateTranslatorOptions = {}): Locflow
       try {
         ref = parseProviderRef(entry, extraIds);
       } catch (err) {
-        throw new InputError('config-invalid', `routes "${pattern}": ${(err as Error).message}`, { cause: err });
+        throw new InputError('config-invalid', `routes "${pattern}": ${(err as Error).message}`, { cause: err, params: { pattern, detail: (err as Error).message, context: 'route' } });
       }
       refs.set(ref.ref, ref);
     }
@@ -75,7 +75,7 @@ export function createTranslator(options: CreateTranslatorOptions = {}): Locflow
     const handle = handles.find((h) => h.ref === forced.ref)!;
     if (!handle.provider.configured) {
       throw new InputError('provider-not-configured', `provider ${forced.ref} is not configured: it needs ${REQUIREMENTS[forced.id] ?? 'its settings'}`, {
-        details: { provider: forced.ref },
+        details: { provider: forced.ref, requires: REQUIREMENTS[forced.id] ?? 'its settings' },
       });
     }
   }

@@ -71,9 +71,9 @@ export function parseProviderRef(ref: string, extraIds: readonly string[] = []):
     throw new InputError('unknown-provider', `unknown provider "${text}"; available: ${ids.join(', ')}`, { details: { provider: text, available: ids.join(', ') } });
   }
   if (model !== undefined) {
-    if (!model) throw new InputError('unknown-provider', `provider "${text}": the model after ":" is empty`, { details: { provider: text } });
+    if (!model) throw new InputError('unknown-provider', `provider "${text}": the model after ":" is empty`, { details: { provider: text, context: 'empty-model' } });
     if (!TAKES_MODEL.has(id) && !extraIds.includes(id)) {
-      throw new InputError('unknown-provider', `provider "${id}" does not take a model ("${text}"); only ${[...TAKES_MODEL].join(', ')} does`, { details: { provider: text } });
+      throw new InputError('unknown-provider', `provider "${id}" does not take a model ("${text}"); only ${[...TAKES_MODEL].join(', ')} does`, { details: { provider: text, id, takesModel: [...TAKES_MODEL].join(', '), context: 'no-model' } });
     }
   }
   return { ref: model ? `${id}:${model}` : id, id, ...(model ? { model } : {}) };
@@ -81,6 +81,6 @@ export function parseProviderRef(ref: string, extraIds: readonly string[] = []):
 
 export function createBuiltin(ref: ProviderRef, env: NodeJS.ProcessEnv): TranslationProvider {
   const factory = FACTORIES[ref.id];
-  if (!factory) throw new InputError('unknown-provider', `unknown provider "${ref.ref}"; available: ${knownIds().join(', ')}`);
+  if (!factory) throw new InputError('unknown-provider', `unknown provider "${ref.ref}"; available: ${knownIds().join(', ')}`, { params: { provider: ref.ref, available: knownIds().join(', ') } });
   return factory({ env, ...(ref.model ? { model: ref.model } : {}) });
 }

@@ -338,6 +338,12 @@ function noRoute(options: RouterOptions, from: Lang, to: Lang): InputError | Pro
   const hint = options.forced === 'pseudo' || options.allowPseudo ? '' : '; configure a provider for it (see `locflow providers`) or use --provider pseudo for a demo';
   return new InputError('no-route', `no translation route from ${from} to ${to}: ${who} cannot translate it directly or through a pivot${hint}`, {
     status: 422,
-    details: { from, to },
+    details: {
+      from,
+      to,
+      provider: options.forced,
+      providers: configured.join(', '),
+      context: `${options.forced ? 'forced' : configured.length ? 'configured' : 'none'}${hint ? '-hint' : ''}`,
+    },
   });
 }

@@ -7,20 +7,35 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TFunction } from 'i18next';
 import { InputError } from '../pipeline/errors.js';
+import { getI18n, negotiateLanguage, renderError } from '../locales/i18n.js';
 import { RedisUnavailableError } from '../workers/redis.js';
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).send({ error: { code, message } });
 }
 
-/** The UI language for messages: `Accept-Language` when locflow ships it, else English. */
+/**
+ * The UI language for messages: `?lng=` when locflow ships it (a link can
+ * carry it), else the best shipped language of `Accept-Language`, else English.
+ */
 export function requestLang(request: FastifyRequest): string {
-  const header = String(request.headers['accept-language'] ?? '');
-  for (const part of header.split(',')) {
-    const code = part.trim().split(/[;-]/)[0]?.toLowerCase();
-    if (code === 'fr' || code === 'vi' || code === 'en') return code;
-  }
-  return 'en';
+  const query = (request.query as Record<string, unknown> | undefined)?.lng;
+  return (
+    (typeof query === 'string' ? negotiateLanguage(query) : undefined) ??
+    negotiateLanguage(String(request.headers['accept-language'] ?? '')) ??
+    'en'
+  );
+}
+
+/** `{error:{code,message}}` with `errors:<code>` rendered in the caller's language from `params`. */
+export async function sendLocalized(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  error: { code: string; message: string; params?: Record<string, unknown> },
+): Promise<FastifyReply> {
+  const message = renderError(await getI18n(), requestLang(request), error);
+  return sendError(reply, status, error.code, message);
 }
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
@@ -41,37 +56,37 @@ function looksLikeRedisDown(err: Error): boolean {
 
 export function installErrorHandling(app: FastifyInstance, t: TFunction, bodyLimit: number): void {
   app.setNotFoundHandler((request, reply) => {
-    sendError(reply, 404, 'not-found', t('server:notFound', { lng: requestLang(request), method: request.method, url: request.url.split('?')[0] }));
+    sendError(reply, 404, 'not-found', t('errors:not-found', { lng: requestLang(request), method: request.method, url: request.url.split('?')[0] }));
   });
 
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+  app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const lng = requestLang(request);
-    if (err instanceof InputError) return sendError(reply, err.status, err.code, err.message);
+    if (err instanceof InputError) return sendLocalized(reply, request, err.status, err);
     if (err.validation) {
-      return sendError(reply, 400, 'invalid-request', t('server:invalidRequest', { lng, detail: err.message }));
+      return sendError(reply, 400, 'invalid-request', t('errors:invalid-request', { lng, detail: err.message }));
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (known) {
       const [status, code] = known;
       const message =
         code === 'body-too-large'
-          ? t('server:bodyTooLarge', { lng, limit: `${(bodyLimit / 1024 / 1024).toFixed(1)} MiB` })
+          ? t('errors:body-too-large', { lng, limit: `${(bodyLimit / 1024 / 1024).toFixed(1)} MiB` })
           : code === 'bad-json'
-            ? t('server:badJson', { lng, detail: err.message })
+            ? t('errors:bad-json', { lng, detail: err.message })
             : code === 'unsupported-media-type'
-              ? t('server:unsupportedMediaType', { lng, type: String(request.headers['content-type'] ?? 'none') })
-              : err.message;
+              ? t('errors:unsupported-media-type', { lng, type: String(request.headers['content-type'] ?? 'none') })
+              : t(`errors:${code}`, { lng, defaultValue: err.message });
       return sendError(reply, status, code, message);
     }
-    if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) return sendError(reply, 400, 'bad-json', t('server:badJson', { lng, detail: err.message }));
+    if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) return sendError(reply, 400, 'bad-json', t('errors:bad-json', { lng, detail: err.message }));
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, err.statusCode, (err.code ?? 'bad-request').toLowerCase().replace(/^fst_err_/, '').replace(/_/g, '-'), err.message);
     }
     if (looksLikeRedisDown(err)) {
       request.log.warn({ err: err.message }, 'Redis unavailable');
-      return sendError(reply, 503, 'unavailable', t('server:unavailable', { lng }));
+      return sendError(reply, 503, 'unavailable', t('errors:unavailable', { lng }));
     }
     request.log.error({ err }, 'unhandled error');
-    return sendError(reply, 500, 'internal', t('server:internal', { lng }));
+    return sendError(reply, 500, 'internal', t('errors:internal', { lng }));
   });
 }

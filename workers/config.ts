@@ -31,14 +31,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new InputError('bad-config', `${name} must be a number ≥ ${min}, not "${raw}"`);
+  if (!Number.isFinite(n) || n < min) throw new InputError('bad-config', `${name} must be a number ≥ ${min}, not "${raw}"`, { params: { name, min, value: raw } });
   return Math.floor(n);
 }
 
 export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
   const prefix = env.LOCFLOW_PREFIX?.trim() || '{locflow}';
   const days = Number(env.LOCFLOW_RETENTION_DAYS ?? 7);
-  if (!Number.isFinite(days) || days <= 0) throw new InputError('bad-config', `LOCFLOW_RETENTION_DAYS must be a positive number, not "${env.LOCFLOW_RETENTION_DAYS}"`);
+  if (!Number.isFinite(days) || days <= 0) throw new InputError('bad-config', `LOCFLOW_RETENTION_DAYS must be a positive number, not "${env.LOCFLOW_RETENTION_DAYS}"`, { params: { name: 'LOCFLOW_RETENTION_DAYS', value: env.LOCFLOW_RETENTION_DAYS, context: 'positive' } });
   return {
     redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
     prefix,

@@ -57,7 +57,7 @@ function withTitle(text: string, title: string | undefined, format: DocFormat | 
 }
 
 export function normaliseTargets(raw: string[], source?: Lang): Lang[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw new InputError('missing-targets', 'give at least one target language in "targets", e.g. ["en","vi"]');
+  if (!Array.isArray(raw) || raw.length === 0) throw new InputError('missing-targets', 'give at least one target language in "targets", e.g. ["en","vi"]', { params: { context: 'api' } });
   const out: Lang[] = [];
   for (const t of raw) {
     const lang = requireLang(String(t), 'targets');
@@ -65,13 +65,13 @@ export function normaliseTargets(raw: string[], source?: Lang): Lang[] {
   }
   if (source) {
     const same = out.find((l) => sameLanguage(l, source));
-    if (same) throw new InputError('target-is-source', `the article is already in ${source}; remove ${same} from the targets`, { status: 422 });
+    if (same) throw new InputError('target-is-source', `the article is already in ${source}; remove ${same} from the targets`, { status: 422, params: { from: source, target: same } });
   }
   return out;
 }
 
 export async function submitArticle(ctx: SubmitContext, sub: Submission): Promise<SubmitResult> {
-  if (typeof sub.text !== 'string' || sub.text.trim() === '') throw new InputError('empty-input', 'the article text is empty');
+  if (typeof sub.text !== 'string' || sub.text.trim() === '') throw new InputError('empty-input', 'the article text is empty', { params: { context: 'text' } });
   const forced = sub.sourceLang && sub.sourceLang !== 'auto' ? requireLang(sub.sourceLang, 'sourceLang') : undefined;
   const targets = normaliseTargets(sub.targets, forced);
   // Fails with the list of known ids when the provider is unknown or not configured.
@@ -93,11 +93,12 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
   const analysis = analyse(text, { format: sub.format, from: forced ?? 'auto', terms: glossary.terms, matcher: glossary.matcher });
   for (const to of targets) {
     if (sameLanguage(to, analysis.sourceLang)) {
-      throw new InputError('target-is-source', `the article is already in ${analysis.sourceLang}; remove ${to} from the targets`, { status: 422 });
+      throw new InputError('target-is-source', `the article is already in ${analysis.sourceLang}; remove ${to} from the targets`, { status: 422, params: { from: analysis.sourceLang, target: to } });
     }
     if (!translator.plan(analysis.sourceLang, to)) {
       throw new InputError('unsupported-pair', `no configured provider translates ${analysis.sourceLang}→${to}, directly or through a pivot language`, {
         status: 422,
+        params: { from: analysis.sourceLang, to },
       });
     }
   }

@@ -61,8 +61,8 @@ export function isPrivateAddress(address: string): boolean {
   return true;
 }
 
-function refuse(message: string): InputError {
-  return new InputError('webhook-refused', message, { status: 422 });
+function refuse(message: string, params: Record<string, unknown>): InputError {
+  return new InputError('webhook-refused', message, { status: 422, params });
 }
 
 /** Syntax and address checks; resolves the host. Throws InputError (422) when the URL is refused. */
@@ -71,20 +71,20 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promi
   try {
     url = new URL(raw);
   } catch {
-    throw new InputError('bad-webhook-url', `webhookUrl "${raw.slice(0, 200)}" is not a valid URL`);
+    throw new InputError('bad-webhook-url', `webhookUrl "${raw.slice(0, 200)}" is not a valid URL`, { params: { url: raw.slice(0, 200) } });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError('bad-webhook-url', 'webhookUrl must be an http or https URL');
-  if (url.username || url.password) throw new InputError('bad-webhook-url', 'webhookUrl must not contain credentials; verify the signature header instead');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError('bad-webhook-url', 'webhookUrl must be an http or https URL', { params: { context: 'scheme' } });
+  if (url.username || url.password) throw new InputError('bad-webhook-url', 'webhookUrl must not contain credentials; verify the signature header instead', { params: { context: 'credentials' } });
   if (allowPrivate) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: LookupAddress[];
   try {
     addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookupAll(host);
   } catch {
-    throw refuse(`webhookUrl host ${host} does not resolve`);
+    throw refuse(`webhookUrl host ${host} does not resolve`, { host, context: 'unresolved' });
   }
   const bad = addresses.find((a) => isPrivateAddress(a.address));
-  if (bad) throw refuse(`webhookUrl ${host} resolves to ${bad.address}, a loopback/private/link-local address; set LOCFLOW_WEBHOOK_ALLOW_PRIVATE=1 to allow it`);
+  if (bad) throw refuse(`webhookUrl ${host} resolves to ${bad.address}, a loopback/private/link-local address; set LOCFLOW_WEBHOOK_ALLOW_PRIVATE=1 to allow it`, { host, address: bad.address, context: 'private' });
   return url;
 }
 
@@ -99,7 +99,7 @@ const safeLookup = ((hostname: string, options: unknown, callback: (err: Error |
     if (err) return callback(err, '', 4);
     const list = addresses as LookupAddress[];
     const bad = list.find((a) => isPrivateAddress(a.address));
-    if (bad) return callback(refuse(`webhook host ${hostname} resolved to ${bad.address}, which is not allowed`), '', 4);
+    if (bad) return callback(refuse(`webhook host ${hostname} resolved to ${bad.address}, which is not allowed`, { host: hostname, address: bad.address, context: 'resolved' }), '', 4);
     if ((opts as { all?: boolean }).all) return callback(null, list);
     const first = list[0]!;
     callback(null, first.address, first.family);

@@ -50,7 +50,7 @@ async function detectCommand(file: string, opts: DetectCliOptions): Promise<void
 function candidates(value: string | undefined, parse: (tags: readonly string[]) => Lang[], knows: (lang: Lang) => boolean): Lang[] | undefined {
   if (value === undefined) return undefined;
   const list = parseList(value);
-  if (list.length === 0) throw new InputError('invalid-option', '--only needs at least one language code, e.g. --only fr,vi,en');
+  if (list.length === 0) throw new InputError('invalid-option', '--only needs at least one language code, e.g. --only fr,vi,en', { params: { context: 'only-empty' } });
   return list.map((tag) => {
     const lang = parse([tag])[0]!;
     if (!knows(lang)) {
@@ -63,7 +63,7 @@ function candidates(value: string | undefined, parse: (tags: readonly string[]) 
 function confidenceOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InputError('invalid-option', `--min-confidence: "${value}" is not a number between 0 and 1`);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InputError('invalid-option', `--min-confidence: "${value}" is not a number between 0 and 1`, { params: { value, context: 'confidence' } });
   return n;
 }
 
@@ -90,7 +90,7 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
     lineNo++;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line.includes('\u0000')) {
-      throw new InputError('binary-input', `${where}: line ${lineNo} contains a NUL byte; this looks like binary data, not text`, { status: 415 });
+      throw new InputError('binary-input', `${where}: line ${lineNo} contains a NUL byte; this looks like binary data, not text`, { status: 415, params: { file: where, line: lineNo, context: 'line' } });
     }
     const r = detect(line);
     out += json ? `{"lang":"${r.lang}","confidence":${r.confidence}}\n` : `${r.lang}\t${r.confidence}\n`;
@@ -142,16 +142,19 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
 }
 
 function invalidUtf8(where: string, line: number): InputError {
-  return new InputError('invalid-utf8', `${where}: line ${line} is not valid UTF-8 text`, { status: 415 });
+  return new InputError('invalid-utf8', `${where}: line ${line} is not valid UTF-8 text`, { status: 415, params: { file: where, line, context: 'line' } });
 }
 
 async function openFile(path: string): Promise<NodeJS.ReadableStream> {
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new InputError('not-a-file', `${path} is a directory, not a text file`);
+    if (info.isDirectory()) throw new InputError('not-a-file', `${path} is a directory, not a text file`, { params: { file: path, context: 'text' } });
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError('file-not-found', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new InputError('file-not-found', `cannot read ${path}: ${missing ? 'no such file' : (err as Error).message}`, {
+      params: { file: path, detail: (err as Error).message, context: missing ? 'missing' : undefined },
+    });
   }
   return createReadStream(path);
 }

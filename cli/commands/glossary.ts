@@ -103,7 +103,7 @@ function parseTranslations(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values.flatMap((x) => x.split(','))) {
     const at = v.indexOf('=');
-    if (at <= 0) throw new InputError('bad-option', `--to takes LANG=FORM pairs such as en="open source", not "${v}"`);
+    if (at <= 0) throw new InputError('bad-option', `--to takes LANG=FORM pairs such as en="open source", not "${v}"`, { params: { value: v, context: 'pairs' } });
     out[v.slice(0, at).trim()] = v.slice(at + 1).trim();
   }
   return out;
@@ -257,7 +257,8 @@ export function registerGlossary(program: Command): void {
       try {
         text = await readFile(file, 'utf8');
       } catch (err) {
-        throw new InputError('file-not-found', t('glossary:cannotRead', { file, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
+        const detail = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw new InputError('file-not-found', t('glossary:cannotRead', { lng: 'en', file, detail }), { params: { file, detail } });
       }
       const qs = new URLSearchParams({ format });
       if (o.source) qs.set('source', o.source);

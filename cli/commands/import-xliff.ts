@@ -7,7 +7,7 @@
 import { serverTarget } from '../server-target.js';
 import type { Command } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
-import { getI18n } from '../../locales/i18n.js';
+import { getI18n, processLanguage } from '../../locales/i18n.js';
 import { InputError, LocflowError } from '../../pipeline/errors.js';
 import { MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { action } from '../run-command.js';
@@ -54,21 +54,22 @@ async function importXliff(job: string, file: string, opts: ImportOptions): Prom
 async function readXliff(file: string): Promise<Uint8Array> {
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new InputError('file-unreadable', `${file} is not a file`, { details: { file } });
+    if (!info.isFile()) throw new InputError('file-unreadable', `${file} is not a file`, { details: { file, context: 'not-file' } });
     if (info.size > MAX_XLIFF_BYTES) {
-      throw new InputError('xliff-too-large', `${file} is ${info.size} bytes; the limit is ${MAX_XLIFF_BYTES}`, { details: { file, size: info.size, limit: MAX_XLIFF_BYTES } });
+      throw new InputError('xliff-too-large', `${file} is ${info.size} bytes; the limit is ${MAX_XLIFF_BYTES}`, { details: { file, size: info.size, limit: MAX_XLIFF_BYTES, context: 'file' } });
     }
     return new Uint8Array(await readFile(file));
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError('file-unreadable', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, details: { file } });
+    throw new InputError('file-unreadable', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, details: { file, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message } });
   }
 }
 
 /** Posts the file and returns the server's answer; a 4xx becomes an InputError carrying the server's code and message. */
 export async function postXliff(req: { server: URL; token?: string; job: string; body: Uint8Array; fetchImpl?: typeof fetch }): Promise<ImportResult> {
   const url = new URL(`v1/jobs/${encodeURIComponent(req.job)}/xliff`, req.server.href.endsWith('/') ? req.server : `${req.server.href}/`);
-  const headers: Record<string, string> = { 'content-type': 'application/x-xliff+xml', accept: 'application/json' };
+  // The server answers errors in the CLI's language.
+  const headers: Record<string, string> = { 'content-type': 'application/x-xliff+xml', accept: 'application/json', 'accept-language': processLanguage() };
   if (req.token) headers.authorization = `Bearer ${req.token}`;
   let res: Response;
   try {
@@ -76,7 +77,7 @@ export async function postXliff(req: { server: URL; token?: string; job: string;
   } catch (err) {
     throw new LocflowError('server-unreachable', `cannot reach the locflow server at ${req.server.origin}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`, {
       cause: err,
-      details: { server: req.server.origin },
+      details: { server: req.server.origin, url: req.server.origin, detail: (err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message },
     });
   }
   const text = await res.text();
@@ -92,7 +93,7 @@ export async function postXliff(req: { server: URL; token?: string; job: string;
   }
   const ok = data as Partial<ImportResult> | undefined;
   if (!res.ok || !ok || typeof ok.revision !== 'number') {
-    throw new LocflowError('server-error', `the locflow server failed (HTTP ${res.status})${text ? `: ${text.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`, { details: { status: res.status } });
+    throw new LocflowError('server-error', `the locflow server failed (HTTP ${res.status})${text ? `: ${text.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`, { details: { status: res.status, ...(text ? { detail: text.slice(0, 200).replace(/\s+/g, ' '), context: 'detail' } : {}) } });
   }
   return { id: ok.id ?? req.job, revision: ok.revision, lang: ok.lang, edited: Array.isArray(ok.edited) ? ok.edited : [] };
 }

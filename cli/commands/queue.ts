@@ -20,7 +20,7 @@ import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, parseList } from '.
 function positiveInt(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InputError('bad-option', `${name} must be a whole number ≥ ${min}, not "${value}"`);
+    if (!Number.isInteger(n) || n < min) throw new InputError('bad-option', `${name} must be a whole number ≥ ${min}, not "${value}"`, { params: { option: name, min, value } });
     return n;
   };
 }
@@ -299,7 +299,7 @@ function progressLine(t: TFunction, v: JobView): string {
 async function submit(file: string, opts: SubmitOptions): Promise<void> {
   const { t } = await getI18n();
   const targets = parseList(opts.to).map((l) => requireLang(l, '--to'));
-  if (targets.length === 0) throw new InputError('missing-targets', '--to needs at least one target language');
+  if (targets.length === 0) throw new InputError('missing-targets', '--to needs at least one target language, e.g. --to en,es,vi');
   if (opts.from && opts.from !== 'auto') requireLang(opts.from, '--from');
   const client = new Client(opts, t);
   const article = await readArticle(file);
@@ -307,7 +307,7 @@ async function submit(file: string, opts: SubmitOptions): Promise<void> {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(article.bytes);
   } catch {
-    throw new InputError('invalid-utf8', `${article.filename ?? 'stdin'} is not valid UTF-8 text`);
+    throw new InputError('invalid-utf8', `${article.filename ?? 'stdin'} is not valid UTF-8 text`, { params: { file: article.filename ?? 'stdin' } });
   }
   const format = opts.format ?? formatOf(article.filename);
   const res = await client.request('POST', '/v1/jobs', {

@@ -46,9 +46,9 @@ function collect(value: string, previous: string[]): string[] {
 async function translate(file: string, opts: TranslateOptions): Promise<void> {
   const { t } = await getI18n();
   // Validate every option before reading or writing anything.
-  if (!opts.out) throw new InputError('missing-out', t('translate.missingOut'));
+  if (!opts.out) throw new InputError('missing-out', '--out is required: a directory, or a path ending in .zip');
   const targets = parseList(opts.to).map((l) => requireLang(l, '--to'));
-  if (targets.length === 0) throw new InputError('missing-targets', t('translate.missingTargets'));
+  if (targets.length === 0) throw new InputError('missing-targets', '--to needs at least one target language, e.g. --to en,es,vi');
   const format = parseFormat(opts.format);
   if (opts.from && opts.from !== 'auto') requireLang(opts.from, '--from');
 
@@ -91,5 +91,5 @@ function parseFormat(format: string | undefined): 'text' | 'markdown' | 'html' |
   if (f === 'md') return 'markdown';
   if (f === 'txt') return 'text';
   if (f === 'text' || f === 'markdown' || f === 'html') return f;
-  throw new InputError('unknown-format', `--format must be text, markdown or html, not "${format}"`);
+  throw new InputError('unknown-format', `--format must be text, markdown or html, not "${format}"`, { params: { format, context: 'option' } });
 }

@@ -31,7 +31,7 @@ export interface DelimitedReadOptions {
 }
 
 function bad(message: string): GlossaryError {
-  return new GlossaryError('glossary-bad-file', message, { status: 422 });
+  return new GlossaryError('glossary-bad-file', message, { status: 422, params: { detail: message } });
 }
 
 function rows(text: string, format: Delimited): string[][] {

@@ -40,7 +40,7 @@ export function formatFromName(name: string): GlossaryFormat | undefined {
 
 export function requireFormat(v: unknown, what = 'format'): GlossaryFormat {
   if (v === undefined || v === '') return 'yaml';
-  if (!isGlossaryFormat(v)) throw new GlossaryError('glossary-bad-format', `${what} must be one of ${GLOSSARY_FORMATS.join(', ')}, not "${String(v)}"`, { status: 400 });
+  if (!isGlossaryFormat(v)) throw new GlossaryError('glossary-bad-format', `${what} must be one of ${GLOSSARY_FORMATS.join(', ')}, not "${String(v)}"`, { status: 400, params: { what, formats: GLOSSARY_FORMATS.join(', '), value: String(v) } });
   return v;
 }
 
@@ -72,7 +72,7 @@ export function formatGlossaryFile(terms: Term[], format: GlossaryFormat, option
     case 'csv':
     case 'tsv':
       if (options.source || options.target) {
-        if (!options.source || !options.target) throw new GlossaryError('glossary-bad-format', 'a language-pair export needs both source and target', { status: 400 });
+        if (!options.source || !options.target) throw new GlossaryError('glossary-bad-format', 'a language-pair export needs both source and target', { status: 400, params: { context: 'pair' } });
         return formatPairs(terms, format, options.source, options.target);
       }
       return formatExtended(terms, format);

@@ -40,8 +40,8 @@ const STATUS_ADMIN: Record<TermStatus, string> = {
   deprecated: 'deprecatedTerm-admn-sts',
 };
 
-function bad(message: string, code = 'glossary-bad-file'): GlossaryError {
-  return new GlossaryError(code, message, { status: 422 });
+function bad(message: string, code = 'glossary-bad-file', params: Record<string, unknown> = {}): GlossaryError {
+  return new GlossaryError(code, message, { status: 422, params: { detail: message, ...params } });
 }
 
 export function formatTbx(terms: Term[], options: { sourceLang?: Lang } = {}): string {
@@ -95,9 +95,9 @@ function mostCommonLang(terms: Term[]): Lang {
 /** Refuses anything that could make the parser fetch, expand or balloon, before it runs. */
 export function assertSafeXml(text: string, limit = MAX_TBX_BYTES): void {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limit) throw new GlossaryError('glossary-too-large', `the TBX file is ${(bytes / 1048576).toFixed(1)} MiB; the limit is ${(limit / 1048576).toFixed(0)} MiB`, { status: 413 });
+  if (bytes > limit) throw new GlossaryError('glossary-too-large', `the TBX file is ${(bytes / 1048576).toFixed(1)} MiB; the limit is ${(limit / 1048576).toFixed(0)} MiB`, { status: 413, params: { sizeText: `${(bytes / 1048576).toFixed(1)} MiB`, limitText: `${(limit / 1048576).toFixed(0)} MiB` } });
   if (/<!DOCTYPE/i.test(text)) throw bad('the TBX file has a DOCTYPE declaration; locflow does not read DTDs or entity declarations (remove the <!DOCTYPE …> line)', 'glossary-unsafe-xml');
-  if (/<!ENTITY/i.test(text)) throw bad('the TBX file declares entities (<!ENTITY …>); entity declarations are refused', 'glossary-unsafe-xml');
+  if (/<!ENTITY/i.test(text)) throw bad('the TBX file declares entities (<!ENTITY …>); entity declarations are refused', 'glossary-unsafe-xml', { context: 'entity' });
 }
 
 type Node = Record<string, unknown>;

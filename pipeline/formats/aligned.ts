@@ -13,10 +13,10 @@ export function targetSegments(input: BundleInput): Map<Lang, Map<string, Transl
   for (const target of input.targets) {
     const byId = new Map<string, TranslatedSegment>();
     for (const seg of target.segments) {
-      if (!ids.has(seg.id)) throw new LocflowError('bundle-misaligned', `target ${target.lang} has segment ${seg.id}, which the source does not have`);
+      if (!ids.has(seg.id)) throw new LocflowError('bundle-misaligned', `target ${target.lang} has segment ${seg.id}, which the source does not have`, { params: { lang: target.lang, segment: seg.id } });
       byId.set(seg.id, seg);
     }
-    for (const id of ids) if (!byId.has(id)) throw new LocflowError('bundle-misaligned', `target ${target.lang} lacks segment ${id}`);
+    for (const id of ids) if (!byId.has(id)) throw new LocflowError('bundle-misaligned', `target ${target.lang} lacks segment ${id}`, { params: { lang: target.lang, segment: id, context: 'missing' } });
     out.set(target.lang, byId);
   }
   return out;

@@ -40,7 +40,7 @@ function safeName(s: string): string {
 
 function fileOf(files: BundleFiles, path: string): string | Uint8Array {
   const body = files.get(path);
-  if (body === undefined) throw new LocflowError('bundle-corrupt', `the bundle lacks ${path}`);
+  if (body === undefined) throw new LocflowError('bundle-corrupt', `the bundle lacks ${path}`, { params: { path, context: 'missing' } });
   return body;
 }
 
@@ -57,7 +57,7 @@ export function selectDownload(files: BundleFiles, format: string, target?: Lang
   if (!isDownloadFormat(format)) {
     throw new InputError('unknown-format', `unknown bundle format "${format}"; use one of ${DOWNLOAD_FORMATS.join(', ')}`, {
       status: 400,
-      details: { format, formats: DOWNLOAD_FORMATS.join(', ') },
+      details: { format, formats: DOWNLOAD_FORMATS.join(', '), context: 'bundle' },
     });
   }
   const m = manifestOf(files);
@@ -68,14 +68,14 @@ export function selectDownload(files: BundleFiles, format: string, target?: Lang
   if (target !== undefined && target !== '' && !find(all, target)) {
     throw new InputError('unknown-target', `job ${m.jobId} has no language "${target}"; it has ${all.join(', ')}`, {
       status: 404,
-      details: { target, languages: all.join(', ') },
+      details: { target, job: m.jobId, languages: all.join(', ') },
     });
   }
   const pick = (list: Lang[], what: string): Lang => {
     if (target) {
       const found = find(list, target);
       if (found) return found;
-      throw new InputError('unknown-target', `${what} exists for ${list.join(', ')}, not for "${target}"`, { status: 404, details: { target, languages: list.join(', ') } });
+      throw new InputError('unknown-target', `${what} exists for ${list.join(', ')}, not for "${target}"`, { status: 404, details: { target, what, languages: list.join(', '), context: 'file' } });
     }
     if (list.length === 1) return list[0]!;
     throw new InputError('target-required', `format ${format} needs a target language: one of ${list.join(', ')}`, { status: 400, details: { format, languages: list.join(', ') } });

@@ -27,7 +27,7 @@ export function checkSize(input: string | Uint8Array, maxBytes: number, filename
   if (size > maxBytes) {
     throw new InputError('input-too-large', `${where(filename)}input is ${mib(size)}, larger than the ${mib(maxBytes)} limit`, {
       status: 413,
-      details: { file: filename, size, limit: maxBytes },
+      details: { file: filename, size, limit: maxBytes, sizeText: mib(size), limitText: mib(maxBytes) },
     });
   }
 }
@@ -99,7 +99,7 @@ function binaryError(filename?: string): InputError {
 /** Decodes bytes strictly: UTF-8 (BOM stripped), or UTF-16 when a BOM says so. */
 export function decodeBytes(bytes: Uint8Array, filename?: string): string {
   if (bytes.length >= 4 && ((bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0) || (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff))) {
-    throw new InputError('invalid-encoding', `${where(filename)}input is UTF-32, which is not supported; save it as UTF-8`, { status: 415, details: { file: filename } });
+    throw new InputError('invalid-encoding', `${where(filename)}input is UTF-32, which is not supported; save it as UTF-8`, { status: 415, details: { file: filename, context: 'utf32' } });
   }
   for (const [bom, enc] of [[[0xff, 0xfe], 'utf-16le'], [[0xfe, 0xff], 'utf-16be']] as const) {
     if (bytes[0] === bom[0] && bytes[1] === bom[1]) {
@@ -110,7 +110,7 @@ export function decodeBytes(bytes: Uint8Array, filename?: string): string {
         throw new InputError('invalid-encoding', `${where(filename)}input starts with a UTF-16 byte-order mark but is not valid UTF-16`, {
           status: 415,
           cause,
-          details: { file: filename },
+          details: { file: filename, context: 'utf16' },
         });
       }
     }
@@ -118,7 +118,7 @@ export function decodeBytes(bytes: Uint8Array, filename?: string): string {
   if (looksLikeBomlessUtf16(bytes)) {
     throw new InputError('invalid-encoding', `${where(filename)}input looks like UTF-16 without a byte-order mark; save it as UTF-8`, {
       status: 415,
-      details: { file: filename },
+      details: { file: filename, context: 'utf16-no-bom' },
     });
   }
   if (bytes.indexOf(0) !== -1) throw binaryError(filename);
@@ -132,7 +132,7 @@ export function decodeBytes(bytes: Uint8Array, filename?: string): string {
     throw new InputError(
       'invalid-encoding',
       `${where(filename)}input is not valid UTF-8: bad byte 0x${(byte ?? 0).toString(16).padStart(2, '0')} at offset ${offset}${hint}`,
-      { status: 415, cause, details: { file: filename, offset } },
+      { status: 415, cause, details: { file: filename, offset, byte: (byte ?? 0).toString(16).padStart(2, '0'), context: hint ? 'latin1' : undefined } },
     );
   }
 }

@@ -34,8 +34,8 @@ const FILE_TYPES = [
   'application/octet-stream',
 ];
 
-function invalid(message: string, status = 400): InputError {
-  return new InputError('invalid-request', message, { status });
+function invalid(message: string, status = 400, params: Record<string, unknown> = { detail: message }): InputError {
+  return new InputError('invalid-request', message, { status, params });
 }
 
 function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
@@ -94,10 +94,10 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
   app.post('/terms', { preHandler: anyone, schema: { summary: 'Propose a term (reviewers may create it approved)', tags: ['glossary'] } }, async (request, reply) => {
     const actor = actorOf(request);
     const body = request.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('send the term as a JSON object, e.g. {"term":"GPU","lang":"fr","kind":"keep"}');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('send the term as a JSON object, e.g. {"term":"GPU","lang":"fr","kind":"keep"}', 400, { context: 'term-object' });
     const status = (body as { status?: unknown }).status;
     if (status !== undefined && status !== 'proposed' && actor.role === 'submitter') {
-      throw new InputError('forbidden', `a submitter can only propose terms; creating one as ${String(status)} needs the reviewer role`, { status: 403 });
+      throw new InputError('forbidden', `a submitter can only propose terms; creating one as ${String(status)} needs the reviewer role`, { status: 403, params: { status: String(status), context: 'propose-only' } });
     }
     const term = await store.create(body, actor);
     return reply.code(201).header('location', `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${encodeURIComponent(term.id)}`).send(term);
@@ -106,7 +106,7 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
   app.get('/terms/:id', { preHandler: anyone, schema: { summary: 'One term with its history', tags: ['glossary'] } }, async (request) => {
     const { id } = parseWith(idParams, request.params, 'path');
     const term = await store.get(id);
-    if (!term) throw new InputError('glossary-term-not-found', `no glossary term with id "${id}"`, { status: 404 });
+    if (!term) throw new InputError('glossary-term-not-found', `no glossary term with id "${id}"`, { status: 404, params: { id } });
     return term;
   });
 
@@ -114,7 +114,7 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     const { id } = parseWith(idParams, request.params, 'path');
     const body = request.body as Record<string, unknown> | undefined;
     if (body && typeof body === 'object' && ('status' in body || 'history' in body || 'id' in body)) {
-      throw invalid('status, id and history cannot be edited: use POST …/approve, …/reject or …/deprecate to change the status');
+      throw invalid('status, id and history cannot be edited: use POST …/approve, …/reject or …/deprecate to change the status', 400, { context: 'read-only' });
     }
     const patch = parseWith(termPatchSchema, body, 'body');
     return store.update(id, patch, actorOf(request));
@@ -181,7 +181,7 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     async (request) => {
       const q = parseWith(fileQuery, request.query, 'query');
       if (typeof request.body !== 'string') {
-        throw new InputError('unsupported-media-type', 'send the glossary file itself as the request body, with Content-Type text/csv, text/tab-separated-values, application/x-tbx+xml or application/yaml', { status: 415 });
+        throw new InputError('unsupported-media-type', 'send the glossary file itself as the request body, with Content-Type text/csv, text/tab-separated-values, application/x-tbx+xml or application/yaml', { status: 415, params: { context: 'glossary' } });
       }
       const format: GlossaryFormat = q.format ? requireFormat(q.format) : (formatFromContentType(request.headers['content-type']) ?? 'yaml');
       const terms = parseGlossaryFile(request.body, format, { source: q.source, target: q.target, status: q.status, file: `import.${format}` });

@@ -75,7 +75,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   const load = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobView> => {
     const view = await store.view(request.params.id);
     if (!view) {
-      throw new InputError('job-not-found', t('server:jobNotFound', { lng: requestLang(request), id: request.params.id }), { status: 404 });
+      throw new InputError('job-not-found', t('errors:job-not-found', { lng: 'en', id: request.params.id }), { status: 404, params: { id: request.params.id } });
     }
     return view;
   };
@@ -175,7 +175,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     },
     async (request, reply) => {
       const view = await load(request);
-      if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('server:notReady', { lng: requestLang(request), id: view.id, status: view.status }));
+      if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('errors:not-ready', { lng: requestLang(request), id: view.id, status: view.status }));
       const format = request.query.format ?? 'zip';
       if (format === 'zip' && !request.query.target) {
         const zip = await store.zip(view.id);
@@ -185,7 +185,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
         }
       }
       const input = await store.bundleInput(view.id);
-      if (!input) return sendError(reply, 404, 'bundle-expired', t('server:jobNotFound', { lng: requestLang(request), id: view.id }));
+      if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
       const dl = selectDownload(writeBundle(input), format, request.query.target);
       return reply
         .header('content-type', dl.contentType)
@@ -201,7 +201,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       const view = await load(request);
       const now = TERMINAL.includes(view.status) ? view.status : await store.transition(view.id, 'cancelled', ['queued', 'active'], { finishedAt: new Date().toISOString() });
       if (TERMINAL.includes(view.status) || now !== 'cancelled') {
-        return sendError(reply, 409, 'already-finished', t('server:alreadyFinished', { lng: requestLang(request), id: view.id, status: now ?? view.status }));
+        return sendError(reply, 409, 'already-finished', t('errors:already-finished', { lng: requestLang(request), id: view.id, status: now ?? view.status }));
       }
       await queues.removeFlow(view.id, Object.keys(view.targets));
       return { id: view.id, status: 'cancelled' };
@@ -218,9 +218,9 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     { preHandler: reviewer, schema: { summary: 'Import a post-edited XLIFF 1.2 file for one target (new bundle revision)', params: idParams } },
     async (request, reply) => {
       const view = await load(request);
-      if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('server:notReady', { lng: requestLang(request), id: view.id, status: view.status }));
+      if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('errors:not-ready', { lng: requestLang(request), id: view.id, status: view.status }));
       const input = await store.bundleInput(view.id);
-      if (!input) return sendError(reply, 404, 'bundle-expired', t('server:jobNotFound', { lng: requestLang(request), id: view.id }));
+      if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
       const body = typeof request.body === 'string' ? request.body : request.body ? new Uint8Array(request.body) : '';
       const result = applyXliff(input, body, { at: new Date().toISOString() });
       if (result.edited.length > 0) {
