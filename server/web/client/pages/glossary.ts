@@ -172,6 +172,10 @@ export const glossaryPage: Page = (main, ctx) => {
         'data-term': term.id,
         'data-status': term.status,
         tabindex: -1,
+        // Shortcuts act on the selected row, so a row reached by Tab or a click becomes the selected one.
+        onfocus: () => {
+          if (selected !== index) select(index, false);
+        },
         onclick: (e: Event) => {
           if (!(e.target as HTMLElement).closest('button, a, input')) select(index);
         },

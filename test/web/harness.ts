@@ -1,0 +1,80 @@
+/**
+ * What the browser tests share: a real locflow server (API + page) with
+ * in-process workers on the real Redis under a private prefix, and Debian's
+ * Chromium driven by playwright-core. No browser is ever downloaded: without
+ * /usr/bin/chromium the tests fail and say how to install it.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildServer } from '../../server/app.js';
+import { parseTokens } from '../../server/auth.js';
+import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
+import { ROOT } from '../helpers.js';
+import { cleanPrefix, testConfig } from '../queue/helpers.js';
+
+export const CHROMIUM = process.env.LOCFLOW_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(ROOT, 'screenshots');
+
+export interface Stack {
+  base: string;
+  app: FastifyInstance;
+  /** Starts the in-process workers (once) when the stack was made without them. */
+  startWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(tokens: string, options: { workers?: boolean } = {}): Promise<Stack> {
+  const config = testConfig();
+  const app = await buildServer({ config, logger: false, auth: parseTokens(tokens), env: { ...process.env, LOCFLOW_TOKENS: tokens }, pollMs: 100 });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  let workers: RunningWorkers | undefined;
+  const start = async () => {
+    workers ??= await startWorkers({ config, concurrency: 4 });
+  };
+  if (options.workers !== false) await start();
+  return {
+    app,
+    base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    startWorkers: start,
+    async close() {
+      await workers?.close();
+      await app.close();
+      await cleanPrefix(config.prefix);
+    },
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the web page tests need Debian's chromium (apt-get install chromium, or npm run setup as root)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // Without the networking flags Chromium keeps dialling out on a closed network.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** A laptop-sized window in a given browser language; every page error fails the test that reads `errors`. */
+export async function openPage(browser: Browser, locale = 'en-US'): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ locale, viewport: { width: 1366, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/status of 40[0-9]/.test(msg.text())) errors.push(`console: ${msg.text()}`);
+  });
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { context, page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}

@@ -1,0 +1,273 @@
+/**
+ * The web page in a real headless Chromium against a real server, workers and
+ * Redis, with tokens configured: an editor submits the sample article and
+ * watches it finish, opens the side-by-side view and downloads the zip; a
+ * term proposed by the editor and approved by a reviewer is applied to the
+ * next job; the interface switches to French and Vietnamese; markup in terms
+ * and articles stays text. Each page is saved under screenshots/.
+ */
+import { readFileSync } from 'node:fs';
+import { unzipSync, strFromU8 } from 'fflate';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_FR } from '../helpers.js';
+import { launchChromium, openPage, screenshot, startStack, type Stack } from './harness.js';
+
+const sample = readFileSync(SAMPLE_FR, 'utf8');
+const TOKENS = 'sub-e2e-token:submitter,rev-e2e-token:reviewer,adm-e2e-token:admin';
+const XSS = '<img src=x onerror="window.__xss=1">';
+
+let stack: Stack;
+let browser: Browser;
+
+beforeAll(async () => {
+  // Workers start later, so that the first job is seen waiting and then finishing live.
+  stack = await startStack(TOKENS, { workers: false });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.waitForSelector('#token');
+  await page.fill('#token', token);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('header .role');
+}
+
+async function signOut(page: Page): Promise<void> {
+  await page.click('header .who button');
+  await page.waitForSelector('#token');
+}
+
+async function submitSample(page: Page, targets: string[], text = sample): Promise<string> {
+  await page.click('nav a[href^="/"]:not([href^="/jobs"]):not([href^="/glossary"])');
+  await page.waitForSelector('#article');
+  await page.fill('#article', text);
+  for (const box of await page.locator('input[name=targets]').all()) {
+    const value = await box.getAttribute('value');
+    if (!(await box.isDisabled())) await box.setChecked(targets.includes(value ?? ''));
+  }
+  await page.selectOption('#provider', 'pseudo');
+  await page.click('form button[type=submit].primary');
+  await page.waitForURL(/\/jobs\/j_/);
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+}
+
+async function alignedCells(page: Page, lang: string): Promise<string[]> {
+  return page.locator(`table.aligned tbody td[lang="${lang}"]`).allTextContents();
+}
+
+describe('web page', { timeout: 120_000 }, () => {
+  let firstJob: string;
+
+  it('signs in, submits the sample article, watches it finish, shows every language side by side and downloads the zip', async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${stack.base}/`);
+    expect(await page.textContent('main h1')).toBe('Sign in');
+    await screenshot(page, 'sign-in');
+    // A wrong token is refused in words, not with a stack trace.
+    await page.fill('#token', 'not-a-token');
+    await page.click('form button[type=submit]');
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('not valid');
+    await page.fill('#token', 'sub-e2e-token');
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('header .role[data-role=submitter]');
+    expect(await page.locator('a.admin-link').count()).toBe(0);
+
+    // The detected language shows before anything is submitted, and French stops being a target.
+    await page.fill('#article', sample);
+    await page.waitForSelector('#detected[data-lang="fr"]');
+    expect(await page.textContent('#detected')).toMatch(/French \(fr\), confidence \d+%/);
+    expect(await page.isDisabled('#target-fr')).toBe(true);
+    await screenshot(page, 'submit');
+
+    const events: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/events')) events.push(r.url());
+    });
+    firstJob = await submitSample(page, ['en', 'vi']);
+    await page.waitForSelector('.badge.status-queued');
+    expect(events.length).toBeGreaterThan(0);
+    await stack.startWorkers();
+    // No reload: the server-sent events carry the job to its end.
+    await page.waitForSelector('table.aligned', { timeout: 60_000 });
+    expect(await page.locator('.card .badge').first().textContent()).toBe('done');
+
+    const heads = await page.locator('table.aligned thead th').allTextContents();
+    expect(heads).toEqual(['Segment', 'French (fr) · source', 'English (en)', 'Vietnamese (vi)']);
+    const rows = page.locator('table.aligned tbody tr');
+    const count = await rows.count();
+    expect(count).toBeGreaterThan(20);
+    for (const lang of ['fr', 'en', 'vi']) expect(await alignedCells(page, lang)).toHaveLength(count);
+    // Glossary terms are highlighted in the source and in their target form.
+    const enMarks = await page.locator('table.aligned td[lang="en"] mark.term').allTextContents();
+    const viMarks = await page.locator('table.aligned td[lang="vi"] mark.term').allTextContents();
+    expect(enMarks).toContain('DeepSeek');
+    expect(viMarks).toContain('mã nguồn mở');
+    expect(await page.locator('table.aligned td[lang="fr"] mark.term', { hasText: 'open source' }).count()).toBeGreaterThan(0);
+    await screenshot(page, 'job');
+    await page.locator('table.aligned').screenshot({ path: 'screenshots/job-aligned.png' });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="zip"]')]);
+    expect(download.suggestedFilename()).toBe(`${firstJob}.zip`);
+    const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['manifest.json', 'aligned.json', 'bundle.tmx', 'xliff/fr-en.xlf', 'xliff/fr-vi.xlf']));
+    const aligned = JSON.parse(strFromU8(files['aligned.json']!)) as { languages: string[]; segments: unknown[] };
+    expect(aligned.languages).toEqual(['fr', 'en', 'vi']);
+    expect(aligned.segments).toHaveLength(count);
+
+    // The address is a deep link: a reload opens the same view.
+    await page.reload();
+    await page.waitForSelector('table.aligned');
+    expect(await page.textContent('main h1')).toBe(`Job ${firstJob}`);
+
+    await page.click('nav a[href^="/jobs"]');
+    await page.waitForSelector(`tr[data-job="${firstJob}"][data-status="completed"]`);
+    expect(new URL(page.url()).pathname).toBe('/jobs');
+    await screenshot(page, 'jobs');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('applies a term the editor proposed and a reviewer approved to the next job', async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${stack.base}/glossary`);
+    await signIn(page, 'sub-e2e-token');
+    await page.waitForSelector('main h1:text("Glossary")');
+    // Terms found in the submitted article wait for review with their frequency and an example sentence.
+    const suggested = page.locator('tr[data-term][data-status="proposed"]').first();
+    await suggested.waitFor();
+    expect(Number(await suggested.locator('td.num').textContent())).toBeGreaterThan(0);
+    expect((await suggested.locator('td.example').textContent())?.length).toBeGreaterThan(0);
+
+    await page.click('details.propose summary');
+    await page.fill('#p-term', 'scepticisme');
+    await page.fill('#p-lang', 'fr');
+    await page.selectOption('#p-kind', 'translate');
+    await page.fill('#p-tr-en', 'skepticism');
+    await page.fill('#p-tr-vi', 'hoài nghi');
+    await page.click('details.propose button[type=submit]');
+    await expect.poll(() => page.locator('details.propose [aria-live]').textContent()).toContain('was proposed');
+    await page.fill('#g-search', 'scepticisme');
+    const row = page.locator('tr[data-term]', { hasText: 'scepticisme' });
+    await row.waitFor();
+    // A submitter sees no review buttons, and the server refuses the move anyway.
+    expect(await row.locator('button.approve').count()).toBe(0);
+    const termId = await row.getAttribute('data-term');
+    const refused = await page.evaluate(async (id) => (await fetch(`/v1/glossary/terms/${id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, termId);
+    expect(refused).toBe(403);
+    await signOut(page);
+
+    await signIn(page, 'rev-e2e-token');
+    await page.waitForSelector('tr[data-term]');
+    await page.fill('#g-search', 'scepticisme');
+    await page.waitForSelector(`tr[data-term="${termId}"] button.approve`);
+    await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('scepticisme');
+    // Keyboard review: the row is selected, `a` approves it.
+    await page.locator(`tr[data-term="${termId}"]`).focus();
+    await page.keyboard.press('a');
+    await expect.poll(() => page.locator('.form-status').first().textContent()).toContain('was approved');
+    await page.selectOption('#g-status', 'approved');
+    await page.waitForSelector(`tr[data-term="${termId}"][data-status="approved"]`);
+    await page.locator(`tr[data-term="${termId}"]`).focus();
+    await page.keyboard.press('h');
+    const history = page.locator('tr.history-row');
+    await history.waitFor();
+    expect(await history.textContent()).toMatch(/proposed[\s\S]*approved/);
+    await screenshot(page, 'glossary');
+
+    // The next job of the same article uses the approved translation.
+    const second = await submitSample(page, ['en']);
+    expect(second).not.toBe(firstJob);
+    await page.waitForSelector('table.aligned', { timeout: 60_000 });
+    expect(await page.locator('table.aligned td[lang="en"] mark.term', { hasText: 'skepticism' }).count()).toBeGreaterThan(0);
+    expect((await alignedCells(page, 'en')).join('\n')).toContain('skepticism');
+    // …which the first job, translated before the approval, does not have.
+    await page.goto(`${stack.base}/jobs/${firstJob}`);
+    await page.waitForSelector('table.aligned');
+    expect((await alignedCells(page, 'en')).join('\n')).not.toContain('skepticism');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('speaks French and Vietnamese: the browser language by default, ?lng= and the switcher otherwise', async () => {
+    const { context, page, errors } = await openPage(browser, 'fr-FR');
+    await page.goto(`${stack.base}/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await page.textContent('main h1')).toBe('Connexion');
+    await signIn(page, 'adm-e2e-token');
+    expect(await page.textContent('main h1')).toBe('Soumettre un article');
+    expect(await page.textContent('header .role')).toBe('Connecté en tant que administrateur');
+    await page.fill('#article', sample);
+    await page.waitForSelector('#detected[data-lang="fr"]');
+    expect(await page.textContent('#detected')).toContain('Langue détectée : français (fr)');
+    await screenshot(page, 'submit-fr');
+
+    await page.selectOption('#ui-language', 'vi');
+    await page.waitForFunction(() => document.documentElement.lang === 'vi');
+    expect(await page.textContent('main h1')).toBe('Gửi một bài viết');
+    expect(new URL(page.url()).searchParams.get('lng')).toBe('vi');
+    await page.click('nav a[href^="/jobs"]');
+    await page.waitForSelector('tr[data-job]');
+    expect(new URL(page.url()).searchParams.get('lng')).toBe('vi');
+    expect(await page.textContent('main h1')).toBe('Tác vụ');
+    await screenshot(page, 'jobs-vi');
+    await page.reload();
+    await page.waitForSelector('main h1');
+    expect(await page.textContent('main h1')).toBe('Tác vụ');
+    expect(await page.getAttribute('html', 'lang')).toBe('vi');
+
+    await page.goto(`${stack.base}/glossary?lng=fr`);
+    await page.waitForSelector('tr[data-term]');
+    expect(await page.textContent('main h1')).toBe('Glossaire');
+    await screenshot(page, 'glossary-fr');
+    await page.goto(`${stack.base}/jobs?lng=en`);
+    await page.waitForSelector('main h1');
+    expect(await page.textContent('main h1')).toBe('Jobs');
+
+    expect(errors).toEqual([]);
+    // Only an admin has the dashboard link; the session cookie lets bull-board's own requests through.
+    // (bull-board's page asks for a web font from outside, which this closed network cannot resolve.)
+    await page.click('a.admin-link');
+    await page.waitForURL(/\/admin\/queues/);
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('body').textContent()).toMatch(/translate/i);
+    await screenshot(page, 'queues');
+    await context.close();
+  });
+
+  it('shows markup in terms and articles as text and runs none of it', async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${stack.base}/glossary`);
+    await signIn(page, 'sub-e2e-token');
+    await page.click('details.propose summary');
+    await page.fill('#p-term', XSS);
+    await page.selectOption('#p-kind', 'keep');
+    await page.fill('#p-note', '<script>window.__xss=2</script>');
+    await page.click('details.propose button[type=submit]');
+    await expect.poll(() => page.locator('details.propose [aria-live]').textContent()).toContain('was proposed');
+    await page.fill('#g-search', 'onerror');
+    const row = page.locator('tr[data-term]', { hasText: 'onerror' });
+    await row.waitFor();
+    expect(await row.locator('.term-text').textContent()).toBe(XSS);
+    expect(await row.locator('td.note').textContent()).toBe('<script>window.__xss=2</script>');
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    await screenshot(page, 'glossary-markup');
+
+    await submitSample(page, ['en'], `${sample}\n\nUn lecteur a écrit ${XSS} dans un commentaire, puis <b onmouseover="window.__xss=3">ceci</b>.`);
+    await page.waitForSelector('table.aligned', { timeout: 60_000 });
+    const fr = (await alignedCells(page, 'fr')).join('\n');
+    expect(fr).toContain(XSS);
+    expect(await page.locator('table.aligned img, table.aligned b, table.aligned script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+
+    const res = await page.request.get(`${stack.base}/`);
+    expect(res.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
