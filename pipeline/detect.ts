@@ -5,12 +5,12 @@
  * and `und` when the evidence is too thin.
  */
 import type { Lang, LangGuess, Segment } from './model.js';
-import { Detector, DEFAULT_MIN_CONFIDENCE, type DetectOptions, type Detection } from './detect/detector.js';
+import { Detector, DEFAULT_MIN_CONFIDENCE, ScoreCache, type DetectOptions, type Detection } from './detect/detector.js';
 import { shippedModel } from './detect/model.js';
 import { parseCandidates } from './detect/languages.js';
 
 export type { DetectOptions, Detection };
-export { DEFAULT_MIN_CONFIDENCE, parseCandidates };
+export { DEFAULT_MIN_CONFIDENCE, parseCandidates, ScoreCache };
 
 let shared: Detector | undefined;
 

@@ -4,11 +4,11 @@
  * and a calibrated confidence with `und` when the evidence is too thin.
  */
 import type { Lang, LangGuess } from '../model.js';
-import { letterCount, prepare, extractFeatures } from './features.js';
+import { addGains, startScores, type NaiveBayes } from './model.js';
+import { extractFeaturesSplit, extractShape, junctionFeatures, letterCount, prepare, spaceFeature } from './features.js';
 import { francRank, francScripts, SINGLE_LANGUAGE_SCRIPTS } from './franc.js';
 import { parseCandidates, primary } from './languages.js';
-import { scoreFeatures, type NaiveBayes } from './model.js';
-import { dominantScript, hasVietnameseLetters } from './script.js';
+import { dominantScript, hasVietnameseLetters, isLatinFast, type ScriptCount } from './script.js';
 
 export interface DetectOptions {
   /** Candidate languages (BCP-47). Default: every language the detector can recognise. */
@@ -23,6 +23,58 @@ export interface DetectOptions {
   mask?: readonly string[];
   /** Return the model's raw scores and coverage (for training and debugging). */
   explain?: boolean;
+  /**
+   * Scores already computed for this article (see ScoreCache): a text met
+   * again with the same candidates and mask is not scored again. Results are
+   * the same with or without it.
+   */
+  cache?: ScoreCache;
+}
+
+/**
+ * What a text says before any prior or threshold is applied: the part of a
+ * detection worth keeping when the same sentence is asked about twice (once
+ * in the document vote, once as a segment).
+ */
+type Evidence = (
+  | { kind: 'final'; detection: Detection }
+  | { kind: 'franc'; lang: Lang; confidence: number }
+  | { kind: 'model'; allowed: number[]; z: Float64Array; coverage: number; letters: number }
+) & { facts?: Facts };
+
+/** A text after masking, as far as a longer text made of it needs to know. */
+interface Facts {
+  prepared: string;
+  script: ScriptCount | undefined;
+  /** Character and word features only (no word shape): count, seen count and log-likelihood before the length term. */
+  charsAndWords?: { n: number; known: number; gains: Float64Array };
+}
+
+/**
+ * Per-article memory of prior-independent evidence, keyed by mask list
+ * (by identity), candidate list and text. Create one per article and pass it
+ * to every detect call about that article; drop it afterwards.
+ */
+export class ScoreCache {
+  private readonly byMask = new Map<readonly string[] | undefined, Map<string, Evidence>>();
+  /** Texts scored once and answered from memory since. */
+  hits = 0;
+  /** Long texts scored in full because their parts' scores could not be reused. */
+  fullRescores = 0;
+
+  /** @internal */
+  get(mask: readonly string[] | undefined, key: string): Evidence | undefined {
+    const e = this.byMask.get(mask)?.get(key);
+    if (e) this.hits++;
+    return e;
+  }
+
+  /** @internal */
+  set(mask: readonly string[] | undefined, key: string, evidence: Evidence): void {
+    let m = this.byMask.get(mask);
+    if (!m) this.byMask.set(mask, (m = new Map()));
+    m.set(key, evidence);
+  }
 }
 
 export type DetectionSource = 'model' | 'script' | 'letters' | 'franc' | 'none';
@@ -100,10 +152,8 @@ export class Detector {
    * of text in the article's language.
    */
   private byVote(text: string, options: DetectOptions): Detection | undefined {
-    const pieces = text
-      .slice(0, MAX_CHARS)
-      .split(SENTENCE_BREAK)
-      .filter((p) => p.length >= 20);
+    const all = text.slice(0, MAX_CHARS).split(SENTENCE_BREAK);
+    const pieces = all.filter((p) => p.length >= 20);
     if (pieces.length < 2) return undefined;
     const weight = new Map<Lang, number>();
     let total = 0;
@@ -116,7 +166,7 @@ export class Detector {
     }
     if (total === 0) return undefined;
     const [lang, w] = [...weight.entries()].sort((a, b) => b[1] - a[1])[0]!;
-    const whole = this.detectOne(text, options);
+    const whole = this.wholeText(text, all, options);
     // Agreement with the whole-text answer keeps its calibrated confidence; otherwise
     // the share of the text that voted for the winner is the honest figure.
     const confidence = whole.lang === lang ? whole.confidence : w / total;
@@ -125,49 +175,183 @@ export class Detector {
   }
 
   private detectOne(text: string, options: DetectOptions): Detection {
-    const plan = this.plan(options.only);
+    return this.decide(this.cachedEvidence(text, options), options);
+  }
+
+  private cachedEvidence(text: string, options: DetectOptions): Evidence {
+    const { cache } = options;
+    if (!cache) return this.evidence(text, options);
+    const key = `${options.only ? options.only.join(',') : '*'}\u0001${text}`;
+    let evidence = cache.get(options.mask, key);
+    if (!evidence) cache.set(options.mask, key, (evidence = this.evidence(text, options)));
+    return evidence;
+  }
+
+  /**
+   * The whole text's own answer, needed for the document confidence. With a
+   * cache, the sentences were just scored: the whole text's features are
+   * theirs plus the few character n-grams that straddle the joins and the
+   * word-shape n-grams, so the text is not scored a second time. Falls back
+   * to a full scoring whenever that identity might not hold.
+   */
+  private wholeText(text: string, pieces: readonly string[], options: DetectOptions): Detection {
+    const { cache } = options;
+    if (!cache || options.explain) return this.detectOne(text, options);
+    const evidence = this.joinedEvidence(pieces, options);
+    if (evidence) return this.decide(evidence, options);
+    cache.fullRescores++;
+    return this.detectOne(text, options);
+  }
+
+  private joinedEvidence(pieces: readonly string[], options: DetectOptions): Evidence | undefined {
+    // A masked term that spans a sentence break would be masked in the whole text but not in its parts.
+    if (options.mask?.some((t) => /[.!?…。]\s|\n/u.test(t))) return undefined;
+    const facts: Facts[] = [];
+    let letters = 0;
+    for (const piece of pieces) {
+      const f = this.cachedEvidence(piece, options).facts;
+      if (!f) return undefined;
+      if (f.prepared.length === 0) continue;
+      // Masks and script counts add up over space-joined parts only when every letter is Latin.
+      if (!(f.script ? f.script.pureLatin : isLatinFast(f.prepared))) return undefined;
+      letters += f.script?.letters ?? 0;
+      facts.push(f);
+    }
+    const prepared = facts.map((f) => f.prepared).join(' ');
+    const script: ScriptCount | undefined = letters > 0 ? { script: 'Latin', letters, pureLatin: true } : undefined;
+    return this.judge({ prepared, script }, options, (allowed) => this.scoreJoined(facts, prepared, allowed), false);
+  }
+
+  /** Model evidence of the space-joined parts, from each part's character and word scores. */
+  private scoreJoined(parts: Facts[], prepared: string, allowed: number[]): { z: Float64Array; coverage: number } {
+    const { model } = this;
+    const config = model.header.features;
+    const K = model.header.langs.length;
+    const gains = new Float64Array(K);
+    let n = 0;
+    let known = 0;
+    const features = this.features;
+    for (const part of parts) {
+      let cw = part.charsAndWords;
+      if (!cw) {
+        const shapeStart = extractFeaturesSplit(part.prepared, config, features);
+        const g = new Float64Array(K);
+        cw = { n: shapeStart, known: addGains(model, features, 0, shapeStart, g), gains: g };
+        part.charsAndWords = cw;
+      }
+      n += cw.n;
+      known += cw.known;
+      for (const k of allowed) gains[k] = gains[k]! + cw.gains[k]!;
+    }
+    // Each join turns two padding spaces into one: one space unigram less per join.
+    const joins = parts.length - 1;
+    const space = [spaceFeature(config)];
+    const spaceGain = new Float64Array(K);
+    const spaceKnown = addGains(model, space, 0, 1, spaceGain);
+    n -= joins;
+    known -= joins * spaceKnown;
+    for (const k of allowed) gains[k] = gains[k]! - joins * spaceGain[k]!;
+    features.length = 0;
+    junctionFeatures(
+      parts.map((p) => p.prepared.toLowerCase()),
+      config,
+      features,
+    );
+    extractShape(prepared, config, features);
+    n += features.length;
+    known += addGains(model, features, 0, features.length, gains);
+    const z = new Float64Array(K);
+    startScores(model, n, allowed, z);
+    for (const k of allowed) z[k] = z[k]! + gains[k]!;
+    return { z, coverage: n === 0 ? 0 : known / n };
+  }
+
+  /** Everything about a text that does not depend on the prior or the threshold. */
+  private evidence(text: string, options: DetectOptions): Evidence {
     const prepared = prepare(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text, { terms: options.mask });
-    const script = dominantScript(prepared);
-    if (!script || script.letters < 2) return { lang: 'und', confidence: 0, via: 'none' };
+    const facts: Facts = { prepared, script: dominantScript(prepared) };
+    const evidence = this.judge(facts, options, (allowed) => {
+      const { model } = this;
+      const features = this.features;
+      const shapeStart = extractFeaturesSplit(prepared, model.header.features, features);
+      const z = new Float64Array(model.header.langs.length);
+      // Same additions in the same order as scoreFeatures, with a stop after the character and word features.
+      startScores(model, features.length, allowed, z);
+      const knownBefore = addGains(model, features, 0, shapeStart, z);
+      const gains = new Float64Array(z.length);
+      for (const k of allowed) gains[k] = z[k]! - features.length * model.base[k]!;
+      facts.charsAndWords = { n: shapeStart, known: knownBefore, gains };
+      const known = knownBefore + addGains(model, features, shapeStart, features.length, z);
+      return { z, coverage: features.length === 0 ? 0 : known / features.length };
+    }, true)!;
+    evidence.facts = facts;
+    return evidence;
+  }
+
+  /**
+   * The decisions that need no prior: script, decisive letters, franc for
+   * candidates outside the model, and the model's raw scores. Undefined when
+   * franc would be needed but `francAllowed` is false.
+   */
+  private judge(
+    facts: Facts,
+    options: DetectOptions,
+    score: (allowed: number[]) => { z: Float64Array; coverage: number },
+    francAllowed: boolean,
+  ): Evidence | undefined {
+    const final = (detection: Detection): Evidence => ({ kind: 'final', detection });
+    const { prepared, script } = facts;
+    const plan = this.plan(options.only);
+    if (!script || script.letters < 2) return final({ lang: 'und', confidence: 0, via: 'none' });
     const cands = plan.byScript.get(script.script) ?? [];
-    if (cands.length === 0) return { lang: 'und', confidence: 0, via: 'script' };
+    if (cands.length === 0) return final({ lang: 'und', confidence: 0, via: 'script' });
     if (script.script in SINGLE_LANGUAGE_SCRIPTS || cands.length === 1) {
-      return { lang: cands[0]!, confidence: SCRIPT_CONFIDENCE, via: 'script', best: cands[0]! };
+      return final({ lang: cands[0]!, confidence: SCRIPT_CONFIDENCE, via: 'script', best: cands[0]! });
     }
     if (script.script === 'Latin' && cands.includes('vi') && hasVietnameseLetters(prepared)) {
       const confidence = this.model.header.lettersAccuracy ?? SCRIPT_CONFIDENCE;
-      return { lang: 'vi', confidence, via: 'letters', best: 'vi' };
+      return final({ lang: 'vi', confidence, via: 'letters', best: 'vi' });
     }
 
-    let modelCands = cands.filter((l) => this.modelIndex.has(l));
+    const modelCands = cands.filter((l) => this.modelIndex.has(l));
     if (modelCands.length < cands.length) {
+      if (!francAllowed) return undefined;
       // Some candidates are outside the model: franc ranks all of them, and the
       // model refines only when franc's choice is a language it knows.
       const ranked = francRank(prepared, cands);
       const top = ranked[0];
-      if (!top) return { lang: 'und', confidence: 0, via: 'franc' };
+      if (!top) return final({ lang: 'und', confidence: 0, via: 'franc' });
       if (!this.modelIndex.has(top.lang)) {
         const gap = top.score - (ranked[1]?.score ?? 0);
-        const confidence = Math.min(0.95, 0.5 + gap * 4);
-        return this.finish(top.lang, confidence, 'franc', options);
+        return { kind: 'franc', lang: top.lang, confidence: Math.min(0.95, 0.5 + gap * 4) };
       }
     }
-    if (modelCands.length === 1) return { lang: modelCands[0]!, confidence: SCRIPT_CONFIDENCE, via: 'script', best: modelCands[0]! };
-    return this.byModel(prepared, modelCands, options);
+    if (modelCands.length === 1) return final({ lang: modelCands[0]!, confidence: SCRIPT_CONFIDENCE, via: 'script', best: modelCands[0]! });
+    const allowed = modelCands.map((l) => this.modelIndex.get(l)!);
+    const { z, coverage } = score(allowed);
+    return { kind: 'model', allowed, z, coverage, letters: letterCount(prepared) };
   }
 
-  private byModel(prepared: string, cands: Lang[], options: DetectOptions): Detection {
+  private decide(evidence: Evidence, options: DetectOptions): Detection {
+    switch (evidence.kind) {
+      case 'final':
+        return { ...evidence.detection };
+      case 'franc':
+        return this.finish(evidence.lang, evidence.confidence, 'franc', options);
+      case 'model':
+        return this.byModel(evidence, options);
+    }
+  }
+
+  private byModel(evidence: Extract<Evidence, { kind: 'model' }>, options: DetectOptions): Detection {
     const { model } = this;
-    const allowed = cands.map((l) => this.modelIndex.get(l)!);
-    const features = extractFeatures(prepared, model.header.features, this.features);
-    const z = this.scratch;
-    const coverage = scoreFeatures(model, features, allowed, z);
+    const { allowed, coverage } = evidence;
     let scores: Record<Lang, number> | undefined;
     if (options.explain) {
       scores = {};
-      for (const k of allowed) scores[model.header.langs[k]!] = z[k]!;
+      for (const k of allowed) scores[model.header.langs[k]!] = evidence.z[k]!;
     }
-    if (coverage < model.header.minCoverage || letterCount(prepared) < 3) {
+    if (coverage < model.header.minCoverage || evidence.letters < 3) {
       return { lang: 'und', confidence: 0, via: 'model', ...(scores ? { scores } : {}), coverage };
     }
     // Temperature-scaled softmax: naive Bayes treats overlapping n-grams as
@@ -179,10 +363,11 @@ export class Detector {
     const w = options.priorWeight ?? DEFAULT_PRIOR_WEIGHT;
     const logPrior = Math.log(w);
     const logOther = Math.log((1 - w) / Math.max(1, allowed.length - 1));
+    const z = this.scratch;
     let max = -Infinity;
     let bestK = allowed[0]!;
     for (const k of allowed) {
-      let v = z[k]! / temperature;
+      let v = evidence.z[k]! / temperature;
       if (usePrior) v += k === priorIndex ? logPrior : logOther;
       z[k] = v;
       if (v > max) (max = v), (bestK = k);
@@ -211,8 +396,12 @@ export class Detector {
     if (plan) return plan;
     const langs = (only && only.length > 0 ? parseCandidates(only) : this.languages()).filter((l) => this.knows(l));
     const byScript = new Map<string, Lang[]>();
+    const ownScript = only && only.length > 0 ? undefined : scriptsIdentifying();
     for (const lang of langs) {
-      const scripts = new Set(francScripts(lang));
+      // A default candidate outside the model is there because its own script
+      // names it: Javanese competes in Javanese script, not in every Latin text
+      // (where franc's jav profile won 2.7 % of the dev rows, all wrongly).
+      const scripts = new Set(this.modelIndex.has(lang) || !ownScript ? francScripts(lang) : (ownScript.get(lang) ?? []));
       // The model's languages are all written in Latin or Cyrillic; franc knows them all too,
       // but do not rely on that for a language only the model knows.
       if (this.modelIndex.has(lang) && scripts.size === 0) scripts.add('Latin');
@@ -227,6 +416,13 @@ export class Detector {
     this.plans.set(key, plan);
     return plan;
   }
+}
+
+/** Per language, the scripts that identify it on their own (`jv` → Javanese script). */
+function scriptsIdentifying(): Map<Lang, string[]> {
+  const out = new Map<Lang, string[]>();
+  for (const [script, lang] of Object.entries(SINGLE_LANGUAGE_SCRIPTS)) out.set(lang, [...(out.get(lang) ?? []), script]);
+  return out;
 }
 
 /** Maps a temperature-scaled top probability to the share of correct answers seen at that level. */

@@ -134,29 +134,43 @@ export function letterCount(prepared: string): number {
  */
 export function extractFeatures(prepared: string, config: FeatureConfig = DEFAULT_FEATURES, out: number[] = []): number[] {
   out.length = 0;
+  extractInto(prepared, config, out, out, out);
+  return out;
+}
+
+/**
+ * extractFeatures, and where its word-shape features begin: everything
+ * before that index comes from characters and words, which do not reach
+ * across a space, so a long text's features can be assembled from its
+ * sentences' (see `wholeFromParts` in detector.ts).
+ */
+export function extractFeaturesSplit(prepared: string, config: FeatureConfig, out: number[]): number {
+  out.length = 0;
+  extractCharsAndWords(prepared, config, out, out);
+  const shapeStart = out.length;
+  extractShape(prepared, config, out);
+  return shapeStart;
+}
+
+/** Feature families kept apart, so that each can be weighed on its own. */
+export interface FeatureFamilies {
+  chars: number[];
+  words: number[];
+  shape: number[];
+}
+
+/** The same features as extractFeatures, one array per family. */
+export function extractFamilies(prepared: string, config: FeatureConfig = DEFAULT_FEATURES, out: FeatureFamilies = { chars: [], words: [], shape: [] }): FeatureFamilies {
+  out.chars.length = 0;
+  out.words.length = 0;
+  out.shape.length = 0;
+  extractInto(prepared, config, out.chars, out.words, out.shape);
+  return out;
+}
+
+/** Word-shape features of a prepared text only. */
+export function extractShape(prepared: string, config: FeatureConfig, out: number[]): void {
   const mask = (1 << config.bits) - 1;
-  const lower = ` ${prepared.toLowerCase()} `;
-  const len = lower.length;
-  const maxN = config.maxN;
-  let word = BASIS_WORDS;
-  let inWord = false;
-  for (let i = 0; i < len; i++) {
-    const code = lower.charCodeAt(i);
-    let h = BASIS_CHARS;
-    const end = i + maxN < len ? i + maxN : len;
-    for (let j = i; j < end; j++) {
-      h = Math.imul(h ^ lower.charCodeAt(j), FNV_PRIME);
-      out.push((h >>> 0) & mask);
-    }
-    if (classOf(code) !== NOT_LETTER) {
-      word = Math.imul((inWord ? word : BASIS_WORDS) ^ code, FNV_PRIME);
-      inWord = true;
-    } else if (inWord) {
-      for (let r = 0; r < WORD_WEIGHT; r++) out.push(((word + r * 7919) >>> 0) & mask);
-      inWord = false;
-    }
-  }
-  // Word shape, hashed as a stream of symbols with a window of shapeN.
   const shape: number[] = [32];
   let prevLetter = false;
   for (let i = 0; i < prepared.length; i++) {
@@ -179,5 +193,68 @@ export function extractFeatures(prepared: string, config: FeatureConfig = DEFAUL
       out.push((h >>> 0) & mask);
     }
   }
-  return out;
+}
+
+/** The character unigram of a space: two padded parts joined by one space count it once less than apart. */
+export function spaceFeature(config: FeatureConfig): number {
+  return (Math.imul(BASIS_CHARS ^ 32, FNV_PRIME) >>> 0) & ((1 << config.bits) - 1);
+}
+
+/**
+ * Character n-grams of ` p1 p2 … pm ` (lower-cased parts joined by single
+ * spaces) that straddle a joining space, i.e. that none of the padded parts
+ * ` pi ` contains on its own. Each is pushed once, at the first joining space
+ * it straddles.
+ */
+export function junctionFeatures(lowerParts: readonly string[], config: FeatureConfig, out: number[]): void {
+  const mask = (1 << config.bits) - 1;
+  const joined = ` ${lowerParts.join(' ')} `;
+  const len = joined.length;
+  const maxN = config.maxN;
+  let b = 1 + (lowerParts[0]?.length ?? 0);
+  let previous = 0;
+  for (let p = 1; p < lowerParts.length; p++) {
+    // `b` is the joining space before part p; a straddling window holds a
+    // character on each side of it and starts at or after the previous one.
+    for (let i = Math.max(previous, b - maxN + 2, 0); i < b; i++) {
+      let h = BASIS_CHARS;
+      const end = Math.min(len, i + maxN);
+      for (let j = i; j < end; j++) {
+        h = Math.imul(h ^ joined.charCodeAt(j), FNV_PRIME);
+        if (j > b) out.push((h >>> 0) & mask);
+      }
+    }
+    previous = b;
+    b += 1 + lowerParts[p]!.length;
+  }
+}
+
+function extractInto(prepared: string, config: FeatureConfig, chars: number[], words: number[], shapes: number[]): void {
+  extractCharsAndWords(prepared, config, chars, words);
+  extractShape(prepared, config, shapes);
+}
+
+function extractCharsAndWords(prepared: string, config: FeatureConfig, chars: number[], words: number[]): void {
+  const mask = (1 << config.bits) - 1;
+  const lower = ` ${prepared.toLowerCase()} `;
+  const len = lower.length;
+  const maxN = config.maxN;
+  let word = BASIS_WORDS;
+  let inWord = false;
+  for (let i = 0; i < len; i++) {
+    const code = lower.charCodeAt(i);
+    let h = BASIS_CHARS;
+    const end = i + maxN < len ? i + maxN : len;
+    for (let j = i; j < end; j++) {
+      h = Math.imul(h ^ lower.charCodeAt(j), FNV_PRIME);
+      chars.push((h >>> 0) & mask);
+    }
+    if (classOf(code) !== NOT_LETTER) {
+      word = Math.imul((inWord ? word : BASIS_WORDS) ^ code, FNV_PRIME);
+      inWord = true;
+    } else if (inWord) {
+      for (let r = 0; r < WORD_WEIGHT; r++) words.push(((word + r * 7919) >>> 0) & mask);
+      inWord = false;
+    }
+  }
 }

@@ -119,12 +119,26 @@ export function trainModel(
  * know" signal.
  */
 export function scoreFeatures(model: NaiveBayes, features: readonly number[], allowed: readonly number[], out: Float64Array): number {
+  startScores(model, features.length, allowed, out);
+  const known = addGains(model, features, 0, features.length, out);
+  return features.length === 0 ? 0 : known / features.length;
+}
+
+/** The length term of the log-likelihood: `n` features, each priced at its language's unseen rate; -Infinity outside `allowed`. */
+export function startScores(model: NaiveBayes, n: number, allowed: readonly number[], out: Float64Array): void {
   out.fill(-Infinity);
-  const n = features.length;
   for (const k of allowed) out[k] = n * model.base[k]!;
+}
+
+/**
+ * Adds the evidence of features[from..to) to `out` (per language) and
+ * returns how many of them the model has seen. Entries holding -Infinity
+ * stay there.
+ */
+export function addGains(model: NaiveBayes, features: readonly number[], from: number, to: number, out: Float64Array): number {
   const { start, entries, gain } = model;
   let known = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const f = features[i]!;
     let e = start[f]!;
     const end = start[f + 1]!;
@@ -133,11 +147,10 @@ export function scoreFeatures(model: NaiveBayes, features: readonly number[], al
     for (; e < end; e++) {
       const packed = entries[e]!;
       const k = packed >>> 16;
-      // Languages outside `allowed` hold -Infinity and stay there.
       out[k] = out[k]! + gain[packed & 0xffff]!;
     }
   }
-  return n === 0 ? 0 : known / n;
+  return known;
 }
 
 export function serializeModel(model: NaiveBayes): Uint8Array {

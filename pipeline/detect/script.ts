@@ -22,7 +22,7 @@ export function hasVietnameseLetters(text: string): boolean {
 }
 
 /** Letters in Basic Latin, Latin-1, Latin Extended-A/B and Latin Extended Additional. */
-function isLatinFast(text: string): boolean {
+export function isLatinFast(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x250 || (c >= 0x1e00 && c <= 0x1eff) || (c >= 0x2000 && c <= 0x206f) || c === 0x300 || c === 0x301 || c === 0x303 || c === 0x309 || c === 0x323) continue;
@@ -33,13 +33,20 @@ function isLatinFast(text: string): boolean {
   return true;
 }
 
+export interface ScriptCount {
+  script: ScriptKey;
+  letters: number;
+  /** Every letter is Latin: texts joined by spaces stay so, and their counts add up. */
+  pureLatin?: boolean;
+}
+
 /** The script with the most letters, and how many letters it has. Undefined when there are no letters. */
-export function dominantScript(text: string): { script: ScriptKey; letters: number } | undefined {
+export function dominantScript(text: string): ScriptCount | undefined {
   if (isLatinFast(text)) {
     const letters = (text.match(/\p{L}/gu) ?? []).length;
-    return letters > 0 ? { script: 'Latin', letters } : undefined;
+    return letters > 0 ? { script: 'Latin', letters, pureLatin: true } : undefined;
   }
-  let best: { script: ScriptKey; letters: number } | undefined;
+  let best: ScriptCount | undefined;
   let latin = 0;
   for (const [script, re] of Object.entries(expressions)) {
     const letters = (text.match(re) ?? []).length;
