@@ -41,19 +41,32 @@ export function replace(parent: Node, ...children: Children[]): void {
   append(parent, ...children);
 }
 
+/** A string to highlight; plain strings match without regard to case. */
+export type Needle = string | { text: string; caseSensitive: boolean };
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
 /**
  * `text` as nodes with every occurrence of `needles` wrapped in `<mark>`.
- * Longest needles win where they overlap; matching ignores case.
+ * Only whole words match (`IA` is not found inside `mondiale`), longest
+ * needles win where they overlap, and case counts only where the needle says.
  */
-export function highlight(text: string, needles: string[], markAttrs: Attrs = {}): Node[] {
-  const list = [...new Set(needles.filter((n) => n.trim().length > 0))].sort((a, b) => b.length - a.length);
+export function highlight(text: string, needles: Needle[], markAttrs: Attrs = {}): Node[] {
+  const list = needles
+    .map((n) => (typeof n === 'string' ? { text: n, caseSensitive: false } : n))
+    .filter((n) => n.text.trim().length > 0)
+    .sort((a, b) => b.text.length - a.text.length);
   if (list.length === 0) return [document.createTextNode(text)];
   const lower = text.toLocaleLowerCase();
   const spans: [number, number][] = [];
   for (const needle of list) {
-    const n = needle.toLocaleLowerCase();
-    for (let at = lower.indexOf(n); at >= 0; at = lower.indexOf(n, at + n.length)) {
+    const hay = needle.caseSensitive ? text : lower;
+    const n = needle.caseSensitive ? needle.text : needle.text.toLocaleLowerCase();
+    for (let at = hay.indexOf(n); at >= 0; at = hay.indexOf(n, at + 1)) {
       const end = at + n.length;
+      const wordBefore = at > 0 && WORD_CHAR.test(text[at - 1]!) && WORD_CHAR.test(n[0]!);
+      const wordAfter = end < text.length && WORD_CHAR.test(text[end]!) && WORD_CHAR.test(n[n.length - 1]!);
+      if (wordBefore || wordAfter) continue;
       if (!spans.some(([s, e]) => at < e && end > s)) spans.push([at, end]);
     }
   }

@@ -5,7 +5,7 @@
  */
 import { del, get } from '../api.js';
 import type { Page } from '../context.js';
-import { h, highlight, replace } from '../dom.js';
+import { h, highlight, replace, type Needle } from '../dom.js';
 import { errorBox, statusBadge } from '../feedback.js';
 import { formatDate, formatPercent, languageName, t } from '../i18n.js';
 import { follow } from '../live.js';
@@ -42,15 +42,20 @@ function downloads(view: JobView): HTMLElement {
   );
 }
 
-/** Target-language forms of the terms a segment used: the glossary's translation, or the term itself for keep terms. */
-function termForms(surfaces: string[], lang: string, glossary: Map<string, Term>): string[] {
-  const out: string[] = [];
-  for (const s of surfaces) {
+/**
+ * What to highlight in one language's text: the glossary's target form of
+ * each term the segment used (the term itself for keep terms, or when the
+ * glossary has changed since), with the term's case rule.
+ */
+function termForms(surfaces: string[], lang: string, source: boolean, glossary: Map<string, Term>): Needle[] {
+  return surfaces.flatMap((s) => {
     const term = glossary.get(s.toLocaleLowerCase());
-    const form = term && term.kind === 'translate' ? term.translations[lang] : undefined;
-    out.push(form ?? s);
-  }
-  return out;
+    const caseSensitive = term?.caseSensitive ?? false;
+    const form = !source && term?.kind === 'translate' ? term.translations[lang] : undefined;
+    if (form) return [{ text: form, caseSensitive }];
+    // The bundle names the term; the text may hold one of its variants (`startup` for `start-up`).
+    return [s, ...(term ? [term.term, ...term.variants] : [])].map((text) => ({ text, caseSensitive }));
+  });
 }
 
 function findingsOf(meta: AlignedDocument['segments'][number]['meta'][string] | undefined): QaFinding[] {
@@ -64,7 +69,7 @@ function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLEl
     const cells = doc.languages.map((lang) => {
       const meta = seg.meta[lang];
       const isSource = lang === doc.sourceLang;
-      const forms = isSource ? sourceTerms : termForms(meta?.terms ?? [], lang, glossary);
+      const forms = termForms(isSource ? sourceTerms : (meta?.terms ?? []), lang, isSource, glossary);
       const qa = findingsOf(meta);
       const level = worst(qa);
       return h(
