@@ -51,7 +51,8 @@ export async function report(err: unknown): Promise<number> {
     if (process.env.LOCFLOW_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
     return code;
   }
-  process.stderr.write(`locflow: internal error (please report): ${(err as Error)?.stack ?? String(err)}\n`);
+  const { t } = await getI18n();
+  process.stderr.write(`locflow: ${t('cli:internalError', { detail: (err as Error)?.stack ?? String(err) })}\n`);
   return code;
 }
 

@@ -8,8 +8,8 @@ import { LocflowError } from '../pipeline/errors.js';
 
 /** Redis cannot be used: the CLI reports it on one line and exits 2. */
 export class RedisUnavailableError extends LocflowError {
-  constructor(message: string, cause?: unknown) {
-    super('redis-unavailable', message, { cause });
+  constructor(message: string, cause?: unknown, params?: Record<string, unknown>) {
+    super('redis-unavailable', message, { cause, params });
   }
 }
 
@@ -62,12 +62,12 @@ export async function checkRedis(redis: Redis, url: string, timeoutMs = 3000): P
       timeoutMs,
     );
   } catch (err) {
-    throw new RedisUnavailableError(`cannot reach Redis at ${where} (${(err as Error).message}); start Redis or set REDIS_URL`, err);
+    throw new RedisUnavailableError(`cannot reach Redis at ${where} (${(err as Error).message}); start Redis or set REDIS_URL`, err, { url: where, detail: (err as Error).message });
   }
   const info = parseInfo(await redis.info());
   const version = info.redis_version ?? info.valkey_version ?? '0';
   const major = Number(version.split('.')[0]);
-  if (major < 6) throw new RedisUnavailableError(`Redis at ${where} is version ${version}; locflow needs Redis 6.2 or later`);
+  if (major < 6) throw new RedisUnavailableError(`Redis at ${where} is version ${version}; locflow needs Redis 6.2 or later`, undefined, { url: where, version, context: 'version' });
   const warnings: string[] = [];
   const policy = info.maxmemory_policy;
   if (policy && policy !== 'noeviction') {

@@ -10,7 +10,7 @@ import { serverTarget } from '../server-target.js';
 import type { TFunction } from 'i18next';
 import { formatFromName, GLOSSARY_FORMATS, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
 import type { Conflict } from '../../glossary/conflicts.js';
-import { getI18n } from '../../locales/i18n.js';
+import { getI18n, processLanguage } from '../../locales/i18n.js';
 import { InputError } from '../../pipeline/errors.js';
 import type { Term } from '../../pipeline/model.js';
 import { analyse } from '../../pipeline/run.js';
@@ -43,7 +43,8 @@ class GlossaryClient {
   }
 
   async call(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json, */*' };
+    // The server words its errors in the CLI's language.
+    const headers: Record<string, string> = { accept: 'application/json, */*', 'accept-language': processLanguage() };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
     if (body?.json !== undefined) {
@@ -166,8 +167,8 @@ export function registerGlossary(program: Command): void {
       const term = await new GlossaryClient(o, t).json<Term>('GET', `/terms/${encodeURIComponent(id)}`);
       if (o.json) return void process.stdout.write(`${JSON.stringify(term)}\n`);
       process.stdout.write(`${termLine(term)}\n`);
-      if (term.variants.length) process.stdout.write(`  variants: ${term.variants.join(', ')}\n`);
-      if (term.note) process.stdout.write(`  note: ${term.note}\n`);
+      if (term.variants.length) process.stdout.write(`  ${t('glossary:show.variants', { variants: term.variants.join(', ') })}\n`);
+      if (term.note) process.stdout.write(`  ${t('glossary:show.note', { note: term.note })}\n`);
       for (const h of term.history ?? []) process.stdout.write(`  ${h.at}  ${h.by}  ${h.action}${h.changes ? `  ${JSON.stringify(h.changes)}` : ''}\n`);
     }),
   );

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { serverTarget } from '../server-target.js';
 import type { Command } from 'commander';
 import type { TFunction } from 'i18next';
-import { getI18n } from '../../locales/i18n.js';
+import { getI18n, processLanguage } from '../../locales/i18n.js';
 import { InputError } from '../../pipeline/errors.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { buildServer } from '../../server/app.js';
@@ -15,7 +15,7 @@ import { queueConfig } from '../../workers/config.js';
 import { checkRedis, connectRedis, RedisUnavailableError } from '../../workers/redis.js';
 import { startWorkers, type Logger, type RunningWorkers } from '../../workers/worker.js';
 import { readArticle } from '../input.js';
-import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, parseList } from '../run-command.js';
+import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, localizedMessage, parseList } from '../run-command.js';
 
 function positiveInt(name: string, min = 0) {
   return (value: string): number => {
@@ -44,7 +44,7 @@ async function preflight(): Promise<{ version: string }> {
     for (const w of info.warnings) process.stderr.write(`locflow: warning: ${w}\n`);
     return { version: info.version };
   } catch (err) {
-    if (err instanceof RedisUnavailableError) throw new ExitError(EXIT_BAD_INPUT, err.message);
+    if (err instanceof RedisUnavailableError) throw new ExitError(EXIT_BAD_INPUT, localizedMessage(await getI18n(), err));
     throw err;
   } finally {
     redis.disconnect();
@@ -149,7 +149,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     await app.listen({ port: opts.port, host });
   } catch (err) {
     await Promise.allSettled([app.close(), ...running.map((w) => w.close())]);
-    throw new ExitError(EXIT_BAD_INPUT, `cannot listen on ${host}:${opts.port}: ${(err as Error).message}`);
+    throw new ExitError(EXIT_BAD_INPUT, t('server:cannotListen', { host, port: opts.port, detail: (err as Error).message }));
   }
   const port = (app.server.address() as { port: number } | null)?.port ?? opts.port;
   if (auth.tokens.length === 0) process.stderr.write(`locflow: ${t('server:openMode', { host })}\n`);
@@ -211,6 +211,8 @@ class Client {
         method,
         headers: {
           accept,
+          // The server words its errors in the CLI's language.
+          'accept-language': processLanguage(),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
@@ -358,9 +360,10 @@ async function status(job: string, opts: ClientOptions & { json?: boolean }): Pr
   else {
     process.stdout.write(`${progressLine(t, v)}\n`);
     for (const [lang, s] of Object.entries(v.targets ?? {})) {
-      process.stdout.write(`  ${lang}: ${s.status} ${s.done}/${s.total}${s.route ? ` via ${s.route}` : ''}${s.error ? ` — ${s.error}` : ''}\n`);
+      const via = s.route ? ` ${t('server:statusVia', { route: s.route })}` : '';
+      process.stdout.write(`  ${lang}: ${s.status} ${s.done}/${s.total}${via}${s.error ? ` — ${s.error}` : ''}\n`);
     }
-    if (v.error) process.stdout.write(`  error: ${v.error.code}: ${v.error.message}\n`);
+    if (v.error) process.stdout.write(`  ${t('server:jobError', { code: v.error.code, message: v.error.message })}\n`);
   }
   if (v.status === 'failed' || v.status === 'cancelled') process.exitCode = EXIT_JOB_FAILED;
 }

@@ -11,7 +11,7 @@
 import { serialize } from 'cookie';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { identify, lookupToken, SESSION_COOKIE, type AuthConfig } from '../auth.js';
-import { sendError } from '../http-errors.js';
+import { sendLocalized } from '../http-errors.js';
 
 /** A signed-in page stays signed in for a working day. */
 export const SESSION_SECONDS = 12 * 3600;
@@ -31,7 +31,7 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
 
   app.get('/me', { schema: { summary: "The caller's role (401 without a valid token)" } }, async (request, reply) => {
     const who = identify(auth, request);
-    if (!who) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthorized', message: 'a valid bearer token is required' } });
+    if (!who) return sendLocalized(reply.header('www-authenticate', 'Bearer'), request, 401, { code: 'unauthorized', message: 'a valid bearer token is required' });
     return { role: who.role, name: who.name, open };
   });
 
@@ -46,7 +46,7 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
     async (request, reply) => {
       if (open) return { role: 'admin', name: 'local', open };
       const entry = lookupToken(auth, request.body.token.trim());
-      if (!entry) return sendError(reply, 401, 'unauthorized', 'this token is not valid here');
+      if (!entry) return sendLocalized(reply, request, 401, { code: 'unauthorized', message: 'this token is not valid here', params: { context: 'bad-token' } });
       reply.header('set-cookie', cookie(request, request.body.token.trim(), SESSION_SECONDS));
       return { role: entry.role, name: entry.label, open };
     },

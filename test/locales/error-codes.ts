@@ -11,7 +11,10 @@ import { join, relative } from 'node:path';
 import ts from 'typescript';
 
 export const SOURCE_DIRS = ['pipeline', 'providers', 'glossary', 'workers', 'server', 'cli'];
+/** Classes whose first constructor argument is the code. */
 const ERROR_CLASSES = new Set(['LocflowError', 'InputError', 'GlossaryError']);
+/** The family itself, in pipeline/errors.ts: its `super()` calls forward codes made elsewhere. */
+const FAMILY = new Set([...ERROR_CLASSES, 'ProviderError']);
 
 export interface CodeUse {
   code: string;
@@ -71,9 +74,24 @@ function enclosingFunction(node: ts.Node): { name: string; fn: ts.SignatureDecla
 export function scanErrorCodes(root: string): ScanResult {
   const codes: CodeUse[] = [];
   const unresolved: ScanResult['unresolved'] = [];
-  for (const path of sourceFiles(root)) {
+  const files = sourceFiles(root).map((path) => ({ path, sf: ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true) }));
+  // A subclass without its own constructor takes the code first too: `class Mine extends InputError {}`.
+  const codeFirst = new Set(ERROR_CLASSES);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const { sf } of files) {
+      sf.forEachChild((node) => {
+        if (!ts.isClassDeclaration(node) || !node.name || codeFirst.has(node.name.text)) return;
+        const base = node.heritageClauses?.[0]?.types[0]?.expression.getText(sf);
+        if (base && codeFirst.has(base) && !node.members.some(ts.isConstructorDeclaration)) {
+          codeFirst.add(node.name.text);
+          grew = true;
+        }
+      });
+    }
+  }
+  for (const { path, sf } of files) {
     const file = relative(root, path);
-    const sf = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
     const lineOf = (node: ts.Node) => sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
     const add = (code: string, node: ts.Node) => codes.push({ code, file, line: lineOf(node) });
     /** Helpers that forward one of their parameters as the code: name → parameter index. */
@@ -100,11 +118,19 @@ export function scanErrorCodes(root: string): ScanResult {
     const visit = (node: ts.Node) => {
       if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
         const cls = node.expression.text;
-        if (ERROR_CLASSES.has(cls)) resolve(node.arguments?.[0], node);
+        if (codeFirst.has(cls)) resolve(node.arguments?.[0], node);
         // ProviderError codes are `provider-<reason>`; every reason is required separately.
       }
       if (ts.isCallExpression(node)) {
         calls.push(node);
+        // `class RedisUnavailableError extends LocflowError { constructor(…) { super('redis-unavailable', …) } }`
+        if (node.expression.kind === ts.SyntaxKind.SuperKeyword) {
+          let cls: ts.Node | undefined = node.parent;
+          while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+          const base = cls && ts.isClassLike(cls) ? cls.heritageClauses?.[0]?.types[0]?.expression.getText(sf) : undefined;
+          const name = cls && ts.isClassLike(cls) ? cls.name?.text : undefined;
+          if (base && FAMILY.has(base) && !(name && FAMILY.has(name))) resolve(node.arguments[0], node);
+        }
         if (ts.isIdentifier(node.expression) && node.expression.text === 'sendError') resolve(node.arguments[2], node);
       }
       // `{ code: 'xliff-empty-target', text: … }`, `{ code: 'unauthorized', message: … }`
