@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +51,12 @@ describe('locales', () => {
 
   it('every error code locflow raises has a message', () => {
     expect(checkLocales(resources, UI_LANGUAGES, allCodes())).toEqual([]);
+  });
+
+  it('docs/errors.md lists every code', () => {
+    const doc = readFileSync(join(repo, 'docs/errors.md'), 'utf8');
+    const missing = [...new Set(allCodes())].filter((code) => !doc.includes(`| \`${code}\` |`));
+    expect(missing).toEqual([]);
   });
 
   describe('the check itself fails when it should', () => {
