@@ -7,11 +7,12 @@
  * and articles stays text. Each page is saved under screenshots/.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_FR } from '../helpers.js';
-import { launchChromium, openPage, screenshot, startStack, type Stack } from './harness.js';
+import { axeViolations, launchChromium, openPage, screenshot, SCREENSHOTS, startStack, type Stack } from './harness.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
 const TOKENS = 'sub-e2e-token:submitter,rev-e2e-token:reviewer,adm-e2e-token:admin';
@@ -68,6 +69,7 @@ describe('web page', { timeout: 120_000 }, () => {
     const { context, page, errors } = await openPage(browser);
     await page.goto(`${stack.base}/`);
     expect(await page.textContent('main h1')).toBe('Sign in');
+    expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'sign-in');
     // A wrong token is refused in words, not with a stack trace.
     await page.fill('#token', 'not-a-token');
@@ -83,6 +85,7 @@ describe('web page', { timeout: 120_000 }, () => {
     await page.waitForSelector('#detected[data-lang="fr"]');
     expect(await page.textContent('#detected')).toMatch(/French \(fr\), confidence \d+%/);
     expect(await page.isDisabled('#target-fr')).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'submit');
 
     const events: string[] = [];
@@ -112,8 +115,9 @@ describe('web page', { timeout: 120_000 }, () => {
     expect(frMarks).toEqual(expect.arrayContaining(['open source', 'IA', 'startup']));
     // Whole words with the term's case only: the acronym IA is not marked inside "mondiale".
     expect(frMarks.filter((m) => m.toLowerCase() === 'ia' && m !== 'IA')).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'job');
-    await page.locator('table.aligned').screenshot({ path: 'screenshots/job-aligned.png' });
+    await page.locator('table.aligned').screenshot({ path: join(SCREENSHOTS, 'job-aligned.png') });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="zip"]')]);
     expect(download.suggestedFilename()).toBe(`${firstJob}.zip`);
@@ -131,7 +135,11 @@ describe('web page', { timeout: 120_000 }, () => {
     await page.click('nav a[href^="/jobs"]');
     await page.waitForSelector(`tr[data-job="${firstJob}"][data-status="completed"]`);
     expect(new URL(page.url()).pathname).toBe('/jobs');
+    expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'jobs');
+    // The check can fail: a field without a label is reported.
+    await page.evaluate(() => document.querySelector('main')!.append(document.createElement('input')));
+    expect((await axeViolations(page)).map((v) => v.id)).toContain('label');
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -181,7 +189,12 @@ describe('web page', { timeout: 120_000 }, () => {
     const history = page.locator('tr.history-row');
     await history.waitFor();
     expect(await history.textContent()).toMatch(/proposed[\s\S]*approved/);
+    await page.keyboard.press('e');
+    await page.waitForSelector('tr.edit-row input');
+    await page.click('details.propose summary');
+    expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'glossary');
+    await page.keyboard.press('Escape');
 
     // The next job of the same article uses the approved translation.
     const second = await submitSample(page, ['en']);
