@@ -88,6 +88,13 @@ describe('web page', { timeout: 120_000 }, () => {
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'submit');
 
+    // A refused submission says why, in words.
+    await page.fill('#other-targets', 'xx-nope-123456789');
+    await page.click('form button[type=submit].primary');
+    await expect.poll(() => page.locator('.form-status [role=alert]').textContent()).toContain('xx-nope-123456789');
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.fill('#other-targets', '');
+
     const events: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/events')) events.push(r.url());
@@ -123,9 +130,15 @@ describe('web page', { timeout: 120_000 }, () => {
     expect(download.suggestedFilename()).toBe(`${firstJob}.zip`);
     const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
     expect(Object.keys(files)).toEqual(expect.arrayContaining(['manifest.json', 'aligned.json', 'bundle.tmx', 'xliff/fr-en.xlf', 'xliff/fr-vi.xlf']));
-    const aligned = JSON.parse(strFromU8(files['aligned.json']!)) as { languages: string[]; segments: unknown[] };
+    const aligned = JSON.parse(strFromU8(files['aligned.json']!)) as { languages: string[]; segments: { id: string; meta: Record<string, { qa: { severity: string }[] }> }[] };
     expect(aligned.languages).toEqual(['fr', 'en', 'vi']);
     expect(aligned.segments).toHaveLength(count);
+    // Every segment and language with QA findings is marked, and only those.
+    const flagged = aligned.segments.flatMap((seg) => Object.entries(seg.meta).filter(([, m]) => m.qa.length > 0).map(([lang]) => `${seg.id}/${lang}`));
+    const marked = await page.$$eval('table.aligned td.qa', (tds) => tds.map((td) => `${td.closest('tr')!.getAttribute('data-segment')}/${td.getAttribute('lang')}`));
+    expect(marked.sort()).toEqual(flagged.sort());
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(await page.locator('table.aligned td.qa ul.findings li').count()).toBeGreaterThanOrEqual(flagged.length);
 
     // The address is a deep link: a reload opens the same view.
     await page.reload();
@@ -171,7 +184,10 @@ describe('web page', { timeout: 120_000 }, () => {
     const termId = await row.getAttribute('data-term');
     const refused = await page.evaluate(async (id) => (await fetch(`/v1/glossary/terms/${id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, termId);
     expect(refused).toBe(403);
-    await signOut(page);
+    // A session that ends (here: the cookie is gone) brings the sign-in form back at the next request.
+    await context.clearCookies();
+    await page.fill('#g-search', 'scepticisme ');
+    await page.waitForSelector('#token');
 
     await signIn(page, 'rev-e2e-token');
     await page.waitForSelector('tr[data-term]');
@@ -283,6 +299,10 @@ describe('web page', { timeout: 120_000 }, () => {
 
     const res = await page.request.get(`${stack.base}/`);
     expect(res.headers()['content-security-policy']).toContain("script-src 'self'");
+    // Signing out clears the cookie: the API no longer knows this browser.
+    expect((await page.request.get(`${stack.base}/v1/me`)).status()).toBe(200);
+    await signOut(page);
+    expect((await page.request.get(`${stack.base}/v1/me`)).status()).toBe(401);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -4,6 +4,9 @@
  */
 import { currentLanguage } from './i18n.js';
 
+/** Fired on window when the server no longer knows the caller. */
+export const SIGNED_OUT = 'locflow:signed-out';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -35,6 +38,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     data = undefined;
   }
   if (!res.ok) {
+    // The session ended (expired cookie, token removed): the page goes back to its sign-in form.
+    if (res.status === 401 && path !== '/v1/session' && path !== '/v1/me') window.dispatchEvent(new CustomEvent(SIGNED_OUT));
     const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
     throw new ApiError(res.status, err?.code ?? `http-${res.status}`, err?.message ?? res.statusText);
   }

@@ -2,7 +2,7 @@
  * The web page's entry: interface language, who is signed in, the frame
  * (navigation, language switcher, sign-out) and the router.
  */
-import { ApiError, del, get, post } from './api.js';
+import { ApiError, del, get, post, SIGNED_OUT } from './api.js';
 import { can, type Me, type Page } from './context.js';
 import { h, replace } from './dom.js';
 import { errorBox } from './feedback.js';
@@ -152,6 +152,11 @@ document.addEventListener('click', (e) => {
   (document.querySelector('main h1') as HTMLElement | null)?.focus();
 });
 window.addEventListener('popstate', () => render());
+window.addEventListener(SIGNED_OUT, () => {
+  if (!me || me.open) return;
+  me = undefined;
+  render();
+});
 
 async function start(): Promise<void> {
   await initI18n();
