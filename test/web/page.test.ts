@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_FR } from '../helpers.js';
+import { ROOT, SAMPLE_FR } from '../helpers.js';
 import { axeViolations, launchChromium, openPage, screenshot, SCREENSHOTS, startStack, type Stack } from './harness.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
@@ -238,6 +238,17 @@ describe('web page', { timeout: 120_000 }, () => {
     await page.waitForSelector('#detected[data-lang="fr"]');
     expect(await page.textContent('#detected')).toContain('Langue détectée : français (fr)');
     await screenshot(page, 'submit-fr');
+
+    // An uploaded file fills the text, sets the format from its extension and the title from its name.
+    await page.setInputFiles('#file', join(ROOT, 'samples', 'open-models.fr.md'));
+    await expect.poll(() => page.inputValue('#format')).toBe('markdown');
+    expect(await page.inputValue('#title')).toBe('open-models.fr');
+    expect(await page.inputValue('#article')).toBe(readFileSync(join(ROOT, 'samples', 'open-models.fr.md'), 'utf8'));
+    await page.setInputFiles('#file', join(ROOT, 'samples', 'open-models.vi.txt'));
+    await page.waitForSelector('#detected[data-lang="vi"]');
+    expect(await page.inputValue('#format')).toBe('text');
+    expect(await page.isDisabled('#target-vi')).toBe(true);
+    expect(await page.isDisabled('#target-fr')).toBe(false);
 
     await page.selectOption('#ui-language', 'vi');
     await page.waitForFunction(() => document.documentElement.lang === 'vi');
