@@ -5,6 +5,9 @@
  * term proposed by the editor and approved by a reviewer is applied to the
  * next job; the interface switches to French and Vietnamese; markup in terms
  * and articles stays text. Each page is saved under screenshots/.
+ *
+ * The tests share one server and run in order: later ones use the jobs and
+ * terms the earlier ones made, as a newsroom's day would.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
