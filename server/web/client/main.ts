@@ -113,8 +113,7 @@ function signInPage(main: HTMLElement): void {
     },
     h('h1', { tabindex: -1 }, t('auth.title')),
     h('p', {}, t('auth.explain')),
-    h('label', { for: 'token' }, t('auth.token')),
-    input,
+    h('div', { class: 'field' }, h('label', { for: 'token' }, t('auth.token')), input),
     h('button', { type: 'submit', class: 'primary' }, t('auth.signIn')),
     status,
   );
