@@ -189,8 +189,9 @@ async function wholeDocument(file: string, options: { only?: Lang[]; minConfiden
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return;
   }
-  const { t } = await getI18n();
-  const name = (lang: string) => (lang === 'und' ? t('detect:undetermined') : `${lang} (${languageName(lang)})`);
+  const i18n = await getI18n();
+  const t = i18n.t.bind(i18n);
+  const name = (lang: string) => (lang === 'und' ? t('detect:undetermined') : `${lang} (${languageName(lang, i18n.language)})`);
   process.stdout.write(`${t('detect:document', { lang: name(guess.lang), confidence: guess.confidence.toFixed(2) })}\n`);
   const other = segments.map((s, i) => ({ s, g: perSegment[i]! })).filter(({ g }) => g.lang !== guess.lang);
   process.stdout.write(`${t(other.length ? 'detect:segmentsOther' : 'detect:segments', { count: segments.length, other: other.length })}\n`);
@@ -200,7 +201,7 @@ async function wholeDocument(file: string, options: { only?: Lang[]; minConfiden
   }
 }
 
-const displayNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
-function languageName(lang: string): string {
-  return displayNames.of(lang) ?? lang;
+/** The language's name in the reader's language: `fr` → French, français, tiếng Pháp. */
+function languageName(lang: string, uiLanguage: string): string {
+  return new Intl.DisplayNames([uiLanguage], { type: 'language', fallback: 'code' }).of(lang) ?? lang;
 }
