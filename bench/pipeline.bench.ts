@@ -106,7 +106,8 @@ async function fullQueue(separateWorker: boolean): Promise<number> {
   const app = await buildServer({ config, logger: false, auth: parseTokens('') });
   const child = separateWorker ? await spawnWorker(prefix) : undefined;
   // Completions are observed the same way in both set-ups: a listener on the assemble queue's events.
-  const events = new QueueEvents('assemble', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
+  const eventsConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const events = new QueueEvents('assemble', { connection: eventsConnection, prefix });
   await events.waitUntilReady();
   const running = separateWorker ? undefined : await startWorkers({ config, concurrency: CONCURRENCY });
   const assemble = { on: (_e: 'completed', fn: () => void) => events.on('completed', fn), removeAllListeners: (_e: 'completed') => events.removeAllListeners('completed') };
@@ -134,6 +135,8 @@ async function fullQueue(separateWorker: boolean): Promise<number> {
     await exited;
   }
   await events.close();
+  // QueueEvents leaves a connection it was given open; the run would never exit.
+  eventsConnection.disconnect();
   await app.close();
   await clean(prefix);
   return ARTICLES / seconds;
