@@ -2,10 +2,7 @@
  * The HTTP API. `buildServer` assembles it without listening, so tests use
  * `app.inject()` and `locflow serve` adds `listen()`.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createBullBoard } from '@bull-board/api';
@@ -23,6 +20,7 @@ import { installErrorHandling } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
+import { webRoutes } from './web/plugin.js';
 import { jobListRoutes } from './routes/jobs-list.js';
 import { detectRoutes } from './routes/detect.js';
 import { sessionRoutes } from './routes/session.js';
@@ -30,7 +28,6 @@ import { suggestTerms } from '../pipeline/suggest.js';
 import { createGlossaryStore, type GlossaryStore } from '../glossary/store.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
-const here = dirname(fileURLToPath(import.meta.url));
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -181,21 +178,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   });
 
   if (glossaryStore) await app.register(glossaryRoutes, { prefix: '/v1/glossary', store: glossaryStore, auth });
-  await registerOptional(app, 'web/plugin.ts', 'webRoutes', async (plugin) => {
-    await app.register(plugin as FastifyPluginAsync);
-  });
+  await app.register(webRoutes);
 
   if (ownQueues) app.addHook('onClose', async () => queues.close());
   return app;
-}
-
-/**
- * Plugins other parts of locflow provide. They load when their file exists so
- * the API works before (and without) them.
- */
-async function registerOptional(_app: FastifyInstance, rel: string, exportName: string, register: (plugin: unknown) => Promise<void>): Promise<void> {
-  const path = join(here, rel);
-  if (!existsSync(path)) return;
-  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-  if (mod[exportName]) await register(mod[exportName]);
 }
