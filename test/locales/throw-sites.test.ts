@@ -25,6 +25,10 @@ import { checkWebhookUrl } from '../../workers/webhooks.js';
 import { queueConfig } from '../../workers/config.js';
 import { parseTokens } from '../../server/auth.js';
 import type { Term } from '../../pipeline/model.js';
+import { writeBundle } from '../../pipeline/formats/bundle.js';
+import { selectDownload } from '../../pipeline/formats/download.js';
+import { applyXliff } from '../../pipeline/postedit.js';
+import { fixture, plainRenderer } from '../formats/fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'locflow-throw-'));
 const file = (name: string, text: string) => {
@@ -67,7 +71,66 @@ const CASES: [string, () => unknown, string?][] = [
   ['bad queue setting', () => queueConfig({ LOCFLOW_ATTEMPTS: 'many' })],
   ['bad retention', () => queueConfig({ LOCFLOW_RETENTION_DAYS: '-1' })],
   ['bad tokens', () => parseTokens('abc:superuser')],
+  ['unknown bundle format', () => selectDownload(writeBundle(fixture(), { renderer: plainRenderer }), 'docx')],
+  ['unknown bundle language', () => selectDownload(writeBundle(fixture(), { renderer: plainRenderer }), 'json', 'de')],
+  ['target needed', () => selectDownload(writeBundle(fixture(), { renderer: plainRenderer }), 'xliff')],
+  ['empty XLIFF', () => applyXliff(fixture(), '')],
+  ['XLIFF with a DOCTYPE', () => applyXliff(fixture(), '<?xml version="1.0"?><!DOCTYPE x><xliff version="1.2"/>')],
+  ['malformed XLIFF', () => applyXliff(fixture(), '<xliff version="1.2"><file>')],
+  ['not XLIFF', () => applyXliff(fixture(), '<?xml version="1.0"?><html/>')],
+  ['XLIFF 2.0', () => applyXliff(fixture(), '<?xml version="1.0"?><xliff version="2.0"><file/></xliff>')],
+  [
+    'XLIFF with unknown segments',
+    () =>
+      applyXliff(
+        fixture(),
+        '<?xml version="1.0"?><xliff version="1.2"><file source-language="fr" target-language="en" datatype="plaintext" original="a"><body><trans-unit id="p9.s9"><source>x</source><target>y</target></trans-unit><trans-unit id="p9.s8"><source>x</source><target>y</target></trans-unit></body></file></xliff>',
+      ),
+  ],
 ];
+
+/** The code each case must raise, so a case cannot drift onto another failure. */
+const EXPECTED_CODES: Record<string, string> = {
+  'empty input': 'empty-input',
+  'only markup': 'empty-input',
+  'binary input': 'binary-input',
+  'UTF-32': 'invalid-encoding',
+  'Latin-1 bytes': 'invalid-encoding',
+  'too large': 'input-too-large',
+  'unknown format': 'unknown-format',
+  'unknown language': 'unknown-language',
+  'unknown --only language': 'unknown-language',
+  'unknown provider': 'unknown-provider',
+  'empty model': 'unknown-provider',
+  'model on a provider without models': 'unknown-provider',
+  'glossary YAML syntax': 'glossary-syntax',
+  'glossary format': 'glossary-bad-format',
+  'TBX with a DOCTYPE': 'glossary-unsafe-xml',
+  'TBX with entities': 'glossary-unsafe-xml',
+  'empty glossary CSV': 'glossary-bad-file',
+  'bad transition': 'glossary-bad-transition',
+  'reviewer needed': 'forbidden',
+  'translate term without translations': 'glossary-invalid-term',
+  'config unreadable': 'config-unreadable',
+  'config syntax': 'config-syntax',
+  'config unknown setting': 'config-invalid',
+  'webhook not a URL': 'bad-webhook-url',
+  'webhook scheme': 'bad-webhook-url',
+  'webhook credentials': 'bad-webhook-url',
+  'webhook to a private address': 'webhook-refused',
+  'bad queue setting': 'bad-config',
+  'bad retention': 'bad-config',
+  'bad tokens': 'bad-tokens',
+  'unknown bundle format': 'unknown-format',
+  'unknown bundle language': 'unknown-target',
+  'target needed': 'target-required',
+  'empty XLIFF': 'xliff-empty',
+  'XLIFF with a DOCTYPE': 'xliff-doctype',
+  'malformed XLIFF': 'xliff-malformed',
+  'not XLIFF': 'xliff-not-xliff',
+  'XLIFF 2.0': 'xliff-version',
+  'XLIFF with unknown segments': 'xliff-unknown-segment',
+};
 
 async function caught(fn: () => unknown): Promise<LocflowError> {
   try {
@@ -81,8 +144,9 @@ async function caught(fn: () => unknown): Promise<LocflowError> {
 
 describe('messages of real throw sites', async () => {
   const i18n = await getI18n();
-  it.each(CASES)('%s', async (_name, fn, english) => {
+  it.each(CASES)('%s', async (name, fn, english) => {
     const err = await caught(fn);
+    expect(err.code).toBe(EXPECTED_CODES[name]);
     expect(renderError(i18n, 'en', err)).toBe(english ?? err.message);
     for (const lng of ['fr', 'vi']) {
       const text = renderError(i18n, lng, err);
