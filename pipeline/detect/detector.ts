@@ -4,8 +4,9 @@
  * and a calibrated confidence with `und` when the evidence is too thin.
  */
 import type { Lang, LangGuess } from '../model.js';
-import { addGains, startScores, type NaiveBayes } from './model.js';
-import { extractFeaturesSplit, extractShape, junctionFeatures, letterCount, prepare, spaceFeature } from './features.js';
+import { tallyFamily, type FamilyEvidence, type FamilyTally, type NaiveBayes } from './model.js';
+import { extractFamilies, extractShape, junctionFeatures, letterCount, prepare, spaceFeature, type FeatureFamilies } from './features.js';
+import { naiveBayesScore, ONE_WORD, stackedScores, textTraits } from './stacker.js';
 import { francRank, francScripts, SINGLE_LANGUAGE_SCRIPTS } from './franc.js';
 import { parseCandidates, primary } from './languages.js';
 import { dominantScript, hasVietnameseLetters, isLatinFast, type ScriptCount } from './script.js';
@@ -39,15 +40,24 @@ export interface DetectOptions {
 type Evidence = (
   | { kind: 'final'; detection: Detection }
   | { kind: 'franc'; lang: Lang; confidence: number }
-  | { kind: 'model'; allowed: number[]; z: Float64Array; coverage: number; letters: number }
+  | { kind: 'model'; allowed: number[]; z: Float64Array; temperature: number; coverage: number; letters: number }
 ) & { facts?: Facts };
+
+interface ModelScores {
+  /** Raw score per allowed language (other entries -Infinity). */
+  z: Float64Array;
+  /** Divisor that turns z into calibrated logits. */
+  temperature: number;
+  /** Share of the text's features the model has seen. */
+  coverage: number;
+}
 
 /** A text after masking, as far as a longer text made of it needs to know. */
 interface Facts {
   prepared: string;
   script: ScriptCount | undefined;
-  /** Character and word features only (no word shape): count, seen count and log-likelihood before the length term. */
-  charsAndWords?: { n: number; known: number; gains: Float64Array };
+  /** Character and word evidence (word shape does not add up over parts); computed when first needed. */
+  families?: Pick<FamilyEvidence, 'chars' | 'words'>;
 }
 
 /**
@@ -84,7 +94,7 @@ export interface Detection extends LangGuess {
   via: DetectionSource;
   /** The best guess even when `lang` is `und` for lack of confidence. */
   best?: Lang;
-  /** Model path only: raw log-likelihood per candidate and the share of features the model knew. */
+  /** Model path only: score per candidate (stacker logit or naive Bayes log-likelihood, over the temperature) and the share of features the model knew. */
   scores?: Record<Lang, number>;
   coverage?: number;
 }
@@ -111,7 +121,7 @@ export class Detector {
   private readonly modelIndex: Map<Lang, number>;
   private readonly plans = new Map<string, CandidatePlan>();
   private readonly scratch: Float64Array;
-  private readonly features: number[] = [];
+  private readonly families: FeatureFamilies = { chars: [], words: [], shape: [] };
 
   constructor(model: NaiveBayes) {
     this.model = model;
@@ -197,13 +207,13 @@ export class Detector {
   private wholeText(text: string, pieces: readonly string[], options: DetectOptions): Detection {
     const { cache } = options;
     if (!cache || options.explain) return this.detectOne(text, options);
-    const evidence = this.joinedEvidence(pieces, options);
+    const evidence = this.joinedEvidence(text, pieces, options);
     if (evidence) return this.decide(evidence, options);
     cache.fullRescores++;
     return this.detectOne(text, options);
   }
 
-  private joinedEvidence(pieces: readonly string[], options: DetectOptions): Evidence | undefined {
+  private joinedEvidence(text: string, pieces: readonly string[], options: DetectOptions): Evidence | undefined {
     // A masked term that spans a sentence break would be masked in the whole text but not in its parts.
     if (options.mask?.some((t) => /[.!?…。]\s|\n/u.test(t))) return undefined;
     const facts: Facts[] = [];
@@ -219,71 +229,102 @@ export class Detector {
     }
     const prepared = facts.map((f) => f.prepared).join(' ');
     const script: ScriptCount | undefined = letters > 0 ? { script: 'Latin', letters, pureLatin: true } : undefined;
-    return this.judge({ prepared, script }, options, (allowed) => this.scoreJoined(facts, prepared, allowed), false);
+    return this.judge({ prepared, script }, options, (allowed) => this.modelScores(text, prepared, this.joinedFamilies(facts, prepared), allowed), false);
   }
 
-  /** Model evidence of the space-joined parts, from each part's character and word scores. */
-  private scoreJoined(parts: Facts[], prepared: string, allowed: number[]): { z: Float64Array; coverage: number } {
+  /** Family evidence of the space-joined parts, from each part's character and word evidence. */
+  private joinedFamilies(parts: Facts[], prepared: string): FamilyEvidence {
     const { model } = this;
     const config = model.header.features;
     const K = model.header.langs.length;
-    const gains = new Float64Array(K);
-    let n = 0;
-    let known = 0;
-    const features = this.features;
+    const chars: FamilyTally = { n: 0, known: 0, gains: new Float64Array(K) };
+    const words: FamilyTally = { n: 0, known: 0, gains: new Float64Array(K), hits: new Float64Array(K) };
+    const add = (into: FamilyTally, from: FamilyTally, times = 1) => {
+      into.n += times * from.n;
+      into.known += times * from.known;
+      for (let k = 0; k < K; k++) into.gains[k] = into.gains[k]! + times * from.gains[k]!;
+      if (into.hits && from.hits) for (let k = 0; k < K; k++) into.hits[k] = into.hits[k]! + times * from.hits[k]!;
+    };
     for (const part of parts) {
-      let cw = part.charsAndWords;
-      if (!cw) {
-        const shapeStart = extractFeaturesSplit(part.prepared, config, features);
-        const g = new Float64Array(K);
-        cw = { n: shapeStart, known: addGains(model, features, 0, shapeStart, g), gains: g };
-        part.charsAndWords = cw;
-      }
-      n += cw.n;
-      known += cw.known;
-      for (const k of allowed) gains[k] = gains[k]! + cw.gains[k]!;
+      part.families ??= this.tallyCharsAndWords(extractFamilies(part.prepared, config, this.families));
+      add(chars, part.families.chars);
+      add(words, part.families.words);
     }
-    // Each join turns two padding spaces into one: one space unigram less per join.
-    const joins = parts.length - 1;
-    const space = [spaceFeature(config)];
-    const spaceGain = new Float64Array(K);
-    const spaceKnown = addGains(model, space, 0, 1, spaceGain);
-    n -= joins;
-    known -= joins * spaceKnown;
-    for (const k of allowed) gains[k] = gains[k]! - joins * spaceGain[k]!;
-    features.length = 0;
+    // Each join turns two padding spaces into one: one space unigram less per join…
+    add(chars, tallyFamily(model, [spaceFeature(config)], false), -(parts.length - 1));
+    // …and adds the character n-grams that straddle it.
+    const straddling: number[] = [];
     junctionFeatures(
       parts.map((p) => p.prepared.toLowerCase()),
       config,
-      features,
+      straddling,
     );
-    extractShape(prepared, config, features);
-    n += features.length;
-    known += addGains(model, features, 0, features.length, gains);
-    const z = new Float64Array(K);
-    startScores(model, n, allowed, z);
-    for (const k of allowed) z[k] = z[k]! + gains[k]!;
-    return { z, coverage: n === 0 ? 0 : known / n };
+    add(chars, tallyFamily(model, straddling, false));
+    const shape: number[] = [];
+    extractShape(prepared, config, shape);
+    return { chars, words, shape: tallyFamily(model, shape, false) };
+  }
+
+  private tallyCharsAndWords(f: FeatureFamilies): Pick<FamilyEvidence, 'chars' | 'words'> {
+    return { chars: tallyFamily(this.model, f.chars, false), words: tallyFamily(this.model, f.words, true) };
+  }
+
+  /** Prior-independent score per allowed language: the stacker's logit, or plain naive Bayes. */
+  private modelScores(text: string, prepared: string, ev: FamilyEvidence, allowed: number[]): ModelScores {
+    const { model } = this;
+    const z = new Float64Array(model.header.langs.length).fill(-Infinity);
+    const { stacker, calibration, nbTemperature } = model.header;
+    const traits = stacker ? textTraits(text, prepared) : undefined;
+    const n = ev.chars.n + ev.words.n + ev.shape.n;
+    const coverage = n === 0 ? 0 : (ev.chars.known + ev.words.known + ev.shape.known) / n;
+    // The dev set has no one-word rows: the stacker was never fitted nor
+    // measured on a lone word, where its per-language traits (capitalised,
+    // one word…) would outweigh the little evidence there is.
+    if (stacker && traits && !traits[ONE_WORD]) {
+      stackedScores(model, stacker, ev, traits, allowed, z);
+      return { z, temperature: calibration.temperature, coverage };
+    }
+    for (const k of allowed) z[k] = naiveBayesScore(model, ev, k);
+    return { z, temperature: stacker ? (nbTemperature ?? calibration.temperature) : calibration.temperature, coverage };
+  }
+
+  /**
+   * The model's inputs for a text that the model would decide (not the
+   * script, the decisive letters or franc): family evidence, traits and the
+   * allowed languages. For fitting the stacker.
+   */
+  stackInputs(text: string, only: Lang[]): { ev: FamilyEvidence; traits: Uint8Array; allowed: number[] } | undefined {
+    const prepared = prepare(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text);
+    let out: { ev: FamilyEvidence; traits: Uint8Array; allowed: number[] } | undefined;
+    this.judge(
+      { prepared, script: dominantScript(prepared) },
+      { only },
+      (allowed) => {
+        const f = extractFamilies(prepared, this.model.header.features, this.families);
+        const ev = { ...this.tallyCharsAndWords(f), shape: tallyFamily(this.model, f.shape, false) };
+        out = { ev, traits: textTraits(text, prepared), allowed };
+        return { z: new Float64Array(0), temperature: 1, coverage: 0 };
+      },
+      true,
+    );
+    return out;
   }
 
   /** Everything about a text that does not depend on the prior or the threshold. */
   private evidence(text: string, options: DetectOptions): Evidence {
     const prepared = prepare(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text, { terms: options.mask });
     const facts: Facts = { prepared, script: dominantScript(prepared) };
-    const evidence = this.judge(facts, options, (allowed) => {
-      const { model } = this;
-      const features = this.features;
-      const shapeStart = extractFeaturesSplit(prepared, model.header.features, features);
-      const z = new Float64Array(model.header.langs.length);
-      // Same additions in the same order as scoreFeatures, with a stop after the character and word features.
-      startScores(model, features.length, allowed, z);
-      const knownBefore = addGains(model, features, 0, shapeStart, z);
-      const gains = new Float64Array(z.length);
-      for (const k of allowed) gains[k] = z[k]! - features.length * model.base[k]!;
-      facts.charsAndWords = { n: shapeStart, known: knownBefore, gains };
-      const known = knownBefore + addGains(model, features, shapeStart, features.length, z);
-      return { z, coverage: features.length === 0 ? 0 : known / features.length };
-    }, true)!;
+    const evidence = this.judge(
+      facts,
+      options,
+      (allowed) => {
+        const f = extractFamilies(prepared, this.model.header.features, this.families);
+        facts.families = this.tallyCharsAndWords(f);
+        const ev = { ...facts.families, shape: tallyFamily(this.model, f.shape, false) };
+        return this.modelScores(text, prepared, ev, allowed);
+      },
+      true,
+    )!;
     evidence.facts = facts;
     return evidence;
   }
@@ -296,7 +337,7 @@ export class Detector {
   private judge(
     facts: Facts,
     options: DetectOptions,
-    score: (allowed: number[]) => { z: Float64Array; coverage: number },
+    score: (allowed: number[]) => ModelScores,
     francAllowed: boolean,
   ): Evidence | undefined {
     const final = (detection: Detection): Evidence => ({ kind: 'final', detection });
@@ -328,8 +369,8 @@ export class Detector {
     }
     if (modelCands.length === 1) return final({ lang: modelCands[0]!, confidence: SCRIPT_CONFIDENCE, via: 'script', best: modelCands[0]! });
     const allowed = modelCands.map((l) => this.modelIndex.get(l)!);
-    const { z, coverage } = score(allowed);
-    return { kind: 'model', allowed, z, coverage, letters: letterCount(prepared) };
+    const { z, temperature, coverage } = score(allowed);
+    return { kind: 'model', allowed, z, temperature, coverage, letters: letterCount(prepared) };
   }
 
   private decide(evidence: Evidence, options: DetectOptions): Detection {
@@ -349,14 +390,14 @@ export class Detector {
     let scores: Record<Lang, number> | undefined;
     if (options.explain) {
       scores = {};
-      for (const k of allowed) scores[model.header.langs[k]!] = evidence.z[k]!;
+      for (const k of allowed) scores[model.header.langs[k]!] = evidence.z[k]! / evidence.temperature;
     }
     if (coverage < model.header.minCoverage || evidence.letters < 3) {
       return { lang: 'und', confidence: 0, via: 'model', ...(scores ? { scores } : {}), coverage };
     }
     // Temperature-scaled softmax: naive Bayes treats overlapping n-grams as
     // independent and is far too sure of itself without it.
-    const { temperature } = model.header.calibration;
+    const { temperature } = evidence;
     const prior = options.prior ? primary(options.prior) : undefined;
     const priorIndex = prior !== undefined ? this.modelIndex.get(prior) : undefined;
     const usePrior = priorIndex !== undefined && allowed.includes(priorIndex);

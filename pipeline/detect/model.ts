@@ -19,6 +19,32 @@ export interface Calibration {
   accuracy: number[];
 }
 
+/** Per-language evidence of one text for one feature family, before the length term. */
+export interface FamilyTally {
+  /** Number of features in the family. */
+  n: number;
+  /** How many of them the model has seen. */
+  known: number;
+  /** Sum of log-gains per language (index into header.langs). */
+  gains: Float64Array;
+  /** Words only: per language, how many of the word features it has seen. */
+  hits?: Float64Array;
+}
+
+export interface FamilyEvidence {
+  chars: FamilyTally;
+  words: FamilyTally;
+  shape: FamilyTally;
+}
+
+/** Weights of the discriminative layer (stacker.ts). */
+export interface StackerWeights {
+  /** Weights of chars, words and shape evidence (scaled) and of the share of words seen. */
+  shared: number[];
+  /** Per language: one weight per trait. */
+  byLang: Record<string, number[]>;
+}
+
 export interface ModelHeader {
   featureVersion: number;
   features: FeatureConfig;
@@ -31,6 +57,10 @@ export interface ModelHeader {
   lettersAccuracy?: number;
   /** Below this share of known character trigrams the text is not a language the model knows. */
   minCoverage: number;
+  /** Discriminative layer over the family scores; absent: plain naive Bayes with a temperature. */
+  stacker?: StackerWeights;
+  /** With a stacker: the temperature of plain naive Bayes, used where the stacker is not (a lone word). */
+  nbTemperature?: number;
   /** Held-out accuracy measured while training, for documentation. */
   crossValidation?: Record<string, number>;
   trainedOn?: string;
@@ -151,6 +181,30 @@ export function addGains(model: NaiveBayes, features: readonly number[], from: n
     }
   }
   return known;
+}
+
+/** Evidence of one feature family: gains per language, and per-language hits when asked. */
+export function tallyFamily(model: NaiveBayes, features: readonly number[], withHits: boolean, from = 0, to = features.length): FamilyTally {
+  const K = model.header.langs.length;
+  const gains = new Float64Array(K);
+  if (!withHits) return { n: to - from, known: addGains(model, features, from, to, gains), gains };
+  const hits = new Float64Array(K);
+  const { start, entries, gain } = model;
+  let known = 0;
+  for (let i = from; i < to; i++) {
+    const f = features[i]!;
+    let e = start[f]!;
+    const end = start[f + 1]!;
+    if (e === end) continue;
+    known++;
+    for (; e < end; e++) {
+      const packed = entries[e]!;
+      const k = packed >>> 16;
+      gains[k] = gains[k]! + gain[packed & 0xffff]!;
+      hits[k] = hits[k]! + 1;
+    }
+  }
+  return { n: to - from, known, gains, hits };
 }
 
 export function serializeModel(model: NaiveBayes): Uint8Array {

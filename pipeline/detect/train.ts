@@ -16,7 +16,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_FEATURES, FEATURE_VERSION, extractFeatures, prepare } from './features.js';
-import { serializeModel, trainModel, type Calibration, type ModelHeader, type NaiveBayes } from './model.js';
+import { serializeModel, trainModel, type Calibration, type ModelHeader, type NaiveBayes, type StackerWeights } from './model.js';
+import { fitStacker, stackExample, type StackExample } from './stacker.js';
 import { Detector, type Detection } from './detector.js';
 import { hasVietnameseLetters } from './script.js';
 
@@ -88,38 +89,70 @@ export interface HeldOut {
   detection: Detection;
 }
 
+/** The candidate sets measured: all languages, and fr/vi/en (for rows in those languages). */
+export function subsetsOf(langs: readonly string[]): Record<string, string[]> {
+  return { all: [...langs], 'fr,vi,en': FIRST_CLASS.filter((l) => langs.includes(l)) };
+}
+
 /**
- * For each fold: train on the others, detect every held-out row once with all
- * languages as candidates and once with fr/vi/en (for rows in those languages).
- * `calibrate` turns a fold model into the detector to test (identity: raw).
+ * Stacker training cases for the picked rows, scored by `model` (which must
+ * not have seen them): one per row and candidate set, for rows the model
+ * would decide.
  */
-export function crossValidate(
-  rows: readonly LabelledText[],
-  k: number,
-  langs: string[],
-  patch: Partial<ModelHeader> = {},
-): { heldOut: HeldOut[]; models: NaiveBayes[] } {
-  const fold = foldsOf(rows.length, k);
-  const heldOut: HeldOut[] = [];
-  const models: NaiveBayes[] = [];
-  const subsets: Record<string, string[]> = { all: langs, 'fr,vi,en': FIRST_CLASS.filter((l) => langs.includes(l)) };
+export function stackExamplesOf(model: NaiveBayes, rows: readonly LabelledText[], pick: (row: number) => boolean): StackExample[] {
+  const langs = model.header.langs;
+  const detector = new Detector(model);
+  const out: StackExample[] = [];
+  rows.forEach((r, i) => {
+    if (!pick(i)) return;
+    for (const only of Object.values(subsetsOf(langs))) {
+      if (!only.includes(r.lang)) continue;
+      const inputs = detector.stackInputs(r.text, only);
+      const truth = inputs?.allowed.indexOf(langs.indexOf(r.lang)) ?? -1;
+      if (inputs && truth >= 0) out.push(stackExample(model, inputs.ev, inputs.traits, inputs.allowed, truth));
+    }
+  });
+  return out;
+}
+
+/**
+ * Per outer fold f, the stacker fitted without any trace of fold f: its cases
+ * are the rows of each other fold g, scored by a naive Bayes model trained on
+ * the folds that are neither f nor g.
+ */
+export function nestedStackers(rows: readonly LabelledText[], fold: readonly number[], k: number, langs: string[]): StackerWeights[] {
+  const cases: StackExample[][] = Array.from({ length: k }, () => []);
   for (let f = 0; f < k; f++) {
-    const model = fitModel(
-      rows.filter((_, i) => fold[i] !== f),
-      langs,
-      patch,
-    );
-    models.push(model);
+    for (let g = f + 1; g < k; g++) {
+      const model = fitModel(
+        rows.filter((_, i) => fold[i] !== f && fold[i] !== g),
+        langs,
+      );
+      cases[f]!.push(...stackExamplesOf(model, rows, (i) => fold[i] === g));
+      cases[g]!.push(...stackExamplesOf(model, rows, (i) => fold[i] === f));
+    }
+  }
+  return cases.map((c) => fitStacker(c, langs));
+}
+
+/**
+ * Held-out detections: each fold predicted by its outer model (trained on
+ * the other folds) with all languages as candidates, and with fr/vi/en for
+ * rows in those languages.
+ */
+export function heldOutDetections(rows: readonly LabelledText[], fold: readonly number[], models: readonly NaiveBayes[], langs: string[]): HeldOut[] {
+  const heldOut: HeldOut[] = [];
+  models.forEach((model, f) => {
     const detector = new Detector(model);
     rows.forEach((r, i) => {
       if (fold[i] !== f) return;
-      for (const [subset, only] of Object.entries(subsets)) {
+      for (const [subset, only] of Object.entries(subsetsOf(langs))) {
         if (!only.includes(r.lang)) continue;
         heldOut.push({ row: i, subset, detection: detector.detect(r.text, { only, minConfidence: 0, explain: true }) });
       }
     });
-  }
-  return { heldOut, models };
+  });
+  return heldOut;
 }
 
 /** Temperature minimising held-out log loss, then isotonic (pool-adjacent-violators) calibration of the top probability. */
@@ -137,7 +170,7 @@ export function fitCalibration(rows: readonly LabelledText[], heldOut: HeldOut[]
   };
   let bestT = 1;
   let bestLoss = Infinity;
-  for (let t = 1; t <= 400; t *= 1.15) {
+  for (let t = 0.1; t <= 400; t *= 1.1) {
     let loss = 0;
     for (const c of cases) {
       const { sum, max } = softmaxTop(c.scores, t);
@@ -224,10 +257,37 @@ export interface Prediction {
  * The whole procedure: the final model (trained on every row, with the
  * measured header) and the complete detector's held-out predictions.
  */
-export function trainAndMeasure(rows: readonly LabelledText[], k = 5, log: (s: string) => void = () => {}): { model: NaiveBayes; predictions: Prediction[] } {
+export function trainAndMeasure(
+  rows: readonly LabelledText[],
+  k = 5,
+  log: (s: string) => void = () => {},
+  options: { stacker?: boolean } = {},
+): { model: NaiveBayes; predictions: Prediction[] } {
   const langs = [...new Set(rows.map((r) => r.lang))].sort();
   log(`${rows.length} rows, ${langs.length} languages, ${k}-fold cross-validation`);
-  const raw = crossValidate(rows, k, langs);
+  const fold = foldsOf(rows.length, k);
+  const outer = Array.from({ length: k }, (_, f) =>
+    fitModel(
+      rows.filter((_, i) => fold[i] !== f),
+      langs,
+    ),
+  );
+  let stacker: StackerWeights | undefined;
+  let nbTemperature: number | undefined;
+  if (options.stacker ?? true) {
+    // Plain naive Bayes still answers lone words: its temperature, from its own held-out scores.
+    nbTemperature = fitCalibration(rows, heldOutDetections(rows, fold, outer, langs)).temperature;
+    outer.forEach((m) => (m.header.nbTemperature = nbTemperature));
+    const nested = nestedStackers(rows, fold, k, langs);
+    outer.forEach((m, f) => (m.header.stacker = nested[f]));
+    // The shipped stacker learns from every row, each scored by the outer model that did not see it.
+    stacker = fitStacker(
+      outer.flatMap((m, f) => stackExamplesOf(m, rows, (i) => fold[i] === f)),
+      langs,
+    );
+    log(`stacker: family weights ${stacker.shared.map((w) => w.toFixed(2)).join(' ')} (chars, words, shape, words seen)`);
+  }
+  const raw = { heldOut: heldOutDetections(rows, fold, outer, langs), models: outer };
   const calibration = fitCalibration(rows, raw.heldOut);
   log(`temperature ${calibration.temperature}, ${calibration.knots.length} calibration knots`);
 
@@ -242,7 +302,6 @@ export function trainAndMeasure(rows: readonly LabelledText[], k = 5, log: (s: s
   const lettersAccuracy = round(withVi.filter((r) => r.lang === 'vi').length / Math.max(1, withVi.length), 4);
 
   // Second pass: the complete detector (calibration, thresholds, default `und`) on the held-out folds.
-  const fold = foldsOf(rows.length, k);
   const undCases: { row: number; subset: string; best: string; via: string; coverage: number; confidence: number }[] = [];
   const predictions: Prediction[] = [];
   raw.models.forEach((m, f) => {
@@ -274,6 +333,7 @@ export function trainAndMeasure(rows: readonly LabelledText[], k = 5, log: (s: s
     minCoverage,
     lettersAccuracy,
     crossValidation,
+    ...(stacker ? { stacker, nbTemperature } : {}),
     trainedOn: `${rows.length} rows, ${k}-fold held-out figures`,
   });
   return { model, predictions };
@@ -288,7 +348,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const data = opt('--data') ?? devSetPath();
   const folds = Number(opt('--folds') ?? 5);
   const out = opt('--out') ?? join(here, 'model.bin');
-  const { model } = trainAndMeasure(readLabelled(data), folds, (s) => process.stderr.write(`${s}\n`));
+  const { model } = trainAndMeasure(readLabelled(data), folds, (s) => process.stderr.write(`${s}\n`), { stacker: !args.includes('--no-stacker') });
   const bytes = serializeModel(model);
   writeFileSync(out, bytes);
   process.stderr.write(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB)\n`);
