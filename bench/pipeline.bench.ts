@@ -100,7 +100,56 @@ async function spawnWorker(prefix: string): Promise<ChildProcess> {
   return child;
 }
 
-async function fullQueue(separateWorker: boolean): Promise<number> {
+/** A small seeded generator, so that every run submits the same "distinct" articles. */
+function seeded(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * The articles a run submits. `sample`: the sample article with one line
+ * changed, so every sentence but one was seen before (translation memory and
+ * any cache keyed by sentence text answer them). `distinct`: the sample's
+ * paragraphs in another order, and every sentence carrying a number of its
+ * own, so no two articles share a sentence and nothing keyed by text can hit.
+ */
+export function benchArticles(kind: 'sample' | 'distinct', n: number, offset = 0): string[] {
+  const text = readFileSync(samplePath(), 'utf8');
+  if (kind === 'sample') return Array.from({ length: n }, (_, i) => `${text}\n\nMise à jour numéro ${offset + i + 1}.`);
+  const paragraphs = text.split('\n').filter((p) => p.trim() !== '');
+  return Array.from({ length: n }, (_, i) => {
+    const random = seeded(Math.imul(offset + i + 1, 2654435761));
+    const order = paragraphs.map((p, j) => ({ p, key: random(), j }));
+    order.sort((a, b) => a.key - b.key);
+    let k = 0;
+    return order
+      .map(({ p }) =>
+        p
+          .split(/(?<=[.!?…])\s+/u)
+          .map((sentence) => {
+            const tag = `, selon la dépêche ${(offset + i + 1) * 1000 + k++}`;
+            const end = /[.!?…»]+$/u.exec(sentence);
+            return end ? `${sentence.slice(0, end.index)}${tag}${end[0]}` : `${sentence}${tag}.`;
+          })
+          .join(' '),
+      )
+      .join('\n');
+  });
+}
+
+export interface QueueRun {
+  articlesPerSecond: number;
+  /** Segment translations answered by the translation memory, and all of them. */
+  tmHits: number;
+  segments: number;
+}
+
+export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'distinct', articles = ARTICLES): Promise<QueueRun> {
   const prefix = `{lfbench-${randomBytes(4).toString('hex')}}`;
   const config = queueConfig({ ...process.env, REDIS_URL, LOCFLOW_PREFIX: prefix });
   const app = await buildServer({ config, logger: false, auth: parseTokens('') });
@@ -111,23 +160,30 @@ async function fullQueue(separateWorker: boolean): Promise<number> {
   await events.waitUntilReady();
   const running = separateWorker ? undefined : await startWorkers({ config, concurrency: CONCURRENCY });
   const assemble = { on: (_e: 'completed', fn: () => void) => events.on('completed', fn), removeAllListeners: (_e: 'completed') => events.removeAllListeners('completed') };
-  const text = readFileSync(samplePath(), 'utf8');
-  // Warm up once (module loading, franc's profiles, the glossary matcher) outside the timing.
-  const warm = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${text}\n\nÉchauffement.`, targets: TARGETS, provider: 'pseudo' } });
+  // Warm up once (module loading, the detector's model, the glossary matcher) outside the timing, with
+  // an article of the same kind that is not submitted again.
+  const [warmText] = benchArticles(kind, 1, 100_000);
+  const warm = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: warmText, targets: TARGETS, provider: 'pseudo' } });
   await untilCount(assemble, 1);
   if (warm.statusCode !== 202) throw new Error(`warm-up submission failed: ${warm.body}`);
   assemble.removeAllListeners('completed');
-  const done = untilCount(assemble, ARTICLES);
+  const texts = benchArticles(kind, articles);
+  const done = untilCount(assemble, articles);
   const t0 = performance.now();
-  const answers = await Promise.all(
-    Array.from({ length: ARTICLES }, (_, i) =>
-      app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${text}\n\nMise à jour numéro ${i + 1}.`, targets: TARGETS, provider: 'pseudo' } }),
-    ),
-  );
+  const answers = await Promise.all(texts.map((text) => app.inject({ method: 'POST', url: '/v1/jobs', payload: { text, targets: TARGETS, provider: 'pseudo' } })));
   const bad = answers.find((a) => a.statusCode !== 202);
   if (bad) throw new Error(`submission failed: ${bad.body}`);
   await done;
   const seconds = (performance.now() - t0) / 1000;
+  let tmHits = 0;
+  let segments = 0;
+  for (const a of answers) {
+    const view = (await app.inject({ method: 'GET', url: `/v1/jobs/${(a.json() as { id: string }).id}` })).json() as { targets: Record<string, { tmHits?: number; total: number }> };
+    for (const t of Object.values(view.targets)) {
+      tmHits += t.tmHits ?? 0;
+      segments += t.total;
+    }
+  }
   await running?.close();
   if (child) {
     const exited = new Promise((r) => child.once('exit', r));
@@ -139,20 +195,28 @@ async function fullQueue(separateWorker: boolean): Promise<number> {
   eventsConnection.disconnect();
   await app.close();
   await clean(prefix);
-  return ARTICLES / seconds;
+  return { articlesPerSecond: articles / seconds, tmHits, segments };
 }
 
 const bench: Benchmark = {
   name: 'pipeline',
-  description: `${ARTICLES} articles (sample, ${TARGETS.length} targets, pseudo) through API + queue + bundle vs bare BullMQ flows of the same shape, concurrency ${CONCURRENCY}`,
+  description: `${ARTICLES} articles (${TARGETS.length} targets, pseudo) through API + queue + bundle vs bare BullMQ flows of the same shape, concurrency ${CONCURRENCY}; "sample": the sample article with one line changed (translation memory answers the unchanged sentences), "distinct": no sentence seen before`,
   async run(): Promise<Figure[]> {
     const baseline = await bareFlows();
-    const ours = await fullQueue(false);
-    const split = await fullQueue(true);
-    return [
-      { name: 'pipeline-throughput', ours, baseline, baselineName: 'bare BullMQ flows (1+3 no-op)', unit: 'art/s', better: 'higher' },
-      { name: 'pipeline-throughput-api+worker-proc', ours: split, baseline, baselineName: 'bare BullMQ flows (1+3 no-op)', unit: 'art/s', better: 'higher' },
+    const baselineName = 'bare BullMQ flows (1+3 no-op)';
+    const figures: Figure[] = [];
+    const runs: [string, boolean, 'sample' | 'distinct'][] = [
+      ['pipeline-throughput-sample', false, 'sample'],
+      ['pipeline-throughput-distinct', false, 'distinct'],
+      ['pipeline-sample-api+worker-proc', true, 'sample'],
+      ['pipeline-distinct-api+worker-proc', true, 'distinct'],
     ];
+    for (const [name, separate, kind] of runs) {
+      const r = await fullQueue(separate, kind);
+      process.stderr.write(`${name}: ${r.tmHits} of ${r.segments} target segments answered by the translation memory\n`);
+      figures.push({ name, ours: r.articlesPerSecond, baseline, baselineName, unit: 'art/s', better: 'higher' });
+    }
+    return figures;
   },
 };
 

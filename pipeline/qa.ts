@@ -231,6 +231,27 @@ function checkUntranslated(input: QaInput, sourcePlain: string, targetPlain: str
 /** Below this many letters a language guess on one segment is not worth a finding. */
 export const WRONG_LANGUAGE_MIN_LETTERS = 30;
 const WRONG_LANGUAGE_CONFIDENCE = 0.9;
+/**
+ * Below this share of its words found in the source segment, a translation is
+ * not run through the detector. On the samples translated by Apertium (fr→es,
+ * fr→en, en→es), real translations keep 0–0.36 of their words from the source
+ * (names, and short words both languages write alike, like `de`, `la`), 0.56
+ * where the engine left a phrase untranslated; every partly translated variant
+ * of those segments that the detector reads as the source keeps 0.43 or more.
+ */
+export const WRONG_LANGUAGE_MIN_SHARED_WORDS = 0.3;
+
+const WORD = /[\p{L}\p{M}]+/gu;
+
+/** Share of the words of `text` (letters only, case-folded) that also occur in `source`. */
+export function sharedWordShare(text: string, source: string): number {
+  const words = text.toLowerCase().match(WORD);
+  if (!words || words.length === 0) return 0;
+  const known = new Set(source.toLowerCase().match(WORD) ?? []);
+  let shared = 0;
+  for (const w of words) if (known.has(w)) shared++;
+  return shared / words.length;
+}
 
 /**
  * A translation that still reads as the source language: an engine that
@@ -250,6 +271,9 @@ function checkWrongLanguage(input: QaInput, targetPlain: string): Finding[] {
   }
   const text = blank(targetPlain, spans).replace(URL_OR_MAIL, ' ');
   if ((text.match(/\p{L}/gu)?.length ?? 0) < WRONG_LANGUAGE_MIN_LETTERS) return [];
+  // locflow's detector is not asked about text that could not read as the source: what this check
+  // catches (a pass-through, a few words translated) keeps most of the source's words.
+  if (!input.detect && sharedWordShare(text, input.segment.plain) < WRONG_LANGUAGE_MIN_SHARED_WORDS) return [];
   const candidates = [input.from, input.to];
   const guess = input.detect ? input.detect(text, candidates) : detectLanguage(text, { only: candidates });
   if (guess.lang === 'und' || guess.confidence < WRONG_LANGUAGE_CONFIDENCE) return [];

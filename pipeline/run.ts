@@ -4,7 +4,7 @@
  * separate jobs; `translateArticle` runs everything in-process for the CLI.
  */
 import { createHash } from 'node:crypto';
-import { detectLanguage, detectSegments } from './detect.js';
+import { detectLanguage, detectSegments, ScoreCache } from './detect.js';
 import { InputError } from './errors.js';
 import { compileGlossary, glossaryVersion, maskSegment, termsForArticle, unmaskSegment, type GlossaryMatcher, type Mask } from './glossary/index.js';
 import { normalizeInline, plainText } from './inline.js';
@@ -50,6 +50,8 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
   // Brand names and acronyms say nothing about the language around them.
   const mask = approved.filter((t) => t.kind === 'keep').flatMap((t) => [t.term, ...t.variants]);
 
+  // The article vote and the per-segment pass score the same sentences: each is scored once.
+  const cache = new ScoreCache();
   let sourceLang: Lang;
   let confidence: number;
   if (forced) {
@@ -60,7 +62,7 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
       .filter((b) => b.translatable)
       .map((b) => plainText(b.inline))
       .join('\n');
-    const guess = detectLanguage(text, { only: options.only, mask });
+    const guess = detectLanguage(text, { only: options.only, mask, cache });
     if (guess.lang === 'und') {
       throw new InputError('undetected-language', 'could not tell which language the article is in; give it with --from (API: sourceLang)', {
         status: 422,
@@ -71,7 +73,7 @@ export function analyse(input: string | Uint8Array, options: AnalyseOptions): An
   }
 
   const segments = segmentDocument(doc, sourceLang);
-  const guesses = detectSegments(segments, sourceLang, { only: options.only, prior: sourceLang, mask });
+  const guesses = detectSegments(segments, sourceLang, { only: options.only, prior: sourceLang, mask, cache });
   segments.forEach((s, i) => {
     const g = guesses[i];
     if (g) s.lang = g;
