@@ -22,8 +22,10 @@ export const SCREENSHOTS = join(ROOT, 'screenshots');
 export interface Stack {
   base: string;
   app: FastifyInstance;
-  /** Starts the in-process workers (once) when the stack was made without them. */
+  /** Starts the in-process workers (once) when the stack was made without them, or lets held workers take jobs again. */
   startWorkers(): Promise<void>;
+  /** Workers stop taking new jobs until startWorkers(), so a test can see its job waiting whatever ran before it. */
+  holdWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,20 +34,57 @@ export async function startStack(tokens: string, options: { workers?: boolean } 
   const app = await buildServer({ config, logger: false, auth: parseTokens(tokens), env: { ...process.env, LOCFLOW_TOKENS: tokens }, pollMs: 100 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   let workers: RunningWorkers | undefined;
+  let held = false;
   const start = async () => {
     workers ??= await startWorkers({ config, concurrency: 4 });
+    if (held) {
+      for (const w of workers.workers) w.resume();
+      held = false;
+    }
   };
   if (options.workers !== false) await start();
   return {
     app,
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     startWorkers: start,
+    async holdWorkers() {
+      if (!workers) return;
+      // Jobs already running finish; nothing new is picked up.
+      await Promise.all(workers.workers.map((w) => w.pause(true)));
+      held = true;
+    },
     async close() {
       await workers?.close();
       await app.close();
       await cleanPrefix(config.prefix);
     },
   };
+}
+
+/** A job submitted straight through the API with a bearer token, as the CLI would: tests that need a job make their own. */
+export async function apiJob(stack: Stack, token: string, body: Record<string, unknown>, options: { wait?: boolean } = {}): Promise<string> {
+  const res = await fetch(`${stack.base}/v1/jobs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ provider: 'pseudo', ...body }),
+  });
+  const json = (await res.json()) as { id?: string; error?: { message: string } };
+  if (res.status !== 202 || !json.id) throw new Error(`POST /v1/jobs: ${res.status} ${json.error?.message ?? ''}`);
+  if (options.wait !== false) await waitForJob(stack, token, json.id);
+  return json.id;
+}
+
+/** Waits (workers running) until the job is done; a failed or cancelled job fails the test that waits. */
+export async function waitForJob(stack: Stack, token: string, id: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${stack.base}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const view = (await res.json()) as { status?: string; error?: { message: string } };
+    if (view.status === 'completed') return;
+    if (view.status === 'failed' || view.status === 'cancelled') throw new Error(`job ${id} ${view.status}: ${view.error?.message ?? ''}`);
+    if (Date.now() > until) throw new Error(`job ${id} still ${view.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -6,8 +6,10 @@
  * next job; the interface switches to French and Vietnamese; markup in terms
  * and articles stays text. Each page is saved under screenshots/.
  *
- * The tests share one server and run in order: later ones use the jobs and
- * terms the earlier ones made, as a newsroom's day would.
+ * The tests share one server and browser (start-up is the slow part) but
+ * not their data: each one makes the jobs and terms it needs, through the API
+ * when they are not what it tests, so any one of them passes alone
+ * (`npx vitest run test/web/page.test.ts -t "…"`) as well as with the others.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, SAMPLE_FR } from '../helpers.js';
-import { axeViolations, launchChromium, openPage, screenshot, SCREENSHOTS, startStack, type Stack } from './harness.js';
+import { apiJob, axeViolations, launchChromium, openPage, screenshot, SCREENSHOTS, startStack, type Stack } from './harness.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
 const TOKENS = 'sub-e2e-token:submitter,rev-e2e-token:reviewer,adm-e2e-token:admin';
@@ -25,7 +27,7 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  // Workers start later, so that the first job is seen waiting and then finishing live.
+  // Workers start when a test needs them, so that the first test can see its job waiting.
   stack = await startStack(TOKENS, { workers: false });
   browser = await launchChromium();
 });
@@ -65,10 +67,18 @@ async function alignedCells(page: Page, lang: string): Promise<string[]> {
   return page.locator(`table.aligned tbody td[lang="${lang}"]`).allTextContents();
 }
 
-describe('web page', { timeout: 120_000 }, () => {
-  let firstJob: string;
+/** Proposes a term through the API, as a reviewer's colleague would with the CLI. */
+async function apiTerm(token: string, term: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${stack.base}/v1/glossary/terms`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(term) });
+  const json = (await res.json()) as { id?: string; error?: { message: string } };
+  if (res.status !== 201 || !json.id) throw new Error(`POST /v1/glossary/terms: ${res.status} ${json.error?.message ?? ''}`);
+  return json.id;
+}
 
+describe('web page', { timeout: 120_000 }, () => {
   it('signs in, submits the sample article, watches it finish, shows every language side by side and downloads the zip', async () => {
+    // Held, so that the job is seen waiting and then finishing live, whichever test ran before.
+    await stack.holdWorkers();
     const { context, page, errors } = await openPage(browser);
     await page.goto(`${stack.base}/`);
     expect(await page.textContent('main h1')).toBe('Sign in');
@@ -102,7 +112,7 @@ describe('web page', { timeout: 120_000 }, () => {
     page.on('request', (r) => {
       if (r.url().includes('/events')) events.push(r.url());
     });
-    firstJob = await submitSample(page, ['en', 'vi']);
+    const firstJob = await submitSample(page, ['en', 'vi']);
     await page.waitForSelector('.badge.status-queued');
     expect(events.length).toBeGreaterThan(0);
     await stack.startWorkers();
@@ -161,6 +171,9 @@ describe('web page', { timeout: 120_000 }, () => {
   });
 
   it('applies a term the editor proposed and a reviewer approved to the next job', async () => {
+    await stack.startWorkers();
+    // A job of the article translated before the term exists; submitting it also records the terms it uses as proposals.
+    const before = await apiJob(stack, 'sub-e2e-token', { text: sample, targets: ['en'] });
     const { context, page, errors } = await openPage(browser);
     await page.goto(`${stack.base}/glossary`);
     await signIn(page, 'sub-e2e-token');
@@ -217,12 +230,12 @@ describe('web page', { timeout: 120_000 }, () => {
 
     // The next job of the same article uses the approved translation.
     const second = await submitSample(page, ['en']);
-    expect(second).not.toBe(firstJob);
+    expect(second).not.toBe(before);
     await page.waitForSelector('table.aligned', { timeout: 60_000 });
     expect(await page.locator('table.aligned td[lang="en"] mark.term', { hasText: 'skepticism' }).count()).toBeGreaterThan(0);
     expect((await alignedCells(page, 'en')).join('\n')).toContain('skepticism');
     // …which the first job, translated before the approval, does not have.
-    await page.goto(`${stack.base}/jobs/${firstJob}`);
+    await page.goto(`${stack.base}/jobs/${before}`);
     await page.waitForSelector('table.aligned');
     expect((await alignedCells(page, 'en')).join('\n')).not.toContain('skepticism');
     expect(errors).toEqual([]);
@@ -230,6 +243,9 @@ describe('web page', { timeout: 120_000 }, () => {
   });
 
   it('speaks French and Vietnamese: the browser language by default, ?lng= and the switcher otherwise', async () => {
+    // Something to list on the jobs and glossary pages.
+    await apiJob(stack, 'adm-e2e-token', { text: sample, targets: ['es'], title: 'DeepSeek' }, { wait: false });
+    await apiTerm('adm-e2e-token', { term: 'rédaction numérique', lang: 'fr', kind: 'translate', translations: { en: 'digital newsroom', vi: 'tòa soạn số' } });
     const { context, page, errors } = await openPage(browser, 'fr-FR');
     await page.goto(`${stack.base}/`);
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
@@ -287,6 +303,7 @@ describe('web page', { timeout: 120_000 }, () => {
   });
 
   it('shows markup in terms and articles as text and runs none of it', async () => {
+    await stack.startWorkers();
     const { context, page, errors } = await openPage(browser);
     await page.goto(`${stack.base}/glossary`);
     await signIn(page, 'sub-e2e-token');
