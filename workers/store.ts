@@ -110,6 +110,24 @@ return 'created'
 /** The recent-jobs index never holds more ids than this, whatever the retention. */
 export const MAX_INDEXED = 10_000;
 
+// A target starts: its state is written and a queued job becomes active, in one round trip.
+// Nothing is written for a cancelled or missing job; the status before the call is returned.
+const BEGIN_TARGET = `
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur or cur == 'cancelled' then return cur end
+if cur == 'queued' then redis.call('HSET', KEYS[1], 'status', 'active') end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return cur
+`;
+
+// Progress of a target, written only to an existing record; returns the job status so that
+// the worker learns of a cancellation without another round trip.
+const REPORT_TARGET = `
+local cur = redis.call('HGET', KEYS[1], 'status')
+if cur then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return cur
+`;
+
 export class JobStore {
   constructor(
     readonly redis: Redis,
@@ -244,6 +262,16 @@ export class JobStore {
 
   async fail(id: string, error: JobError): Promise<JobStatus | undefined> {
     return this.transition(id, 'failed', ['queued', 'active'], { error: JSON.stringify(error), finishedAt: new Date().toISOString() });
+  }
+
+  /** Records that a target started (the job turns active if it was queued). Returns the status before; a cancelled or missing job is left alone. */
+  async beginTarget(id: string, lang: Lang, state: TargetState): Promise<JobStatus | undefined> {
+    return ((await this.redis.eval(BEGIN_TARGET, 1, this.key('job', id), `t:${lang}`, JSON.stringify(state))) ?? undefined) as JobStatus | undefined;
+  }
+
+  /** setTarget that also answers the job's status (undefined once the record is gone). */
+  async reportTarget(id: string, lang: Lang, state: TargetState): Promise<JobStatus | undefined> {
+    return ((await this.redis.eval(REPORT_TARGET, 1, this.key('job', id), `t:${lang}`, JSON.stringify(state))) ?? undefined) as JobStatus | undefined;
   }
 }
 

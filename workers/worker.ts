@@ -15,6 +15,7 @@ import type { QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData } from './queues.js';
 import { connectRedis } from './redis.js';
+import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError } from './store.js';
 import { createWebhookProcessor, type WebhookJobData } from './webhooks.js';
 
@@ -70,6 +71,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   const store = new JobStore(redis, config.prefix, config.retentionSeconds);
   const metrics = new Metrics(redis, config.prefix);
   const tm: TranslationMemory = createRedisTm(redis, `${config.prefix}:`);
+  const analyses = new AnalysisCache();
+  const analysisOf = (id: string) => analyses.get(id, () => store.analysis(id));
   const webhookQueue = new (await import('bullmq')).Queue<WebhookJobData>(QUEUE.webhooks, {
     connection: redis,
     prefix: config.prefix,
@@ -112,7 +115,9 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     return flushing;
   };
 
-  const notify = async (id: string, event: WebhookJobData['event']) => {
+  // The webhook URL is part of the job id's hash, so a record read earlier tells whether there is one.
+  const notify = async (id: string, event: WebhookJobData['event'], webhookUrl: string | undefined) => {
+    if (!webhookUrl) return;
     const rec = await store.get(id);
     if (!rec?.meta.webhookUrl) return;
     // One delivery per event and revision, whatever the number of retries that got here.
@@ -134,7 +139,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     const now = await store.fail(id, error);
     if (now === 'failed' && rec?.status !== 'failed') {
       await metrics.articleFinished('failed', 0);
-      await notify(id, 'job.failed');
+      await notify(id, 'job.failed', rec?.meta.webhookUrl);
     }
   };
 
@@ -156,24 +161,34 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
 
   const processTranslate = async (job: Job<TranslateJobData, TargetResult>): Promise<TargetResult> => {
     const { id, lang, provider } = job.data;
-    const status = await store.status(id);
-    if (!status) throw new UnrecoverableError(`job ${id} has expired or was never submitted`);
-    if (status === 'cancelled') throw new UnrecoverableError('cancelled');
-    const analysis = await store.analysis(id);
-    if (!analysis) throw new UnrecoverableError(`job ${id}: the analysed article has expired`);
-    await store.transition(id, 'active', ['queued']);
+    const analysis = await analysisOf(id);
+    if (!analysis) {
+      const status = await store.status(id);
+      if (!status) throw new UnrecoverableError(`job ${id} has expired or was never submitted`);
+      if (status === 'cancelled') throw new UnrecoverableError('cancelled');
+      throw new UnrecoverableError(`job ${id}: the analysed article has expired`);
+    }
     const total = analysis.segments.length;
-    await store.setTarget(id, lang, { status: 'active', done: 0, total });
+    // One round trip: the job turns active and this target's state is written, unless it was cancelled.
+    const before = await store.beginTarget(id, lang, { status: 'active', done: 0, total });
+    if (!before) throw new UnrecoverableError(`job ${id} has expired or was never submitted`);
+    if (before === 'cancelled') throw new UnrecoverableError('cancelled');
     await job.updateProgress({ stage: 'translate', lang, done: 0, total });
 
     const abort = new AbortController();
     let progress: Promise<void> = Promise.resolve();
+    let reported = 0;
     const onProgress = (done: number, n: number) => {
       progress = progress
         .then(async () => {
-          await store.setTarget(id, lang, { status: 'active', done, total: n });
-          await job.updateProgress({ stage: 'translate', lang, done, total: n });
-          if ((await store.status(id)) === 'cancelled') abort.abort(new CancelledError('cancelled'));
+          // An unchanged count is not written again, but the cancellation check still runs.
+          let status: string | undefined;
+          if (done === reported) status = await store.status(id);
+          else {
+            reported = done;
+            [status] = await Promise.all([store.reportTarget(id, lang, { status: 'active', done, total: n }), job.updateProgress({ stage: 'translate', lang, done, total: n })]);
+          }
+          if (status === 'cancelled') abort.abort(new CancelledError('cancelled'));
         })
         .catch(() => {});
     };
@@ -231,7 +246,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     // A retry after the bundle was stored (a crash before BullMQ heard back) must not overwrite later revisions.
     if (rec.status === 'completed') return { revision: rec.revision ?? 1 };
     try {
-      const analysis = await store.analysis(id);
+      const analysis = await analysisOf(id);
       if (!analysis) throw new UnrecoverableError(`job ${id}: the analysed article has expired`);
       await job.updateProgress({ stage: 'assemble' });
       const values = await job.getChildrenValues<TargetResult>();
@@ -259,7 +274,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       const now = await store.saveBundle(input, zip, ['queued', 'active']);
       if (now === 'completed') {
         await metrics.articleFinished('completed', (Date.now() - started) / 1000);
-        await notify(id, 'job.completed');
+        await notify(id, 'job.completed', rec.meta.webhookUrl);
       }
       return { revision: 1 };
     } catch (err) {
