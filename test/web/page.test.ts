@@ -302,6 +302,63 @@ describe('web page', { timeout: 120_000 }, () => {
     await context.close();
   });
 
+  it('takes a post-edited XLIFF file back from the job page and shows the new revision, or why the file was refused', async () => {
+    await stack.startWorkers();
+    const id = await apiJob(stack, 'sub-e2e-token', { text: readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8'), targets: ['en', 'vi'] });
+    const { context, page, errors } = await openPage(browser);
+    // A submitter has no upload form, and the server refuses the upload anyway.
+    await page.goto(`${stack.base}/jobs/${id}`);
+    await signIn(page, 'sub-e2e-token');
+    await page.waitForSelector('table.aligned');
+    expect(await page.locator('form.post-edit').count()).toBe(0);
+    const refused = await page.evaluate(async (jobId) => (await fetch(`/v1/jobs/${jobId}/xliff`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<xliff/>' })).status, id);
+    expect(refused).toBe(403);
+    await signOut(page);
+
+    await signIn(page, 'rev-e2e-token');
+    await page.waitForSelector('form.post-edit');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="xliff"][data-target="en"]')]);
+    const xliff = readFileSync((await download.path())!, 'utf8');
+    expect(xliff).toContain('target-language="en"');
+    const edited = 'Open AI models shake up Silicon Valley, says our desk';
+    const changed = xliff.replace(/(<trans-unit id="p1\.s1"[\s\S]*?<target[^>]*>)[\s\S]*?(<\/target>)/, `$1${edited}$2`);
+    expect(changed).not.toBe(xliff);
+
+    // A file for English offered as the Vietnamese one is caught before it is sent.
+    await page.selectOption('#pe-target', 'vi');
+    await page.setInputFiles('#pe-file', { name: 'fr-en.xlf', mimeType: 'application/xml', buffer: Buffer.from(changed) });
+    await page.click('form.post-edit button[type=submit]');
+    await expect.poll(() => page.locator('form.post-edit [role=alert]').textContent()).toContain('fr-en.xlf is for English (en), not Vietnamese (vi)');
+
+    await page.selectOption('#pe-target', 'en');
+    await page.setInputFiles('#pe-file', { name: 'fr-en.xlf', mimeType: 'application/xml', buffer: Buffer.from(changed) });
+    await page.click('form.post-edit button[type=submit]');
+    await expect.poll(() => page.locator('form.post-edit .form-status').textContent()).toBe('Revision 2 saved: 1 English segment changed.');
+    const cell = page.locator('table.aligned tr[data-segment="p1.s1"] td[lang="en"]');
+    await expect.poll(() => cell.locator('.seg-text').textContent()).toBe(edited);
+    expect(await cell.getAttribute('class')).toContain('human');
+    expect(await page.textContent('dd.revision')).toBe('2');
+    // Only that segment changed.
+    expect(await page.locator('table.aligned td.human').count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.locator('form.post-edit').screenshot({ path: join(SCREENSHOTS, 'job-post-edit.png') });
+
+    // A broken file is refused in words, in the interface language.
+    const broken = Buffer.from('<?xml version="1.0"?>\n<xliff version="1.2"><file source-language="fr" target-language="en"><body>\n</xliff>');
+    await page.setInputFiles('#pe-file', { name: 'broken.xlf', mimeType: 'application/xml', buffer: broken });
+    await page.click('form.post-edit button[type=submit]');
+    await expect.poll(() => page.locator('form.post-edit [role=alert]').textContent()).toMatch(/^The file was not accepted: the XLIFF file is not well-formed XML \(line \d+, column \d+\)/);
+    await page.selectOption('#ui-language', 'fr');
+    await page.waitForSelector('form.post-edit');
+    await page.setInputFiles('#pe-file', { name: 'broken.xlf', mimeType: 'application/xml', buffer: broken });
+    await page.click('form.post-edit button[type=submit]');
+    await expect.poll(() => page.locator('form.post-edit [role=alert]').textContent()).toMatch(/^Le fichier a été refusé : le fichier XLIFF n'est pas du XML bien formé/);
+    // The refused file made no revision.
+    expect(await page.textContent('dd.revision')).toBe('2');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('shows markup in terms and articles as text and runs none of it', async () => {
     await stack.startWorkers();
     const { context, page, errors } = await openPage(browser);

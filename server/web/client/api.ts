@@ -17,14 +17,25 @@ export class ApiError extends Error {
   }
 }
 
+/** A request body that goes as it is (a file), with its media type. */
+export interface RawBody {
+  raw: Blob;
+  type: string;
+}
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const raw = body instanceof Object && 'raw' in body && (body as RawBody).raw instanceof Blob ? (body as RawBody) : undefined;
+  const contentType = raw ? raw.type : body === undefined ? undefined : 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: { accept: 'application/json', 'accept-language': currentLanguage(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      // A job's files change with each post-edited revision: always ask the server.
+      cache: 'no-store',
+      // Server messages come back in the interface language.
+      headers: { accept: 'application/json', 'accept-language': currentLanguage(), ...(contentType ? { 'content-type': contentType } : {}) },
+      ...(raw ? { body: raw.raw } : body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
     throw new ApiError(0, 'network', '');
@@ -50,3 +61,4 @@ export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const del = <T>(path: string) => api<T>('DELETE', path);
+export const upload = <T>(path: string, file: Blob, type: string) => api<T>('POST', path, { raw: file, type } satisfies RawBody);

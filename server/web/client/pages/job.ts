@@ -3,11 +3,11 @@
  * side per segment, glossary terms highlighted, QA findings marked, and a
  * download link for every format of the bundle.
  */
-import { del, get } from '../api.js';
-import type { Page } from '../context.js';
+import { del, get, upload } from '../api.js';
+import { can, type Page } from '../context.js';
 import { h, highlight, replace, type Needle } from '../dom.js';
-import { errorBox, statusBadge } from '../feedback.js';
-import { formatDate, formatPercent, languageName, t } from '../i18n.js';
+import { errorBox, errorText, statusBadge } from '../feedback.js';
+import { currentLanguage, formatDate, formatPercent, languageName, t } from '../i18n.js';
 import { follow } from '../live.js';
 import { href } from '../router.js';
 import { TERMINAL, type AlignedDocument, type JobView, type QaFinding, type Term } from '../types.js';
@@ -72,10 +72,12 @@ function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLEl
       const forms = termForms(isSource ? sourceTerms : (meta?.terms ?? []), lang, isSource, glossary);
       const qa = findingsOf(meta);
       const level = worst(qa);
+      const classes = [level ? `qa qa-${level}` : '', meta?.human ? 'human' : ''].filter(Boolean).join(' ');
       return h(
         'td',
-        { lang: isSource && seg.lang ? seg.lang : lang, class: level ? `qa qa-${level}` : undefined },
+        { lang: isSource && seg.lang ? seg.lang : lang, class: classes || undefined },
         h('div', { class: 'seg-text' }, highlight(seg.text[lang] ?? '', forms, { class: 'term', title: t('job.termMark') })),
+        meta?.human ? h('p', { class: 'human-mark', lang: currentLanguage() }, t('job.postEdited')) : null,
         qa.length
           ? h(
               'ul',
@@ -104,6 +106,81 @@ function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLEl
   );
 }
 
+interface PostEditResult {
+  revision: number;
+  lang: string;
+  edited: string[];
+}
+
+/** The target languages an XLIFF file declares (`<file target-language>`), when its text can be read. */
+export function xliffTargets(text: string): string[] {
+  return [...text.matchAll(/<file\b[^>]*?\btarget-language\s*=\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+}
+
+const sameBase = (a: string, b: string) => a.toLowerCase() === b.toLowerCase() || a.toLowerCase().split('-')[0] === b.toLowerCase().split('-')[0];
+
+/**
+ * A reviewer sends back a post-edited XLIFF file for one target
+ * (`POST /v1/jobs/:id/xliff`); the changed segments become a new revision.
+ * A file made for another target is caught here before anything is sent.
+ */
+function postEditForm(id: string, targets: string[], onDone: () => Promise<void>): HTMLElement {
+  const target = h('select', { id: 'pe-target' }, targets.map((l) => h('option', { value: l }, `${languageName(l)} (${l})`)));
+  const file = h('input', { id: 'pe-file', type: 'file', accept: '.xlf,.xliff,.xml,application/xml,application/x-xliff+xml', 'aria-describedby': 'pe-help' });
+  const button = h('button', { type: 'submit' }, t('job.postEdit.send'));
+  const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
+  const fail = (message: string) => replace(status, h('p', { class: 'error', role: 'alert' }, message));
+  const form = h(
+    'form',
+    {
+      class: 'post-edit card',
+      'aria-labelledby': 'pe-title',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        const f = file.files?.[0];
+        if (!f) {
+          fail(t('job.postEdit.needFile'));
+          file.focus();
+          return;
+        }
+        const lang = target.value;
+        const declared = xliffTargets(await f.text());
+        if (declared.length > 0 && !declared.some((d) => sameBase(d, lang))) {
+          fail(t('job.postEdit.otherTarget', { file: f.name, declared: declared.map((d) => `${languageName(d)} (${d})`).join(', '), chosen: `${languageName(lang)} (${lang})` }));
+          return;
+        }
+        button.disabled = true;
+        replace(status, h('p', {}, t('job.postEdit.sending')));
+        try {
+          const res = await upload<PostEditResult>(`/v1/jobs/${encodeURIComponent(id)}/xliff`, f, 'application/xml');
+          const language = languageName(res.lang);
+          replace(
+            status,
+            h('p', { class: 'ok' }, res.edited.length === 0 ? t('job.postEdit.unchanged', { language }) : t('job.postEdit.done', { count: res.edited.length, language, revision: res.revision })),
+          );
+          file.value = '';
+          await onDone();
+        } catch (err) {
+          fail(t('job.postEdit.refused', { message: errorText(err) }));
+        } finally {
+          button.disabled = false;
+        }
+      },
+    },
+    h('h2', { id: 'pe-title' }, t('job.postEdit.title')),
+    h('p', { id: 'pe-help', class: 'help' }, t('job.postEdit.help')),
+    h(
+      'div',
+      { class: 'row' },
+      h('div', { class: 'field' }, h('label', { for: 'pe-target' }, t('job.postEdit.target')), target),
+      h('div', { class: 'field' }, h('label', { for: 'pe-file' }, t('job.postEdit.file')), file),
+    ),
+    button,
+    status,
+  );
+  return form;
+}
+
 export const jobPage: Page = (main, ctx) => {
   const id = ctx.params.id!;
   document.title = `${t('job.title', { id })} · locflow`;
@@ -111,6 +188,8 @@ export const jobPage: Page = (main, ctx) => {
   let left = false;
   const summary = h('section', { class: 'card', 'aria-live': 'polite' });
   const result = h('div');
+  // Made once and put back on each redraw, so its message and choices survive the reload after an upload.
+  let postEdit: HTMLElement | undefined;
 
   const showSummary = (view: JobView) => {
     const running = !TERMINAL.includes(view.status);
@@ -127,6 +206,7 @@ export const jobPage: Page = (main, ctx) => {
         h('dt', {}, t('job.submitted')),
         h('dd', {}, formatDate(view.submittedAt)),
         view.finishedAt ? [h('dt', {}, t('job.finished')), h('dd', {}, formatDate(view.finishedAt))] : null,
+        view.revision && view.revision > 1 ? [h('dt', {}, t('job.revision')), h('dd', { class: 'revision' }, String(view.revision))] : null,
       ),
       h(
         'table',
@@ -180,7 +260,9 @@ export const jobPage: Page = (main, ctx) => {
       if (left) return;
       const bySurface = new Map<string, Term>();
       for (const term of glossary.terms) for (const s of [term.term, ...term.variants]) bySurface.set(s.toLocaleLowerCase(), term);
-      replace(result, downloads(view), alignedTable(doc, bySurface));
+      const done = Object.entries(view.targets).filter(([, s]) => s.status === 'completed').map(([l]) => l);
+      if (can(ctx.me, 'reviewer') && done.length > 0) postEdit ??= postEditForm(id, done, reload);
+      replace(result, downloads(view), postEdit, alignedTable(doc, bySurface));
     } catch (err) {
       replace(result, errorBox(err));
     }
@@ -191,6 +273,13 @@ export const jobPage: Page = (main, ctx) => {
     showSummary(view);
     if (TERMINAL.includes(view.status)) void showResult(view);
   };
+
+  async function reload(): Promise<void> {
+    const view = await get<JobView>(`/v1/jobs/${encodeURIComponent(id)}`);
+    if (left) return;
+    showSummary(view);
+    await showResult(view);
+  }
 
   replace(
     main,
