@@ -42,20 +42,32 @@ export const TRAITS = [
 /** Index of the 'one word' trait: the stacker is not applied to a lone word (see detector.ts). */
 export const ONE_WORD = TRAITS.indexOf('one word');
 
-const WORD = /[\p{L}\p{M}]+/gu;
+const LETTER = /[\p{L}\p{M}]/u;
+const UPPER = /\p{Lu}/u;
 
 /** Trait values of a text (raw) and its masked form. */
 export function textTraits(text: string, prepared: string): Uint8Array {
   const t = new Uint8Array(TRAITS.length);
-  const words = prepared.match(WORD) ?? [];
+  // Words (runs of letters) and whether each starts with a capital, in one pass.
+  let words = 0;
+  let allCapitalised = true;
+  let inWord = false;
+  for (const ch of prepared) {
+    const letter = ch.charCodeAt(0) < 0x80 ? /[A-Za-z]/.test(ch) : LETTER.test(ch);
+    if (letter && !inWord) {
+      words++;
+      if (!UPPER.test(ch)) allCapitalised = false;
+    }
+    inWord = letter;
+  }
   t[0] = /^\p{Ll}/u.test(prepared) ? 1 : 0;
   t[1] = /^\p{Lu}/u.test(prepared) ? 1 : 0;
   t[2] = text.includes(', ') ? 1 : 0;
-  t[3] = words.length > 0 && words.every((w) => /^\p{Lu}/u.test(w)) ? 1 : 0;
-  t[4] = words.length === 1 ? 1 : 0;
-  t[5] = words.length === 2 ? 1 : 0;
-  t[6] = words.length === 3 ? 1 : 0;
-  t[7] = words.length >= 4 ? 1 : 0;
+  t[3] = words > 0 && allCapitalised ? 1 : 0;
+  t[4] = words === 1 ? 1 : 0;
+  t[5] = words === 2 ? 1 : 0;
+  t[6] = words === 3 ? 1 : 0;
+  t[7] = words >= 4 ? 1 : 0;
   t[8] = text.includes('(') ? 1 : 0;
   t[9] = text.includes(':') ? 1 : 0;
   t[10] = text.includes('[') ? 1 : 0;
