@@ -20,7 +20,10 @@ import { startWorkers } from '../workers/worker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 60);
+const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 100);
+const WARM_UP = 10;
+/** Bare flows take about a millisecond each: several hundred make a measurable span. */
+const BARE_FLOWS = Math.max(ARTICLES, 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const TARGETS = ['en', 'vi', 'es'];
 
@@ -54,7 +57,30 @@ function untilCount(worker: Pick<Worker, 'on'> | { on(e: 'completed', fn: () => 
   });
 }
 
-async function bareFlows(): Promise<number> {
+/**
+ * CPU spent by this process (every thread) and by the Redis server, in ms.
+ * Less sensitive than wall time to what else the machine runs, and it counts
+ * the Redis work that a bare flow mostly consists of. Redis's figure covers
+ * every client, so it is exact only on a Redis used by nobody else.
+ */
+async function cpuMeter(): Promise<() => Promise<number>> {
+  const redis = new Redis(REDIS_URL);
+  const redisCpu = async () => {
+    const info = await redis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+  };
+  const node0 = process.cpuUsage();
+  const redis0 = await redisCpu();
+  return async () => {
+    const node = process.cpuUsage(node0);
+    const spent = (node.user + node.system) / 1000 + (await redisCpu()) - redis0;
+    redis.disconnect();
+    return spent;
+  };
+}
+
+async function bareFlows(): Promise<{ articlesPerSecond: number; cpuMs: number }> {
   const prefix = `{lfbench-bare-${randomBytes(4).toString('hex')}}`;
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const flow = new FlowProducer({ connection, prefix });
@@ -62,25 +88,35 @@ async function bareFlows(): Promise<number> {
   const children = new Worker('translate', async () => ({ ok: true }), opts);
   const parents = new Worker('assemble', async (job) => job.getChildrenValues(), opts);
   await Promise.all([children.waitUntilReady(), parents.waitUntilReady()]);
-  const done = untilCount(parents, ARTICLES);
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: ARTICLES }, (_, i) =>
-      flow.add({
-        name: 'assemble',
-        queueName: 'assemble',
-        data: { i },
-        opts: { jobId: `a${i}` },
-        children: TARGETS.map((lang) => ({ name: 'translate', queueName: 'translate', data: { i, lang }, opts: { jobId: `a${i}-${lang}` } })),
+  const addFlows = (from: number, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, (_, k) => {
+        const i = from + k;
+        return flow.add({
+          name: 'assemble',
+          queueName: 'assemble',
+          data: { i },
+          opts: { jobId: `a${i}` },
+          children: TARGETS.map((lang) => ({ name: 'translate', queueName: 'translate', data: { i, lang }, opts: { jobId: `a${i}-${lang}` } })),
+        });
       }),
-    ),
-  );
+    );
+  // Warmed up like the full queue, so that neither figure carries the JIT's first runs.
+  const warmed = untilCount(parents, WARM_UP);
+  await addFlows(100_000, WARM_UP);
+  await warmed;
+  parents.removeAllListeners('completed');
+  const done = untilCount(parents, BARE_FLOWS);
+  const cpu = await cpuMeter();
+  const t0 = performance.now();
+  await addFlows(0, BARE_FLOWS);
   await done;
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = await cpu();
   await Promise.all([children.close(), parents.close(), flow.close()]);
   connection.disconnect();
   await clean(prefix);
-  return ARTICLES / seconds;
+  return { articlesPerSecond: BARE_FLOWS / seconds, cpuMs: cpuMs / BARE_FLOWS };
 }
 
 /** `locflow worker` as a separate process, so API and worker use one core each. */
@@ -147,6 +183,8 @@ export interface QueueRun {
   /** Segment translations answered by the translation memory, and all of them. */
   tmHits: number;
   segments: number;
+  /** CPU per article of this process and Redis; undefined when a worker process did part of the work. */
+  cpuMs?: number;
 }
 
 export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'distinct', articles = ARTICLES): Promise<QueueRun> {
@@ -160,21 +198,25 @@ export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'disti
   await events.waitUntilReady();
   const running = separateWorker ? undefined : await startWorkers({ config, concurrency: CONCURRENCY });
   const assemble = { on: (_e: 'completed', fn: () => void) => events.on('completed', fn), removeAllListeners: (_e: 'completed') => events.removeAllListeners('completed') };
-  // Warm up once (module loading, the detector's model, the glossary matcher) outside the timing, with
-  // an article of the same kind that is not submitted again.
-  const [warmText] = benchArticles(kind, 1, 100_000);
-  const warm = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: warmText, targets: TARGETS, provider: 'pseudo' } });
-  await untilCount(assemble, 1);
-  if (warm.statusCode !== 202) throw new Error(`warm-up submission failed: ${warm.body}`);
+  // Warm up (module loading, the detector's model, the glossary matcher, the JIT) outside the timing,
+  // with articles of the same kind that are not submitted again.
+  const warmTexts = benchArticles(kind, WARM_UP, 100_000);
+  const warmed = untilCount(assemble, WARM_UP);
+  const warm = await Promise.all(warmTexts.map((text) => app.inject({ method: 'POST', url: '/v1/jobs', payload: { text, targets: TARGETS, provider: 'pseudo' } })));
+  const refused = warm.find((a) => a.statusCode !== 202);
+  if (refused) throw new Error(`warm-up submission failed: ${refused.body}`);
+  await warmed;
   assemble.removeAllListeners('completed');
   const texts = benchArticles(kind, articles);
   const done = untilCount(assemble, articles);
+  const cpu = await cpuMeter();
   const t0 = performance.now();
   const answers = await Promise.all(texts.map((text) => app.inject({ method: 'POST', url: '/v1/jobs', payload: { text, targets: TARGETS, provider: 'pseudo' } })));
   const bad = answers.find((a) => a.statusCode !== 202);
   if (bad) throw new Error(`submission failed: ${bad.body}`);
   await done;
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = await cpu();
   let tmHits = 0;
   let segments = 0;
   for (const a of answers) {
@@ -195,14 +237,13 @@ export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'disti
   eventsConnection.disconnect();
   await app.close();
   await clean(prefix);
-  return { articlesPerSecond: articles / seconds, tmHits, segments };
+  return { articlesPerSecond: articles / seconds, tmHits, segments, ...(separateWorker ? {} : { cpuMs: cpuMs / articles }) };
 }
 
 const bench: Benchmark = {
   name: 'pipeline',
   description: `${ARTICLES} articles (${TARGETS.length} targets, pseudo) through API + queue + bundle vs bare BullMQ flows of the same shape, concurrency ${CONCURRENCY}; "sample": the sample article with one line changed (translation memory answers the unchanged sentences), "distinct": no sentence seen before`,
   async run(): Promise<Figure[]> {
-    const baseline = await bareFlows();
     const baselineName = 'bare BullMQ flows (1+3 no-op)';
     const figures: Figure[] = [];
     const runs: [string, boolean, 'sample' | 'distinct'][] = [
@@ -212,9 +253,22 @@ const bench: Benchmark = {
       ['pipeline-distinct-api+worker-proc', true, 'distinct'],
     ];
     for (const [name, separate, kind] of runs) {
+      // The machine's load drifts: each figure gets its own baseline, the median of three runs just before it.
+      const bare = [await bareFlows(), await bareFlows(), await bareFlows()];
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
       const r = await fullQueue(separate, kind);
       process.stderr.write(`${name}: ${r.tmHits} of ${r.segments} target segments answered by the translation memory\n`);
-      figures.push({ name, ours: r.articlesPerSecond, baseline, baselineName, unit: 'art/s', better: 'higher' });
+      figures.push({ name, ours: r.articlesPerSecond, baseline: median(bare.map((b) => b.articlesPerSecond)), baselineName, unit: 'art/s', better: 'higher' });
+      if (r.cpuMs !== undefined) {
+        figures.push({
+          name: `${name.replace('throughput', 'cpu')}`,
+          ours: r.cpuMs,
+          baseline: median(bare.map((b) => b.cpuMs)),
+          baselineName: `${baselineName}, CPU of node + Redis`,
+          unit: 'ms/art',
+          better: 'lower',
+        });
+      }
     }
     return figures;
   },
