@@ -79,13 +79,16 @@ export function createRedisTm(redis: Redis | Cluster, prefix: string, options: R
     },
     async store(entries) {
       if (entries.length === 0) return;
+      // Entries without expiry go in one MSET (one command for a whole batch); expiring ones need SET … EX.
+      const plain: string[] = [];
       const multi = redis.multi();
       for (const { key, entry } of entries) {
         const name = k(entry.human ? humanKey(key) : machineKey(key));
         const value = JSON.stringify({ text: entry.text, provider: entry.provider, human: entry.human, at: entry.at });
         if (!entry.human && options.machineTtlSeconds) multi.set(name, value, 'EX', options.machineTtlSeconds);
-        else multi.set(name, value);
+        else plain.push(name, value);
       }
+      if (plain.length > 0) multi.mset(...plain);
       await multi.exec();
     },
   };
