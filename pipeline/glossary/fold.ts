@@ -161,12 +161,26 @@ export function sameCase(surface: string, exact: string): boolean {
 }
 
 /**
+ * QA looks for several forms in the same one or two texts (the source and the
+ * translation of a segment) in a row: their last foldings are kept, so each
+ * text is folded once rather than once per form. foldText is pure.
+ */
+const recentFolds: { text: string; folded: Folded }[] = [];
+function foldedRecently(text: string): Folded {
+  for (const r of recentFolds) if (r.text === text) return r.folded;
+  const folded = foldText(text);
+  recentFolds.unshift({ text, folded });
+  if (recentFolds.length > 2) recentFolds.pop();
+  return folded;
+}
+
+/**
  * Every occurrence of `form` in `text` as a whole word or phrase, with the
  * same folding and boundary rules as the matcher. For the handful of forms QA
  * looks for per segment; large glossaries go through the automaton.
  */
 export function findForm(text: string, form: string, caseSensitive: boolean): [number, number][] {
-  const folded = foldText(text);
+  const folded = foldedRecently(text);
   const needle = foldForm(form);
   if (!needle) return [];
   const exact = foldPunct(form.normalize('NFC'));
