@@ -94,6 +94,20 @@ describe('article analysis with shared scores', () => {
     expect(cache.hits).toBeGreaterThanOrEqual(6000); // the second and third pass are answered from memory
   });
 
+  it('keeps answers apart for different candidate lists and masks in one cache', () => {
+    const text = readFileSync(articles.find((f) => f.endsWith('.fr.txt'))!, 'utf8');
+    const cache = new ScoreCache();
+    const mask = ['DeepSeek'];
+    for (const only of CANDIDATES) {
+      expect(detectLanguage(text, { only, cache })).toEqual(detectLanguage(text, { only }));
+      expect(detectLanguage(text, { only, mask, cache })).toEqual(detectLanguage(text, { only, mask }));
+    }
+    // A quote in English answered under fr/vi/en, then under the default list, from the same cache.
+    const quote = '“We are not in a race with anyone, we simply want to build useful tools,” said the founder.';
+    expect(detectLanguage(quote, { only: FVE, prior: 'fr', cache })).toEqual(detectLanguage(quote, { only: FVE, prior: 'fr' }));
+    expect(detectLanguage(quote, { prior: 'fr', cache })).toEqual(detectLanguage(quote, { prior: 'fr' }));
+  });
+
   it('scores the whole text in full when a masked term could span a sentence break', () => {
     const text = readFileSync(articles.find((f) => f.endsWith('.fr.txt'))!, 'utf8');
     const mask = ['Inc. Group', 'DeepSeek'];
