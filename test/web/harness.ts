@@ -15,6 +15,7 @@ import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { ROOT } from '../helpers.js';
 import { cleanPrefix, testConfig } from '../queue/helpers.js';
+import type { QueueConfig } from '../../workers/config.js';
 
 export const CHROMIUM = process.env.LOCFLOW_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'screenshots');
@@ -22,25 +23,29 @@ export const SCREENSHOTS = join(ROOT, 'screenshots');
 export interface Stack {
   base: string;
   app: FastifyInstance;
-  /** Starts the in-process workers (once) when the stack was made without them, or lets held workers take jobs again. */
+  /** Starts the in-process workers when the stack was made without them or they are held. */
   startWorkers(): Promise<void>;
-  /** Workers stop taking new jobs until startWorkers(), so a test can see its job waiting whatever ran before it. */
+  /** Stops the workers (running jobs finish first) until startWorkers(), so a test can see its job waiting whatever ran before it. */
   holdWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startStack(tokens: string, options: { workers?: boolean } = {}): Promise<Stack> {
-  const config = testConfig();
-  const app = await buildServer({ config, logger: false, auth: parseTokens(tokens), env: { ...process.env, LOCFLOW_TOKENS: tokens }, pollMs: 100 });
+export interface StackOptions {
+  workers?: boolean;
+  /** Queue settings over the test defaults (another Redis, fewer attempts). */
+  config?: Partial<QueueConfig>;
+  /** Environment for the server and the workers on top of process.env (provider settings). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startStack(tokens: string, options: StackOptions = {}): Promise<Stack> {
+  const config = testConfig(options.config);
+  const env = { ...process.env, ...options.env, LOCFLOW_TOKENS: tokens };
+  const app = await buildServer({ config, logger: false, auth: parseTokens(tokens), env, pollMs: 100 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   let workers: RunningWorkers | undefined;
-  let held = false;
   const start = async () => {
-    workers ??= await startWorkers({ config, concurrency: 4 });
-    if (held) {
-      for (const w of workers.workers) w.resume();
-      held = false;
-    }
+    workers ??= await startWorkers({ config, concurrency: 4, env });
   };
   if (options.workers !== false) await start();
   return {
@@ -48,10 +53,10 @@ export async function startStack(tokens: string, options: { workers?: boolean } 
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     startWorkers: start,
     async holdWorkers() {
-      if (!workers) return;
-      // Jobs already running finish; nothing new is picked up.
-      await Promise.all(workers.workers.map((w) => w.pause(true)));
-      held = true;
+      // Closed rather than paused: a paused BullMQ worker can still take the job its pending fetch returns.
+      const running = workers;
+      workers = undefined;
+      await running?.close();
     },
     async close() {
       await workers?.close();

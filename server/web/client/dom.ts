@@ -41,6 +41,35 @@ export function replace(parent: Node, ...children: Children[]): void {
   append(parent, ...children);
 }
 
+/** A selector for the focused element inside `container` (its id or `data-focus` key), if any. */
+function focusKey(container: Element): string | undefined {
+  const active = document.activeElement;
+  if (!active || !container.contains(active)) return undefined;
+  if (active.id) return `#${CSS.escape(active.id)}`;
+  const key = active.getAttribute('data-focus');
+  return key ? `[data-focus="${CSS.escape(key)}"]` : undefined;
+}
+
+/**
+ * Replaces `parent`'s content and, when focus was inside it on an element
+ * with an id (or a `data-focus` key), puts focus back on its counterpart in
+ * the new content. Live updates redraw parts of a page many times a minute;
+ * without this a keyboard user on a link or button there is thrown back to
+ * the top of the page.
+ */
+export function replaceKeepingFocus(parent: Element, ...children: Children[]): void {
+  const key = focusKey(parent);
+  replace(parent, ...children);
+  if (key) (parent.querySelector(key) as HTMLElement | null)?.focus({ preventScroll: true });
+}
+
+/** Replaces one element by another, keeping focus as replaceKeepingFocus does. */
+export function swapKeepingFocus(old: Element, next: Element): void {
+  const key = focusKey(old);
+  old.replaceWith(next);
+  if (key) (next.querySelector(key) as HTMLElement | null)?.focus({ preventScroll: true });
+}
+
 /** A string to highlight; plain strings match without regard to case. */
 export type Needle = string | { text: string; caseSensitive: boolean };
 

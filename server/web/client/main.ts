@@ -78,12 +78,18 @@ function header(current: string | undefined): HTMLElement {
   return h(
     'header',
     { class: 'top' },
-    h('a', { href: '#main', class: 'skip' }, t('nav.skip')),
+    // Moves focus without touching the address: a #main fragment would count as navigation and redraw the page, losing what was typed.
+    h('a', { href: '#main', class: 'skip', onclick: skipToMain }, t('nav.skip')),
     h('a', { href: href('/'), 'data-link': true, class: 'brand' }, 'locflow'),
     h('nav', { 'aria-label': t('nav.label') }, h('ul', {}, links)),
     languageSwitcher(),
     who,
   );
+}
+
+function skipToMain(e: MouseEvent): void {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
 }
 
 async function signOut(): Promise<void> {
@@ -125,7 +131,11 @@ function notFound(main: HTMLElement): void {
   replace(main, h('section', {}, h('h1', { tabindex: -1 }, t('notFound.title')), h('p', {}, h('a', { href: href('/'), 'data-link': true }, t('notFound.home')))));
 }
 
+/** The address last drawn: a change of fragment alone (#main) is not a new page. */
+let drawn = '';
+
 function render(): void {
+  drawn = location.pathname + location.search;
   leave?.();
   leave = undefined;
   document.title = 'locflow';
@@ -150,7 +160,9 @@ document.addEventListener('click', (e) => {
   // Moves the reading position to the new page's heading, as a full load would.
   (document.querySelector('main h1') as HTMLElement | null)?.focus();
 });
-window.addEventListener('popstate', () => render());
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search !== drawn) render();
+});
 window.addEventListener(SIGNED_OUT, () => {
   if (!me || me.open) return;
   me = undefined;

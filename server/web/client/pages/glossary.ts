@@ -39,7 +39,7 @@ export const glossaryPage: Page = (main, ctx) => {
   const kindSel = h('select', { id: 'g-kind' }, h('option', { value: '' }, t('glossary.anyKind')), KINDS.map((k) => h('option', { value: k, selected: query.get('kind') === k }, t(`glossary.kinds.${k}`))));
   const langSel = h('input', { id: 'g-lang', type: 'text', size: 6, value: query.get('lang') ?? '', placeholder: 'fr' });
   const body = h('tbody');
-  const count = h('p', { class: 'count' });
+  const count = h('p', { class: 'count' }, h('span', { class: 'loading' }, t('glossary.loading')));
 
   const setQuery = () => {
     const url = new URL(location.href);
@@ -212,7 +212,10 @@ export const glossaryPage: Page = (main, ctx) => {
       terms = res.terms;
       // What articles use most is reviewed first.
       if (statusSel.value === 'proposed') terms.sort((a, b) => (b.frequency ?? 0) - (a.frequency ?? 0) || a.term.localeCompare(b.term));
-      replace(body, terms.map(termRow));
+      replace(
+        body,
+        terms.length ? terms.map(termRow) : h('tr', { class: 'empty-row' }, h('td', { colspan: 7, class: 'empty' }, t(search.value.trim() || kindSel.value || langSel.value.trim() ? 'glossary.emptyFiltered' : 'glossary.empty', { status: t(`glossary.statuses.${statusSel.value}`) }))),
+      );
       replace(count, t('glossary.count', { count: terms.length, total: res.total }));
       if (resetSelection) selected = 0;
       select(selected, false);

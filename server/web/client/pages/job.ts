@@ -5,8 +5,8 @@
  */
 import { del, get, upload } from '../api.js';
 import { can, type Page } from '../context.js';
-import { h, highlight, replace, type Needle } from '../dom.js';
-import { errorBox, errorText, statusBadge } from '../feedback.js';
+import { h, highlight, replace, replaceKeepingFocus, type Needle } from '../dom.js';
+import { errorBox, errorText, jobFailure, statusBadge, targetStatus } from '../feedback.js';
 import { currentLanguage, formatDate, formatPercent, languageName, t } from '../i18n.js';
 import { follow } from '../live.js';
 import { href } from '../router.js';
@@ -72,7 +72,7 @@ function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLEl
       const forms = termForms(isSource ? sourceTerms : (meta?.terms ?? []), lang, isSource, glossary);
       const qa = findingsOf(meta);
       const level = worst(qa);
-      const classes = [level ? `qa qa-${level}` : '', meta?.human ? 'human' : ''].filter(Boolean).join(' ');
+      const classes = [isSource ? 'source' : '', level ? `qa qa-${level}` : '', meta?.human ? 'human' : ''].filter(Boolean).join(' ');
       return h(
         'td',
         { lang: isSource && seg.lang ? seg.lang : lang, class: classes || undefined },
@@ -89,19 +89,32 @@ function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLEl
     });
     return h('tr', { id: `seg-${seg.id}`, 'data-segment': seg.id }, h('th', { scope: 'row', class: 'seg-id' }, seg.id), cells);
   });
+  // Equal columns whatever the text lengths; past a laptop's width the view scrolls sideways while the
+  // segment ids and the source stay pinned on the left (see style.css).
+  const n = Math.min(doc.languages.length, 8);
   return h(
-    'div',
-    { class: 'aligned-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'aligned-title' },
+    'section',
+    { class: 'aligned-section', 'aria-labelledby': 'aligned-title' },
+    h('h2', { id: 'aligned-title' }, t('job.aligned', { count: doc.segments.length })),
     h(
-      'table',
-      { class: 'aligned' },
-      h('caption', { id: 'aligned-title' }, t('job.aligned', { count: doc.segments.length })),
+      'div',
+      { class: 'aligned-wrap', tabindex: 0, role: 'region', 'aria-label': t('job.alignedRegion') },
       h(
-        'thead',
-        {},
-        h('tr', {}, h('th', { scope: 'col' }, t('job.segment')), doc.languages.map((l) => h('th', { scope: 'col', 'data-lang': l }, `${languageName(l)} (${l})${l === doc.sourceLang ? ` · ${t('job.source')}` : ''}`))),
+        'table',
+        { class: `aligned langs-${n}` },
+        h('colgroup', {}, h('col', { class: 'col-id' }), doc.languages.map((l) => h('col', { class: l === doc.sourceLang ? 'col-source' : 'col-lang' }))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col', class: 'seg-id' }, t('job.segment')),
+            doc.languages.map((l) => h('th', { scope: 'col', 'data-lang': l, class: l === doc.sourceLang ? 'source' : undefined }, `${languageName(l)} (${l})${l === doc.sourceLang ? ` · ${t('job.source')}` : ''}`)),
+          ),
+        ),
+        h('tbody', {}, rows),
       ),
-      h('tbody', {}, rows),
     ),
   );
 }
@@ -186,14 +199,36 @@ export const jobPage: Page = (main, ctx) => {
   document.title = `${t('job.title', { id })} · locflow`;
   let stopStream: (() => void) | undefined;
   let left = false;
-  const summary = h('section', { class: 'card', 'aria-live': 'polite' });
+  // The summary is redrawn on every progress event, so it is not a live region (it would be read out again and
+  // again); the announcer below says only when the job or a language changes state.
+  const summary = h('section', { class: 'card summary', 'aria-labelledby': 'job-heading' });
+  const announcer = h('p', { id: 'job-announce', class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  const cancelStatus = h('div', { class: 'form-status' });
+  let seen: Map<string, string> | undefined;
   const result = h('div');
   // Made once and put back on each redraw, so its message and choices survive the reload after an upload.
   let postEdit: HTMLElement | undefined;
 
+  const announce = (view: JobView) => {
+    const now = new Map<string, string>([['', view.status], ...Object.entries(view.targets).map(([l, s]) => [l, targetStatus(view, s.status)] as [string, string])]);
+    const before = seen;
+    seen = now;
+    // What was on the page when it opened is read with the page; only later changes are announced.
+    if (!before) return;
+    const parts: string[] = [];
+    for (const [lang, status] of now) {
+      if (lang && before.get(lang) !== status && (status === 'completed' || status === 'failed')) {
+        parts.push(t('job.announce.target', { language: languageName(lang), status: t(`status.${status}`) }));
+      }
+    }
+    if (before.get('') !== view.status) parts.push(t(`job.announce.${view.status}`));
+    if (parts.length) announcer.textContent = parts.join(' ');
+  };
+
   const showSummary = (view: JobView) => {
     const running = !TERMINAL.includes(view.status);
-    replace(
+    announce(view);
+    replaceKeepingFocus(
       summary,
       h('p', {}, statusBadge(view.status), ' ', progressBar(view), ' ', h('span', { class: 'progress-text' }, `${view.progress}%`)),
       h(
@@ -221,31 +256,34 @@ export const jobPage: Page = (main, ctx) => {
               'tr',
               { 'data-lang': lang },
               h('th', { scope: 'row' }, `${languageName(lang)} (${lang})`),
-              h('td', {}, statusBadge(s.status), s.error ? h('p', { class: 'error-text' }, s.error) : null),
+              h('td', {}, statusBadge(targetStatus(view, s.status)), s.error ? h('p', { class: 'error-text', lang: 'en' }, s.error) : null),
               h('td', {}, `${s.done} / ${s.total}`),
               h('td', {}, s.route ?? s.provider ?? '', s.warnings?.length ? h('ul', { class: 'warnings' }, s.warnings.map((w) => h('li', {}, w))) : null),
             ),
           ),
         ),
       ),
-      view.error ? h('p', { class: 'error', role: 'alert' }, t('job.failedBecause', { message: view.error.message })) : null,
+      jobFailure(view),
       running
         ? h(
             'button',
             {
               type: 'button',
+              id: 'cancel-job',
               class: 'danger',
               onclick: async () => {
+                replace(cancelStatus);
                 try {
                   await del(`/v1/jobs/${encodeURIComponent(id)}`);
                 } catch (err) {
-                  summary.append(errorBox(err));
+                  replace(cancelStatus, errorBox(err));
                 }
               },
             },
             t('job.cancel'),
           )
         : null,
+      cancelStatus,
     );
   };
 
@@ -284,10 +322,12 @@ export const jobPage: Page = (main, ctx) => {
   replace(
     main,
     h('p', { class: 'crumbs' }, h('a', { href: href('/jobs'), 'data-link': true }, t('job.back'))),
-    h('h1', { tabindex: -1 }, t('job.title', { id })),
+    h('h1', { tabindex: -1, id: 'job-heading' }, t('job.title', { id })),
+    announcer,
     summary,
     result,
   );
+  replace(summary, h('p', { class: 'loading' }, t('job.loading')));
 
   get<JobView>(`/v1/jobs/${encodeURIComponent(id)}`)
     .then((view) => {

@@ -1,8 +1,8 @@
 /** `/jobs`: recent jobs with live progress for the ones still running. */
 import { get } from '../api.js';
 import type { Page } from '../context.js';
-import { h, replace } from '../dom.js';
-import { errorBox, statusBadge } from '../feedback.js';
+import { h, replace, swapKeepingFocus } from '../dom.js';
+import { errorBox, jobFailureText, statusBadge, targetStatus } from '../feedback.js';
 import { formatDate, languageName, t } from '../i18n.js';
 import { follow } from '../live.js';
 import { href } from '../router.js';
@@ -15,9 +15,8 @@ export function targetSummary(view: JobView): HTMLElement {
   return h(
     'ul',
     { class: 'targets' },
-    Object.entries(view.targets).map(([lang, s]) =>
-      h('li', { 'data-lang': lang }, h('span', { lang }, languageName(lang)), ' ', statusBadge(s.status), s.error ? h('span', { class: 'error-text' }, ` ${s.error}`) : null),
-    ),
+    // The reason for a failure is said once, in the status column.
+    Object.entries(view.targets).map(([lang, s]) => h('li', { 'data-lang': lang }, languageName(lang), ' ', statusBadge(targetStatus(view, s.status)))),
   );
 }
 
@@ -30,16 +29,16 @@ export const jobsPage: Page = (main) => {
   const stops: (() => void)[] = [];
   let stopped = false;
   const body = h('tbody');
-  const status = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' }, h('p', { class: 'loading' }, t('jobs.loading')));
 
   const row = (view: JobView): HTMLTableRowElement =>
     h(
       'tr',
       { 'data-job': view.id, 'data-status': view.status },
-      h('td', {}, h('a', { href: href(`/jobs/${encodeURIComponent(view.id)}`), 'data-link': true }, view.title || view.id)),
+      h('td', {}, h('a', { href: href(`/jobs/${encodeURIComponent(view.id)}`), 'data-link': true, id: `job-link-${view.id}` }, view.title || view.id)),
       h('td', {}, languageName(view.sourceLang)),
       h('td', {}, targetSummary(view)),
-      h('td', {}, statusBadge(view.status), ' ', progressBar(view), view.error ? h('p', { class: 'error-text' }, view.error.message) : null),
+      h('td', {}, statusBadge(view.status), ' ', progressBar(view), view.error ? h('p', { class: 'error-text', title: view.error.message }, jobFailureText(view)) : null),
       h('td', {}, formatDate(view.submittedAt)),
     );
 
@@ -54,7 +53,7 @@ export const jobsPage: Page = (main) => {
         stops.push(
           follow(job.id, (view) => {
             const old = body.querySelector(`tr[data-job="${CSS.escape(view.id)}"]`);
-            old?.replaceWith(row({ ...view, title: job.title }));
+            if (old) swapKeepingFocus(old, row({ ...view, title: job.title }));
             // A finished job frees a stream for the next running one.
             if (TERMINAL.includes(view.status) && jobs.filter((j) => !TERMINAL.includes(j.status)).length > MAX_STREAMS) void load();
           }),

@@ -15,6 +15,33 @@ const FORMATS = ['auto', 'text', 'markdown', 'html'];
 const EXTENSIONS: Record<string, string> = { md: 'markdown', markdown: 'markdown', html: 'html', htm: 'html', txt: 'text' };
 const DETECT_DELAY_MS = 400;
 
+/** How much of a file is looked at to tell text from binary data. */
+const SNIFF_BYTES = 8192;
+
+/**
+ * A file's text, or why it cannot be used (as a key of submit.file*). UTF-8
+ * is the encoding of the web and of every tool a newsroom exports from;
+ * UTF-16 is read when its byte-order mark says so. Anything else is refused
+ * with a clear reason rather than pasted in with garbled letters.
+ */
+export function decodeArticle(bytes: Uint8Array): { text: string } | { problem: 'fileEmpty' | 'fileBinary' | 'fileEncoding' } {
+  if (bytes.length === 0) return { problem: 'fileEmpty' };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes) };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes) };
+  const head = bytes.subarray(0, SNIFF_BYTES);
+  let control = 0;
+  for (const b of head) {
+    if (b === 0) return { problem: 'fileBinary' };
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) control++;
+  }
+  if (control > head.length * 0.05) return { problem: 'fileBinary' };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { problem: 'fileEncoding' };
+  }
+}
+
 interface Detected {
   lang: string;
   confidence: number;
@@ -30,7 +57,8 @@ export const submitPage: Page = (main, ctx) => {
   let filename: string | undefined;
 
   const article = h('textarea', { id: 'article', name: 'text', rows: 14, required: true, spellcheck: 'false', 'aria-describedby': 'detected' });
-  const file = h('input', { id: 'file', type: 'file', accept: '.txt,.md,.markdown,.html,.htm,text/plain,text/markdown,text/html' });
+  const file = h('input', { id: 'file', type: 'file', accept: '.txt,.md,.markdown,.html,.htm,text/plain,text/markdown,text/html', 'aria-describedby': 'file-status' });
+  const fileStatus = h('div', { id: 'file-status', class: 'file-status', 'aria-live': 'polite' });
   const title = h('input', { id: 'title', name: 'title', type: 'text', maxlength: 1000 });
   const format = h('select', { id: 'format', name: 'format' }, FORMATS.map((f) => h('option', { value: f }, t(`submit.formats.${f}`))));
   const detectedOut = h('output', { id: 'detected', for: 'article', 'aria-live': 'polite', class: 'detected' }, t('submit.detectHint'));
@@ -95,11 +123,17 @@ export const submitPage: Page = (main, ctx) => {
 
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
+    replace(fileStatus);
     if (!f) return;
+    const ext = /\.([a-z0-9]+)$/i.exec(f.name)?.[1]?.toLowerCase();
+    // What is already in the text box stays as it is when the file cannot be used.
+    const refuse = (key: string) => replace(fileStatus, h('p', { class: 'error', role: 'alert' }, t(`submit.${key}`, { name: f.name })));
+    if (!ext || !EXTENSIONS[ext]) return refuse('fileType');
+    const decoded = decodeArticle(new Uint8Array(await f.arrayBuffer()));
+    if ('problem' in decoded) return refuse(decoded.problem);
     filename = f.name;
-    article.value = await f.text();
-    const ext = /\.([a-z]+)$/i.exec(f.name)?.[1]?.toLowerCase();
-    if (ext && EXTENSIONS[ext]) format.value = EXTENSIONS[ext]!;
+    article.value = decoded.text.replace(/^\uFEFF/, '');
+    format.value = EXTENSIONS[ext]!;
     if (!title.value) title.value = f.name.replace(/\.[^.]+$/, '');
     void runDetect();
   });
@@ -153,7 +187,7 @@ export const submitPage: Page = (main, ctx) => {
     h('p', { class: 'lead' }, t('submit.lead')),
     h('div', { class: 'field' }, h('label', { for: 'article' }, t('submit.article')), article, detectedOut),
     h('div', { class: 'row' },
-      h('div', { class: 'field' }, h('label', { for: 'file' }, t('submit.upload')), file),
+      h('div', { class: 'field' }, h('label', { for: 'file' }, t('submit.upload')), file, fileStatus),
       h('div', { class: 'field' }, h('label', { for: 'format' }, t('submit.format')), format),
     ),
     h('div', { class: 'field' }, h('label', { for: 'title' }, t('submit.titleField')), title),
