@@ -80,14 +80,21 @@ export function createRedisTm(redis: Redis | Cluster, prefix: string, options: R
     async store(entries) {
       if (entries.length === 0) return;
       // Entries without expiry go in one MSET (one command for a whole batch); expiring ones need SET … EX.
+      // A MULTI only when both kinds are present: ioredis builds every transaction object afresh, at a cost.
       const plain: string[] = [];
-      const multi = redis.multi();
+      const expiring: [string, string][] = [];
       for (const { key, entry } of entries) {
         const name = k(entry.human ? humanKey(key) : machineKey(key));
         const value = JSON.stringify({ text: entry.text, provider: entry.provider, human: entry.human, at: entry.at });
-        if (!entry.human && options.machineTtlSeconds) multi.set(name, value, 'EX', options.machineTtlSeconds);
+        if (!entry.human && options.machineTtlSeconds) expiring.push([name, value]);
         else plain.push(name, value);
       }
+      if (expiring.length === 0) {
+        await redis.mset(...plain);
+        return;
+      }
+      const multi = redis.multi();
+      for (const [name, value] of expiring) multi.set(name, value, 'EX', options.machineTtlSeconds!);
       if (plain.length > 0) multi.mset(...plain);
       await multi.exec();
     },

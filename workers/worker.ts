@@ -107,8 +107,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
           const calls = u.calls - before.calls;
           if (calls <= 0 && u.chars === before.chars) continue;
           flushed.set(key, { ...u });
-          await metrics.providerCall(ref, u.chars - before.chars, u.billedChars - before.billedChars);
-          if (calls > 1) await redis.hincrby(metrics.key, `calls|${ref}`, calls - 1);
+          await metrics.providerCall(ref, u.chars - before.chars, u.billedChars - before.billedChars, Math.max(1, calls));
         }
       })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not record provider usage'));
