@@ -91,6 +91,10 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     // The last language is reachable.
     const last = await box(page, 'table.aligned thead th[data-lang="ja"]');
     expect(last.x + last.width).toBeLessThanOrEqual(wrap.x + wrap.width + 1);
+    // A 1920-pixel screen is used to its full width: the six languages fit without scrolling.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    expect(await page.$eval('.aligned-wrap', (el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await page.setViewportSize({ width: 1366, height: 768 });
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'job-six-languages');
     expect(errors).toEqual([]);
@@ -229,7 +233,7 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     await context.close();
   });
 
-  it('shows the language while the article is typed, asking the server once per pause', async () => {
+  it('shows the language while the article is typed, asking the server once per pause and saying it aloud once', async () => {
     const { context, page, errors } = await signedIn('/', { locale: 'vi-VN' });
     const asked: string[] = [];
     page.on('request', (r) => {
@@ -237,10 +241,40 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     });
     await page.click('#article');
     await page.keyboard.type('Mô hình trí tuệ nhân tạo mã nguồn mở của DeepSeek gây chú ý tại Thung lũng Silicon.', { delay: 15 });
-    await page.waitForSelector('#detected[data-lang="vi"]');
+    await page.waitForSelector('#detected[data-lang="vi"]:not(.busy)');
     expect(await page.textContent('#detected')).toContain('Tiếng Việt (vi)');
     expect(asked.length).toBeLessThanOrEqual(2);
     expect(await page.isDisabled('#target-vi')).toBe(true);
+    // Two more sentences after pauses: the text under the box follows, the announcement is not repeated.
+    const announced: string[] = [];
+    await page.exposeFunction('__announced', (text: string) => announced.push(text));
+    await page.evaluate(() => {
+      const region = document.getElementById('detect-announce')!;
+      new MutationObserver(() => (window as unknown as { __announced(t: string): void }).__announced(region.textContent ?? '')).observe(region, { childList: true, characterData: true, subtree: true });
+    });
+    for (const more of [' Nhiều chuyên gia cho rằng thành công này không nên bị thổi phồng.', ' Các công ty Mỹ đang thử áp dụng mô hình của DeepSeek.']) {
+      await page.keyboard.type(more, { delay: 5 });
+      await page.waitForTimeout(700);
+      await page.waitForSelector('#detected[data-lang="vi"]:not(.busy)');
+    }
+    expect(asked.length).toBeLessThanOrEqual(4);
+    expect(announced).toEqual([]);
+    // Another language is announced.
+    await page.fill('#article', sample);
+    await page.waitForSelector('#detected[data-lang="fr"]:not(.busy)');
+    await expect.poll(() => announced).toEqual([expect.stringContaining('Tiếng Pháp (fr)')]);
+
+    // When the detection is wrong the source language can be given: its box is then the one switched off,
+    // and the job says it was given.
+    await page.selectOption('#source-lang', 'en');
+    expect(await page.isDisabled('#target-en')).toBe(true);
+    expect(await page.isDisabled('#target-fr')).toBe(false);
+    await page.setChecked('#target-vi', false);
+    await page.setChecked('#target-fr', true);
+    await page.selectOption('#provider', 'pseudo');
+    await page.click('form button[type=submit].primary');
+    await page.waitForURL(/\/jobs\/j_/);
+    await expect.poll(() => page.locator('dl.facts').textContent()).toContain('Tiếng Anh (en) · do người gửi chỉ định');
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -197,6 +197,7 @@ function postEditForm(id: string, targets: string[], onDone: () => Promise<void>
 export const jobPage: Page = (main, ctx) => {
   const id = ctx.params.id!;
   document.title = `${t('job.title', { id })} · locflow`;
+  main.classList.add('wide');
   let stopStream: (() => void) | undefined;
   let left = false;
   // The summary is redrawn on every progress event, so it is not a live region (it would be read out again and

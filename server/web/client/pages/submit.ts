@@ -56,12 +56,26 @@ export const submitPage: Page = (main, ctx) => {
   let detected: string | undefined;
   let filename: string | undefined;
 
-  const article = h('textarea', { id: 'article', name: 'text', rows: 14, required: true, spellcheck: 'false', 'aria-describedby': 'detected' });
+  const article = h('textarea', { id: 'article', name: 'text', rows: 12, required: true, spellcheck: 'false', 'aria-describedby': 'detected' });
   const file = h('input', { id: 'file', type: 'file', accept: '.txt,.md,.markdown,.html,.htm,text/plain,text/markdown,text/html', 'aria-describedby': 'file-status' });
   const fileStatus = h('div', { id: 'file-status', class: 'file-status', 'aria-live': 'polite' });
   const title = h('input', { id: 'title', name: 'title', type: 'text', maxlength: 1000 });
   const format = h('select', { id: 'format', name: 'format' }, FORMATS.map((f) => h('option', { value: f }, t(`submit.formats.${f}`))));
-  const detectedOut = h('output', { id: 'detected', for: 'article', 'aria-live': 'polite', class: 'detected' }, t('submit.detectHint'));
+  // Redrawn at every pause in typing, so not a live region itself: the announcer below speaks only when the language found changes.
+  const detectedOut = h('p', { id: 'detected', class: 'detected' }, t('submit.detectHint'));
+  const detectAnnounce = h('p', { id: 'detect-announce', class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
+  let announced: string | undefined;
+  const announceDetected = (key: string, text: string) => {
+    if (key === announced) return;
+    announced = key;
+    detectAnnounce.textContent = text;
+  };
+  const sourceSel = h(
+    'select',
+    { id: 'source-lang', name: 'sourceLang', 'aria-describedby': 'source-help' },
+    h('option', { value: 'auto' }, t('submit.sourceAuto')),
+    COMMON_TARGETS.map((code) => h('option', { value: code }, `${languageName(code)} (${code})`)),
+  );
   const provider = h('select', { id: 'provider', name: 'provider' }, h('option', { value: '' }, t('submit.providerAuto')));
   const other = h('input', { id: 'other-targets', type: 'text', placeholder: 'it, pt-BR, zh-Hans', 'aria-describedby': 'other-help' });
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
@@ -76,10 +90,11 @@ export const submitPage: Page = (main, ctx) => {
     boxes.map((box) => h('li', {}, box, h('label', { for: box.id }, `${languageName(box.value)} (${box.value})`))),
   );
 
-  // The source language cannot be a target: its box is switched off while it is the detected language.
+  // The source language cannot be a target: its box is switched off while it is the detected (or chosen) language.
   const syncSourceBox = () => {
+    const source = sourceSel.value !== 'auto' ? sourceSel.value : detected;
     for (const box of boxes) {
-      const isSource = !!detected && box.value.split('-')[0] === detected.split('-')[0];
+      const isSource = !!source && box.value.split('-')[0] === source.split('-')[0];
       box.disabled = isSource;
       if (isSource) box.checked = false;
     }
@@ -90,28 +105,34 @@ export const submitPage: Page = (main, ctx) => {
     const seq = ++detectSeq;
     if (!text.trim()) {
       detected = undefined;
+      delete detectedOut.dataset.lang;
       replace(detectedOut, t('submit.detectHint'));
+      announced = undefined;
       syncSourceBox();
       return;
     }
+    detectedOut.classList.add('busy');
     replace(detectedOut, t('submit.detecting'));
     try {
       const fmt = format.value === 'auto' ? undefined : format.value;
       const d = await post<Detected>('/v1/detect', { text, ...(fmt ? { format: fmt } : {}), ...(filename ? { filename } : {}) });
       if (seq !== detectSeq) return;
       detected = d.lang === 'und' ? undefined : d.lang;
-      replace(
-        detectedOut,
+      const said =
         d.lang === 'und'
           ? t('submit.undetected', { best: d.best ? languageName(d.best) : '?' })
-          : t('submit.detected', { language: languageName(d.lang), code: d.lang, confidence: formatPercent(d.confidence) }),
-      );
+          : t('submit.detected', { language: languageName(d.lang), code: d.lang, confidence: formatPercent(d.confidence) });
+      replace(detectedOut, said);
       detectedOut.dataset.lang = d.lang;
+      announceDetected(d.lang, said);
     } catch (err) {
       if (seq !== detectSeq) return;
       detected = undefined;
+      delete detectedOut.dataset.lang;
       replace(detectedOut, errorBox(err));
+      announced = undefined;
     }
+    detectedOut.classList.remove('busy');
     syncSourceBox();
   };
   const scheduleDetect = () => {
@@ -120,6 +141,7 @@ export const submitPage: Page = (main, ctx) => {
   };
   article.addEventListener('input', scheduleDetect);
   format.addEventListener('change', scheduleDetect);
+  sourceSel.addEventListener('change', syncSourceBox);
 
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
@@ -173,6 +195,7 @@ export const submitPage: Page = (main, ctx) => {
             targets,
             ...(title.value.trim() ? { title: title.value.trim() } : {}),
             ...(format.value !== 'auto' ? { format: format.value } : {}),
+            ...(sourceSel.value !== 'auto' ? { sourceLang: sourceSel.value } : {}),
             ...(provider.value ? { provider: provider.value } : {}),
           };
           const res = await post<{ id: string; status: string }>('/v1/jobs', body);
@@ -185,14 +208,15 @@ export const submitPage: Page = (main, ctx) => {
     },
     h('h1', { tabindex: -1 }, t('submit.title')),
     h('p', { class: 'lead' }, t('submit.lead')),
-    h('div', { class: 'field' }, h('label', { for: 'article' }, t('submit.article')), article, detectedOut),
+    h('div', { class: 'field' }, h('label', { for: 'article' }, t('submit.article')), article, detectedOut, detectAnnounce),
     h('div', { class: 'row' },
       h('div', { class: 'field' }, h('label', { for: 'file' }, t('submit.upload')), file, fileStatus),
       h('div', { class: 'field' }, h('label', { for: 'format' }, t('submit.format')), format),
+      h('div', { class: 'field' }, h('label', { for: 'source-lang' }, t('submit.sourceLang')), sourceSel, h('p', { id: 'source-help', class: 'help' }, t('submit.sourceHelp'))),
     ),
     h('div', { class: 'field' }, h('label', { for: 'title' }, t('submit.titleField')), title),
     h('fieldset', {}, h('legend', {}, t('submit.targets')), targetList,
-      h('label', { for: 'other-targets' }, t('submit.otherTargets')), other, h('p', { id: 'other-help', class: 'help' }, t('submit.otherHelp'))),
+      h('div', { class: 'field narrow-field' }, h('label', { for: 'other-targets' }, t('submit.otherTargets')), other, h('p', { id: 'other-help', class: 'help' }, t('submit.otherHelp')))),
     h('div', { class: 'field' }, h('label', { for: 'provider' }, t('submit.provider')), provider),
     button,
     status,
