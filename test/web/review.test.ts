@@ -193,6 +193,9 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     const badges = await page.locator('table.target-status .badge').allTextContents();
     expect(badges.length).toBe(2);
     expect(badges.every((b) => b === 'failed' || b === 'stopped')).toBe(true);
+    // Each target's own technical message is folded away too.
+    expect(await page.locator('table.target-status .target-error[open]').count()).toBe(0);
+    expect(await page.locator('table.target-status .target-error .detail').first().textContent()).toContain('ECONNREFUSED');
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'job-failed');
 

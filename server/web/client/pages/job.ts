@@ -257,7 +257,7 @@ export const jobPage: Page = (main, ctx) => {
               'tr',
               { 'data-lang': lang },
               h('th', { scope: 'row' }, `${languageName(lang)} (${lang})`),
-              h('td', {}, statusBadge(targetStatus(view, s.status)), s.error ? h('p', { class: 'error-text', lang: 'en' }, s.error) : null),
+              h('td', {}, statusBadge(targetStatus(view, s.status)), s.error ? h('details', { class: 'target-error' }, h('summary', {}, t('jobError.details')), h('p', { class: 'detail', lang: 'en' }, s.error)) : null),
               h('td', {}, `${s.done} / ${s.total}`),
               h('td', {}, s.route ?? s.provider ?? '', s.warnings?.length ? h('ul', { class: 'warnings' }, s.warnings.map((w) => h('li', {}, w))) : null),
             ),
