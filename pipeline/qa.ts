@@ -243,6 +243,16 @@ export const WRONG_LANGUAGE_MIN_SHARED_WORDS = 0.3;
 
 const WORD = /[\p{L}\p{M}]+/gu;
 
+/** Whether `text` has at least `min` letters; counts only as far as it needs to. */
+function hasLetters(text: string, min: number): boolean {
+  let n = 0;
+  for (const run of text.matchAll(/\p{L}+/gu)) {
+    // Code points, as the `u` flag counts them.
+    for (const _ of run[0]) if (++n >= min) return true;
+  }
+  return false;
+}
+
 /** Share of the words of `text` (letters only, case-folded) that also occur in `source`. */
 export function sharedWordShare(text: string, source: string): number {
   const words = text.toLowerCase().match(WORD);
@@ -270,7 +280,7 @@ function checkWrongLanguage(input: QaInput, targetPlain: string): Finding[] {
     if (form) spans.push(...findForm(targetPlain, form, false));
   }
   const text = blank(targetPlain, spans).replace(URL_OR_MAIL, ' ');
-  if ((text.match(/\p{L}/gu)?.length ?? 0) < WRONG_LANGUAGE_MIN_LETTERS) return [];
+  if (!hasLetters(text, WRONG_LANGUAGE_MIN_LETTERS)) return [];
   // locflow's detector is not asked about text that could not read as the source: what this check
   // catches (a pass-through, a few words translated) keeps most of the source's words.
   if (!input.detect && sharedWordShare(text, input.segment.plain) < WRONG_LANGUAGE_MIN_SHARED_WORDS) return [];
