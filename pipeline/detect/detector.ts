@@ -216,6 +216,8 @@ export class Detector {
   private joinedEvidence(text: string, pieces: readonly string[], options: DetectOptions): Evidence | undefined {
     // A masked term that spans a sentence break would be masked in the whole text but not in its parts.
     if (options.mask?.some((t) => /[.!?…。]\s|\n/u.test(t))) return undefined;
+    // franc must read the whole text when a Latin candidate is outside the model.
+    if ((this.plan(options.only).byScript.get('Latin') ?? []).some((l) => !this.modelIndex.has(l))) return undefined;
     const facts: Facts[] = [];
     let letters = 0;
     for (const piece of pieces) {
