@@ -292,6 +292,25 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     await context.close();
   });
 
+  it('lists older jobs a page at a time', async () => {
+    const count = async () => ((await (await fetch(`${stack.base}/v1/jobs?limit=1`, { headers: { authorization: 'Bearer sub-rv-token' } })).json()) as { total: number }).total;
+    for (let n = await count(), i = 0; n < 53; n++, i++) {
+      await apiJob(stack, 'sub-rv-token', { text: `Dépêche numéro ${i} : le conseil municipal de Lyon a voté le budget des écoles pour l'année prochaine.`, targets: ['en'] }, { wait: false });
+    }
+    const total = await count();
+    const { context, page, errors } = await signedIn('/jobs');
+    await page.waitForSelector('tr[data-job]');
+    expect(await page.locator('tr[data-job]').count()).toBe(50);
+    expect(await page.textContent('main [aria-live]')).toBe(`Showing 50 of ${total} jobs`);
+    await page.click('button.more');
+    await expect.poll(() => page.locator('tr[data-job]').count()).toBe(Math.min(total, 100));
+    // Keyboard focus goes to the first job added, and the button goes once everything is shown.
+    expect(await page.evaluate(() => document.activeElement?.closest('tr')?.rowIndex)).toBe(51);
+    if (total <= 100) expect(await page.isHidden('button.more')).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('says in plain words that the queue store is down, and recovers when it is back', async () => {
     const port = await freePort();
     let redis = await startRedis(port);

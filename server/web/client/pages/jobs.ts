@@ -10,6 +10,7 @@ import { TERMINAL, type JobView } from '../types.js';
 
 /** Browsers allow six connections per host over HTTP/1.1: streams must leave room for everything else. */
 const MAX_STREAMS = 4;
+const PAGE = 50;
 
 export function targetSummary(view: JobView): HTMLElement {
   return h(
@@ -42,13 +43,43 @@ export const jobsPage: Page = (main) => {
       h('td', {}, formatDate(view.submittedAt)),
     );
 
+  let shown = 0;
+  let total = 0;
+  const showCount = () => {
+    replace(status, shown === 0 ? h('p', {}, t('jobs.empty'), ' ', h('a', { href: href('/'), 'data-link': true }, t('jobs.submitOne'))) : t('jobs.count', { count: shown, total }));
+    more.hidden = shown >= total;
+  };
+  // Older jobs come a page at a time; keyboard focus moves to the first one added.
+  const loadMore = async () => {
+    more.disabled = true;
+    try {
+      const page = await get<{ jobs: JobView[]; total: number }>(`/v1/jobs?limit=${PAGE}&offset=${shown}`);
+      if (stopped) return;
+      // New submissions shift the list: a job already shown is not added twice.
+      const fresh = page.jobs.filter((j) => !body.querySelector(`tr[data-job="${CSS.escape(j.id)}"]`));
+      body.append(...fresh.map(row));
+      shown += page.jobs.length;
+      total = page.total;
+      showCount();
+      if (fresh[0]) document.getElementById(`job-link-${fresh[0].id}`)?.focus();
+    } catch (err) {
+      replace(status, errorBox(err));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  const more: HTMLButtonElement = h('button', { type: 'button', class: 'more', hidden: true, onclick: () => void loadMore() }, t('jobs.more'));
+
   const load = async () => {
     try {
-      const { jobs, total } = await get<{ jobs: JobView[]; total: number }>('/v1/jobs?limit=50');
+      const first = await get<{ jobs: JobView[]; total: number }>(`/v1/jobs?limit=${PAGE}`);
+      const jobs = first.jobs;
       if (stopped) return;
       for (const s of stops.splice(0)) s();
       replace(body, jobs.map(row));
-      replace(status, jobs.length === 0 ? h('p', {}, t('jobs.empty'), ' ', h('a', { href: href('/'), 'data-link': true }, t('jobs.submitOne'))) : t('jobs.count', { count: jobs.length, total }));
+      shown = jobs.length;
+      total = first.total;
+      showCount();
       for (const job of jobs.filter((j) => !TERMINAL.includes(j.status)).slice(0, MAX_STREAMS)) {
         stops.push(
           follow(job.id, (view) => {
@@ -76,6 +107,7 @@ export const jobsPage: Page = (main) => {
       h('thead', {}, h('tr', {}, ['article', 'source', 'targets', 'status', 'submitted'].map((c) => h('th', { scope: 'col' }, t(`jobs.columns.${c}`))))),
       body,
     ),
+    more,
   );
   void load();
   return () => {
