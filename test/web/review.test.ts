@@ -208,7 +208,7 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     await context.close();
   });
 
-  it('refuses binary files and files in an old encoding with a clear message, and reads UTF-16', async () => {
+  it('refuses binary files and files in an old encoding with a clear message, and reads UTF-16 and HTML in its declared encoding', async () => {
     const { context, page, errors } = await signedIn('/');
     await page.fill('#article', 'Texte déjà saisi.');
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -225,6 +225,13 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('#file-status [role=alert]').textContent()).toContain('article.pdf is not a file locflow reads');
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'submit-refused-file');
+
+    // An HTML page is read in the encoding it declares, as a browser would.
+    const page1252 = Buffer.from('<html><head><meta charset="windows-1252"><title>Dépêche</title></head><body><p>Le président a visité l\'Élysée à côté de la Seine.</p></body></html>', 'latin1');
+    await page.setInputFiles('#file', { name: 'depeche.html', mimeType: 'text/html', buffer: page1252 });
+    await expect.poll(() => page.inputValue('#article')).toContain("l'Élysée à côté");
+    expect(await page.inputValue('#format')).toBe('html');
+    expect(await page.locator('#file-status [role=alert]').count()).toBe(0);
 
     // UTF-16 with its byte-order mark is read, and the message goes away.
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(sample, 'utf16le')]);

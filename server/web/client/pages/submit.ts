@@ -21,10 +21,11 @@ const SNIFF_BYTES = 8192;
 /**
  * A file's text, or why it cannot be used (as a key of submit.file*). UTF-8
  * is the encoding of the web and of every tool a newsroom exports from;
- * UTF-16 is read when its byte-order mark says so. Anything else is refused
+ * UTF-16 is read when its byte-order mark says so, and an HTML page in the
+ * encoding its `<meta charset>` names. Anything else is refused
  * with a clear reason rather than pasted in with garbled letters.
  */
-export function decodeArticle(bytes: Uint8Array): { text: string } | { problem: 'fileEmpty' | 'fileBinary' | 'fileEncoding' } {
+export function decodeArticle(bytes: Uint8Array, html = false): { text: string } | { problem: 'fileEmpty' | 'fileBinary' | 'fileEncoding' } {
   if (bytes.length === 0) return { problem: 'fileEmpty' };
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes) };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes) };
@@ -35,6 +36,15 @@ export function decodeArticle(bytes: Uint8Array): { text: string } | { problem: 
     if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) control++;
   }
   if (control > head.length * 0.05) return { problem: 'fileBinary' };
+  // An HTML page says its own encoding (CMS exports are often windows-1252): that is how a browser would read it.
+  const declared = html ? /<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)/i.exec(new TextDecoder('latin1').decode(bytes.subarray(0, 2048)))?.[1] : undefined;
+  if (declared && !/^utf-?8$/i.test(declared)) {
+    try {
+      return { text: new TextDecoder(declared, { fatal: true }).decode(bytes) };
+    } catch {
+      // An unknown label, or bytes that do not fit it: fall through to UTF-8 and its message.
+    }
+  }
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
@@ -151,7 +161,7 @@ export const submitPage: Page = (main, ctx) => {
     // What is already in the text box stays as it is when the file cannot be used.
     const refuse = (key: string) => replace(fileStatus, h('p', { class: 'error', role: 'alert' }, t(`submit.${key}`, { name: f.name })));
     if (!ext || !EXTENSIONS[ext]) return refuse('fileType');
-    const decoded = decodeArticle(new Uint8Array(await f.arrayBuffer()));
+    const decoded = decodeArticle(new Uint8Array(await f.arrayBuffer()), EXTENSIONS[ext] === 'html');
     if ('problem' in decoded) return refuse(decoded.problem);
     filename = f.name;
     article.value = decoded.text.replace(/^\uFEFF/, '');
