@@ -161,11 +161,11 @@ export function startScores(model: NaiveBayes, n: number, allowed: readonly numb
 }
 
 /**
- * Adds the evidence of features[from..to) to `out` (per language) and
- * returns how many of them the model has seen. Entries holding -Infinity
- * stay there.
+ * Adds the evidence of features[from..to) to `out` (per language), counts
+ * per-language hits into `hits` when given, and returns how many features
+ * the model has seen. Entries holding -Infinity stay there.
  */
-export function addGains(model: NaiveBayes, features: readonly number[], from: number, to: number, out: Float64Array): number {
+export function addGains(model: NaiveBayes, features: readonly number[], from: number, to: number, out: Float64Array, hits?: Float64Array): number {
   const { start, entries, gain } = model;
   let known = 0;
   for (let i = from; i < to; i++) {
@@ -178,6 +178,7 @@ export function addGains(model: NaiveBayes, features: readonly number[], from: n
       const packed = entries[e]!;
       const k = packed >>> 16;
       out[k] = out[k]! + gain[packed & 0xffff]!;
+      if (hits) hits[k] = hits[k]! + 1;
     }
   }
   return known;
@@ -189,22 +190,7 @@ export function tallyFamily(model: NaiveBayes, features: readonly number[], with
   const gains = new Float64Array(K);
   if (!withHits) return { n: to - from, known: addGains(model, features, from, to, gains), gains };
   const hits = new Float64Array(K);
-  const { start, entries, gain } = model;
-  let known = 0;
-  for (let i = from; i < to; i++) {
-    const f = features[i]!;
-    let e = start[f]!;
-    const end = start[f + 1]!;
-    if (e === end) continue;
-    known++;
-    for (; e < end; e++) {
-      const packed = entries[e]!;
-      const k = packed >>> 16;
-      gains[k] = gains[k]! + gain[packed & 0xffff]!;
-      hits[k] = hits[k]! + 1;
-    }
-  }
-  return { n: to - from, known, gains, hits };
+  return { n: to - from, known: addGains(model, features, from, to, gains, hits), gains, hits };
 }
 
 export function serializeModel(model: NaiveBayes): Uint8Array {
