@@ -6,6 +6,7 @@
  * worker concurrency.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,6 +186,8 @@ export interface QueueRun {
   segments: number;
   /** CPU per article of this process and Redis; undefined when a worker process did part of the work. */
   cpuMs?: number;
+  /** Event-loop delay of the API process while the articles ran (ms). */
+  loopDelay: { p50: number; p99: number; max: number };
 }
 
 export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'distinct', articles = ARTICLES): Promise<QueueRun> {
@@ -210,12 +213,16 @@ export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'disti
   const texts = benchArticles(kind, articles);
   const done = untilCount(assemble, articles);
   const cpu = await cpuMeter();
+  // How long the API's event loop is held up (by analyses, and by in-process workers' stages).
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const t0 = performance.now();
   const answers = await Promise.all(texts.map((text) => app.inject({ method: 'POST', url: '/v1/jobs', payload: { text, targets: TARGETS, provider: 'pseudo' } })));
   const bad = answers.find((a) => a.statusCode !== 202);
   if (bad) throw new Error(`submission failed: ${bad.body}`);
   await done;
   const seconds = (performance.now() - t0) / 1000;
+  loop.disable();
   const cpuMs = await cpu();
   let tmHits = 0;
   let segments = 0;
@@ -237,7 +244,14 @@ export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'disti
   eventsConnection.disconnect();
   await app.close();
   await clean(prefix);
-  return { articlesPerSecond: articles / seconds, tmHits, segments, ...(separateWorker ? {} : { cpuMs: cpuMs / articles }) };
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  return {
+    articlesPerSecond: articles / seconds,
+    tmHits,
+    segments,
+    ...(separateWorker ? {} : { cpuMs: cpuMs / articles }),
+    loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+  };
 }
 
 const bench: Benchmark = {
@@ -257,7 +271,9 @@ const bench: Benchmark = {
       const bare = [await bareFlows(), await bareFlows(), await bareFlows()];
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
       const r = await fullQueue(separate, kind);
-      process.stderr.write(`${name}: ${r.tmHits} of ${r.segments} target segments answered by the translation memory\n`);
+      process.stderr.write(
+        `${name}: ${r.tmHits} of ${r.segments} target segments answered by the translation memory; API event-loop delay p50 ${r.loopDelay.p50} ms, p99 ${r.loopDelay.p99} ms, max ${r.loopDelay.max} ms\n`,
+      );
       figures.push({ name, ours: r.articlesPerSecond, baseline: median(bare.map((b) => b.articlesPerSecond)), baselineName, unit: 'art/s', better: 'higher' });
       if (r.cpuMs !== undefined) {
         figures.push({

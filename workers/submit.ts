@@ -4,6 +4,7 @@
  * once, and add its flow. The same article with the same options maps to the
  * same id, so submitting it twice returns the existing job.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { InputError } from '../pipeline/errors.js';
 import type { GlossaryMatcher } from '../pipeline/glossary/index.js';
 import { requireLang, sameLanguage } from '../pipeline/languages.js';
@@ -70,6 +71,19 @@ export function normaliseTargets(raw: string[], source?: Lang): Lang[] {
   return out;
 }
 
+/**
+ * Many submissions whose Redis answers arrive together would analyse back to
+ * back in one run of the microtask queue (or one check phase), holding the
+ * event loop — and any worker in the same process — for all of them. Each
+ * analysis gets its own turn of the loop instead.
+ */
+let lastTurn: Promise<void> = Promise.resolve();
+function analysisTurn(): Promise<void> {
+  const turn = lastTurn.then(() => yieldToEventLoop()).then(() => undefined);
+  lastTurn = turn;
+  return turn;
+}
+
 export async function submitArticle(ctx: SubmitContext, sub: Submission): Promise<SubmitResult> {
   if (typeof sub.text !== 'string' || sub.text.trim() === '') throw new InputError('empty-input', 'the article text is empty', { params: { context: 'text' } });
   const forced = sub.sourceLang && sub.sourceLang !== 'auto' ? requireLang(sub.sourceLang, 'sourceLang') : undefined;
@@ -90,6 +104,7 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
   }
 
   await translator.ready?.();
+  await analysisTurn();
   const analysis = analyse(text, { format: sub.format, from: forced ?? 'auto', terms: glossary.terms, matcher: glossary.matcher });
   for (const to of targets) {
     if (sameLanguage(to, analysis.sourceLang)) {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
-import { writeBundle, zipBundle } from '../pipeline/formats/bundle.js';
+import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
 import type { BundleInput, TargetResult, TranslationMemory } from '../pipeline/model.js';
 import { translateTarget } from '../pipeline/run.js';
 import { createRedisTm, createTranslator, type LocflowTranslator } from '../providers/index.js';
@@ -269,7 +269,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
           totalMs: Math.max(0, Date.now() - started),
         },
       };
-      const zip = zipBundle(writeBundle(input));
+      // Deflated off the event loop: the other jobs of this process go on meanwhile.
+      const zip = await zipBundleAsync(writeBundle(input));
       const now = await store.saveBundle(input, zip, ['queued', 'active']);
       if (now === 'completed') {
         await metrics.articleFinished('completed', (Date.now() - started) / 1000);

@@ -2,7 +2,8 @@
  * Stage 7: the bundle. Pure: returns the files as a map; writing them to a
  * directory or sending the zip is the caller's I/O. Same input → same bytes.
  */
-import { crc32, deflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import { strToU8, Zip, type ZipInputFile } from 'fflate';
 import { InputError } from '../errors.js';
 import type { BundleFiles, BundleInput, InlineXml, Lang, Segment, SourceDocument } from '../model.js';
@@ -88,22 +89,49 @@ const ZIP_LEVEL = 1;
  * the same work several times faster than a JavaScript deflate.
  */
 export function zipBundle(files: BundleFiles): Uint8Array {
-  const stamp = zipTime(files);
+  const entries = zipEntries(files);
+  return zipContainer(
+    entries,
+    entries.map((e) => deflateRawSync(e.data, { level: ZIP_LEVEL })),
+    zipTime(files),
+  );
+}
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/**
+ * The same bytes as zipBundle, with the deflating done on libuv's thread pool:
+ * a worker that assembles bundles keeps its event loop (and the jobs waiting
+ * on it) free meanwhile.
+ */
+export async function zipBundleAsync(files: BundleFiles): Promise<Uint8Array> {
+  const entries = zipEntries(files);
+  const compressed = await Promise.all(entries.map((e) => deflateRawAsync(e.data, { level: ZIP_LEVEL })));
+  return zipContainer(entries, compressed, zipTime(files));
+}
+
+function zipEntries(files: BundleFiles): { path: string; data: Uint8Array }[] {
   const paths = [...files.keys()].sort((a, b) => (a === 'manifest.json' ? -1 : b === 'manifest.json' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  return paths.map((path) => {
+    const body = files.get(path)!;
+    return { path, data: typeof body === 'string' ? strToU8(body) : body };
+  });
+}
+
+function zipContainer(entries: { path: string; data: Uint8Array }[], compressed: Uint8Array[], stamp: Date): Uint8Array {
   const chunks: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((err, chunk) => {
     if (err) failure = err;
     else chunks.push(chunk);
   });
-  for (const path of paths) {
-    const body = files.get(path)!;
-    const data = typeof body === 'string' ? strToU8(body) : body;
+  entries.forEach(({ path, data }, i) => {
     const entry: ZipInputFile = { filename: path, mtime: stamp, size: data.length, crc: crc32(data), compression: 8 };
     zip.add(entry);
     // The whole entry at once: fflate hands it on when the entries before it are done, which they are.
-    entry.ondata!(null, deflateRawSync(data, { level: ZIP_LEVEL }), true);
-  }
+    // zlib's output is a plain (never shared) buffer.
+    entry.ondata!(null, compressed[i]! as Uint8Array<ArrayBuffer>, true);
+  });
   zip.end();
   if (failure) throw failure;
   return Buffer.concat(chunks);
