@@ -25,6 +25,8 @@ export const CONTENT_SECURITY_POLICY = [
 
 /** Client routes: each is a real address (deep links survive a reload). */
 export const PAGE_PATHS = ['/', '/jobs', '/jobs/:id', '/glossary'];
+/** Where unknown addresses stay the API's JSON 404 even for a browser. */
+const NOT_PAGES = ['/v1', '/admin', '/docs', '/assets', '/locales', '/healthz', '/metrics'];
 
 function secure(reply: FastifyReply): FastifyReply {
   return reply
@@ -51,6 +53,17 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
       .send(renderShell({ lng, version: assets.version, noscript: i18n.t('web:noscript', { lng }) }));
   };
   for (const path of PAGE_PATHS) app.get(path, { schema: { hide: true } }, page);
+
+  // A mistyped or outdated address opened in a browser gets the page (which says there is nothing
+  // there, in the reader's language, with a way back) and a 404, rather than a JSON error.
+  // Programs asking for anything but HTML, and the API's own paths, keep the JSON answer.
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const browser = String(request.headers.accept ?? '').includes('text/html');
+    if (!browser || NOT_PAGES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) return reply.callNotFound();
+    reply.code(404);
+    return page(request, reply);
+  });
 
   const cacheFor = (request: FastifyRequest) => ((request.query as { v?: string }).v === assets.version ? 'public, max-age=31536000, immutable' : 'no-cache');
   app.get('/assets/app.js', { schema: { hide: true } }, async (request, reply) =>

@@ -289,13 +289,21 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     await context.close();
   });
 
-  it('says when the glossary has nothing to show, and while it loads', async () => {
+  it('says when there is nothing to show: an empty glossary filter, an address with no page', async () => {
     const { context, page, errors } = await signedIn('/glossary?q=zzzz-no-such-term', { token: 'rev-rv-token' });
     const empty = page.locator('td.empty');
     await empty.waitFor();
     expect(await empty.textContent()).toBe('No term matches these filters. Clear the search or choose another status, kind or language.');
     expect(await page.textContent('p.count')).toBe('Showing 0 of 0 terms');
-    expect(errors).toEqual([]);
+    // An old or mistyped address: the page itself says so in the reader's language, with a way back.
+    const res = await page.goto(`${stack.base}/glossary/terms/42?lng=vi`);
+    expect(res?.status()).toBe(404);
+    await page.waitForSelector('main h1');
+    expect(await page.textContent('main h1')).toBe('Không có trang nào ở địa chỉ này.');
+    await page.click('main a[data-link]');
+    await page.waitForSelector('#article');
+    expect(new URL(page.url()).searchParams.get('lng')).toBe('vi');
+    expect(errors.filter((e) => !e.includes('status of 404'))).toEqual([]);
     await context.close();
   });
 

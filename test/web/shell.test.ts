@@ -44,6 +44,23 @@ describe('the page shell', () => {
     expect((await app.inject({ url: '/jobs/a/b' })).statusCode).toBe(404);
   });
 
+  it('answers a browser at an unknown address with the page and a 404, and programs with the JSON error', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    for (const url of ['/nowhere', '/jobs/a/b', '/glossary/old-link?lng=fr']) {
+      const res = await app.inject({ url, headers: html });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(String(res.headers['content-security-policy'])).toContain("script-src 'self'");
+      expect(res.body).toContain('<div id="app">');
+    }
+    expect(/<html lang="([^"]+)">/.exec((await app.inject({ url: '/glossary/old-link?lng=fr', headers: html })).body)?.[1]).toBe('fr');
+    for (const [url, headers] of [['/nowhere', {}], ['/v1/nowhere', html], ['/assets/nothing.js', html], ['/admin/nothing/here', {}]] as const) {
+      const res = await app.inject({ url, headers });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json(), url).toMatchObject({ error: { code: 'not-found' } });
+    }
+  });
+
   it('sets <html lang> from ?lng=, else Accept-Language, else English', async () => {
     const lang = async (url: string, headers: Record<string, string> = {}) => /<html lang="([^"]+)">/.exec((await app.inject({ url, headers })).body)?.[1];
     expect(await lang('/?lng=vi')).toBe('vi');
