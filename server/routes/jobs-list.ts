@@ -1,9 +1,22 @@
 /** `GET /v1/jobs`: the most recent jobs, newest first, for the web page's job list. */
 import type { FastifyPluginAsync } from 'fastify';
+import type { Analysis } from '../../pipeline/model.js';
 import type { Queues } from '../../workers/queues.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 
 export const MAX_LIST = 200;
+/** How much of an untitled article's opening the list shows. */
+export const EXCERPT_CHARS = 100;
+
+/** The article's first words, cut at a word boundary: what an editor recognises a job by when it has no title. */
+export function excerptOf(analysis: Analysis | undefined, max = EXCERPT_CHARS): string | undefined {
+  const first = analysis?.segments.find((s) => s.plain.trim())?.plain.replace(/\s+/g, ' ').trim();
+  if (!first) return undefined;
+  if (first.length <= max) return first;
+  const cut = first.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.–-]+$/, '')}…`;
+}
 
 export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfig }> = async (app, { queues, auth }) => {
   app.get<{ Querystring: { limit?: number; offset?: number } }>(
@@ -27,7 +40,15 @@ export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfi
       const limit = request.query.limit ?? 50;
       const offset = request.query.offset ?? 0;
       const { jobs, total } = await queues.store.recent(limit, offset);
-      return { jobs, total, offset, limit };
+      // Jobs sent without a title (most from the CLI and the API) are shown by their opening words.
+      const listed = await Promise.all(
+        jobs.map(async (job) => {
+          if (job.title) return job;
+          const excerpt = excerptOf(await queues.store.analysis(job.id).catch(() => undefined));
+          return excerpt ? { ...job, excerpt } : job;
+        }),
+      );
+      return { jobs: listed, total, offset, limit };
     },
   );
 };

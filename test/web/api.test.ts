@@ -61,6 +61,25 @@ describe('GET /v1/jobs', () => {
     redis.disconnect();
   });
 
+  it('names untitled jobs by their opening words, cut at a word', async () => {
+    const submit = async (payload: Record<string, unknown>) => (await open.inject({ method: 'POST', url: '/v1/jobs', payload: { targets: ['en'], provider: 'pseudo', ...payload } })).json().id as string;
+    const long = await submit({ text: sample });
+    const short = await submit({ text: 'Le conseil municipal a voté le budget.\n\nLa séance a duré trois heures.' });
+    const titled = await submit({ text: 'Le conseil municipal a voté le budget des écoles.', title: 'Budget' });
+    const jobs = (await open.inject({ url: '/v1/jobs?limit=200' })).json().jobs as { id: string; title?: string; excerpt?: string }[];
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    const opening = sample.trim().split('\n')[0]!;
+    const excerpt = byId.get(long)!.excerpt!;
+    expect(excerpt.endsWith('…')).toBe(true);
+    expect(excerpt.length).toBeLessThanOrEqual(101);
+    // Cut between words, never inside one.
+    expect(opening.startsWith(excerpt.slice(0, -1))).toBe(true);
+    expect(opening[excerpt.length - 1]).toMatch(/[\s,;:.]/);
+    expect(byId.get(short)!.excerpt).toBe('Le conseil municipal a voté le budget.');
+    expect(byId.get(titled)).toMatchObject({ title: 'Budget' });
+    expect(byId.get(titled)!.excerpt).toBeUndefined();
+  });
+
   it('refuses bad paging with a 400 and anonymous callers with a 401', async () => {
     for (const q of ['limit=0', 'limit=201', 'offset=-1', 'limit=abc']) {
       const res = await open.inject({ url: `/v1/jobs?${q}` });

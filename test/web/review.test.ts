@@ -316,6 +316,11 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     const { context, page, errors } = await signedIn('/jobs');
     await page.waitForSelector('tr[data-job]');
     expect(await page.locator('tr[data-job]').count()).toBe(50);
+    // Untitled jobs are named by their opening words, in the article's language, with the id under them.
+    const first = page.locator('tr[data-job] td.article').first();
+    expect(await first.locator('a').textContent()).toMatch(/^Dépêche numéro \d+ : le conseil municipal de Lyon a voté le budget des écoles pour l'année prochaine\.$/);
+    expect(await first.locator('a').getAttribute('lang')).toBe('fr');
+    expect(await first.locator('.job-id').textContent()).toMatch(/^j_[0-9a-f]+$/);
     expect(await page.textContent('main [aria-live]')).toBe(`Showing 50 of ${total} jobs`);
     await page.click('button.more');
     await expect.poll(() => page.locator('tr[data-job]').count()).toBe(Math.min(total, 100));

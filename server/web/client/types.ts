@@ -26,6 +26,8 @@ export interface JobView {
   finishedAt?: string;
   revision?: number;
   title?: string;
+  /** The article's opening words, when it has no title (job list only). */
+  excerpt?: string;
   error?: { code: string; message: string };
 }
 

@@ -36,7 +36,16 @@ export const jobsPage: Page = (main) => {
     h(
       'tr',
       { 'data-job': view.id, 'data-status': view.status },
-      h('td', {}, h('a', { href: href(`/jobs/${encodeURIComponent(view.id)}`), 'data-link': true, id: `job-link-${view.id}` }, view.title || view.id)),
+      h(
+        'td',
+        { class: 'article' },
+        h(
+          'a',
+          { href: href(`/jobs/${encodeURIComponent(view.id)}`), 'data-link': true, id: `job-link-${view.id}`, lang: !view.title && view.excerpt ? view.sourceLang : undefined },
+          view.title || view.excerpt || view.id,
+        ),
+        view.title || view.excerpt ? h('span', { class: 'job-id' }, view.id) : null,
+      ),
       h('td', {}, languageName(view.sourceLang)),
       h('td', {}, targetSummary(view)),
       h('td', {}, statusBadge(view.status), ' ', progressBar(view), view.error ? h('p', { class: 'error-text', title: view.error.message }, jobFailureText(view)) : null),
@@ -84,7 +93,7 @@ export const jobsPage: Page = (main) => {
         stops.push(
           follow(job.id, (view) => {
             const old = body.querySelector(`tr[data-job="${CSS.escape(view.id)}"]`);
-            if (old) swapKeepingFocus(old, row({ ...view, title: job.title }));
+            if (old) swapKeepingFocus(old, row({ ...view, title: job.title, excerpt: job.excerpt }));
             // A finished job frees a stream for the next running one.
             if (TERMINAL.includes(view.status) && jobs.filter((j) => !TERMINAL.includes(j.status)).length > MAX_STREAMS) void load();
           }),
