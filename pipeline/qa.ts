@@ -254,13 +254,25 @@ function hasLetters(text: string, min: number): boolean {
 }
 
 /** Share of the words of `text` (letters only, case-folded) that also occur in `source`. */
-export function sharedWordShare(text: string, source: string): number {
+export function sharedWordShare(text: string, source: string | Segment): number {
   const words = text.toLowerCase().match(WORD);
   if (!words || words.length === 0) return 0;
-  const known = new Set(source.toLowerCase().match(WORD) ?? []);
+  const known = typeof source === 'string' ? wordSet(source) : sourceWords(source);
   let shared = 0;
   for (const w of words) if (known.has(w)) shared++;
   return shared / words.length;
+}
+
+const wordSet = (text: string) => new Set(text.toLowerCase().match(WORD) ?? []);
+
+/** A segment's words, built once for all its target languages (an article's targets share its segments). */
+const wordsBySegment = new WeakMap<Segment, { plain: string; words: Set<string> }>();
+function sourceWords(segment: Segment): Set<string> {
+  const known = wordsBySegment.get(segment);
+  if (known && known.plain === segment.plain) return known.words;
+  const words = wordSet(segment.plain);
+  wordsBySegment.set(segment, { plain: segment.plain, words });
+  return words;
 }
 
 /**
@@ -283,7 +295,7 @@ function checkWrongLanguage(input: QaInput, targetPlain: string): Finding[] {
   if (!hasLetters(text, WRONG_LANGUAGE_MIN_LETTERS)) return [];
   // locflow's detector is not asked about text that could not read as the source: what this check
   // catches (a pass-through, a few words translated) keeps most of the source's words.
-  if (!input.detect && sharedWordShare(text, input.segment.plain) < WRONG_LANGUAGE_MIN_SHARED_WORDS) return [];
+  if (!input.detect && sharedWordShare(text, input.segment) < WRONG_LANGUAGE_MIN_SHARED_WORDS) return [];
   const candidates = [input.from, input.to];
   const guess = input.detect ? input.detect(text, candidates) : detectLanguage(text, { only: candidates });
   if (guess.lang === 'und' || guess.confidence < WRONG_LANGUAGE_CONFIDENCE) return [];
