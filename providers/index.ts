@@ -31,7 +31,11 @@ export interface CreateTranslatorOptions {
    * embedding). Ids that are not built in become available too.
    */
   providers?: TranslationProvider[];
-  /** Use `pseudo` when no real route exists for a pair (the plan then says `pseudo: true`). */
+  /**
+   * Use `pseudo` when no real route exists for a pair and no provider was
+   * chosen (the plan then says `pseudo: true`). Only the one-shot CLI demo
+   * does; the service refuses such a pair instead.
+   */
   allowPseudo?: boolean;
   /** Overrides the config file's retry policy. */
   retry?: RetryOptions;

@@ -151,7 +151,8 @@ export function routesFor(options: Pick<RouterOptions, 'handles' | 'forced' | 'c
       if (pivot) add(pivot);
     }
   }
-  if (routes.length === 0 && options.allowPseudo) {
+  // A provider the caller chose is never replaced by test output.
+  if (routes.length === 0 && options.allowPseudo && !options.forced) {
     const pseudo = byRef.get('pseudo');
     if (pseudo && serves(pseudo, from, to)) add([{ provider: 'pseudo', from, to }]);
   }
@@ -335,7 +336,7 @@ function noRoute(options: RouterOptions, from: Lang, to: Lang): InputError | Pro
   }
   const configured = options.handles.filter((h) => h.provider.configured && h.ref !== 'pseudo').map((h) => h.ref);
   const who = options.forced ? `provider ${options.forced}` : configured.length ? `the configured providers (${configured.join(', ')})` : 'no configured provider';
-  const hint = options.forced === 'pseudo' || options.allowPseudo ? '' : '; configure a provider for it (see `locflow providers`) or use --provider pseudo for a demo';
+  const hint = options.forced === 'pseudo' || (options.allowPseudo && !options.forced) ? '' : '; configure a provider for it (see `locflow providers`) or use --provider pseudo for a demo';
   return new InputError('no-route', `no translation route from ${from} to ${to}: ${who} cannot translate it directly or through a pivot${hint}`, {
     status: 422,
     details: {

@@ -100,7 +100,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
       const key = provider ?? '';
       let tr = translators.get(key);
       if (!tr) {
-        tr = createTranslator({ provider, env, allowPseudo: true });
+        tr = createTranslator({ provider, env });
         translators.set(key, tr);
       }
       return tr;

@@ -87,7 +87,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       const key = provider ?? '';
       let t = translators.get(key);
       if (!t) {
-        t = createTranslator({ provider, env: options.env, allowPseudo: true });
+        t = createTranslator({ provider, env: options.env });
         translators.set(key, t);
       }
       return t;

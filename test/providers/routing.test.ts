@@ -155,6 +155,15 @@ describe('pseudo is never chosen silently', () => {
     expect(res.texts[0]).toMatch(/^\[Ɓóñĵóûŕ ·+\]$/);
   });
 
+  it('never puts pseudo in place of a provider the caller chose, even with allowPseudo', async () => {
+    const apertium = fakeProvider('apertium', [['fr', 'es']]);
+    const t = await openTranslator({ config: config(), providers: [apertium], provider: 'apertium', allowPseudo: true });
+    expect(t.plan('fr', 'vi')).toBeUndefined();
+    const err = await t.translate({ from: 'fr', to: 'vi', terms: [], segments: [seg('Bonjour')] }).catch((e: unknown) => e);
+    expect((err as InputError).code).toBe('no-route');
+    expect((err as InputError).message).toMatch(/provider apertium/);
+  });
+
   it('uses pseudo when forced', async () => {
     const apertium = fakeProvider('apertium', [['fr', 'es']]);
     const t = await openTranslator({ config: config(), providers: [apertium], provider: 'pseudo' });

@@ -181,6 +181,8 @@ describe('bad requests', () => {
     ['blank text', () => post({ text: '   \n ', targets: ['en'], provider: 'pseudo' }), 400],
     ['unknown field', () => post({ text: sample, targets: ['en'], colour: 'red' }), 400, 'invalid-request'],
     ['unknown provider', () => post({ text: sample, targets: ['en'], provider: 'babelfish' }), 400],
+    // The chosen provider has no fr→vi; pseudo output must not stand in for it.
+    ['a pair the chosen provider cannot serve', () => post({ text: sample, targets: ['vi'], provider: 'apertium' }), 422, 'unsupported-pair'],
     ['private webhook', async () => {
       const strict = await buildServer({ config: { ...config, webhookAllowPrivate: false }, logger: false, auth: parseTokens('') });
       try {
