@@ -279,18 +279,6 @@ function initialTarget(analysis: Analysis): TargetState {
   return { status: 'queued', done: 0, total: analysis.segments.length };
 }
 
-/**
- * Once a job has failed or been cancelled, a sibling target still marked
- * queued or active will never finish for this job: show it as cancelled
- * rather than as work in progress.
- */
-function settledTargets(r: JobRecord): Record<string, TargetState> {
-  if (r.status !== 'failed' && r.status !== 'cancelled') return r.targets;
-  const out: Record<string, TargetState> = {};
-  for (const [lang, t] of Object.entries(r.targets)) out[lang] = t.status === 'queued' || t.status === 'active' ? { ...t, status: 'cancelled' } : t;
-  return out;
-}
-
 export function toView(r: JobRecord): JobView {
   const states = Object.values(r.targets);
   const total = states.reduce((n, t) => n + t.total, 0);
@@ -305,7 +293,7 @@ export function toView(r: JobRecord): JobView {
     sourceLang: r.meta.sourceLang,
     confidence: r.meta.confidence,
     detection: r.meta.detection,
-    targets: settledTargets(r),
+    targets: r.targets,
     provider: r.meta.provider,
     glossaryVersion: r.meta.glossaryVersion,
     segments: r.meta.segments,
