@@ -131,11 +131,18 @@ export type QaCheck =
   | 'length'
   | 'empty';
 
+/** What a QA sentence interpolates; `context` picks a variant, `count` a plural form. */
+export type QaParams = Record<string, string | number>;
+
 export interface QaFinding {
   segment: string;
   lang: Lang;
   check: QaCheck;
   severity: 'error' | 'warning' | 'info';
+  /** Stable id of the sentence (`qa:<code>` in `locales/<lng>/qa.json`); absent from bundles made before findings had codes. */
+  code?: string;
+  params?: QaParams;
+  /** The finding in English, as bundles and review tools read it. */
   message: string;
 }
 

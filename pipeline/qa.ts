@@ -2,12 +2,15 @@
  * Stage 6: QA checks per translated segment. Each check is a small function
  * returning findings; checkSegment runs them all. Messages are English
  * sentences naming what was expected, because they are read in qa.json and
- * in review tools, far from the code.
+ * in review tools, far from the code. Each finding also carries a `code`
+ * (its sentence in `locales/<lng>/qa.json`) and the `params` that sentence
+ * interpolates, so that a page can say it in the reader's language; the
+ * bundle keeps the English `message`.
  */
 import { findForm, forbiddenForms, targetForm } from './glossary/index.js';
 import { comparePlaceholders, plainText } from './inline.js';
 import { detectLanguage } from './detect.js';
-import type { InlineXml, Lang, LangGuess, QaFinding, Segment, Term, TermMatch } from './model.js';
+import type { InlineXml, Lang, LangGuess, QaFinding, QaParams, Segment, Term, TermMatch } from './model.js';
 
 export interface QaInput {
   segment: Segment;
@@ -31,12 +34,17 @@ export interface QaInput {
 
 type Finding = Omit<QaFinding, 'segment' | 'lang'>;
 
+/** `params.context` picks a variant (`length_short`), `params.count` a plural form, as i18next does. */
+function finding(check: QaFinding['check'], severity: QaFinding['severity'], code: string, params: QaParams, message: string): Finding {
+  return Object.keys(params).length ? { check, severity, code, params, message } : { check, severity, code, message };
+}
+
 export function checkSegment(input: QaInput): QaFinding[] {
   const targetPlain = plainText(input.target);
   const sourcePlain = input.segment.plain;
   const found: Finding[] = [];
   if (targetPlain.trim() === '') {
-    if (sourcePlain.trim() !== '') found.push({ check: 'empty', severity: 'error', message: 'the translation is empty' });
+    if (sourcePlain.trim() !== '') found.push(finding('empty', 'error', 'empty', {}, 'the translation is empty'));
   } else {
     found.push(
       ...checkPlaceholders(input.segment.source, input.target),
@@ -54,9 +62,16 @@ export function checkSegment(input: QaInput): QaFinding[] {
 function checkPlaceholders(source: InlineXml, target: InlineXml): Finding[] {
   const r = comparePlaceholders(source, target);
   const out: Finding[] = [];
-  if (r.missing.length) out.push({ check: 'placeholders', severity: 'error', message: `markup lost in translation: placeholder${r.missing.length > 1 ? 's' : ''} ${r.missing.map((id) => `"${id}"`).join(', ')} missing` });
-  if (r.extra.length) out.push({ check: 'placeholders', severity: 'error', message: `markup the source does not have: placeholder${r.extra.length > 1 ? 's' : ''} ${r.extra.map((id) => `"${id}"`).join(', ')} added` });
-  if (r.unbalanced) out.push({ check: 'placeholders', severity: 'error', message: 'markup is unbalanced: an opening and closing placeholder pair is broken or out of order' });
+  const quoted = (ids: string[]) => ids.map((id) => `"${id}"`).join(', ');
+  if (r.missing.length)
+    out.push(
+      finding('placeholders', 'error', 'placeholders-missing', { count: r.missing.length, ids: quoted(r.missing) }, `markup lost in translation: placeholder${r.missing.length > 1 ? 's' : ''} ${quoted(r.missing)} missing`),
+    );
+  if (r.extra.length)
+    out.push(
+      finding('placeholders', 'error', 'placeholders-added', { count: r.extra.length, ids: quoted(r.extra) }, `markup the source does not have: placeholder${r.extra.length > 1 ? 's' : ''} ${quoted(r.extra)} added`),
+    );
+  if (r.unbalanced) out.push(finding('placeholders', 'error', 'placeholders-unbalanced', {}, 'markup is unbalanced: an opening and closing placeholder pair is broken or out of order'));
   return out;
 }
 
@@ -145,10 +160,20 @@ function checkNumbers(input: QaInput, sourcePlain: string, targetPlain: string):
   const foreign = decimal
     ? target.filter((t, i) => used[i] && /^\d+[.,]\d+$/.test(t.written) && !/^\d{1,3}[.,]\d{3}$/.test(t.written) && !t.written.includes(decimal)).map((t) => t.written)
     : [];
-  if (foreign.length)
-    out.push({ check: 'numbers', severity: 'info', message: `decimal separator not usual in ${input.to}: ${foreign.join(', ')} (${input.to} writes a decimal ${decimal === '.' ? 'point' : 'comma'})` });
-  if (missing.length) out.push({ check: 'numbers', severity: 'error', message: `number${missing.length > 1 ? 's' : ''} of the source missing or changed in the translation: ${missing.join(', ')}` });
-  if (extra.length) out.push({ check: 'numbers', severity: 'warning', message: `number${extra.length > 1 ? 's' : ''} in the translation that the source does not have: ${extra.join(', ')}` });
+  if (foreign.length) {
+    const context = decimal === '.' ? 'point' : 'comma';
+    out.push(
+      finding('numbers', 'info', 'numbers-separator', { context, to: input.to, numbers: foreign.join(', ') }, `decimal separator not usual in ${input.to}: ${foreign.join(', ')} (${input.to} writes a decimal ${context})`),
+    );
+  }
+  if (missing.length)
+    out.push(
+      finding('numbers', 'error', 'numbers-missing', { count: missing.length, numbers: missing.join(', ') }, `number${missing.length > 1 ? 's' : ''} of the source missing or changed in the translation: ${missing.join(', ')}`),
+    );
+  if (extra.length)
+    out.push(
+      finding('numbers', 'warning', 'numbers-extra', { count: extra.length, numbers: extra.join(', ') }, `number${extra.length > 1 ? 's' : ''} in the translation that the source does not have: ${extra.join(', ')}`),
+    );
   return out;
 }
 
@@ -157,7 +182,7 @@ function checkNumbers(input: QaInput, sourcePlain: string, targetPlain: string):
 function checkGlossary(input: QaInput, targetPlain: string): Finding[] {
   const out: Finding[] = [];
   for (const id of input.lostMasks)
-    out.push({ check: 'glossary', severity: 'error', message: `the engine lost glossary placeholder "${id}"; the term it protected may be missing or mistranslated` });
+    out.push(finding('glossary', 'error', 'glossary-mask-lost', { id }, `the engine lost glossary placeholder "${id}"; the term it protected may be missing or mistranslated`));
 
   const byId = new Map(input.terms.map((t) => [t.id, t]));
   // One entry per required target form: two source spellings (start-up, startup) may require the same form.
@@ -175,9 +200,17 @@ function checkGlossary(input: QaInput, targetPlain: string): Finding[] {
   for (const r of required.values()) {
     const n = findForm(targetPlain, r.form, r.caseSensitive).length;
     if (n === 0)
-      out.push({ check: 'glossary', severity: 'error', message: `glossary term "${r.source}" must be translated as "${r.form}", which is not in the translation` });
+      out.push(finding('glossary', 'error', 'glossary-form-missing', { term: r.source, form: r.form }, `glossary term "${r.source}" must be translated as "${r.form}", which is not in the translation`));
     else if (n < r.count)
-      out.push({ check: 'glossary', severity: 'warning', message: `glossary term "${r.source}" occurs ${r.count} times in the source but "${r.form}" only ${n} time${n > 1 ? 's' : ''} in the translation` });
+      out.push(
+        finding(
+          'glossary',
+          'warning',
+          'glossary-form-fewer',
+          { term: r.source, form: r.form, occurrences: r.count, count: n },
+          `glossary term "${r.source}" occurs ${r.count} times in the source but "${r.form}" only ${n} time${n > 1 ? 's' : ''} in the translation`,
+        ),
+      );
   }
   return out;
 }
@@ -195,11 +228,17 @@ function checkForbidden(input: QaInput, sourcePlain: string, targetPlain: string
       if (hits.length === 0) continue;
       const inSource = findForm(sourcePlain, form, term.caseSensitive).length > 0;
       const written = targetPlain.slice(hits[0]![0], hits[0]![1]);
-      out.push({
-        check: 'forbidden',
-        severity: inSource ? 'warning' : 'error',
-        message: `forbidden form "${written}" in the ${input.to} translation${term.note ? ` (${term.note})` : ''}${inSource ? '; the source contains it too' : ''}`,
-      });
+      // The term's note is the reviewer's own free text: it is passed on as written, in every language.
+      const context = [term.note ? 'note' : '', inSource ? 'source' : ''].filter(Boolean).join('-');
+      out.push(
+        finding(
+          'forbidden',
+          inSource ? 'warning' : 'error',
+          'forbidden-form',
+          { ...(context ? { context } : {}), form: written, to: input.to, ...(term.note ? { note: term.note } : {}) },
+          `forbidden form "${written}" in the ${input.to} translation${term.note ? ` (${term.note})` : ''}${inSource ? '; the source contains it too' : ''}`,
+        ),
+      );
     }
   }
   return out;
@@ -225,7 +264,7 @@ function checkUntranslated(input: QaInput, sourcePlain: string, targetPlain: str
   const norm = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
   if (norm(sourcePlain) !== norm(targetPlain)) return [];
   if (onlyNamesNumbersUrls(sourcePlain, input.matches)) return [];
-  return [{ check: 'untranslated', severity: 'warning', message: `the ${input.to} translation is identical to the ${input.from} source` }];
+  return [finding('untranslated', 'warning', 'untranslated', { to: input.to, from: input.from }, `the ${input.to} translation is identical to the ${input.from} source`)];
 }
 
 /** Below this many letters a language guess on one segment is not worth a finding. */
@@ -301,11 +340,13 @@ function checkWrongLanguage(input: QaInput, targetPlain: string): Finding[] {
   if (guess.lang === 'und' || guess.confidence < WRONG_LANGUAGE_CONFIDENCE) return [];
   if (guess.lang.toLowerCase() === input.to.toLowerCase() || guess.lang.toLowerCase() !== input.from.toLowerCase()) return [];
   return [
-    {
-      check: 'wrong-language',
-      severity: 'warning',
-      message: `the ${input.to} translation reads as ${guess.lang} (confidence ${guess.confidence.toFixed(2)}); the engine may have left it untranslated`,
-    },
+    finding(
+      'wrong-language',
+      'warning',
+      'wrong-language',
+      { to: input.to, reads: guess.lang, confidence: Number(guess.confidence.toFixed(2)) },
+      `the ${input.to} translation reads as ${guess.lang} (confidence ${guess.confidence.toFixed(2)}); the engine may have left it untranslated`,
+    ),
   ];
 }
 
@@ -335,10 +376,12 @@ function checkLength(input: QaInput, sourcePlain: string, targetPlain: string): 
   const [lo, hi] = lengthBand(s);
   if (ratio >= lo && ratio <= hi) return [];
   return [
-    {
-      check: 'length',
-      severity: 'warning',
-      message: `the translation is ${ratio < lo ? 'much shorter' : 'much longer'} than the source (${t} vs ${s} characters, expected ${lo}–${hi}×)`,
-    },
+    finding(
+      'length',
+      'warning',
+      'length',
+      { context: ratio < lo ? 'shorter' : 'longer', target: t, source: s, min: lo, max: hi },
+      `the translation is ${ratio < lo ? 'much shorter' : 'much longer'} than the source (${t} vs ${s} characters, expected ${lo}–${hi}×)`,
+    ),
   ];
 }

@@ -43,13 +43,29 @@ export interface TargetState {
   route?: string;
   billedChars?: number;
   tmHits?: number;
+  /** The failure in English (read by older clients, and the fallback of every other language). */
   error?: string;
+  /** What `error` says, as a message code and its variable parts, so each reader gets it in their language. */
+  errorCode?: string;
+  errorParams?: MessageParams;
+  /** Provider and route notes in English; `notes` holds the same notes as codes, in the same order. */
   warnings?: string[];
+  notes?: StoredMessage[];
 }
 
-export interface JobError {
+/** Values a message interpolates; plain JSON so that the record stays readable by any process. */
+export type MessageParams = Record<string, string | number | boolean | (string | number)[]>;
+
+/** A message kept as structure: `code` picks the sentence in `locales/<lng>/errors.json`, `message` is the English text. */
+export interface StoredMessage {
   code: string;
   message: string;
+  params?: MessageParams;
+}
+
+export interface JobError extends StoredMessage {
+  /** The target language whose translation failed; the message then reads `<target>: …`. */
+  target?: string;
 }
 
 export interface JobRecord {

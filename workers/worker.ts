@@ -17,6 +17,7 @@ import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData } from
 import { connectRedis } from './redis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError } from './store.js';
+import { noteOf, plainParams } from './notes.js';
 import { createWebhookProcessor, type WebhookJobData } from './webhooks.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -54,10 +55,16 @@ export function backoffDelay(attemptsMade: number, baseMs: number, maxMs: number
   return retryAfter && retryAfter > delay ? retryAfter : delay;
 }
 
+/** A failure as it is stored: the code and params the API renders in the reader's language, and the English message. */
 export function errorOf(err: unknown): JobError {
-  if (err instanceof LocflowError) return { code: err.code, message: err.message };
-  if (err instanceof UnrecoverableError) return { code: 'failed', message: err.message };
-  return { code: 'internal', message: (err as Error)?.message ?? String(err) };
+  if (err instanceof LocflowError) {
+    const params = plainParams(err.params);
+    return params ? { code: err.code, message: err.message, params } : { code: err.code, message: err.message };
+  }
+  // Free text (BullMQ's own, or a bug's): it is passed on as the detail of a generic sentence.
+  const message = (err as Error)?.message ?? String(err);
+  if (err instanceof UnrecoverableError) return { code: 'failed', message, params: { detail: message } };
+  return { code: 'internal', message };
 }
 
 class CancelledError extends Error {}
@@ -207,6 +214,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
         billedChars: result.billedChars,
         tmHits: result.tmHits,
         warnings: result.warnings,
+        ...(result.warnings.length ? { notes: result.warnings.map(noteOf) } : {}),
       });
       return result;
     } catch (err) {
@@ -227,8 +235,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       const error = errorOf(err);
       log.warn({ job: id, lang, attempt: job.attemptsMade + 1, final, code: error.code, message: error.message }, 'translation failed');
       if (final) {
-        await store.setTarget(id, lang, { status: 'failed', done: 0, total, error: error.message });
-        await failArticle(id, { code: error.code, message: `${lang}: ${error.message}` });
+        await store.setTarget(id, lang, { status: 'failed', done: 0, total, error: error.message, errorCode: error.code, ...(error.params ? { errorParams: error.params } : {}) });
+        await failArticle(id, { ...error, message: `${lang}: ${error.message}`, target: lang });
       }
       if (unrecoverable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
       throw err;

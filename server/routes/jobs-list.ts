@@ -2,7 +2,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Analysis } from '../../pipeline/model.js';
 import type { Queues } from '../../workers/queues.js';
+import { getI18n } from '../../locales/i18n.js';
 import { requireRole, type AuthConfig } from '../auth.js';
+import { requestLang } from '../http-errors.js';
+import { localizeView } from './jobs.js';
 
 export const MAX_LIST = 200;
 /** How much of an untitled article's opening the list shows. */
@@ -19,6 +22,7 @@ export function excerptOf(analysis: Analysis | undefined, max = EXCERPT_CHARS): 
 }
 
 export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfig }> = async (app, { queues, auth }) => {
+  const messages = await getI18n();
   app.get<{ Querystring: { limit?: number; offset?: number } }>(
     '/',
     {
@@ -32,20 +36,23 @@ export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfi
             limit: { type: 'integer', minimum: 1, maximum: MAX_LIST, default: 50 },
             offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
             token: { type: 'string' },
+            lng: { type: 'string', maxLength: 35 },
           },
         },
       },
     },
     async (request) => {
+      const lng = requestLang(request);
       const limit = request.query.limit ?? 50;
       const offset = request.query.offset ?? 0;
       const { jobs, total } = await queues.store.recent(limit, offset);
       // Jobs sent without a title (most from the CLI and the API) are shown by their opening words.
       const listed = await Promise.all(
         jobs.map(async (job) => {
-          if (job.title) return job;
+          const shown = localizeView(messages, lng, job);
+          if (job.title) return shown;
           const excerpt = excerptOf(await queues.store.analysis(job.id).catch(() => undefined));
-          return excerpt ? { ...job, excerpt } : job;
+          return excerpt ? { ...shown, excerpt } : shown;
         }),
       );
       return { jobs: listed, total, offset, limit };

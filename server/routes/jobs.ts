@@ -9,7 +9,9 @@ import { writeBundle, zipBundle } from '../../pipeline/formats/bundle.js';
 import type { BundleInput, TmEntry, TmKey, TranslationMemory } from '../../pipeline/model.js';
 import { applyXliff, MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { DOC_FORMATS } from '../../pipeline/ingest.js';
-import { TERMINAL, type JobView } from '../../workers/store.js';
+import type { i18n } from 'i18next';
+import { getI18n, renderError } from '../../locales/i18n.js';
+import { TERMINAL, type JobError, type JobView, type StoredMessage, type TargetState } from '../../workers/store.js';
 import type { Queues } from '../../workers/queues.js';
 import { submitArticle, type SubmitContext, type Submission } from '../../workers/submit.js';
 import { requireRole, type AuthConfig } from '../auth.js';
@@ -29,6 +31,11 @@ const errorSchema = {
   type: 'object',
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
 };
+const messageSchema = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' }, params: { type: 'object', additionalProperties: true } },
+};
+
 const targetSchema = {
   type: 'object',
   additionalProperties: true,
@@ -40,8 +47,11 @@ const targetSchema = {
     route: { type: 'string' },
     billedChars: { type: 'integer' },
     tmHits: { type: 'integer' },
-    error: { type: 'string' },
-    warnings: { type: 'array', items: { type: 'string' } },
+    error: { type: 'string', description: "The failure in the request's language" },
+    errorCode: { type: 'string' },
+    errorParams: { type: 'object', additionalProperties: true },
+    warnings: { type: 'array', items: { type: 'string' }, description: "Provider notes in the request's language" },
+    notes: { type: 'array', items: messageSchema, description: 'The same notes as codes, params and English text' },
   },
 };
 const jobSchema = {
@@ -60,9 +70,47 @@ const jobSchema = {
     submittedAt: { type: 'string' },
     finishedAt: { type: 'string' },
     revision: { type: 'integer' },
-    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, params: { type: 'object', additionalProperties: true }, target: { type: 'string' } },
+    },
   },
 };
+/**
+ * A stored message in `lng`. English is the stored text itself, so English
+ * readers see exactly what the worker wrote; other languages are rendered
+ * from the code and params, with the English text wherever that cannot be
+ * done (an unknown code, a missing variable, a record written before codes
+ * were kept).
+ */
+function say(i18n: i18n, lng: string, m: StoredMessage): string {
+  return lng === 'en' ? m.message : renderError(i18n, lng, m);
+}
+
+function sayJobError(i18n: i18n, lng: string, e: JobError): string {
+  const lead = e.target ? `${e.target}: ` : '';
+  if (lng === 'en' || !lead || !e.message.startsWith(lead)) return say(i18n, lng, e);
+  return lead + say(i18n, lng, { ...e, message: e.message.slice(lead.length) });
+}
+
+function localizeTarget(i18n: i18n, lng: string, s: TargetState): TargetState {
+  const out = { ...s };
+  if (s.error !== undefined && s.errorCode) out.error = say(i18n, lng, { code: s.errorCode, message: s.error, params: s.errorParams });
+  if (s.warnings && s.notes && s.notes.length === s.warnings.length) out.warnings = s.notes.map((n) => say(i18n, lng, n));
+  return out;
+}
+
+/**
+ * A job as one reader sees it: the failure, each target's error and the
+ * provider notes in `lng`. Codes and params go along unchanged, so programs
+ * keep matching on the code whatever the language.
+ */
+export function localizeView<V extends JobView>(i18n: i18n, lng: string, view: V): V {
+  const targets: Record<string, TargetState> = {};
+  for (const [lang, s] of Object.entries(view.targets)) targets[lang] = localizeTarget(i18n, lng, s);
+  return { ...view, targets, ...(view.error ? { error: { ...view.error, message: sayJobError(i18n, lng, view.error) } } : {}) };
+}
+
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } }, required: ['id'] };
 
 export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts) => {
@@ -72,6 +120,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   const reviewer = requireRole(auth, 'reviewer');
   const ctx: SubmitContext = { ...opts.submit, queues };
 
+  const messages = await getI18n();
   const load = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobView> => {
     const view = await store.view(request.params.id);
     if (!view) {
@@ -113,7 +162,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   app.get<{ Params: { id: string } }>(
     '/:id',
     { preHandler: submitter, schema: { summary: 'Job status', params: idParams, response: { 200: jobSchema, '4xx': errorSchema } } },
-    async (request) => load(request),
+    async (request) => localizeView(messages, requestLang(request), await load(request)),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -121,6 +170,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     { preHandler: submitter, schema: { summary: 'Progress as server-sent events (event: progress, then completed|failed|cancelled)', params: idParams } },
     async (request, reply) => {
       let view = await load(request);
+      // EventSource cannot set headers: a page passes its language as ?lng=.
+      const lng = requestLang(request);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -129,8 +180,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       let seq = 0;
       let last = '';
       let lastWrite = Date.now();
-      const send = (event: string, data: unknown) => {
-        const json = JSON.stringify(data);
+      const send = (event: string, data: JobView) => {
+        const json = JSON.stringify(localizeView(messages, lng, data));
         res.write(`id: ${++seq}\nevent: ${event}\ndata: ${json}\n\n`);
         lastWrite = Date.now();
       };

@@ -73,11 +73,14 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
     secure(reply).header('content-type', 'text/css; charset=utf-8').header('cache-control', cacheFor(request)).send(assets.css),
   );
 
-  // The interface texts, at the address i18next's HTTP loading convention uses.
-  app.get<{ Params: { lng: string } }>('/locales/:lng/web.json', { schema: { hide: true } }, async (request, reply) => {
-    const { lng } = request.params;
-    const bundle = isUiLanguage(lng) ? i18n.getResourceBundle(lng, 'web') : undefined;
-    if (!bundle) return reply.code(404).send({ error: { code: 'not-found', message: `no interface texts for "${lng}"; there are ${UI_LANGUAGES.join(', ')}` } });
-    return secure(reply).header('cache-control', 'no-cache').send(bundle);
-  });
+  // The interface texts (and the QA findings' sentences, which the job page renders), at the address
+  // i18next's HTTP loading convention uses.
+  for (const ns of ['web', 'qa']) {
+    app.get<{ Params: { lng: string } }>(`/locales/:lng/${ns}.json`, { schema: { hide: true } }, async (request, reply) => {
+      const { lng } = request.params;
+      const bundle = isUiLanguage(lng) ? i18n.getResourceBundle(lng, ns) : undefined;
+      if (!bundle) return reply.code(404).send({ error: { code: 'not-found', message: `no interface texts for "${lng}"; there are ${UI_LANGUAGES.join(', ')}` } });
+      return secure(reply).header('cache-control', 'no-cache').send(bundle);
+    });
+  }
 };

@@ -1,7 +1,7 @@
 /** Errors in plain words, and small status pieces shared by pages. */
 import { ApiError } from './api.js';
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { currentLanguage, t } from './i18n.js';
 import { TERMINAL, type JobStatus, type JobView } from './types.js';
 
 export function errorText(err: unknown): string {
@@ -47,8 +47,10 @@ const JOB_ERRORS = new Set([
   'unavailable',
 ]);
 
-/** The engine a job's error names: messages read `[target: ]provider: detail`. */
+/** The engine a job's error names: its `provider` param, else read from an English `[target: ]provider: detail`. */
 function providerOf(job: JobView): string {
+  const named = job.error?.params?.provider;
+  if (typeof named === 'string' && named) return named;
   let message = job.error?.message ?? '';
   const lead = /^([A-Za-z0-9-]+): /.exec(message);
   if (lead && lead[1]! in job.targets) message = message.slice(lead[0].length);
@@ -72,6 +74,6 @@ export function jobFailure(job: JobView): HTMLElement | null {
     'div',
     { class: 'error job-error' },
     h('p', { class: 'plain' }, jobFailureText(job)),
-    h('details', {}, h('summary', {}, t('jobError.details')), h('p', { class: 'detail', lang: 'en' }, job.error.message)),
+    h('details', {}, h('summary', {}, t('jobError.details')), h('p', { class: 'detail', lang: currentLanguage() }, job.error.message)),
   );
 }

@@ -32,16 +32,23 @@ export function pickLanguage(): UiLanguage {
   return 'en';
 }
 
+/** `web`: the page's own words; `qa`: the sentences of QA findings, which the job page renders from their codes. */
+const NAMESPACES = ['web', 'qa'] as const;
+
 async function loadBundle(lng: UiLanguage): Promise<void> {
-  if (i18next.hasResourceBundle(lng, 'web')) return;
-  const res = await fetch(`/locales/${lng}/web.json`, { credentials: 'same-origin' });
-  if (!res.ok) throw new Error(`locales/${lng}/web.json: HTTP ${res.status}`);
-  i18next.addResourceBundle(lng, 'web', await res.json());
+  await Promise.all(
+    NAMESPACES.map(async (ns) => {
+      if (i18next.hasResourceBundle(lng, ns)) return;
+      const res = await fetch(`/locales/${lng}/${ns}.json`, { credentials: 'same-origin' });
+      if (!res.ok) throw new Error(`locales/${lng}/${ns}.json: HTTP ${res.status}`);
+      i18next.addResourceBundle(lng, ns, await res.json());
+    }),
+  );
 }
 
 export async function initI18n(): Promise<void> {
   const lng = pickLanguage();
-  await i18next.init({ lng, fallbackLng: 'en', ns: ['web'], defaultNS: 'web', resources: {}, interpolation: { escapeValue: false }, returnNull: false });
+  await i18next.init({ lng, fallbackLng: 'en', ns: [...NAMESPACES], defaultNS: 'web', resources: {}, interpolation: { escapeValue: false }, returnNull: false });
   await Promise.all([loadBundle('en'), loadBundle(lng)]);
   await i18next.changeLanguage(lng);
   document.documentElement.lang = lng;

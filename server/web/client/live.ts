@@ -3,10 +3,12 @@
  * sends the session cookie with the stream; `EventSource` reconnects by
  * itself after a network blip, and the stream ends at a final state.
  */
+import { currentLanguage } from './i18n.js';
 import { TERMINAL, type JobView } from './types.js';
 
 export function follow(id: string, onView: (view: JobView) => void, onGone?: () => void): () => void {
-  const source = new EventSource(`/v1/jobs/${encodeURIComponent(id)}/events`, { withCredentials: true });
+  // EventSource sends no Accept-Language of its own choosing: the page's language goes in the address.
+  const source = new EventSource(`/v1/jobs/${encodeURIComponent(id)}/events?lng=${currentLanguage()}`, { withCredentials: true });
   const handle = (e: MessageEvent<string>) => {
     const view = JSON.parse(e.data) as JobView;
     onView(view);

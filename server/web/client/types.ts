@@ -8,7 +8,9 @@ export interface TargetState {
   total: number;
   provider?: string;
   route?: string;
+  /** In the page's language (the server renders it from `errorCode` and `errorParams`). */
   error?: string;
+  errorCode?: string;
   warnings?: string[];
 }
 
@@ -28,7 +30,8 @@ export interface JobView {
   title?: string;
   /** The article's opening words, when it has no title (job list only). */
   excerpt?: string;
-  error?: { code: string; message: string };
+  /** `message` is in the page's language; `params` are its variable parts (`provider`, `detail`…). */
+  error?: { code: string; message: string; params?: Record<string, unknown>; target?: string };
 }
 
 export interface QaFinding {
@@ -36,6 +39,10 @@ export interface QaFinding {
   lang: string;
   check: string;
   severity: 'error' | 'warning' | 'info';
+  /** The sentence in `locales/<lng>/qa.json`; bundles made before findings had codes lack it. */
+  code?: string;
+  params?: Record<string, string | number>;
+  /** English, as the bundle keeps it. */
   message: string;
 }
 

@@ -3,6 +3,7 @@
  * side per segment, glossary terms highlighted, QA findings marked, and a
  * download link for every format of the bundle.
  */
+import i18next from 'i18next';
 import { del, get, upload } from '../api.js';
 import { can, type Page } from '../context.js';
 import { h, highlight, replace, replaceKeepingFocus, type Needle } from '../dom.js';
@@ -58,6 +59,27 @@ function termForms(surfaces: string[], lang: string, source: boolean, glossary: 
   });
 }
 
+/**
+ * A QA finding in the page's language, from its code (`qa:<code>`) and params;
+ * language codes among the params are named in that language. Findings made
+ * before codes existed, or with a code this page does not know, keep the
+ * bundle's English sentence — and say so with `lang="en"`.
+ */
+export function findingText(f: QaFinding): { text: string; lang: string } {
+  const lng = currentLanguage();
+  if (lng === 'en' || !f.code || !i18next.exists(`qa:${f.code}`, { lng, ...(f.params ?? {}) })) return { text: f.message, lang: 'en' };
+  const values: Record<string, unknown> = { ...f.params };
+  for (const name of ['to', 'from', 'reads']) {
+    const code = values[name];
+    if (typeof code !== 'string') continue;
+    const named = languageName(code);
+    // Vietnamese names a language in lower case inside a sentence ("tiếng Việt").
+    values[name] = lng === 'vi' ? named.charAt(0).toLowerCase() + named.slice(1) : named;
+  }
+  if (typeof values.confidence === 'number') values.confidence = formatPercent(values.confidence);
+  return { text: i18next.t(`qa:${f.code}`, { ...values, lng, defaultValue: f.message }) as string, lang: lng };
+}
+
 function findingsOf(meta: AlignedDocument['segments'][number]['meta'][string] | undefined): QaFinding[] {
   return meta?.qa ?? [];
 }
@@ -82,7 +104,15 @@ function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLEl
           ? h(
               'ul',
               { class: 'findings', 'aria-label': t('job.findings') },
-              qa.map((f) => h('li', { class: `finding sev-${f.severity}`, lang: 'en' }, h('span', { class: 'sev' }, `${t(`job.severity.${f.severity}`)} · ${f.check}: `), f.message)),
+              qa.map((f) => {
+                const said = findingText(f);
+                return h(
+                  'li',
+                  { class: `finding sev-${f.severity}`, 'data-code': f.code },
+                  h('span', { class: 'sev' }, `${t(`job.severity.${f.severity}`)} · ${f.check}: `),
+                  h('span', { class: 'finding-text', lang: said.lang }, said.text),
+                );
+              }),
             )
           : null,
       );
@@ -257,7 +287,7 @@ export const jobPage: Page = (main, ctx) => {
               'tr',
               { 'data-lang': lang },
               h('th', { scope: 'row' }, `${languageName(lang)} (${lang})`),
-              h('td', {}, statusBadge(targetStatus(view, s.status)), s.error ? h('details', { class: 'target-error' }, h('summary', {}, t('jobError.details')), h('p', { class: 'detail', lang: 'en' }, s.error)) : null),
+              h('td', {}, statusBadge(targetStatus(view, s.status)), s.error ? h('details', { class: 'target-error' }, h('summary', {}, t('jobError.details')), h('p', { class: 'detail', lang: currentLanguage() }, s.error)) : null),
               h('td', {}, `${s.done} / ${s.total}`),
               h('td', {}, s.route ?? s.provider ?? '', s.warnings?.length ? h('ul', { class: 'warnings' }, s.warnings.map((w) => h('li', {}, w))) : null),
             ),
