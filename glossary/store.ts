@@ -15,6 +15,7 @@
  * revision moved; on refusal the whole step is redone. No WATCH, because the
  * Redis connection is shared with BullMQ and WATCH is per connection.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -88,21 +89,61 @@ export interface GlossaryStore {
   clear(): Promise<void>;
 }
 
+/** Lua helpers for the form indexes: a hash field → the ids that have that form, separated by spaces (ids have none). */
+const INDEX_LUA = `
+local function idx_add(key, field, id)
+  local cur = redis.call('HGET', key, field)
+  if not cur then redis.call('HSET', key, field, id) return end
+  for x in string.gmatch(cur, '%S+') do if x == id then return end end
+  redis.call('HSET', key, field, cur .. ' ' .. id)
+end
+local function idx_rm(key, field, id)
+  local cur = redis.call('HGET', key, field)
+  if not cur then return end
+  local rest = {}
+  for x in string.gmatch(cur, '%S+') do if x ~= id then rest[#rest + 1] = x end end
+  if #rest == 0 then redis.call('HDEL', key, field) else redis.call('HSET', key, field, table.concat(rest, ' ')) end
+end
+`;
+
 /**
- * KEYS: terms, approved, version, rev, seeded. ARGV: expected rev, new version ('' = keep),
- * JSON {put:[[id, termJson, approvedJson|""]], del:[id], seeded}.
+ * KEYS: terms, approved, version, rev, seeded, forms, keep, freq, example, layout.
+ * ARGV: expected rev, new version ('' = keep), JSON ops (see `Ops`).
+ * Returns 1, or 0 when the snapshot the ops were planned on is stale.
  */
-const APPLY = `
+const APPLY = `${INDEX_LUA}
 local rev = redis.call('GET', KEYS[4]) or '0'
 if rev ~= ARGV[1] then return 0 end
 local ops = cjson.decode(ARGV[3])
+-- A rebuild is planned on the old layout and only valid there; everything else needs the indexes.
+if (redis.call('GET', KEYS[10]) == '2') == ops.rebuild then return 0 end
+-- Suggestions create terms without moving the revision; a create planned before one of them must be redone.
+for _, id in ipairs(ops.absent) do
+  if redis.call('HEXISTS', KEYS[1], id) == 1 then return 0 end
+end
+if ops.rebuild then
+  redis.call('DEL', KEYS[6], KEYS[7], KEYS[8], KEYS[9])
+  redis.call('SET', KEYS[10], '2')
+end
 for _, id in ipairs(ops.del) do
   redis.call('HDEL', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
+  redis.call('HDEL', KEYS[8], id)
+  redis.call('HDEL', KEYS[9], id)
 end
 for _, p in ipairs(ops.put) do
   redis.call('HSET', KEYS[1], p[1], p[2])
   if p[3] == '' then redis.call('HDEL', KEYS[2], p[1]) else redis.call('HSET', KEYS[2], p[1], p[3]) end
+end
+for _, e in ipairs(ops.formsRm) do idx_rm(KEYS[6], e[1], e[2]) end
+for _, e in ipairs(ops.keepRm) do idx_rm(KEYS[7], e[1], e[2]) end
+for _, e in ipairs(ops.formsAdd) do idx_add(KEYS[6], e[1], e[2]) end
+for _, e in ipairs(ops.keepAdd) do idx_add(KEYS[7], e[1], e[2]) end
+for _, e in ipairs(ops.freq) do
+  if e[2] == '' then redis.call('HDEL', KEYS[8], e[1]) else redis.call('HSET', KEYS[8], e[1], e[2]) end
+end
+for _, e in ipairs(ops.example) do
+  if e[2] == '' then redis.call('HDEL', KEYS[9], e[1]) else redis.call('HSET', KEYS[9], e[1], e[2]) end
 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end
 if ops.seeded then redis.call('SET', KEYS[5], '1') end
@@ -110,8 +151,88 @@ redis.call('INCR', KEYS[4])
 return 1
 `;
 
+/**
+ * Records one article's candidates, touching only their own index fields and terms.
+ * KEYS: terms, forms, keep, freq, example, layout. ARGV[1]: JSON list of
+ * {form, keep, n, example, id, json, forms, keeps} (id '' = the candidate cannot become a term).
+ * Returns {created, merged, skipped}, or -1 while the store still has the old layout.
+ */
+const SUGGEST = `${INDEX_LUA}
+if redis.call('GET', KEYS[6]) ~= '2' then
+  if redis.call('HLEN', KEYS[1]) > 0 then return -1 end
+  redis.call('SET', KEYS[6], '2')
+end
+local created, merged, skipped = 0, 0, 0
+local function lookup(c)
+  local ids = redis.call('HGET', KEYS[2], c.form)
+  if not ids then ids = redis.call('HGET', KEYS[3], c.keep) end
+  if not ids then return nil, false end
+  local target = nil
+  for id in string.gmatch(ids, '%S+') do
+    local json = redis.call('HGET', KEYS[1], id)
+    if json then
+      if cjson.decode(json).status ~= 'proposed' then return nil, true end
+      if not target then target = id end
+    end
+  end
+  return target, false
+end
+for _, c in ipairs(cjson.decode(ARGV[1])) do
+  local target, decided = lookup(c)
+  if decided then
+    skipped = skipped + 1
+  elseif target then
+    merged = merged + 1
+    redis.call('HINCRBY', KEYS[4], target, c.n)
+    if c.example ~= '' then redis.call('HSETNX', KEYS[5], target, c.example) end
+  elseif c.id == '' or redis.call('HEXISTS', KEYS[1], c.id) == 1 then
+    -- Unusable, or its id belongs to a term with another spelling: leave that term alone.
+    skipped = skipped + 1
+  else
+    created = created + 1
+    redis.call('HSET', KEYS[1], c.id, c.json)
+    redis.call('HSET', KEYS[4], c.id, c.n)
+    if c.example ~= '' then redis.call('HSET', KEYS[5], c.id, c.example) end
+    for _, f in ipairs(c.forms) do idx_add(KEYS[2], f, c.id) end
+    for _, f in ipairs(c.keeps) do idx_add(KEYS[3], f, c.id) end
+  end
+end
+return {created, merged, skipped}
+`;
+
+/** Runs a script by its digest and sends its source only when the server does not have it yet. */
+async function runScript(redis: Redis, source: string, sha: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+    return redis.eval(source, keys.length, ...keys, ...args);
+  }
+}
+
+const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+const APPLY_SHA = sha1(APPLY);
+const SUGGEST_SHA = sha1(SUGGEST);
+
+/** The index fields of a term: each form in its own language, and (keep terms) each form in any language. */
+function formFields(t: Term): { forms: string[]; keeps: string[] } {
+  const all = [t.term, ...t.variants].map((f) => f.toLowerCase());
+  return {
+    forms: [...new Set(all.map((f) => `${t.lang.toLowerCase()}\n${f}`))],
+    keeps: t.kind === 'keep' ? [...new Set(all)] : [],
+  };
+}
+
+/** The term as the terms hash holds it: frequency and example live in their own hashes, so suggestions can change them in place. */
+function stored(t: Term): string {
+  const { frequency: _f, example: _e, ...rest } = t;
+  return JSON.stringify(rest);
+}
+
 interface Snapshot {
   rev: string;
+  /** '2' once the form indexes and statistics hashes exist; anything else is the first layout. */
+  layout: string | null;
   terms: Map<string, Term>;
 }
 
@@ -120,6 +241,8 @@ interface Change<T> {
   del: string[];
   result: T;
   seeded?: boolean;
+  /** Move a store written by the first layout to the indexed one (a no-op once it is). */
+  migrate?: boolean;
 }
 
 const MAX_ATTEMPTS = 20;
@@ -166,18 +289,99 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     version: `${prefix}:glossary:version`,
     rev: `${prefix}:glossary:rev`,
     seeded: `${prefix}:glossary:seeded`,
+    forms: `${prefix}:glossary:forms`,
+    keep: `${prefix}:glossary:keep`,
+    freq: `${prefix}:glossary:freq`,
+    example: `${prefix}:glossary:example`,
+    layout: `${prefix}:glossary:layout`,
   };
-  let cache: { version: string; terms: Term[] } | undefined;
+  const applyKeys = [key.terms, key.approved, key.version, key.rev, key.seeded, key.forms, key.keep, key.freq, key.example, key.layout];
+  const suggestKeys = [key.terms, key.forms, key.keep, key.freq, key.example, key.layout];
+  /** `raw` is the version key as read (null before the first write), so an empty store is cached too. */
+  let cache: { raw: string | null; snap: { version: string; terms: Term[] } } | undefined;
+  let loading: { raw: string | null; promise: Promise<{ version: string; terms: Term[] }> } | undefined;
 
   const parse = (json: string): Term => JSON.parse(json) as Term;
 
-  async function snapshot(): Promise<Snapshot> {
-    const res = await redis.multi().get(key.rev).hgetall(key.terms).exec();
-    if (!res) throw new Error('glossary snapshot transaction aborted');
+  /** A term with its suggestion statistics; a term written by the first layout still carries them in its JSON. */
+  function withStats(json: string, freq: string | null | undefined, example: string | null | undefined): Term {
+    const t = parse(json);
+    if (freq != null) t.frequency = Number(freq);
+    if (example != null) t.example = example;
+    return t;
+  }
+
+  function results(res: [Error | null, unknown][] | null): unknown[] {
+    if (!res) throw new Error('glossary read transaction aborted');
     for (const [err] of res) if (err) throw err;
-    const rev = (res[0]![1] as string | null) ?? '0';
-    const raw = res[1]![1] as Record<string, string>;
-    return { rev, terms: new Map(Object.entries(raw).map(([id, json]) => [id, parse(json)])) };
+    return res.map(([, v]) => v);
+  }
+
+  async function readAll(): Promise<Term[]> {
+    const [jsons, freq, example] = results(await redis.multi().hvals(key.terms).hgetall(key.freq).hgetall(key.example).exec()) as [string[], Record<string, string>, Record<string, string>];
+    return jsons.map((json) => {
+      const t = parse(json);
+      return withStats(json, freq[t.id], example[t.id]);
+    });
+  }
+
+  async function snapshot(): Promise<Snapshot> {
+    const [rev, layout, raw, freq, example] = results(
+      await redis.multi().get(key.rev).get(key.layout).hgetall(key.terms).hgetall(key.freq).hgetall(key.example).exec(),
+    ) as [string | null, string | null, Record<string, string>, Record<string, string>, Record<string, string>];
+    return { rev: rev ?? '0', layout, terms: new Map(Object.entries(raw).map(([id, json]) => [id, withStats(json, freq[id], example[id])])) };
+  }
+
+  /** The script's operations for a planned change: deltas on the current layout, or every term again when moving from the first one. */
+  function opsFor(s: Snapshot, change: Change<unknown>) {
+    const rebuild = s.layout !== '2';
+    const ops = {
+      rebuild,
+      absent: [] as string[],
+      del: change.del,
+      put: [] as [string, string, string][],
+      formsRm: [] as [string, string][],
+      keepRm: [] as [string, string][],
+      formsAdd: [] as [string, string][],
+      keepAdd: [] as [string, string][],
+      freq: [] as [string, string][],
+      example: [] as [string, string][],
+      seeded: change.seeded ?? false,
+    };
+    const put = (t: Term) => ops.put.push([t.id, stored(t), t.status === 'approved' ? JSON.stringify(termContent(t)) : '']);
+    const index = (t: Term, into: 'add' | 'rm', except?: Term) => {
+      const f = formFields(t);
+      const skip = except ? formFields(except) : { forms: [], keeps: [] };
+      for (const x of f.forms) if (!skip.forms.includes(x)) (into === 'add' ? ops.formsAdd : ops.formsRm).push([x, t.id]);
+      for (const x of f.keeps) if (!skip.keeps.includes(x)) (into === 'add' ? ops.keepAdd : ops.keepRm).push([x, t.id]);
+    };
+    if (rebuild) {
+      const next = new Map(s.terms);
+      for (const id of change.del) next.delete(id);
+      for (const t of change.put) next.set(t.id, t);
+      for (const t of next.values()) {
+        put(t);
+        index(t, 'add');
+        if (t.frequency !== undefined) ops.freq.push([t.id, String(t.frequency)]);
+        if (t.example !== undefined) ops.example.push([t.id, t.example]);
+      }
+      return ops;
+    }
+    for (const id of change.del) {
+      const old = s.terms.get(id);
+      if (old) index(old, 'rm');
+    }
+    for (const t of change.put) {
+      const old = s.terms.get(t.id);
+      put(t);
+      if (!old) ops.absent.push(t.id);
+      if (old) index(old, 'rm', t);
+      index(t, 'add', old);
+      // Only a deliberate change is written: suggestions may have counted further since the snapshot.
+      if (old?.frequency !== t.frequency) ops.freq.push([t.id, t.frequency === undefined ? '' : String(t.frequency)]);
+      if (old?.example !== t.example) ops.example.push([t.id, t.example ?? '']);
+    }
+    return ops;
   }
 
   /** Runs `plan` on a fresh snapshot until its write lands without a concurrent change in between. */
@@ -185,7 +389,8 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const s = await snapshot();
       const change = plan(s);
-      if (change.put.length === 0 && change.del.length === 0 && !change.seeded) return change.result;
+      const migrate = change.migrate === true && s.layout !== '2';
+      if (change.put.length === 0 && change.del.length === 0 && !change.seeded && !migrate) return change.result;
       const touchesApproved =
         change.del.some((id) => s.terms.get(id)?.status === 'approved') ||
         change.put.some((t) => t.status === 'approved' || s.terms.get(t.id)?.status === 'approved');
@@ -196,12 +401,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
         for (const t of change.put) next.set(t.id, t);
         version = glossaryVersion([...next.values()].filter((t) => t.status === 'approved'));
       }
-      const ops = {
-        del: change.del,
-        put: change.put.map((t) => [t.id, JSON.stringify(t), t.status === 'approved' ? JSON.stringify(termContent(t)) : '']),
-        seeded: change.seeded ?? false,
-      };
-      const ok = await redis.eval(APPLY, 5, key.terms, key.approved, key.version, key.rev, key.seeded, s.rev, version, JSON.stringify(ops));
+      const ok = await runScript(redis, APPLY, APPLY_SHA, applyKeys, [s.rev, version, JSON.stringify(opsFor(s, change))]);
       if (ok === 1) return change.result;
     }
     throw new GlossaryError('glossary-busy', 'the glossary is changing too fast to apply this edit; try again', { status: 409 });
@@ -227,10 +427,9 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     prefix,
 
     async list(filter = {}) {
-      const raw = await redis.hvals(key.terms);
       const q = filter.q?.normalize('NFC').toLowerCase();
       const lang = filter.lang?.toLowerCase();
-      const hits = sortTerms(raw.map(parse)).filter(
+      const hits = sortTerms(await readAll()).filter(
         (t) =>
           (!filter.status || t.status === filter.status) &&
           (!filter.kind || t.kind === filter.kind) &&
@@ -243,12 +442,12 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     },
 
     async get(id) {
-      const json = await redis.hget(key.terms, id);
-      return json ? parse(json) : undefined;
+      const [json, freq, example] = results(await redis.multi().hget(key.terms, id).hget(key.freq, id).hget(key.example, id).exec()) as (string | null)[];
+      return json ? withStats(json, freq, example) : undefined;
     },
 
     async all() {
-      return sortTerms((await redis.hvals(key.terms)).map(parse));
+      return sortTerms(await readAll());
     },
 
     async create(input, actor) {
@@ -326,16 +525,24 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     },
 
     async approvedTerms() {
+      // One small read per call; the approved hash is loaded again only when the version moved (any process's write).
       const current = await redis.get(key.version);
-      if (cache && current !== null && cache.version === current) return cache;
-      const res = await redis.multi().get(key.version).hvals(key.approved).exec();
-      if (!res) throw new Error('glossary read transaction aborted');
-      for (const [err] of res) if (err) throw err;
-      const terms = sortTerms((res[1]![1] as string[]).map(parse));
-      // Recomputed from what was read, so the pair is consistent even if a write landed between the two reads above.
-      const version = (res[0]![1] as string | null) ?? glossaryVersion(terms);
-      cache = { version, terms };
-      return cache;
+      if (cache && cache.raw === current) return cache.snap;
+      // Concurrent callers that saw the same version share one load.
+      if (loading?.raw !== current) {
+        const promise = (async () => {
+          const [raw, jsons] = results(await redis.multi().get(key.version).hvals(key.approved).exec()) as [string | null, string[]];
+          const terms = sortTerms(jsons.map(parse));
+          // Taken from the same transaction as the terms, so the pair is consistent even if a write landed after the GET above.
+          cache = { raw, snap: { version: raw ?? glossaryVersion(terms), terms } };
+          return cache.snap;
+        })();
+        loading = { raw: current, promise };
+        void promise.finally(() => {
+          if (loading?.promise === promise) loading = undefined;
+        }).catch(() => undefined);
+      }
+      return loading.promise;
     },
 
     async importTerms(terms, actor) {
@@ -397,60 +604,42 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
         if (!(c.lang ?? options.lang)) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" has no language`, { status: 422, params: { term: c.term, context: 'no-lang' } });
         if (!Number.isInteger(c.frequency) || c.frequency < 1) throw new GlossaryError('glossary-invalid-term', `suggestion "${c.term}" needs a positive whole frequency`, { status: 422, params: { term: c.term, context: 'frequency' } });
       }
-      return write((s) => {
-        // A suggestion that differs from an existing term only in case is the same term (Deepseek vs DeepSeek).
-        // Kept names count in every language; other terms only in their own.
-        const formKey = (lang: Lang, form: string) => `${lang.toLowerCase()}\n${form.toLowerCase()}`;
-        const keepForms = new Map<string, Term>();
-        const byForm = new Map<string, Term>();
-        for (const t of s.terms.values()) {
-          for (const f of [t.term, ...t.variants]) {
-            byForm.set(formKey(t.lang, f), t);
-            if (t.kind === 'keep') keepForms.set(f.toLowerCase(), t);
-          }
+      const at = now();
+      // Everything the script needs is prepared here, so one call settles the article: it looks each candidate up
+      // by form (a different case is the same term, Deepseek vs DeepSeek; kept names count in every language),
+      // then counts it into the proposal it found, skips it if a reviewer decided on that term, or creates it.
+      const payload = candidates.map((c) => {
+        const lang = (c.lang ?? options.lang)!;
+        const lower = c.term.toLowerCase();
+        const example = c.example ? c.example.slice(0, 2000) : '';
+        const entry = { form: `${lang.toLowerCase()}\n${lower}`, keep: lower, n: c.frequency, example, id: '', json: '', forms: [] as string[], keeps: [] as string[] };
+        let t: Term;
+        try {
+          t = toTerm({ term: c.term, lang, kind: c.kind ?? 'keep', status: 'proposed', frequency: c.frequency, ...(example ? { example } : {}) });
+        } catch {
+          // One odd candidate (too long, bad language tag) must not cost the article its other suggestions.
+          return entry;
         }
-        const at = now();
-        const put = new Map<string, Term>();
-        let created = 0;
-        let merged = 0;
-        let skipped = 0;
-        for (const c of candidates) {
-          const lang = (c.lang ?? options.lang)!;
-          const found = byForm.get(formKey(lang, c.term)) ?? keepForms.get(c.term.toLowerCase());
-          const existing = found && (put.get(found.id) ?? found);
-          if (existing && existing.status !== 'proposed') {
-            skipped++;
-            continue;
-          }
-          if (existing) {
-            merged++;
-            const t: Term = { ...existing, frequency: (existing.frequency ?? 0) + c.frequency };
-            if (t.example === undefined && c.example) t.example = c.example;
-            put.set(t.id, t);
-            byForm.set(formKey(lang, c.term), t);
-            continue;
-          }
-          let t: Term;
-          try {
-            t = toTerm({ term: c.term, lang, kind: c.kind ?? 'keep', status: 'proposed', frequency: c.frequency, ...(c.example ? { example: c.example.slice(0, 2000) } : {}) });
-          } catch {
-            // One odd candidate (too long, bad language tag) must not cost the article its other suggestions.
-            skipped++;
-            continue;
-          }
-          created++;
-          t.history = [{ at, by: options.source ?? 'suggest', action: 'suggest' }];
-          put.set(t.id, t);
-          byForm.set(formKey(lang, t.term), t);
-          if (t.kind === 'keep') keepForms.set(t.term.toLowerCase(), t);
-        }
-        return { put: [...put.values()], del: [], result: { created, merged, skipped } };
+        t.history = [{ at, by: options.source ?? 'suggest', action: 'suggest' }];
+        return { ...entry, id: t.id, json: stored(t), ...formFields(t) };
       });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const res = await runScript(redis, SUGGEST, SUGGEST_SHA, suggestKeys, [JSON.stringify(payload)]);
+        if (res === -1) {
+          // A store written by the first layout gets its indexes once, then suggestions never read it whole again.
+          await write(() => ({ put: [], del: [], result: undefined, migrate: true }));
+          continue;
+        }
+        const [created, merged, skipped] = res as [number, number, number];
+        return { created, merged, skipped };
+      }
+      throw new GlossaryError('glossary-busy', 'the glossary is changing too fast to apply this edit; try again', { status: 409 });
     },
 
     async clear() {
-      await redis.del(key.terms, key.approved, key.version, key.rev, key.seeded);
+      await redis.del(...Object.values(key));
       cache = undefined;
+      loading = undefined;
     },
   };
   return store;

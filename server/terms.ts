@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileGlossary, glossaryVersion, parseGlossaryYaml, type GlossaryMatcher } from '../pipeline/glossary/index.js';
+import { compileGlossary, glossaryVersion, parseGlossaryYaml } from '../pipeline/glossary/index.js';
 import type { Term } from '../pipeline/model.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
 
@@ -18,12 +18,15 @@ type Source = () => Promise<{ terms: Term[]; version: string }>;
 
 /** Wraps a term source with a per-version matcher cache. */
 export function withMatcher(source: Source): () => Promise<GlossarySnapshot> {
-  let cached: { version: string; matcher: GlossaryMatcher } | undefined;
+  let cached: GlossarySnapshot | undefined;
   return async () => {
     const { terms, version } = await source();
-    const approved = terms.filter((t) => t.status === 'approved');
-    if (cached?.version !== version) cached = { version, matcher: compileGlossary(approved) };
-    return { terms: approved, version, matcher: cached.matcher };
+    // Per submission this is a version comparison: filtering and compiling grow with the glossary, so they happen once per version.
+    if (cached?.version !== version) {
+      const approved = terms.filter((t) => t.status === 'approved');
+      cached = { terms: approved, version, matcher: compileGlossary(approved) };
+    }
+    return cached;
   };
 }
 
