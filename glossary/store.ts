@@ -3,17 +3,30 @@
  *
  * Keys (all under the deployment prefix, so one hash tag keeps them in one
  * Redis Cluster slot):
- *   <prefix>:glossary:terms     hash  id → term JSON, history included
+ *   <prefix>:glossary:terms     hash  id → term JSON, history included, without frequency and example
  *   <prefix>:glossary:approved  hash  id → approved term JSON without history (what workers load)
  *   <prefix>:glossary:version   string  glossaryVersion() of the approved terms
- *   <prefix>:glossary:rev       counter, +1 on every write (optimistic concurrency)
+ *   <prefix>:glossary:rev       counter, +1 on every write planned on a snapshot (optimistic concurrency)
  *   <prefix>:glossary:seeded    set once the seed files have been imported
+ *   <prefix>:glossary:forms     hash  "<lang>\n<form, lower case>" → ids of the terms with that form or variant
+ *   <prefix>:glossary:keep      hash  "<form, lower case>" → ids of keep terms with that form (a kept name is one in every language)
+ *   <prefix>:glossary:freq      hash  id → how often articles used the term (suggestions)
+ *   <prefix>:glossary:example   hash  id → an example sentence from an article
+ *   <prefix>:glossary:layout    "2" once the four hashes above exist (a store of the first layout is migrated on first use)
  *
- * Writes are compare-and-set: read a snapshot with its revision in one
- * MULTI, compute the new state in JavaScript (validation, workflow rules,
- * the new version), then apply it with one Lua script that refuses if the
- * revision moved; on refusal the whole step is redone. No WATCH, because the
- * Redis connection is shared with BullMQ and WATCH is per connection.
+ * People's edits are compare-and-set: read a snapshot with its revision in
+ * one MULTI, compute the new state in JavaScript (validation, workflow
+ * rules, the new version, index changes), then apply it with one Lua script
+ * that refuses if the revision moved; on refusal the whole step is redone.
+ * No WATCH, because the Redis connection is shared with BullMQ and WATCH is
+ * per connection.
+ *
+ * Suggestions come with every submitted article, so they never read the
+ * whole glossary: one script looks each candidate up in the form indexes and
+ * counts it into the proposal it finds (HINCRBY), skips it when a reviewer
+ * decided on that term, or creates it. They do not move the revision (that
+ * would make reviewers' edits retry under a stream of articles); instead an
+ * edit that creates a term checks in its script that the id is still free.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
