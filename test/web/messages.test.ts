@@ -106,6 +106,10 @@ describe('a failed job in the page language', () => {
       const detail = page.locator('.job-error .detail');
       expect(await detail.textContent()).toMatch(/^vi: deepl : quota de traduction épuisé \(/);
       expect(await detail.getAttribute('lang')).toBe('fr');
+      // The plain-words explanation names the engine from the error's params, not by parsing an English sentence.
+      expect(await page.textContent('.job-error .plain')).toBe(
+        'Le service de traduction deepl a épuisé son quota. Choisissez un autre fournisseur ou attendez le renouvellement du quota.',
+      );
       expect(await page.textContent('tr[data-lang="vi"] .target-error .detail')).toMatch(/^deepl : quota de traduction épuisé/);
       await screenshot(page, 'job-failed-fr');
 
