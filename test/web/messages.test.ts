@@ -121,4 +121,31 @@ describe('a failed job in the page language', () => {
       await context.close();
     }
   });
+
+  it('says a failure that arrives over the live event stream in the page language', async () => {
+    // Held workers: the page opens on a queued job and follows it; the failure then comes as an event.
+    await stack.holdWorkers();
+    fake.failures = Array(50).fill(403);
+    // The browser asks for English; only the address says Vietnamese, so the stream must carry ?lng= itself.
+    const { context, page, errors } = await openPage(browser, 'en-US');
+    try {
+      const res = await fetch(`${stack.base}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `${ARTICLE} Xác thực.`, sourceLang: 'fr', targets: ['es'], provider: 'deepl' }),
+      });
+      const { id } = (await res.json()) as { id: string };
+      await page.goto(`${stack.base}/jobs/${id}?lng=vi`);
+      await page.waitForSelector('#cancel-job');
+      await stack.startWorkers();
+      await page.waitForSelector('.job-error .detail', { state: 'attached', timeout: 20_000 });
+      expect(await page.textContent('.job-error .detail')).toMatch(/^es: deepl: xác thực thất bại \(/);
+      expect(await page.textContent('tr[data-lang="es"] .target-error .detail')).toMatch(/^deepl: xác thực thất bại/);
+      expect(errors).toEqual([]);
+    } finally {
+      fake.failures = [];
+      await stack.startWorkers();
+      await context.close();
+    }
+  });
 });
