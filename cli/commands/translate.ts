@@ -7,7 +7,7 @@ import { writeBundle } from '../../pipeline/formats/bundle.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { translateArticle } from '../../pipeline/run.js';
 import { openTranslator } from '../../providers/index.js';
-import { writeBundleTo } from '../bundle-output.js';
+import { checkOutPath, writeBundleTo } from '../bundle-output.js';
 import { loadGlossaryFiles } from '../glossary-files.js';
 import { readArticle } from '../input.js';
 import { action, parseList } from '../run-command.js';
@@ -49,8 +49,12 @@ async function translate(file: string, opts: TranslateOptions): Promise<void> {
   if (!opts.out) throw new InputError('missing-out', '--out is required: a directory, or a path ending in .zip');
   const targets = parseList(opts.to).map((l) => requireLang(l, '--to'));
   if (targets.length === 0) throw new InputError('missing-targets', '--to needs at least one target language, e.g. --to en,es,vi');
+  // A repeated target (es,es or es,ES) would otherwise be translated twice before the bundle refuses it.
+  const twice = targets.find((l, i) => targets.indexOf(l) !== i);
+  if (twice) throw new InputError('duplicate-language', `language ${twice} appears twice in the job`, { params: { lang: twice } });
   const format = parseFormat(opts.format);
   if (opts.from && opts.from !== 'auto') requireLang(opts.from, '--from');
+  await checkOutPath(opts.out);
 
   const terms = await loadGlossaryFiles(opts.glossary);
   const translator = await openTranslator({ provider: opts.provider, allowPseudo: true });
