@@ -10,7 +10,7 @@ type Blocked = 'below-file' | 'no-permission' | 'dir-in-the-way';
 const BLOCKED: Record<Blocked, (blocker: string) => string> = {
   'below-file': (b) => `${b} is a file, not a directory`,
   'no-permission': (b) => `no permission to write in ${b}`,
-  'dir-in-the-way': (b) => `${b} is a directory where the bundle needs a file`,
+  'dir-in-the-way': (b) => `${b} is a directory where a file must be written`,
 };
 
 /** `context` names what is in the way so each language can say it; otherwise the system's error code is the detail. */
@@ -106,5 +106,27 @@ export async function writeBundleTo(out: string, files: BundleFiles): Promise<st
     throw cannotWrite(out, e.code ? `${e.code}${e.path ? ` (${e.path})` : ''}` : e.message, err);
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** One file (an export, a download): written beside its destination and renamed, so a failure leaves the old file or none. */
+export async function writeFileAtomic(out: string, content: string | Uint8Array): Promise<void> {
+  const target = resolve(out);
+  const kind = await kindOf(target);
+  if (kind === 'dir') throw cannotWrite(out, { context: 'dir-in-the-way', blocker: target });
+  for (let dir = dirname(target); ; dir = dirname(dir)) {
+    const k = await kindOf(dir);
+    if (k === 'file') throw cannotWrite(out, { context: 'below-file', blocker: dir });
+    if (k === 'dir' || dirname(dir) === dir) break;
+  }
+  const staging = `${target}.part-${process.pid}`;
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(staging, content);
+    await rename(staging, target);
+  } catch (err) {
+    await rm(staging, { force: true }).catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    throw cannotWrite(out, e.code ? `${e.code}${e.path ? ` (${e.path})` : ''}` : e.message, err);
   }
 }

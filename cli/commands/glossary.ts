@@ -3,10 +3,11 @@
  * except `suggest` goes through the HTTP API, so the server's roles apply to
  * the CLI exactly as to any other client; `suggest` works offline.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { serverTarget } from '../server-target.js';
+import { writeFileAtomic } from '../bundle-output.js';
 import type { TFunction } from 'i18next';
 import { formatFromName, GLOSSARY_FORMATS, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
 import type { Conflict } from '../../glossary/conflicts.js';
@@ -73,12 +74,25 @@ class GlossaryClient {
       }
       throw new ExitError(res.status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, this.t('glossary:httpError', { status: res.status, message }));
     }
+    // The API never answers a web page: --server names something else (a web server, a proxy's login page).
+    const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === 'text/html') throw notLocflow(this.base, type);
     return res;
   }
 
   async json<T>(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<T> {
-    return (await (await this.call(method, path, body)).json()) as T;
+    const res = await this.call(method, path, body);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw notLocflow(this.base, (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || 'no Content-Type');
+    }
   }
+}
+
+function notLocflow(server: string, type: string): InputError {
+  return new InputError('server-not-locflow', `${server} answered with ${type}, not the locflow API; check --server (or LOCFLOW_SERVER)`, { params: { server, type } });
 }
 
 function withClientOptions(cmd: Command): Command {
@@ -295,7 +309,7 @@ export function registerGlossary(program: Command): void {
       const res = await new GlossaryClient(o, t).call('GET', `/export?${qs}`);
       const body = await res.text();
       if (!o.out) return void process.stdout.write(body);
-      await writeFile(o.out, body);
+      await writeFileAtomic(o.out, body);
       process.stderr.write(`${t('glossary:exported', { file: o.out, version: res.headers.get('x-glossary-version') ?? '?' })}\n`);
     }),
   );

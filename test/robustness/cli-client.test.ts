@@ -1,0 +1,70 @@
+/**
+ * The client commands pointed at something that is not the locflow API (a web
+ * server's welcome page, a captive portal): a clear exit-2 line naming the
+ * server, no stack trace, no file written from the wrong answer.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      // Under /csv the server plays a working glossary export.
+      if (req.url?.startsWith('/csv/')) return void res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end('term,lang,kind\nGPU,fr,keep\n');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+function expectNotLocflow(r: { code: number; stderr: string }): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toContain(`${url} answered with text/html, not the locflow API`);
+  expect(r.stderr).not.toMatch(/internal error|SyntaxError|\n\s+at /);
+}
+
+describe('glossary commands against a server that answers HTML', () => {
+  it('list and approve say the server is not locflow', async () => {
+    expectNotLocflow(await runCli(['glossary', 'list', '--server', url]));
+    expectNotLocflow(await runCli(['glossary', 'approve', 't_1', '--server', url]));
+  });
+
+  it('export writes no file from the HTML page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locflow-client-'));
+    const out = join(dir, 'glossary.csv');
+    expectNotLocflow(await runCli(['glossary', 'export', '--out', out, '--server', url]));
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('glossary export --out where it cannot write', () => {
+  it('refuses a directory as the output file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locflow-client-'));
+    const r = await runCli(['glossary', 'export', '--format', 'csv', '--out', dir, '--server', `${url}/csv`]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`cannot write ${dir}: ${dir} is a directory where a file must be written`);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('writes the export when it can', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'locflow-client-')), 'new', 'g.csv');
+    const r = await runCli(['glossary', 'export', '--out', out, '--server', `${url}/csv`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('GPU,fr,keep');
+  });
+});
