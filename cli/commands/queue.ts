@@ -293,9 +293,14 @@ class Client {
 
 function progressLine(t: TFunction, v: JobView): string {
   const targets = Object.entries(v.targets ?? {})
-    .map(([l, s]) => `${l}:${s.status === 'completed' ? 'done' : `${s.done}/${s.total}`}`)
+    .map(([l, s]) => `${l}:${s.status === 'completed' ? t('server:states.done') : `${s.done}/${s.total}`}`)
     .join(' ');
-  return t('server:progress', { id: v.id, status: v.status, progress: v.progress ?? 0, targets });
+  return t('server:progress', { id: v.id, status: state(t, v.status), progress: v.progress ?? 0, targets });
+}
+
+/** A job or target state in the reader's language (the JSON output keeps the API's words). */
+function state(t: TFunction, status: string): string {
+  return t(`server:states.${status}`, { defaultValue: status });
 }
 
 async function submit(file: string, opts: SubmitOptions): Promise<void> {
@@ -322,7 +327,7 @@ async function submit(file: string, opts: SubmitOptions): Promise<void> {
     ...(opts.webhook ? { webhookUrl: opts.webhook } : {}),
   });
   const created = (await res.json()) as { id: string; status: string };
-  process.stderr.write(`${t('server:submitted', { id: created.id, status: created.status })}\n`);
+  process.stderr.write(`${t('server:submitted', { id: created.id, status: state(t, created.status) })}\n`);
   if (!opts.wait && !opts.out) {
     process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `${created.id}\n`);
     return;
@@ -336,7 +341,7 @@ async function submit(file: string, opts: SubmitOptions): Promise<void> {
   if (opts.json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
   else process.stdout.write(`${final.id}\n`);
   if (final.status !== 'completed') {
-    throw new ExitError(EXIT_JOB_FAILED, t('server:failed', { id: final.id, status: final.status, message: final.error?.message ?? final.status }));
+    throw new ExitError(EXIT_JOB_FAILED, t('server:failed', { id: final.id, status: state(t, final.status), message: final.error?.message ?? state(t, final.status) }));
   }
   process.stderr.write(`${t('server:completed', { id: final.id })}\n`);
   if (opts.out) {
@@ -361,7 +366,7 @@ async function status(job: string, opts: ClientOptions & { json?: boolean }): Pr
     process.stdout.write(`${progressLine(t, v)}\n`);
     for (const [lang, s] of Object.entries(v.targets ?? {})) {
       const via = s.route ? ` ${t('server:statusVia', { route: s.route })}` : '';
-      process.stdout.write(`  ${lang}: ${s.status} ${s.done}/${s.total}${via}${s.error ? ` — ${s.error}` : ''}\n`);
+      process.stdout.write(`  ${lang}: ${state(t, s.status)} ${s.done}/${s.total}${via}${s.error ? ` — ${s.error}` : ''}\n`);
     }
     if (v.error) process.stdout.write(`  ${t('server:jobError', { code: v.error.code, message: v.error.message })}\n`);
   }

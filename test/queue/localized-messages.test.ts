@@ -127,11 +127,15 @@ describe('failures and notes in the reader’s language', () => {
       const fr = await cli(['status', id, '--server', address], 'fr');
       expect(fr.code).toBe(1);
       expect(fr.stdout).toMatch(/provider-quota : es: deepl : quota de traduction épuisé/);
+      // The state words too, not only the error.
+      expect(fr.stdout.split('\n')[0]).toMatch(/ : échouée \d+\s?%/);
+      expect(fr.stdout).toMatch(/^ {2}es: échouée /m);
       const en = await cli(['status', id, '--server', address], 'en');
       expect(en.code).toBe(1);
       const stored = (await read(id)).error.message as string;
       expect(en.stdout).toContain(`error: provider-quota: ${stored}`);
       expect(en.stdout).not.toMatch(/épuisé/);
+      expect(en.stdout).toMatch(/^ {2}es: failed /m);
     } finally {
       fake.failures = [];
     }
