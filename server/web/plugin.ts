@@ -1,5 +1,5 @@
 /**
- * The web page (issue 8), mounted by server/app.ts when this file exists.
+ * The web page (issue 8), mounted by server/app.ts.
  * Every page address answers with the same small HTML shell; the client
  * router draws the page. Assets and interface texts are served from here,
  * and every answer carries a strict Content-Security-Policy: scripts and
