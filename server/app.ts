@@ -16,7 +16,7 @@ import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
 import { parseTokens, requireRole, type AuthConfig } from './auth.js';
-import { installErrorHandling } from './http-errors.js';
+import { installBodyDecoding, installErrorHandling, requestLang, sendError } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
@@ -80,9 +80,16 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     logger: loggerOption as never,
     bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Fastify answers these before any route or error handler runs, in its own shape; give them ours.
+    frameworkErrors: (err, request, reply) => {
+      const lng = requestLang(request);
+      if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad-url', t('errors:bad-url', { lng }));
+      return sendError(reply, err.statusCode ?? 400, 'invalid-request', t('errors:invalid-request', { lng, detail: err.message }));
+    },
   });
 
   installErrorHandling(app, t, bodyLimit);
+  installBodyDecoding(app);
 
   await app.register(swagger, {
     openapi: {

@@ -9,6 +9,7 @@ import type { TFunction } from 'i18next';
 import { InputError } from '../pipeline/errors.js';
 import { getI18n, negotiateLanguage, renderError } from '../locales/i18n.js';
 import { RedisUnavailableError } from '../workers/redis.js';
+import { decodeBytes } from '../pipeline/ingest/decode.js';
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).send({ error: { code, message } });
@@ -88,5 +89,56 @@ export function installErrorHandling(app: FastifyInstance, t: TFunction, bodyLim
     }
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, 500, 'internal', t('errors:internal', { lng }));
+  });
+}
+
+/** The charset a Content-Type declares, lower-cased; undefined when it names none. */
+function declaredCharset(contentType: string | undefined): string | undefined {
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+/**
+ * Turns request body bytes into text honestly: in the charset the
+ * Content-Type declares, else strict UTF-8. Fastify's own decoding replaces
+ * bad bytes with U+FFFD, which would quietly store `mod\uFFFDle` for `modèle`.
+ */
+export function decodeBody(bytes: Buffer, contentType: string | undefined): string {
+  const charset = declaredCharset(contentType);
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    let decoder: TextDecoder;
+    try {
+      decoder = new TextDecoder(charset);
+    } catch {
+      throw new InputError('unsupported-charset', `charset "${charset}" in the Content-Type is not one locflow can read; send UTF-8`, { status: 415, params: { charset } });
+    }
+    return decoder.decode(bytes);
+  }
+  if (bytes.length === 0) return '';
+  return decodeBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+}
+
+/**
+ * Compressed bodies are refused by name (Fastify would report gzip bytes as
+ * malformed JSON), and JSON bodies are decoded by {@link decodeBody} before
+ * Fastify's parser (with its prototype-poisoning checks) reads them.
+ */
+export function installBodyDecoding(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const encoding = String(request.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      throw new InputError('unsupported-content-encoding', `Content-Encoding "${encoding}" is not accepted; send the body uncompressed`, { status: 415, params: { encoding } });
+    }
+  });
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decodeBody(body as Buffer, request.headers['content-type']);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    parseJson(request, text, done);
   });
 }

@@ -15,6 +15,7 @@ import { InputError } from '../../pipeline/errors.js';
 import { TERM_KINDS } from '../../pipeline/glossary/index.js';
 import type { TermKind } from '../../pipeline/model.js';
 import { requireRole, type AuthConfig } from '../auth.js';
+import { decodeBody } from '../http-errors.js';
 
 /** Import bodies: a glossary file is bigger than a JSON request but has no reason to exceed this. */
 export const IMPORT_BODY_LIMIT = MAX_TBX_BYTES;
@@ -80,8 +81,14 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
   const anyone = requireRole(auth, 'submitter');
   const reviewer = requireRole(auth, 'reviewer');
 
-  // Files arrive as the raw body; JSON keeps Fastify's own parser.
-  app.addContentTypeParser(FILE_TYPES, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  // Files arrive as the raw body, decoded by their byte-order mark or declared charset (a TBX is often UTF-16); JSON keeps the app's parser.
+  app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {
+    try {
+      done(null, decodeBody(body as Buffer, req.headers['content-type']));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   app.get('/terms', { preHandler: anyone, schema: { summary: 'List glossary terms (filters: status, kind, lang, q; paging: offset, limit)', tags: ['glossary'] } }, async (request) => {
     const q = parseWith(listQuery, request.query, 'query');
