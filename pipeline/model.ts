@@ -187,7 +187,14 @@ export interface TargetResult {
   segments: TranslatedSegment[];
   billedChars: number;
   tmHits: number;
+  /** Provider and route notes in English, as bundles and logs keep them. */
   warnings: string[];
+  /**
+   * The same notes as `warnings`, same order, as codes a reader's language can
+   * say. `translateTarget` always sets it; a result built elsewhere may leave
+   * it out, and each warning then reads as `note-other`.
+   */
+  notices?: Notice[];
   ms: number;
 }
 
@@ -262,7 +269,28 @@ export interface TranslatorResult {
   /** The route actually taken (may differ from the plan after a fallback). */
   plan: RoutePlan;
   billedChars: number;
+  /** Notes in English. */
   warnings: string[];
+  /** The same notes as codes, same order; a translator that leaves it out has its warnings read as `note-other`. */
+  notices?: Notice[];
+}
+
+/**
+ * Something a provider or a route wants the reader to know that did not stop
+ * the translation (a glossary the engine refused, a fallback). Carried as a
+ * code so that it can be said in the reader's language.
+ */
+export interface Notice {
+  /**
+   * A message key in `locales/<lng>/errors.json`, one of the `note-*` codes
+   * (`note-fallback`, `note-glossary-unused`, …). `note-other` is the catch-all:
+   * its one variable, `detail`, is shown as it is.
+   */
+  code: string;
+  /** The English sentence, complete; what logs, the bundle manifest and `warnings` show. */
+  message: string;
+  /** The variables the code's sentence fills in (`provider`, `detail`, …); every one it names must be here. */
+  params?: Record<string, string | number>;
 }
 
 /** Translation memory, looked up before any provider is called. */

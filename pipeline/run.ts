@@ -8,12 +8,14 @@ import { detectLanguage, detectSegments, ScoreCache } from './detect.js';
 import { InputError } from './errors.js';
 import { compileGlossary, glossaryVersion, maskSegment, termsForArticle, unmaskSegment, type GlossaryMatcher, type Mask } from './glossary/index.js';
 import { normalizeInline, plainText } from './inline.js';
+import { noticesOf } from './notices.js';
 import { ingest } from './ingest.js';
 import { canonicalLang, languageName, requireLang, sameLanguage } from './languages.js';
 import type {
   Analysis,
   BundleInput,
   Lang,
+  Notice,
   RoutePlan,
   Segment,
   SourceDocument,
@@ -166,7 +168,8 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
 
   let tmHits = 0;
   let billedChars = 0;
-  const warnings = new Set<string>();
+  // Keyed by the English sentence: the same note from every batch is said once.
+  const notices = new Map<string, Notice>();
   const usedPlans = new Map<string, RoutePlan>();
 
   const finish = (p: Pending, raw: string, how: { provider: string; route: Lang[]; tm: boolean; human: boolean }) => {
@@ -228,7 +231,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       throw new Error(`translator returned ${result.texts.length} texts for ${batch.length} segments (${result.plan.label})`);
     }
     billedChars += result.billedChars;
-    for (const w of result.warnings) warnings.add(w);
+    for (const n of noticesOf(result)) if (!notices.has(n.message)) notices.set(n.message, n);
     usedPlans.set(result.plan.id, result.plan);
     const route = routeLanguages(result.plan, from, target);
     const at = new Date().toISOString();
@@ -244,7 +247,10 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
   }
 
   const plans = usedPlans.size > 0 ? [...usedPlans.values()] : [plan];
-  if (plans.some((p) => p.pseudo)) warnings.add('pseudo-localisation: this target is test output, not a translation');
+  if (plans.some((p) => p.pseudo)) {
+    const message = 'pseudo-localisation: this target is test output, not a translation';
+    notices.set(message, { code: 'note-pseudo', message });
+  }
   return {
     lang: target,
     providers: unique(plans.flatMap((p) => p.providers)),
@@ -252,7 +258,8 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     segments: analysis.segments.map((s) => done.get(s.id)!),
     billedChars,
     tmHits,
-    warnings: [...warnings],
+    warnings: [...notices.keys()],
+    notices: [...notices.values()],
     ms: Date.now() - started,
   };
 }

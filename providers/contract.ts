@@ -1,5 +1,5 @@
 /**
- * The translation-provider contract, version 1.
+ * The translation-provider contract, version 2.
  *
  * A provider is one engine (DeepL, Apertium, an OpenAI-compatible model, …).
  * It translates batches of segments for one language pair and knows nothing
@@ -7,10 +7,17 @@
  * router (`providers/router.ts`) and the pipeline do those.
  *
  * Changing a field here is a breaking change: bump PROVIDER_CONTRACT_VERSION.
+ *
+ * Version 2 added `TranslateResponse.notices`, the warnings as codes a reader's
+ * language can say. It is optional, so a version-1 provider (English
+ * `warnings` only) still works: each of its warnings is shown as `note-other`.
  */
-import type { InlineXml, Lang, Term } from '../pipeline/model.js';
+import type { InlineXml, Lang, Notice, Term } from '../pipeline/model.js';
 
-export const PROVIDER_CONTRACT_VERSION = 1;
+// Defined with the pipeline types (the router's results carry it too); part of this contract.
+export type { Notice };
+
+export const PROVIDER_CONTRACT_VERSION = 2;
 
 export interface LanguagePair {
   from: Lang;
@@ -53,8 +60,17 @@ export interface TranslateResponse {
   texts: InlineXml[];
   /** Characters the provider bills for this call. */
   billedChars: number;
-  /** Things the caller should know but that did not stop the translation. */
+  /**
+   * Things the caller should know but that did not stop the translation, as
+   * English sentences. With `notices`, exactly their `message`s, in order.
+   */
   warnings: string[];
+  /**
+   * The same things as `warnings`, each with a `note-*` code and the variables
+   * its sentence needs (see `locales/en/errors.json`). Since version 2; when
+   * absent, every warning is read as `note-other`.
+   */
+  notices?: Notice[];
   /** Tokens used, for providers that bill by token (LLMs); absent elsewhere. */
   usage?: { inputTokens: number; outputTokens: number };
 }
@@ -82,3 +98,11 @@ export interface TranslationProvider {
 
 /** Factory signature every provider module exports (e.g. `createDeepl`). */
 export type ProviderFactory<Options> = (options?: Options) => TranslationProvider;
+
+/**
+ * A response's `warnings` and `notices` from its notices, so that the two
+ * cannot disagree.
+ */
+export function withNotices(notices: Notice[]): Pick<TranslateResponse, 'warnings' | 'notices'> {
+  return { warnings: notices.map((n) => n.message), notices };
+}

@@ -8,8 +8,9 @@
 import { InputError, ProviderError, shouldFallBack } from '../pipeline/errors.js';
 import { normalizeInline } from '../pipeline/inline.js';
 import { canonicalLang } from '../pipeline/languages.js';
-import type { Lang, RoutePlan, Term, Translator, TranslatorRequest, TranslatorResult } from '../pipeline/model.js';
-import type { LanguagePair, TranslationProvider } from './contract.js';
+import type { Lang, Notice, RoutePlan, Term, Translator, TranslatorRequest, TranslatorResult } from '../pipeline/model.js';
+import { noticesOf } from '../pipeline/notices.js';
+import { withNotices, type LanguagePair, type TranslationProvider } from './contract.js';
 import { langMatches } from './langs.js';
 import { Gate, planBatches, withRetry, type RetryOptions } from './policy.js';
 
@@ -203,10 +204,10 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     u.billedChars += billed;
   };
 
-  async function runLeg(leg: Leg, segments: { id: string; text: string }[], terms: Term[] | undefined, signal?: AbortSignal): Promise<{ texts: string[]; billed: number; warnings: string[] }> {
+  async function runLeg(leg: Leg, segments: { id: string; text: string }[], terms: Term[] | undefined, signal?: AbortSignal): Promise<{ texts: string[]; billed: number; notices: Notice[] }> {
     const handle = byRef.get(leg.provider)!;
     const { provider } = handle;
-    const warnings: string[] = [];
+    const notices: Notice[] = [];
     let billed = 0;
     // When one batch fails for good the leg has failed: stop its sibling batches instead of paying for them.
     const leg$ = new AbortController();
@@ -232,7 +233,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
             }
             usage[leg.provider]!.billedChars += res.billedChars;
             billed += res.billedChars;
-            warnings.push(...res.warnings);
+            notices.push(...noticesOf(res));
             return res.texts.map((t) => normalizeInline(t));
           }, leg$.signal),
         {
@@ -248,7 +249,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
 
     try {
       const results = await Promise.all(planBatches(segments, provider.limits).map(runBatch));
-      return { texts: results.flat(), billed, warnings };
+      return { texts: results.flat(), billed, notices };
     } catch (err) {
       leg$.abort(err);
       throw err;
@@ -267,7 +268,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
   async function runRoute(route: Route, req: TranslatorRequest, done: Map<string, LegOutput>): Promise<TranslatorResult> {
     let segments = req.segments.map((s) => ({ id: s.id, text: normalizeInline(s.text) }));
     let billedChars = 0;
-    const warnings: string[] = [];
+    const notices: Notice[] = [];
     for (const [i, leg] of route.legs.entries()) {
       // Terms describe the source language; a pivot's second leg starts from another language.
       const terms = leg.from === req.from && req.terms.length ? req.terms : undefined;
@@ -278,10 +279,10 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
         done.set(prefix, out);
       }
       billedChars += out.billed;
-      warnings.push(...out.warnings);
+      notices.push(...out.notices);
       segments = segments.map((s, i) => ({ id: s.id, text: out.texts[i]! }));
     }
-    return { texts: segments.map((s) => s.text), plan: route.plan, billedChars, warnings };
+    return { texts: segments.map((s) => s.text), plan: route.plan, billedChars, ...withNotices(notices) };
   }
 
   const translator: LocflowTranslator = {
@@ -301,13 +302,13 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
       }
       if (routes.length === 0) throw noRoute(options, req.from, req.to);
       if (req.segments.length === 0) return { texts: [], plan: routes[0]!.plan, billedChars: 0, warnings: [] };
-      const warnings: string[] = [];
+      const notices: Notice[] = [];
       const done = new Map<string, LegOutput>();
       let lastError: unknown;
       for (const [i, route] of routes.entries()) {
         try {
           const result = await runRoute(route, req, done);
-          return { ...result, warnings: [...warnings, ...result.warnings] };
+          return { ...result, ...withNotices([...notices, ...noticesOf(result)]) };
         } catch (err) {
           lastError = err;
           if (err instanceof ProviderError && (err.reason === 'quota' || err.reason === 'auth')) {
@@ -317,7 +318,12 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
           }
           const next = routes[i + 1];
           if (!next || !shouldFallBack(err) || req.signal?.aborted) throw err;
-          warnings.push(`${route.plan.label} failed (${(err as Error).message}); falling back to ${next.plan.label}`);
+          const detail = (err as Error).message;
+          notices.push({
+            code: 'note-fallback',
+            message: `${route.plan.label} failed (${detail}); falling back to ${next.plan.label}`,
+            params: { route: route.plan.label, detail, next: next.plan.label },
+          });
         }
       }
       throw lastError;

@@ -1,46 +1,14 @@
 /**
- * Provider and route warnings reach the worker as English sentences (the
- * translator contract carries strings, and bundles keep them so). Before a
- * job record stores them, each known sentence is read back into a code and
- * its variable parts, so that the API can say it in the reader's language;
- * anything not recognised is kept whole as `note-other`, shown as it came.
+ * What a job record keeps of provider notes and errors: plain JSON, so that
+ * any process (the API, an older worker) can read it back.
  */
+import type { Notice } from '../pipeline/model.js';
 import type { MessageParams, StoredMessage } from './store.js';
 
-interface Pattern {
-  code: string;
-  re: RegExp;
-  params(m: RegExpExecArray): MessageParams;
-}
-
-// The sentences are written in providers/ and pipeline/run.ts; a change there
-// falls through to `note-other` (still shown, in English) rather than breaking.
-const PATTERNS: Pattern[] = [
-  { code: 'note-pseudo', re: /^pseudo-localisation: this target is test output, not a translation$/, params: () => ({}) },
-  { code: 'note-fallback', re: /^(.+?) failed \(([\s\S]*)\); falling back to (.+)$/, params: (m) => ({ route: m[1]!, detail: m[2]!, next: m[3]! }) },
-  { code: 'note-glossary-unused', re: /^([\w.-]+): glossary not used: ([\s\S]*)$/, params: (m) => ({ provider: m[1]!, detail: m[2]! }) },
-  {
-    code: 'note-glossary-not-deleted',
-    re: /^([\w.-]+): could not delete the replaced glossary (\S+): ([\s\S]*)$/,
-    params: (m) => ({ provider: m[1]!, glossary: m[2]!, detail: m[3]! }),
-  },
-  {
-    code: 'note-dictionary-unused',
-    re: /^([\w.-]+): dynamic dictionary not used for (\S+)→(\S+) \(/,
-    params: (m) => ({ provider: m[1]!, from: m[2]!, to: m[3]! }),
-  },
-  { code: 'note-retried', re: /^([\w.-]+): first answer rejected and retried \(([\s\S]*)\)$/, params: (m) => ({ provider: m[1]!, detail: m[2]! }) },
-];
-
-export function noteOf(text: string): StoredMessage {
-  for (const p of PATTERNS) {
-    const m = p.re.exec(text);
-    if (m) {
-      const params = p.params(m);
-      return Object.keys(params).length ? { code: p.code, message: text, params } : { code: p.code, message: text };
-    }
-  }
-  return { code: 'note-other', message: text, params: { detail: text } };
+/** A notice as a target stores it; a notice without variables (`note-pseudo`) is stored without `params`. */
+export function noteOf(notice: Notice): StoredMessage {
+  const params = plainParams(notice.params);
+  return params ? { code: notice.code, message: notice.message, params } : { code: notice.code, message: notice.message };
 }
 
 /**

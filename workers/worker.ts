@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
 import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
 import type { BundleInput, TargetResult, TranslationMemory } from '../pipeline/model.js';
+import { noticesOf } from '../pipeline/notices.js';
 import { translateTarget } from '../pipeline/run.js';
 import { createRedisTm, createTranslator, type LocflowTranslator } from '../providers/index.js';
 import type { QueueConfig } from './config.js';
@@ -16,7 +17,7 @@ import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData } from './queues.js';
 import { connectRedis } from './redis.js';
 import { AnalysisCache } from './analysis-cache.js';
-import { JobStore, toView, type JobError } from './store.js';
+import { JobStore, toView, type JobError, type StoredMessage } from './store.js';
 import { noteOf, plainParams } from './notes.js';
 import { createWebhookProcessor, type WebhookJobData } from './webhooks.js';
 
@@ -53,6 +54,12 @@ export function backoffDelay(attemptsMade: number, baseMs: number, maxMs: number
   const delay = Math.round(cap / 2 + random() * (cap / 2));
   const retryAfter = err instanceof ProviderError ? err.retryAfterMs : undefined;
   return retryAfter && retryAfter > delay ? retryAfter : delay;
+}
+
+/** A target's notes as the job record keeps them: English `warnings` and, in the same order, their codes. */
+function storedNotes(result: TargetResult): { warnings: string[]; notes?: StoredMessage[] } {
+  const notes = noticesOf(result).map(noteOf);
+  return notes.length ? { warnings: notes.map((n) => n.message), notes } : { warnings: [] };
 }
 
 /** A failure as it is stored: the code and params the API renders in the reader's language, and the English message. */
@@ -213,8 +220,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
         route: result.route,
         billedChars: result.billedChars,
         tmHits: result.tmHits,
-        warnings: result.warnings,
-        ...(result.warnings.length ? { notes: result.warnings.map(noteOf) } : {}),
+        ...storedNotes(result),
       });
       return result;
     } catch (err) {

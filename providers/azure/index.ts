@@ -8,7 +8,7 @@ import type { AxiosInstance } from 'axios';
 import { ProviderError } from '../../pipeline/errors.js';
 import { escapeXml, normalizeInline } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
-import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
+import { withNotices, type LanguagePair, type Notice, type ProviderHealth, type ProviderSegment, type TranslateRequest, type TranslateResponse, type TranslationProvider } from '../contract.js';
 import { callJson, chunkSegments, createHttpClient, field, tidyEntities, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface AzureOptions {
@@ -166,11 +166,17 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       if (!apiKey) throw new ProviderError('azure', 'auth', 'AZURE_TRANSLATOR_KEY is not set');
-      const warnings: string[] = [];
+      const notices: Notice[] = [];
       // Azure documents the dynamic dictionary only for pairs with English on one side.
       const english = [req.from, req.to].some((l) => l.split('-')[0]!.toLowerCase() === 'en');
       const useDictionary = dictionary && Boolean(req.terms?.length) && english;
-      if (dictionary && req.terms?.length && !english) warnings.push(`azure: dynamic dictionary not used for ${req.from}→${req.to} (Azure applies it only with English on one side); terms rely on masking`);
+      if (dictionary && req.terms?.length && !english) {
+        notices.push({
+          code: 'note-dictionary-unused',
+          message: `azure: dynamic dictionary not used for ${req.from}→${req.to} (Azure applies it only with English on one side); terms rely on masking`,
+          params: { provider: 'azure', from: req.from, to: req.to },
+        });
+      }
       const marked = req.segments.map((s) => (useDictionary ? { ...s, text: applyDynamicDictionary(s.text, req.terms!, req.to).text } : s));
       const tooLong = marked.find((s) => s.text.length > MAX_CHARS);
       if (tooLong) throw new ProviderError('azure', 'bad-request', `segment ${tooLong.id} has ${tooLong.text.length} characters; Azure accepts at most ${MAX_CHARS} per request`);
@@ -180,7 +186,7 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
       }
       // Azure counts every character sent, dictionary markup included.
       const billedChars = marked.reduce((n, s) => n + s.text.length, 0);
-      return { texts, billedChars, warnings };
+      return { texts, billedChars, ...withNotices(notices) };
     },
 
     async health(): Promise<ProviderHealth> {

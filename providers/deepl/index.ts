@@ -9,7 +9,7 @@ import type { AxiosInstance } from 'axios';
 import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
-import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
+import { withNotices, type LanguagePair, type Notice, type ProviderHealth, type ProviderSegment, type TranslateRequest, type TranslateResponse, type TranslationProvider } from '../contract.js';
 import { callJson, chunkSegments, createHttpClient, field, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface DeeplOptions {
@@ -137,7 +137,7 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
     if (!apiKey) throw new ProviderError('deepl', 'auth', 'DEEPL_AUTH_KEY is not set');
   };
 
-  async function ensureGlossary(from: Lang, to: Lang, terms: readonly Term[], warnings: string[]): Promise<string | undefined> {
+  async function ensureGlossary(from: Lang, to: Lang, terms: readonly Term[], notices: Notice[]): Promise<string | undefined> {
     const pairKey = `${deeplSource(from)}>${deeplTarget(to)}`;
     const wanted = glossaryEntries(terms, to);
     if (wanted.size === 0) return glossaries.get(pairKey)?.id;
@@ -173,7 +173,8 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
         try {
           await callJson(http, { method: 'DELETE', url: `/v3/glossaries/${encodeURIComponent(current.id)}`, headers }, { provider: 'deepl', secrets, classify, what: 'DELETE /v3/glossaries/{id}' });
         } catch (err) {
-          warnings.push(`deepl: could not delete the replaced glossary ${current.id}: ${(err as Error).message}`);
+          const detail = (err as Error).message;
+          notices.push({ code: 'note-glossary-not-deleted', message: `deepl: could not delete the replaced glossary ${current.id}: ${detail}`, params: { provider: 'deepl', glossary: current.id, detail } });
         }
       }
       const g = { hash, id, entries: merged };
@@ -247,15 +248,16 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       requireKey();
-      const warnings: string[] = [];
+      const notices: Notice[] = [];
       let glossaryId: string | undefined;
       if (useGlossaries && req.terms?.length) {
         try {
-          glossaryId = await ensureGlossary(req.from, req.to, req.terms, warnings);
+          glossaryId = await ensureGlossary(req.from, req.to, req.terms, notices);
         } catch (err) {
           if (err instanceof ProviderError && (err.reason === 'auth' || err.reason === 'quota')) throw err;
           // Terms are also masked upstream, so a glossary failure costs quality of unmasked forms, not correctness.
-          warnings.push(`deepl: glossary not used: ${(err as Error).message}`);
+          const detail = (err as Error).message;
+          notices.push({ code: 'note-glossary-unused', message: `deepl: glossary not used: ${detail}`, params: { provider: 'deepl', detail } });
         }
       }
       const chunks = chunkSegments(req.segments, {
@@ -272,7 +274,7 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
           // Another batch or worker replaced (and deleted) the glossary meanwhile: forget it and get the current one.
           const pairKey = `${deeplSource(req.from)}>${deeplTarget(req.to)}`;
           if (glossaries.get(pairKey)?.id === glossaryId) glossaries.delete(pairKey);
-          glossaryId = await ensureGlossary(req.from, req.to, req.terms ?? [], warnings);
+          glossaryId = await ensureGlossary(req.from, req.to, req.terms ?? [], notices);
           return send(c, req, glossaryId);
         }
       };
@@ -285,7 +287,7 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
           billedChars += p.billed;
         }
       }
-      return { texts, billedChars, warnings };
+      return { texts, billedChars, ...withNotices(notices) };
     },
 
     async health(): Promise<ProviderHealth> {

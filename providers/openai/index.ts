@@ -9,7 +9,7 @@ import type { AxiosInstance } from 'axios';
 import { ProviderError } from '../../pipeline/errors.js';
 import { comparePlaceholders, normalizeInline, plainText } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
-import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
+import { withNotices, type LanguagePair, type Notice, type ProviderHealth, type ProviderSegment, type TranslateRequest, type TranslateResponse, type TranslationProvider } from '../contract.js';
 import { callJson, chunkSegments, createHttpClient, envInt, field, parseDuration, parseJson, parseRetryAfter, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface OpenAIOptions {
@@ -262,7 +262,7 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       if (!apiKey && !explicitBase) throw new ProviderError('openai', 'auth', 'OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) is not set');
       const texts: string[] = [];
-      const warnings: string[] = [];
+      const notices: Notice[] = [];
       const usage = { inputTokens: 0, outputTokens: 0 };
       let billedChars = 0;
       for (const chunk of chunkSegments(req.segments, { maxTexts, maxChars })) {
@@ -271,10 +271,13 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
           billedChars += part.billed;
           usage.inputTokens += part.usage.inputTokens;
           usage.outputTokens += part.usage.outputTokens;
-          if (part.retried) warnings.push(`openai: first answer rejected and retried (${part.problems.slice(0, 3).join('; ')})`);
+          if (part.retried) {
+            const detail = part.problems.slice(0, 3).join('; ');
+            notices.push({ code: 'note-retried', message: `openai: first answer rejected and retried (${detail})`, params: { provider: 'openai', detail } });
+          }
         }
       }
-      return { texts, billedChars, warnings, usage };
+      return { texts, billedChars, ...withNotices(notices), usage };
     },
 
     async health(): Promise<ProviderHealth> {

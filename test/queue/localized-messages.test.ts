@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers } from '../../workers/worker.js';
-import { noteOf } from '../../workers/notes.js';
 import { ROOT, SAMPLE_FR } from '../helpers.js';
 import { cleanPrefix, testConfig, waitFor } from './helpers.js';
 import { startSlowDeepl, type SlowDeepl } from './slow-deepl.js';
@@ -152,22 +151,5 @@ describe('failures and notes in the reader’s language', () => {
     const fr = await read(id, { 'accept-language': 'fr' });
     expect(fr.targets.en.warnings).toContain('pseudo-localisation : cette cible est une sortie de test, pas une traduction');
     expect(fr.targets.en.warnings).toHaveLength(en.targets.en.warnings.length);
-  });
-});
-
-describe('provider notes read back into codes', () => {
-  it('recognises the sentences providers write, and keeps any other whole', () => {
-    expect(noteOf('apertium:fr→en failed (apertium: timed out after 30 s); falling back to deepl:fr→en')).toEqual({
-      code: 'note-fallback',
-      message: 'apertium:fr→en failed (apertium: timed out after 30 s); falling back to deepl:fr→en',
-      params: { route: 'apertium:fr→en', detail: 'apertium: timed out after 30 s', next: 'deepl:fr→en' },
-    });
-    expect(noteOf('deepl: glossary not used: HTTP 400').params).toEqual({ provider: 'deepl', detail: 'HTTP 400' });
-    expect(noteOf('deepl: could not delete the replaced glossary g-1: HTTP 404')).toMatchObject({ code: 'note-glossary-not-deleted', params: { glossary: 'g-1', detail: 'HTTP 404' } });
-    expect(noteOf('azure: dynamic dictionary not used for fr→vi (Azure applies it only with English on one side); terms rely on masking')).toMatchObject({
-      code: 'note-dictionary-unused',
-      params: { provider: 'azure', from: 'fr', to: 'vi' },
-    });
-    expect(noteOf('something new from a provider')).toEqual({ code: 'note-other', message: 'something new from a provider', params: { detail: 'something new from a provider' } });
   });
 });
