@@ -5,10 +5,14 @@
  *   runConformance('pseudo', async () => ({ provider: createPseudo(), close: async () => {} }), { from: 'fr', to: 'en' });
  *
  * `requests` (optional) lets the suite check that an empty batch costs no call.
+ * `expectNotices` checks any response's notes; tests that provoke a note call it.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePlaceholders, plainText } from '../../pipeline/inline.js';
-import type { LanguagePair, ProviderSegment, TranslationProvider } from '../../providers/contract.js';
+import type { LanguagePair, Notice, ProviderSegment, TranslateResponse, TranslationProvider } from '../../providers/contract.js';
+import { ROOT } from '../helpers.js';
 
 export interface ConformanceSetup {
   provider: TranslationProvider;
@@ -48,6 +52,41 @@ const SAMPLES: Record<string, string[]> = {
     'Las acciones de <g id="5">Nvidia</g> cayeron <x id="6"/> tras el anuncio.',
   ],
 };
+
+/** Each language's `errors` sentences, read from `locales/<lng>/errors.json`. */
+const SENTENCES: Record<string, Record<string, string>> = Object.fromEntries(
+  readdirSync(join(ROOT, 'locales'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => [d.name, JSON.parse(readFileSync(join(ROOT, 'locales', d.name, 'errors.json'), 'utf8')) as Record<string, string>]),
+);
+
+/** The variables a sentence fills in: `{{provider}}`, `{{from, language}}` → provider, from. */
+function variables(sentence: string): string[] {
+  return [...sentence.matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]!);
+}
+
+/**
+ * A response's notes are sayable in every language: each notice names a
+ * `note-*` code that every locale has a sentence for, with a value for each
+ * variable of those sentences, and `warnings` are exactly the notices'
+ * English messages. Returns the notices so that a test can look closer.
+ */
+export function expectNotices(res: Pick<TranslateResponse, 'warnings' | 'notices'>): Notice[] {
+  if (res.warnings.length) expect(res.notices, `warnings without notices: ${res.warnings.join(' | ')}`).toBeDefined();
+  const notices = res.notices ?? [];
+  expect(res.warnings).toEqual(notices.map((n) => n.message));
+  expect(Object.keys(SENTENCES).length).toBeGreaterThan(1);
+  for (const n of notices) {
+    expect(n.code).toMatch(/^note-/);
+    expect(n.message.length, n.code).toBeGreaterThan(0);
+    for (const [lng, sentences] of Object.entries(SENTENCES)) {
+      const sentence = sentences[n.code];
+      expect(sentence, `${lng} has no sentence for ${n.code}`).toBeTypeOf('string');
+      for (const v of variables(sentence!)) expect(n.params?.[v], `${n.code} (${lng}) needs {{${v}}}: ${n.message}`).toBeDefined();
+    }
+  }
+  return notices;
+}
 
 export function conformanceSamples(from: string): string[] {
   return SAMPLES[from.split('-')[0]!] ?? SAMPLES.en!;
@@ -92,7 +131,7 @@ export function runConformance(name: string, setup: () => Promise<ConformanceSet
       const firstIds = res.texts.map((t) => /id="([^"]+)"/.exec(t)?.[1]);
       expect(firstIds).toEqual(texts.map((t) => /id="([^"]+)"/.exec(t)?.[1]));
       expect(res.billedChars).toBeGreaterThan(0);
-      expect(Array.isArray(res.warnings)).toBe(true);
+      expectNotices(res);
     });
 
     it('translates a batch as large as its limits allow (capped for speed)', async () => {
@@ -111,6 +150,7 @@ export function runConformance(name: string, setup: () => Promise<ConformanceSet
       expect(res.texts).toHaveLength(segments.length);
       res.texts.forEach((out, i) => expect(comparePlaceholders(segments[i]!.text, out).ok, out).toBe(true));
       expect(res.billedChars).toBeGreaterThan(0);
+      expectNotices(res);
     });
 
     it('answers an empty batch with nothing, bills nothing and calls nobody', async () => {

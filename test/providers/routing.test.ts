@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, ProviderError } from '../../pipeline/errors.js';
 import { createTranslator, openTranslator, type ProvidersConfig } from '../../providers/index.js';
+import { expectNotices } from './conformance.js';
 import { badRequest, EMPTY_ENV, fakeProvider, quota, rateLimited } from './fake.js';
 
 const noSleep = { sleep: async () => {}, random: () => 0.5 };
@@ -181,8 +182,48 @@ describe('fallback', () => {
     expect(res.plan.id).toBe('apertium:fr>en');
     expect(res.texts).toEqual(['apertium[fr>en](Bonjour)']);
     expect(deepl.calls).toHaveLength(1); // quota is not retried
-    expect(res.warnings.join('\n')).toMatch(/deepl:fr→en failed \(deepl: Quota exceeded\); falling back to apertium:fr→en/);
+    expect(expectNotices(res)).toEqual([
+      {
+        code: 'note-fallback',
+        message: 'deepl:fr→en failed (deepl: Quota exceeded); falling back to apertium:fr→en',
+        params: { route: 'deepl:fr→en', detail: 'deepl: Quota exceeded', next: 'apertium:fr→en' },
+      },
+    ]);
     expect(t.usage()).toMatchObject({ deepl: { calls: 1 }, apertium: { calls: 1, billedChars: 7 } });
+  });
+
+  it('names each route it left, in order, and keeps the notices of the route that answered after them', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const google = fakeProvider('google', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    deepl.failures.push(quota('deepl'));
+    google.failures.push(new ProviderError('google', 'unavailable', 'HTTP 503', { status: 503 }));
+    const inner = apertium.translate;
+    apertium.translate = async (req) => ({
+      ...(await inner(req)),
+      warnings: ['apertium: glossary not used: no such pair'],
+      notices: [{ code: 'note-glossary-unused', message: 'apertium: glossary not used: no such pair', params: { provider: 'apertium', detail: 'no such pair' } }],
+    });
+    const t = await openTranslator({ config: { ...config({ 'fr-en': ['deepl', 'google', 'apertium'] }), retry: { ...noSleep, attempts: 1 } }, providers: [deepl, google, apertium] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    const notices = expectNotices(res);
+    expect(notices.map((n) => n.code)).toEqual(['note-fallback', 'note-fallback', 'note-glossary-unused']);
+    expect(notices.map((n) => n.params)).toEqual([
+      { route: 'deepl:fr→en', detail: 'deepl: Quota exceeded', next: 'google:fr→en' },
+      { route: 'google:fr→en', detail: 'google: HTTP 503', next: 'apertium:fr→en' },
+      { provider: 'apertium', detail: 'no such pair' },
+    ]);
+  });
+
+  it('still serves a provider that gives English warnings only (contract version 1): each becomes note-other', async () => {
+    const legacy = fakeProvider('legacy', [['fr', 'en']]);
+    const inner = legacy.translate;
+    legacy.translate = async (req) => ({ ...(await inner(req)), warnings: ['legacy: model is warming up'] });
+    const t = await openTranslator({ config: config({ 'fr-en': ['legacy'] }), providers: [legacy] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    expect(res.texts).toEqual(['legacy[fr>en](Bonjour)']);
+    expect(res.warnings).toEqual(['legacy: model is warming up']);
+    expect(expectNotices(res)).toEqual([{ code: 'note-other', message: 'legacy: model is warming up', params: { detail: 'legacy: model is warming up' } }]);
   });
 
   it('sends later requests straight to the fallback once a provider reported quota', async () => {
@@ -307,6 +348,7 @@ describe('batching and output', () => {
     const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('a', '1'), seg('b', '2')] });
     expect(res.plan.id).toBe('apertium:fr>en');
     expect(res.warnings[0]).toMatch(/returned 1 translations for 2 segments/);
+    expect(expectNotices(res)[0]).toMatchObject({ code: 'note-fallback', params: { route: 'deepl:fr→en', next: 'apertium:fr→en' } });
   });
 
   it('passes glossary terms only to legs that start from the source language', async () => {

@@ -3,7 +3,7 @@ import { applyDynamicDictionary, azureLang, createAzure } from '../../../provide
 import type { FakeServer } from '../../fakes/common.js';
 import { expectedFake } from '../../fakes/common.js';
 import { AZURE_FAKE_KEY, azureError, startAzureFake } from '../../fakes/azure.js';
-import { runConformance } from '../conformance.js';
+import { expectNotices, runConformance } from '../conformance.js';
 import { catchProviderError, term } from './helpers.js';
 
 runConformance(
@@ -83,6 +83,7 @@ describe('azure adapter', () => {
     const res = await make().translate({ segments: segs, from: 'fr', to: 'vi', terms: [gpu] });
     expect((fake.requests[0]!.body as { Text: string }[])[0]!.Text).toBe(segs[0]!.text);
     expect(res.warnings.join(' ')).toMatch(/dynamic dictionary not used for fr→vi/);
+    expect(expectNotices(res)).toMatchObject([{ code: 'note-dictionary-unused', params: { provider: 'azure', from: 'fr', to: 'vi' } }]);
   });
 
   it('never puts markup inside a tag or around a partial word', () => {

@@ -4,7 +4,7 @@ import type { Term } from '../../../pipeline/model.js';
 import { createDeepl, deeplBaseURL, deeplTarget, DEEPL_FREE_URL, DEEPL_PRO_URL } from '../../../providers/deepl/index.js';
 import { expectedFake } from '../../fakes/common.js';
 import { DEEPL_FAKE_KEY, startDeeplFake, type DeeplFake } from '../../fakes/deepl.js';
-import { runConformance } from '../conformance.js';
+import { expectNotices, runConformance } from '../conformance.js';
 import { catchProviderError, term } from './helpers.js';
 
 runConformance(
@@ -183,6 +183,32 @@ describe('deepl adapter', () => {
       expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en', { 'processeur graphique': 'GPU' }));
       expect(fake.glossaries.size).toBe(1);
       expect(fake.calls('/v2/translate').map((r) => r.body)).toHaveLength(3);
+    });
+
+    it('translates without the glossary when DeepL refuses it, and says so as note-glossary-unused', async () => {
+      fake.glossaries.clear();
+      fake.script({ status: 400, body: { message: 'Unsupported glossary language pair' } }, { path: '/v3/glossaries' });
+      const segs = [{ id: 'a', text: 'Un processeur graphique.' }];
+      const res = await make().translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en'));
+      expect((fake.calls('/v2/translate')[0]!.body as { glossary_id?: string }).glossary_id).toBeUndefined();
+      const [unused] = expectNotices(res);
+      expect(unused).toMatchObject({ code: 'note-glossary-unused', params: { provider: 'deepl' } });
+      expect(String(unused!.params!.detail)).toMatch(/Unsupported glossary language pair/);
+      expect(unused!.message).toBe(`deepl: glossary not used: ${unused!.params!.detail}`);
+    });
+
+    it('keeps translating when the replaced glossary cannot be deleted, and names it in note-glossary-not-deleted', async () => {
+      fake.glossaries.clear();
+      const p = make();
+      await p.translate({ segments: [{ id: 'a', text: 'Un processeur graphique.' }], from: 'fr', to: 'en', terms: [gpu] });
+      const first = [...fake.glossaries.keys()][0]!;
+      fake.script({ status: 500, body: { message: 'Internal error' } }, { path: `/v3/glossaries/${first}`, times: 10 });
+      const res = await p.translate({ segments: [{ id: 'b', text: 'Du logiciel libre.' }], from: 'fr', to: 'en', terms: [oss] });
+      expect(res.texts[0]).toContain('open-source software');
+      const [kept] = expectNotices(res);
+      expect(kept).toMatchObject({ code: 'note-glossary-not-deleted', params: { provider: 'deepl', glossary: first } });
+      expect(kept!.message).toBe(`deepl: could not delete the replaced glossary ${first}: ${kept!.params!.detail}`);
     });
 
     it('skips forbidden and unapproved terms and sends no glossary for them', async () => {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkAnswer, createOpenAI, termsInBatch } from '../../../providers/openai/index.js';
 import { expectedFake, type FakeServer } from '../../fakes/common.js';
 import { chatAnswer, fakeContent, OPENAI_FAKE_KEY, OPENAI_FAKE_MODEL, openaiError, payloadOf, startOpenAIFake } from '../../fakes/openai.js';
-import { runConformance } from '../conformance.js';
+import { expectNotices, runConformance } from '../conformance.js';
 import { catchProviderError, term } from './helpers.js';
 
 runConformance(
@@ -71,6 +71,9 @@ describe('openai-compatible adapter', () => {
     const retry = (chats()[1]!.body as { messages: { role: string; content: string }[] }).messages;
     expect(retry.at(-1)!.content).toMatch(/not valid JSON/);
     expect(res.warnings.join(' ')).toMatch(/retried/);
+    const [retried] = expectNotices(res);
+    expect(retried).toMatchObject({ code: 'note-retried', params: { provider: 'openai' } });
+    expect(String(retried!.params!.detail)).toMatch(/not valid JSON/);
     expect(res.billedChars).toBe(2 * one.segments[0]!.text.length);
   });
 
