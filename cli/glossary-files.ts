@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GlossaryError } from '../pipeline/errors.js';
 import { parseGlossaryYaml } from '../pipeline/glossary/index.js';
+import { decodeBytes } from '../pipeline/ingest/decode.js';
 import type { Term } from '../pipeline/model.js';
 
 export const SEED_GLOSSARY_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'glossary');
@@ -12,16 +13,25 @@ export async function loadGlossaryFiles(files: string[]): Promise<Term[]> {
   const paths = files.length > 0 ? files : await seedFiles();
   const terms: Term[] = [];
   for (const path of paths) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      const detail = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new GlossaryError('glossary-unreadable', `cannot read glossary ${path}: ${detail}`, { params: { file: path, detail } });
-    }
-    terms.push(...parseGlossaryYaml(text, displayPath(path)));
+    terms.push(...parseGlossaryYaml(await readGlossaryText(path), displayPath(path)));
   }
   return terms;
+}
+
+/**
+ * A glossary file as text, decoded from its bytes: UTF-8 (BOM or not), UTF-16
+ * with a BOM; anything else is refused rather than read with U+FFFD in place
+ * of letters, which would make terms silently never match.
+ */
+export async function readGlossaryText(path: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const detail = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new GlossaryError('glossary-unreadable', `cannot read glossary ${path}: ${detail}`, { params: { file: path, detail } });
+  }
+  return decodeBytes(bytes, displayPath(path));
 }
 
 async function seedFiles(): Promise<string[]> {

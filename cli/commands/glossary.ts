@@ -3,7 +3,6 @@
  * except `suggest` goes through the HTTP API, so the server's roles apply to
  * the CLI exactly as to any other client; `suggest` works offline.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { serverTarget } from '../server-target.js';
@@ -16,7 +15,7 @@ import { InputError } from '../../pipeline/errors.js';
 import type { Term } from '../../pipeline/model.js';
 import { analyse } from '../../pipeline/run.js';
 import { suggestTerms } from '../../pipeline/suggest.js';
-import { loadGlossaryFiles } from '../glossary-files.js';
+import { loadGlossaryFiles, readGlossaryText } from '../glossary-files.js';
 import { readArticle } from '../input.js';
 import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, parseList } from '../run-command.js';
 
@@ -52,7 +51,7 @@ class GlossaryClient {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body.json);
     } else if (body?.raw !== undefined) {
-      headers['content-type'] = body.type ?? 'text/plain';
+      headers['content-type'] = `${body.type ?? 'text/plain'}; charset=utf-8`;
       payload = body.raw;
     }
     let res: Response;
@@ -268,13 +267,8 @@ export function registerGlossary(program: Command): void {
       const { t } = await getI18n();
       const format = requireFormat(o.format ?? formatFromName(file) ?? 'yaml', '--format');
       const client = new GlossaryClient(o, t);
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        const detail = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-        throw new InputError('file-not-found', t('glossary:cannotRead', { lng: 'en', file, detail }), { params: { file, detail } });
-      }
+      // Decoded here (BOM, UTF-16, strict UTF-8) so a wrongly encoded file is refused before anything is sent.
+      const text = await readGlossaryText(file);
       const qs = new URLSearchParams({ format });
       if (o.source) qs.set('source', o.source);
       if (o.target) qs.set('target', o.target);
