@@ -86,7 +86,8 @@ const FileSchema = z
       .strict()
       .optional(),
   })
-  .catchall(z.union([z.string(), z.number(), z.boolean()]));
+  // Settings are flat; a nested section (`deepl: {authKey: …}`) or an empty value gets a sentence that says so, not zod's "Invalid input".
+  .catchall(z.union([z.string(), z.number(), z.boolean()], { error: 'must be one value (text, number or true/false): settings are flat, e.g. deeplAuthKey: … or DEEPL_AUTH_KEY: …, not a nested section or an empty value' }));
 
 /** Reads the environment and, when `LOCFLOW_CONFIG` names one, the config file. Bad files are InputErrors. */
 export function loadProvidersConfig(env: NodeJS.ProcessEnv = process.env): ProvidersConfig {

@@ -64,6 +64,8 @@ describe('loadProvidersConfig', () => {
     ['an unknown setting', 'typo.yaml:deeplAuthKye: x\n', /unknown setting "deeplAuthKye"/],
     ['a bad route pattern', 'route.yaml:routes:\n  french-english: [deepl]\n', /routes\.french-english/],
     ['an empty chain', 'empty.yaml:routes:\n  fr-en: []\n', /routes\.fr-en/],
+    ['a nested provider section', 'nested.yaml:deepl:\n  authKey: k\n', /nested\.yaml: deepl: must be one value .*settings are flat, e\.g\. deeplAuthKey/],
+    ['an empty value', 'null.yaml:deeplAuthKey:\n', /null\.yaml: deeplAuthKey: must be one value/],
   ])('rejects %s with an InputError', (_name, spec, message) => {
     let path = spec;
     if (spec.includes(':') && !spec.startsWith('/')) {
