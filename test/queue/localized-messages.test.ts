@@ -4,15 +4,13 @@
  * the event stream) says them in the reader's language. English stays the
  * text the worker wrote.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers } from '../../workers/worker.js';
-import { ROOT, SAMPLE_FR } from '../helpers.js';
+import { runCli, SAMPLE_FR } from '../helpers.js';
 import { cleanPrefix, testConfig, waitFor } from './helpers.js';
 import { startSlowDeepl, type SlowDeepl } from './slow-deepl.js';
 
@@ -98,21 +96,7 @@ describe('failures and notes in the reader’s language', () => {
   });
 
   /** `locflow …` as a user runs it, in `lang`. */
-  const cli = (args: string[], lang: string, input?: string) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, LOCFLOW_LANG: lang, LOCFLOW_TOKEN: '', LOCFLOW_SERVER: '' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+  const cli = (args: string[], lang: string) => runCli(args, { env: { LOCFLOW_LANG: lang, LOCFLOW_TOKEN: '', LOCFLOW_SERVER: '' } });
 
   it('prints a failed job in the CLI language: locflow submit --wait and locflow status', async () => {
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
