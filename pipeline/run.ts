@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { detectLanguage, detectSegments, ScoreCache } from './detect.js';
-import { InputError } from './errors.js';
+import { InputError, ProviderError } from './errors.js';
 import { compileGlossary, glossaryVersion, maskSegment, termsForArticle, unmaskSegment, type GlossaryMatcher, type Mask } from './glossary/index.js';
 import { normalizeInline, plainText } from './inline.js';
 import { noticesOf } from './notices.js';
@@ -135,6 +135,9 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
   await options.translator.ready?.();
   const plan = options.translator.plan(from, target);
   if (!plan) {
+    // An engine that is down could not list its pairs; say so rather than blame the configuration.
+    const why = (options.translator as { explainNoRoute?: (from: Lang, to: Lang) => Error }).explainNoRoute?.(from, target);
+    if (why instanceof ProviderError) throw why;
     throw new InputError('unsupported-pair', `no configured provider translates ${from}→${target}, directly or through a pivot language`, {
       status: 422,
       details: { from, to: target },

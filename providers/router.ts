@@ -73,6 +73,8 @@ export interface LocflowTranslator extends Translator {
   usage(): Record<string, ProviderUsage>;
   /** The provider references this translator may use. */
   providerIds(): string[];
+  /** Why no route serves a pair: an engine that could not list its pairs (down), or none configured for it. */
+  explainNoRoute(from: Lang, to: Lang): InputError | ProviderError;
 }
 
 const ARROW = '→';
@@ -330,6 +332,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     },
     usage: () => structuredClone(usage),
     providerIds: () => options.handles.filter((h) => h.provider.configured).map((h) => h.ref),
+    explainNoRoute: (from, to) => noRoute(options, from, to),
   };
   return translator;
 }
