@@ -33,6 +33,19 @@ export interface TranslateJobData {
   provider?: string;
 }
 
+/**
+ * A translate child's BullMQ return value. BullMQ copies a return value into the
+ * child's job hash, the parent's `processed` hash and the queue's event stream,
+ * so it stays a few numbers whatever the article's length; the translation
+ * itself is in the job store (`JobStore.completeTarget`).
+ */
+export interface TranslateSummary {
+  lang: Lang;
+  segments: number;
+  billedChars: number;
+  tmHits: number;
+}
+
 export interface AssembleJobData {
   id: string;
 }

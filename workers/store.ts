@@ -7,13 +7,15 @@
  *
  *   <prefix>:job:<id>        hash: status, meta, t:<lang> (target state), error, revision, finishedAt
  *   <prefix>:analysis:<id>   the Analysis (JSON), written once at submit time
+ *   <prefix>:results:<id>    hash: <lang> → that target's TargetResult (JSON), written by its translate
+ *                            child and read by the assemble parent; dropped once the bundle holds them
  *   <prefix>:bundle:<id>     the BundleInput (JSON) of the latest revision
  *   <prefix>:zip:<id>        the zip of the latest revision
  *   <prefix>:jobs            sorted set of job ids by submit time (ms), for "recent jobs";
  *                            entries older than the retention, or past MAX_INDEXED, are trimmed
  */
 import type { Redis } from 'ioredis';
-import type { Analysis, BundleInput, Lang } from '../pipeline/model.js';
+import type { Analysis, BundleInput, Lang, TargetResult } from '../pipeline/model.js';
 
 export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
 export const TERMINAL: JobStatus[] = ['completed', 'failed', 'cancelled'];
@@ -114,7 +116,7 @@ return ARGV[1]
 const CREATE = `
 local cur = redis.call('HGET', KEYS[1], 'status')
 if cur and cur ~= 'failed' and cur ~= 'cancelled' then return cur end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('HSET', KEYS[1], 'status', 'queued', 'meta', ARGV[1])
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
@@ -144,6 +146,19 @@ if cur then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return cur
 `;
 
+// A target is done: its result and its final state are written together, only next to an existing
+// record, and the result lives as long as the record does. HSET overwrites, so a child retried
+// after a crash (before BullMQ heard of its completion) leaves one result, not two.
+const COMPLETE_TARGET = `
+local ttl = redis.call('TTL', KEYS[1])
+if ttl == -2 then return 0 end
+if ttl < 1 then ttl = tonumber(ARGV[5]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ttl)
+return 1
+`;
+
 export class JobStore {
   constructor(
     readonly redis: Redis,
@@ -151,7 +166,7 @@ export class JobStore {
     readonly ttlSeconds: number,
   ) {}
 
-  key(kind: 'job' | 'analysis' | 'bundle' | 'zip', id: string): string {
+  key(kind: 'job' | 'analysis' | 'results' | 'bundle' | 'zip', id: string): string {
     return `${this.prefix}:${kind}:${id}`;
   }
 
@@ -165,10 +180,11 @@ export class JobStore {
     for (const lang of meta.targets) fields.push(`t:${lang}`, JSON.stringify(initialTarget(analysis)));
     const outcome = (await this.redis.eval(
       CREATE,
-      3,
+      4,
       this.key('job', meta.id),
       this.key('analysis', meta.id),
       this.key('bundle', meta.id),
+      this.key('results', meta.id),
       JSON.stringify(meta),
       JSON.stringify(analysis),
       String(this.ttlSeconds),
@@ -218,6 +234,32 @@ export class JobStore {
     await this.redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 1`, 1, key, `t:${lang}`, JSON.stringify(state));
   }
 
+  /**
+   * Marks a target completed and keeps its result for the assemble step. False when
+   * the record is gone (expired): nothing is written, so no result outlives its job.
+   */
+  async completeTarget(id: string, result: TargetResult, state: TargetState): Promise<boolean> {
+    const r = await this.redis.eval(
+      COMPLETE_TARGET,
+      2,
+      this.key('job', id),
+      this.key('results', id),
+      `t:${result.lang}`,
+      JSON.stringify(state),
+      result.lang,
+      JSON.stringify(result),
+      String(this.ttlSeconds),
+    );
+    return r === 1;
+  }
+
+  /** The stored results of these targets, in their order; a target without one is undefined. */
+  async results(id: string, langs: Lang[]): Promise<(TargetResult | undefined)[]> {
+    if (langs.length === 0) return [];
+    const raw = await this.redis.hmget(this.key('results', id), ...langs);
+    return raw.map((r) => (r ? (JSON.parse(r) as TargetResult) : undefined));
+  }
+
   async get(id: string): Promise<JobRecord | undefined> {
     const h = await this.redis.hgetall(this.key('job', id));
     if (!h.status || !h.meta) return undefined;
@@ -261,6 +303,8 @@ export class JobStore {
     tx.eval(TRANSITION, 1, this.key('job', id), 'completed', String(fromStatuses.length), ...fromStatuses, 'revision', String(input.revision), 'finishedAt', new Date().toISOString());
     tx.expire(this.key('job', id), ttl);
     tx.expire(this.key('analysis', id), ttl);
+    // The bundle now holds every target's result: a second copy would only use memory until expiry.
+    tx.del(this.key('results', id));
     const res = await tx.exec();
     const last = res?.[2];
     if (last?.[0]) throw last[0];

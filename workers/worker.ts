@@ -14,7 +14,7 @@ import { translateTarget } from '../pipeline/run.js';
 import { createRedisTm, createTranslator, type LocflowTranslator } from '../providers/index.js';
 import type { QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
-import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData } from './queues.js';
+import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData, type TranslateSummary } from './queues.js';
 import { connectRedis } from './redis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError, type StoredMessage } from './store.js';
@@ -170,9 +170,9 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     maxStalledCount: 2,
   };
 
-  let translateWorker: Worker<TranslateJobData, TargetResult> | undefined;
+  let translateWorker: Worker<TranslateJobData, TranslateSummary> | undefined;
 
-  const processTranslate = async (job: Job<TranslateJobData, TargetResult>): Promise<TargetResult> => {
+  const processTranslate = async (job: Job<TranslateJobData, TranslateSummary>): Promise<TranslateSummary> => {
     const { id, lang, provider } = job.data;
     const analysis = await analysisOf(id);
     if (!analysis) {
@@ -212,7 +212,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       await translator.ready();
       const result = await translateTarget(analysis, lang, { translator, tm, onProgress, signal: abort.signal, batchSize: config.batchSize });
       await progress;
-      await store.setTarget(id, lang, {
+      const kept = await store.completeTarget(id, result, {
         status: 'completed',
         done: total,
         total,
@@ -222,7 +222,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
         tmHits: result.tmHits,
         ...storedNotes(result),
       });
-      return result;
+      if (!kept) throw new UnrecoverableError(`job ${id} has expired`);
+      return { lang: result.lang, segments: result.segments.length, billedChars: result.billedChars, tmHits: result.tmHits };
     } catch (err) {
       await progress;
       if (abort.signal.aborted || (await store.status(id)) === 'cancelled') {
@@ -262,11 +263,11 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       const analysis = await analysisOf(id);
       if (!analysis) throw new UnrecoverableError(`job ${id}: the analysed article has expired`);
       await job.updateProgress({ stage: 'assemble' });
-      const values = await job.getChildrenValues<TargetResult>();
-      const byLang = new Map(Object.values(values).map((r) => [r.lang, r]));
-      const targets = rec.meta.targets.map((lang) => {
-        const r = byLang.get(lang);
-        if (!r) throw new Error(`no translation for ${lang} among the finished children`);
+      // The children's results, from the store: their BullMQ return values are only summaries.
+      const stored = await store.results(id, rec.meta.targets);
+      const targets = rec.meta.targets.map((lang, i) => {
+        const r = stored[i];
+        if (!r) throw new Error(`no stored translation for ${lang} among the finished children`);
         return r;
       });
       const started = Date.parse(rec.meta.submittedAt);
@@ -299,7 +300,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     }
   };
 
-  translateWorker = new Worker<TranslateJobData, TargetResult>(QUEUE.translate, processTranslate, { ...common, concurrency });
+  translateWorker = new Worker<TranslateJobData, TranslateSummary>(QUEUE.translate, processTranslate, { ...common, concurrency });
   workers.push(translateWorker);
   workers.push(new Worker<AssembleJobData>(QUEUE.assemble, processAssemble, { ...common, concurrency }));
   const deliver = createWebhookProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate });
