@@ -75,6 +75,8 @@ export function sniffFormat(text: string): DocFormat {
   return signals >= 2 ? 'markdown' : 'text';
 }
 
+export { MAX_NESTING } from './ingest/depth.js';
+
 /** Decodes, validates (empty, binary, oversized, invalid UTF-8 → InputError), normalises and parses. */
 export function ingest(input: string | Uint8Array, options: IngestOptions = {}): SourceDocument {
   const { filename } = options;
@@ -102,8 +104,16 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
     );
   }
 
-  const read: { blocks: Block[]; slots: Slot[]; title?: string } =
-    format === 'markdown' ? readMarkdown(source) : format === 'html' ? readHtml(source) : readText(source);
+  let read: { blocks: Block[]; slots: Slot[]; title?: string };
+  try {
+    read = format === 'markdown' ? readMarkdown(source) : format === 'html' ? readHtml(source) : readText(source);
+  } catch (err) {
+    // The readers do not know the file name; the message should.
+    if (err instanceof InputError && err.code === 'input-too-deep' && filename) {
+      throw new InputError('input-too-deep', `${filename}: ${err.message}`, { status: err.status, params: { ...err.params, file: filename } });
+    }
+    throw err;
+  }
   if (!read.blocks.some((b) => b.translatable)) {
     throw new InputError('empty-input', `${filename ? `${filename}: ` : ''}input has no text to translate (only markup or code)`, {
       details: { file: filename, context: 'markup' },

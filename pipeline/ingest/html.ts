@@ -7,6 +7,7 @@ import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
 import { escapeXml } from '../inline.js';
 import type { Block, BlockKind } from '../model.js';
+import { checkNesting } from './depth.js';
 import { InlineBuilder } from './inline.js';
 import { escapeHtmlText, type Slot } from './skeleton.js';
 
@@ -52,6 +53,7 @@ function kindOf(name: string, stack: string[]): { kind: BlockKind; level?: numbe
 
 export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; title?: string } {
   const doc = parse(source, { sourceCodeLocationInfo: true });
+  checkNesting<T.ParentNode | Node>(doc, (n) => ('childNodes' in n ? (n.nodeName === 'template' ? [] : n.childNodes) : undefined), 'HTML');
   const blocks: Block[] = [];
   const slots: Slot[] = [];
   let title: string | undefined;

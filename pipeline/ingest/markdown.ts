@@ -9,6 +9,7 @@ import { gfm } from 'micromark-extension-gfm';
 import type { Nodes, PhrasingContent } from 'mdast';
 import { escapeXml } from '../inline.js';
 import type { Block, BlockKind } from '../model.js';
+import { checkNesting, tooDeep } from './depth.js';
 import { InlineBuilder } from './inline.js';
 import type { Slot } from './skeleton.js';
 
@@ -25,7 +26,15 @@ function endOf(n: Nodes): number {
 }
 
 export function readMarkdown(source: string): { blocks: Block[]; slots: Slot[]; title?: string } {
-  const tree = fromMarkdown(source, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+  let tree: ReturnType<typeof fromMarkdown>;
+  try {
+    tree = fromMarkdown(source, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+  } catch (err) {
+    // micromark recurses per container (block quote in block quote…): thousands of levels overflow it before any tree exists.
+    if (err instanceof RangeError) throw tooDeep('Markdown');
+    throw err;
+  }
+  checkNesting<Nodes>(tree, (n) => ('children' in n ? (n.children as Nodes[]) : undefined), 'Markdown');
   const blocks: Block[] = [];
   const slots: Slot[] = [];
   let title: string | undefined;

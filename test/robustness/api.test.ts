@@ -145,3 +145,21 @@ describe('glossary import encodings', () => {
     expect(list.json().terms).toEqual([]);
   });
 });
+
+describe('deeply nested HTML through the API', () => {
+  const deep = `${'<div>'.repeat(30_000)}<p>${ARTICLE}</p>${'</div>'.repeat(30_000)}`;
+
+  it('detect answers 422 input-too-deep, not 500', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/detect', payload: { text: deep, format: 'html' } });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).code).toBe('input-too-deep');
+  });
+
+  it('a job is refused at submission and none is created', async () => {
+    const before = await jobCount();
+    const r = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: deep, format: 'html', targets: ['es'], provider: 'pseudo' } });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).code).toBe('input-too-deep');
+    expect(await jobCount()).toBe(before);
+  });
+});
