@@ -69,6 +69,9 @@ function confidenceOption(value: string | undefined): number | undefined {
 
 // ---- --each-line ---------------------------------------------------------
 
+/** One line is a sentence or a paragraph; past this it is not a line of text, and buffering it would cost unbounded memory. */
+export const MAX_LINE_CHARS = 1024 * 1024;
+
 interface LineResult {
   lang: string;
   confidence: number;
@@ -89,6 +92,7 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
   const emit = async (line: string) => {
     lineNo++;
     if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.length > MAX_LINE_CHARS) throw lineTooLong(where, lineNo);
     if (line.includes('\u0000')) {
       throw new InputError('binary-input', `${where}: line ${lineNo} contains a NUL byte; this looks like binary data, not text`, { status: 415, params: { file: where, line: lineNo, context: 'line' } });
     }
@@ -111,6 +115,8 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
         start = nl + 1;
       }
       pending = pending.slice(start);
+      // A line still without its end is refused as soon as it is too long, not once it has filled memory.
+      if (pending.length > MAX_LINE_CHARS) throw lineTooLong(where, lineNo + 1);
     };
     for await (const chunk of input) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
@@ -139,6 +145,12 @@ export async function eachLine(file: string, detect: (line: string) => LineResul
   } finally {
     await flush();
   }
+}
+
+function lineTooLong(where: string, line: number): InputError {
+  return new InputError('line-too-long', `${where}: line ${line} is longer than ${MAX_LINE_CHARS} characters; --each-line takes one sentence or paragraph per line`, {
+    params: { file: where, line, limit: MAX_LINE_CHARS },
+  });
 }
 
 function invalidUtf8(where: string, line: number): InputError {
