@@ -103,7 +103,7 @@ export async function writeBundleTo(out: string, files: BundleFiles): Promise<st
   } catch (err) {
     if (err instanceof InputError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw cannotWrite(out, e.code ? `${e.code}${e.path ? ` (${e.path})` : ''}` : e.message, err);
+    throw cannotWrite(out, e.code ?? e.message, err);
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => {});
   }
@@ -127,6 +127,6 @@ export async function writeFileAtomic(out: string, content: string | Uint8Array)
   } catch (err) {
     await rm(staging, { force: true }).catch(() => {});
     const e = err as NodeJS.ErrnoException;
-    throw cannotWrite(out, e.code ? `${e.code}${e.path ? ` (${e.path})` : ''}` : e.message, err);
+    throw cannotWrite(out, e.code ?? e.message, err);
   }
 }

@@ -61,6 +61,14 @@ describe('glossary export --out where it cannot write', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('names the path the user gave, not a temporary one, when the system refuses the write', async () => {
+    // /proc takes no new files, even for root.
+    const r = await runCli(['glossary', 'export', '--format', 'csv', '--out', '/proc/locflow-export.csv', '--server', `${url}/csv`]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^locflow: cannot write \/proc\/locflow-export\.csv: E[A-Z]+; choose another --out/);
+    expect(r.stderr).not.toContain('.part-');
+  });
+
   it('writes the export when it can', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'locflow-client-')), 'new', 'g.csv');
     const r = await runCli(['glossary', 'export', '--out', out, '--server', `${url}/csv`]);
