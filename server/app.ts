@@ -16,7 +16,7 @@ import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
 import { parseTokens, requireRole, type AuthConfig } from './auth.js';
-import { installBodyDecoding, installErrorHandling, requestLang, sendError } from './http-errors.js';
+import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, requestLang, sendError } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
@@ -181,6 +181,19 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   createBullBoard({ queues: [new BullMQAdapter(queues.assemble), new BullMQAdapter(queues.translate), new BullMQAdapter(queues.webhooks)], serverAdapter: board as never });
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireRole(auth, 'admin') as never);
+    // bull-board answers its own 500 when Redis is away; the rest of the API says 503 unavailable in our shape, so does this.
+    scope.addHook('onSend', async (request, reply, payload) => {
+      if (reply.statusCode < 500 || typeof payload !== 'string') return payload;
+      let message = '';
+      try {
+        message = String((JSON.parse(payload) as { message?: unknown }).message ?? '');
+      } catch {
+        return payload;
+      }
+      if (!looksLikeRedisDown(new Error(message))) return payload;
+      reply.code(503).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify({ error: { code: 'unavailable', message: t('errors:unavailable', { lng: requestLang(request) }) } });
+    });
     await scope.register(board.registerPlugin() as never, { prefix: '/admin/queues' });
   });
 

@@ -47,7 +47,7 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'bad-json'],
 };
 
-function looksLikeRedisDown(err: Error): boolean {
+export function looksLikeRedisDown(err: Error): boolean {
   const m = err.message ?? '';
   return (
     err instanceof RedisUnavailableError ||
