@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
-import { serverTarget } from '../server-target.js';
+import { apiJson, requireApiAnswer, serverTarget } from '../server-target.js';
 import { writeFileAtomic } from '../bundle-output.js';
 import type { TFunction } from 'i18next';
 import { formatFromName, GLOSSARY_FORMATS, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
@@ -73,25 +73,12 @@ class GlossaryClient {
       }
       throw new ExitError(res.status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, this.t('glossary:httpError', { status: res.status, message }));
     }
-    // The API never answers a web page: --server names something else (a web server, a proxy's login page).
-    const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type === 'text/html') throw notLocflow(this.base, type);
-    return res;
+    return requireApiAnswer(this.base, res);
   }
 
   async json<T>(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<T> {
-    const res = await this.call(method, path, body);
-    const text = await res.text();
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw notLocflow(this.base, (res.headers.get('content-type') ?? '').split(';')[0]!.trim() || 'no Content-Type');
-    }
+    return apiJson<T>(this.base, await this.call(method, path, body));
   }
-}
-
-function notLocflow(server: string, type: string): InputError {
-  return new InputError('server-not-locflow', `${server} answered with ${type}, not the locflow API; check --server (or LOCFLOW_SERVER)`, { params: { server, type } });
 }
 
 function withClientOptions(cmd: Command): Command {

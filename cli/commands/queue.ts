@@ -3,7 +3,7 @@
  * `status` and `download` talk to it over HTTP like any other client.
  */
 import { writeFile } from 'node:fs/promises';
-import { serverTarget } from '../server-target.js';
+import { apiJson, requireApiAnswer, serverTarget } from '../server-target.js';
 import type { Command } from 'commander';
 import type { TFunction } from 'i18next';
 import { getI18n, processLanguage } from '../../locales/i18n.js';
@@ -234,18 +234,18 @@ class Client {
       // The caller's mistake (bad input, unknown job, bad token) is exit 2; a broken server is a failure.
       throw new ExitError(res.status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, line);
     }
-    return res;
+    return requireApiAnswer(this.base, res);
   }
 
   async job(id: string): Promise<JobView> {
-    return (await (await this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`)).json()) as JobView;
+    return apiJson<JobView>(this.base, await this.request('GET', jobPath(id)));
   }
 
   /** Follows server-sent events until the job finishes; falls back to polling if the stream breaks. */
   async follow(id: string, onUpdate: (v: JobView) => void): Promise<JobView> {
     const terminal = ['completed', 'failed', 'cancelled'];
     try {
-      const res = await this.request('GET', `/v1/jobs/${encodeURIComponent(id)}/events`, undefined, 'text/event-stream');
+      const res = await this.request('GET', `${jobPath(id)}/events`, undefined, 'text/event-stream');
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       let last: JobView | undefined;
@@ -284,11 +284,17 @@ class Client {
 
   async download(id: string, out: string, format = 'zip', target?: string): Promise<number> {
     const q = new URLSearchParams({ format, ...(target ? { target } : {}) });
-    const res = await this.request('GET', `/v1/jobs/${encodeURIComponent(id)}/bundle?${q}`, undefined, '*/*');
+    const res = await this.request('GET', `${jobPath(id)}/bundle?${q}`, undefined, '*/*');
     const bytes = new Uint8Array(await res.arrayBuffer());
     await writeFile(out, bytes);
     return bytes.byteLength;
   }
+}
+
+/** An empty id would address the job list instead of a job. */
+function jobPath(id: string): string {
+  if (!id.trim()) throw new InputError('missing-job-id', 'a job id is required (as printed by locflow submit)');
+  return `/v1/jobs/${encodeURIComponent(id)}`;
 }
 
 function progressLine(t: TFunction, v: JobView): string {
@@ -326,7 +332,7 @@ async function submit(file: string, opts: SubmitOptions): Promise<void> {
     ...(opts.title ? { title: opts.title } : {}),
     ...(opts.webhook ? { webhookUrl: opts.webhook } : {}),
   });
-  const created = (await res.json()) as { id: string; status: string };
+  const created = await apiJson<{ id: string; status: string }>(client.base, res);
   process.stderr.write(`${t('server:submitted', { id: created.id, status: state(t, created.status) })}\n`);
   if (!opts.wait && !opts.out) {
     process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `${created.id}\n`);

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,27 @@ describe('glossary commands against a server that answers HTML', () => {
     expectNotLocflow(await runCli(['glossary', 'export', '--out', out, '--server', url]));
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('queue commands against a server that answers HTML', () => {
+  it('submit, status and download say the server is not locflow, and download writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locflow-client-'));
+    const article = join(dir, 'a.txt');
+    writeFileSync(article, 'Les grands noms du domaine de l’intelligence artificielle reconnaissent les réalisations de DeepSeek.');
+    expectNotLocflow(await runCli(['submit', article, '--to', 'en', '--server', url]));
+    expectNotLocflow(await runCli(['status', 'j_1', '--server', url]));
+    const out = join(dir, 'bundle.zip');
+    expectNotLocflow(await runCli(['download', 'j_1', '--out', out, '--server', url]));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses an empty job id instead of reading the job list', async () => {
+    for (const cmd of ['status', 'download']) {
+      const r = await runCli([cmd, ' ', ...(cmd === 'download' ? ['--out', join(tmpdir(), 'never.zip')] : []), '--server', url]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('a job id is required');
+    }
   });
 });
 
