@@ -241,6 +241,11 @@ export interface Translator {
   ready?(): Promise<void>;
   /** The route this translator would take for a pair, or undefined if none serves it. */
   plan(from: Lang, to: Lang): RoutePlan | undefined;
+  /**
+   * Why `plan` found nothing: a ProviderError when an engine that might serve
+   * the pair is unreachable (an outage), otherwise an error naming the pair.
+   */
+  explainNoRoute?(from: Lang, to: Lang): Error;
   translate(req: TranslatorRequest): Promise<TranslatorResult>;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TFunction } from 'i18next';
-import { InputError } from '../pipeline/errors.js';
+import { InputError, ProviderError } from '../pipeline/errors.js';
 import { getI18n, negotiateLanguage, renderError } from '../locales/i18n.js';
 import { RedisUnavailableError } from '../workers/redis.js';
 import { decodeBytes } from '../pipeline/ingest/decode.js';
@@ -63,6 +63,11 @@ export function installErrorHandling(app: FastifyInstance, t: TFunction, bodyLim
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const lng = requestLang(request);
     if (err instanceof InputError) return sendLocalized(reply, request, err.status, err);
+    // A translation engine that is down or refuses us is a dependency failure: the caller may retry later.
+    if (err instanceof ProviderError) {
+      request.log.warn({ provider: err.provider, reason: err.reason }, 'provider failure during a request');
+      return sendLocalized(reply, request, err.reason === 'unavailable' || err.reason === 'timeout' || err.reason === 'rate-limit' ? 503 : 502, err);
+    }
     if (err.validation) {
       return sendError(reply, 400, 'invalid-request', t('errors:invalid-request', { lng, detail: err.message }));
     }

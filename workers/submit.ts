@@ -5,7 +5,7 @@
  * same id, so submitting it twice returns the existing job.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { InputError } from '../pipeline/errors.js';
+import { InputError, ProviderError } from '../pipeline/errors.js';
 import type { GlossaryMatcher } from '../pipeline/glossary/index.js';
 import { requireLang, sameLanguage } from '../pipeline/languages.js';
 import type { Analysis, DocFormat, Lang, Term, Translator } from '../pipeline/model.js';
@@ -111,6 +111,9 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
       throw new InputError('target-is-source', `the article is already in ${analysis.sourceLang}; remove ${to} from the targets`, { status: 422, params: { from: analysis.sourceLang, target: to } });
     }
     if (!translator.plan(analysis.sourceLang, to)) {
+      // An engine that could not even list its pairs may be the one that serves this pair: an outage, not a user mistake.
+      const why = translator.explainNoRoute?.(analysis.sourceLang, to);
+      if (why instanceof ProviderError) throw why;
       throw new InputError('unsupported-pair', `no configured provider translates ${analysis.sourceLang}→${to}, directly or through a pivot language`, {
         status: 422,
         params: { from: analysis.sourceLang, to },

@@ -35,3 +35,29 @@ describe('translate --provider libretranslate while LibreTranslate is down', () 
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
+
+describe('POST /v1/jobs with provider libretranslate while LibreTranslate is down', () => {
+  it('answers 503 naming the unreachable engine (an outage the caller may retry), in the caller language, and queues nothing', async () => {
+    const { buildServer } = await import('../../server/app.js');
+    const { parseTokens } = await import('../../server/auth.js');
+    const { cleanPrefix, testConfig } = await import('../queue/helpers.js');
+    const port = await closedPort();
+    const config = testConfig();
+    const app = await buildServer({ config, logger: false, auth: parseTokens(''), env: { ...process.env, LIBRETRANSLATE_URL: `http://127.0.0.1:${port}` } });
+    try {
+      const payload = { text: 'Le GPU de DeepSeek est rapide.\n\nLes chercheurs publient le modèle.', sourceLang: 'fr', targets: ['es'], provider: 'libretranslate' };
+      const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload });
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json().error.code).toBe('provider-unavailable');
+      expect(res.json().error.message).toMatch(/libretranslate.*ECONNREFUSED/);
+      const fr = await app.inject({ method: 'POST', url: '/v1/jobs', payload, headers: { 'accept-language': 'fr' } });
+      expect(fr.json().error.code).toBe('provider-unavailable');
+      expect(fr.json().error.message).not.toBe(res.json().error.message);
+      const list = await app.inject({ method: 'GET', url: '/v1/jobs' });
+      expect(list.json().jobs).toEqual([]);
+    } finally {
+      await app.close();
+      await cleanPrefix(config.prefix);
+    }
+  });
+});
