@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { GlossaryError } from '../pipeline/errors.js';
+import { canonicalLang } from '../pipeline/languages.js';
 import { deriveTermId, TERM_KINDS, TERM_STATUSES } from '../pipeline/glossary/index.js';
 import type { Term, TermKind, TermStatus } from '../pipeline/model.js';
 
@@ -20,7 +21,12 @@ const text = (field: string, max = MAX_TEXT) =>
     .refine((s) => s.length > 0, { error: `${field} must not be empty` })
     .refine((s) => s.length <= max, { error: `${field} is longer than ${max} characters` });
 
-const lang = (field: string) => z.string({ error: `${field} must be a language code such as fr, en, vi or pt-BR` }).regex(LANG_TAG, { error: `${field} must be a language code such as fr, en, vi or pt-BR` });
+const lang = (field: string) =>
+  z
+    .string({ error: `${field} must be a language code such as fr, en, vi or pt-BR` })
+    .regex(LANG_TAG, { error: `${field} must be a language code such as fr, en, vi or pt-BR` })
+    // Well-formed is not enough: a term for "xx" would never match an article.
+    .refine((v) => canonicalLang(v) !== undefined, { error: (issue) => `"${String(issue.input)}" is not a known language code (e.g. fr, en, vi, pt-BR)` });
 
 const kind = z.enum(TERM_KINDS as [TermKind, ...TermKind[]], { error: 'kind must be keep, translate or forbidden' });
 export const statusSchema = z.enum(TERM_STATUSES as [TermStatus, ...TermStatus[]], { error: 'status must be proposed, approved, rejected or deprecated' });
