@@ -132,7 +132,7 @@ export const MAX_INDEXED = 10_000;
 // Nothing is written for a cancelled or missing job; the status before the call is returned.
 const BEGIN_TARGET = `
 local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur or cur == 'cancelled' then return cur end
+if not cur or cur == 'cancelled' or cur == 'failed' then return cur end
 if cur == 'queued' then redis.call('HSET', KEYS[1], 'status', 'active') end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return cur
@@ -324,7 +324,7 @@ export class JobStore {
     return this.transition(id, 'failed', ['queued', 'active'], { error: JSON.stringify(error), finishedAt: new Date().toISOString() });
   }
 
-  /** Records that a target started (the job turns active if it was queued). Returns the status before; a cancelled or missing job is left alone. */
+  /** Records that a target started (the job turns active if it was queued). Returns the status before; a cancelled, failed or missing job is left alone. */
   async beginTarget(id: string, lang: Lang, state: TargetState): Promise<JobStatus | undefined> {
     return ((await this.redis.eval(BEGIN_TARGET, 1, this.key('job', id), `t:${lang}`, JSON.stringify(state))) ?? undefined) as JobStatus | undefined;
   }

@@ -185,7 +185,11 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     // One round trip: the job turns active and this target's state is written, unless it was cancelled.
     const before = await store.beginTarget(id, lang, { status: 'active', done: 0, total });
     if (!before) throw new UnrecoverableError(`job ${id} has expired or was never submitted`);
-    if (before === 'cancelled') throw new UnrecoverableError('cancelled');
+    // Another target failed the job (or it was cancelled): no bundle can come of this one, so do not call the engine.
+    if (before === 'cancelled' || before === 'failed') {
+      await store.setTarget(id, lang, { status: 'cancelled', done: 0, total });
+      throw new UnrecoverableError(before === 'failed' ? 'the job failed on another target' : 'cancelled');
+    }
     await job.updateProgress({ stage: 'translate', lang, done: 0, total });
 
     const abort = new AbortController();
@@ -201,7 +205,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
             reported = done;
             [status] = await Promise.all([store.reportTarget(id, lang, { status: 'active', done, total: n }), job.updateProgress({ stage: 'translate', lang, done, total: n })]);
           }
-          if (status === 'cancelled') abort.abort(new CancelledError('cancelled'));
+          if (status === 'cancelled' || status === 'failed') abort.abort(new CancelledError('cancelled'));
         })
         .catch(() => {});
     };

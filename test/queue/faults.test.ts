@@ -258,6 +258,29 @@ describe('provider failures and cancellation', () => {
     }
   });
 
+  it('stops the other targets once one target has failed the job, and settles their state', async () => {
+    fake.delayMs = 150;
+    // One refusal: whichever target calls first fails the job for good (auth is not retried).
+    fake.failures = [403];
+    try {
+      const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: `${sample}\n\nUne cible échoue.`, targets: ['en', 'es'], provider: 'deepl' } });
+      const id = res.json().id as string;
+      const settled = await waitFor(async () => {
+        const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+        const states = Object.values(v.targets as Record<string, { status: string }>).map((t) => t.status);
+        return v.status === 'failed' && states.every((s) => s !== 'queued' && s !== 'active') ? v : undefined;
+      }, 'every target to settle', 30_000);
+      expect(Object.values(settled.targets as Record<string, { status: string }>).map((t) => t.status).sort()).toEqual(['cancelled', 'failed']);
+      // The sibling stopped calling the engine for a job that can no longer produce a bundle.
+      const calls = fake.translateCalls;
+      await new Promise((r) => setTimeout(r, 800));
+      expect(fake.translateCalls).toBe(calls);
+    } finally {
+      fake.delayMs = 0;
+      fake.failures = [];
+    }
+  });
+
   it('stops a running job when it is cancelled', async () => {
     fake.delayMs = 200;
     try {
