@@ -58,27 +58,9 @@ export interface AlignedDocument {
   }[];
 }
 
-export interface TermEvent {
-  at: string;
-  by: string;
-  action: string;
-  changes?: Record<string, [unknown, unknown]>;
-}
-
-export interface Term {
-  id: string;
-  term: string;
-  lang: string;
-  kind: 'keep' | 'translate' | 'forbidden';
-  translations: Record<string, string>;
-  variants: string[];
-  caseSensitive: boolean;
-  status: 'proposed' | 'approved' | 'rejected' | 'deprecated';
-  note?: string;
-  history?: TermEvent[];
-  frequency?: number;
-  example?: string;
-}
+// The glossary term is the pipeline's own JSON shape; pipeline/model.ts holds
+// types only, so the browser build takes nothing else from the server side.
+export type { Term, TermEvent } from '../../../pipeline/model.js';
 
 export interface ProviderInfo {
   id: string;
