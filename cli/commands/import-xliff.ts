@@ -4,7 +4,7 @@
  * makes a new bundle revision. The file is only read here; all validation is
  * the server's, so the CLI and the HTTP API refuse exactly the same files.
  */
-import { serverTarget } from '../server-target.js';
+import { requireApiAnswer, serverTarget } from '../server-target.js';
 import type { Command } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
 import { getI18n, processLanguage } from '../../locales/i18n.js';
@@ -75,11 +75,14 @@ export async function postXliff(req: { server: URL; token?: string; job: string;
   try {
     res = await (req.fetchImpl ?? fetch)(url, { method: 'POST', headers, body: req.body as unknown as BodyInit, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
-    throw new LocflowError('server-unreachable', `cannot reach the locflow server at ${req.server.origin}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`, {
+    const cause = (err as Error).cause;
+    const detail = cause ? String((cause as Error).message ?? cause) : (err as Error).message;
+    throw new LocflowError('server-unreachable', `cannot reach the locflow server at ${req.server.origin}: ${detail}`, {
       cause: err,
-      details: { server: req.server.origin, url: req.server.origin, detail: (err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message },
+      details: { server: req.server.origin, url: req.server.origin, detail },
     });
   }
+  requireApiAnswer(req.server.origin, res);
   const text = await res.text();
   let data: unknown;
   try {

@@ -63,6 +63,13 @@ describe('queue commands against a server that answers HTML', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('import-xliff says the server is not locflow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locflow-client-'));
+    const file = join(dir, 'en.xlf');
+    writeFileSync(file, '<?xml version="1.0"?><xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file source-language="fr" target-language="en" datatype="plaintext" original="a"><body/></file></xliff>');
+    expectNotLocflow(await runCli(['import-xliff', 'j_1', file, '--server', url]));
+  });
+
   it('refuses an empty job id instead of reading the job list', async () => {
     for (const cmd of ['status', 'download']) {
       const r = await runCli([cmd, ' ', ...(cmd === 'download' ? ['--out', join(tmpdir(), 'never.zip')] : []), '--server', url]);
