@@ -1,7 +1,10 @@
 /** Shared test helpers: paths and running the real CLI as a user would. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { expect } from 'vitest';
+import { InputError } from '../pipeline/errors.js';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,4 +36,47 @@ export function runCli(args: string[], options: { input?: string | Buffer; env?:
     if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
   });
+}
+
+/** A TCP port nobody listens on right now (for child servers the test starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts a real `apertium-apy` on a free port and waits until it lists its pairs. */
+export async function startApy(binary: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(binary, ['-p', String(port), '/usr/share/apertium/modes'], { stdio: 'ignore' });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/listPairs`)).ok) return { url, child };
+    } catch {
+      // still starting
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`apertium-apy did not start on port ${port} within 30 s`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Runs `fn` and returns the InputError it must throw (the test fails on anything else). */
+export function refusal(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return err as InputError;
+  }
+  throw new Error('expected an InputError, got none');
 }

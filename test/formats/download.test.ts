@@ -1,21 +1,12 @@
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../pipeline/errors.js';
 import { writeBundle } from '../../pipeline/formats/bundle.js';
 import { contentDisposition, selectDownload } from '../../pipeline/formats/download.js';
+import { refusal } from '../helpers.js';
 import { fixture, plainRenderer } from './fixture.js';
 
 const files = writeBundle(fixture(), { renderer: plainRenderer });
 
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('selectDownload', () => {
   it('gives each format its file, content type and name', () => {

@@ -8,6 +8,7 @@ import { ingest } from '../../pipeline/ingest.js';
 import { plainText } from '../../pipeline/inline.js';
 import type { Lang, LangGuess } from '../../pipeline/model.js';
 import { segmentDocument } from '../../pipeline/segment.js';
+import { SHARED } from '../helpers.js';
 
 const FVE = ['fr', 'vi', 'en'];
 const L17 = ['ca', 'cs', 'da', 'de', 'en', 'es', 'fr', 'id', 'it', 'nl', 'pl', 'pt', 'ro', 'ru', 'sv', 'tr', 'vi'];
@@ -29,7 +30,7 @@ function analyse(file: string, only: Lang[] | undefined, cache?: ScoreCache, mas
   return { doc, segments };
 }
 
-const articles = ['/work/shared/samples', join(import.meta.dirname, '../../samples')].flatMap((d) =>
+const articles = [join(SHARED, 'samples'), join(import.meta.dirname, '../../samples')].flatMap((d) =>
   existsSync(d)
     ? readdirSync(d)
         .filter((f) => /\.(txt|md|html)$/.test(f))

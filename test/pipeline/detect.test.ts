@@ -10,6 +10,7 @@ import { francRank } from '../../pipeline/detect/franc.js';
 import { fromFranc, parseCandidates } from '../../pipeline/detect/languages.js';
 import { scoreFeatures, shippedModel } from '../../pipeline/detect/model.js';
 import { dominantScript, hasVietnameseLetters } from '../../pipeline/detect/script.js';
+import { SHARED } from '../helpers.js';
 import type { Segment } from '../../pipeline/model.js';
 
 const FVE = ['fr', 'vi', 'en'];
@@ -47,7 +48,7 @@ describe('language codes at the edge', () => {
 });
 
 describe('whole articles', () => {
-  const dirs = ['/work/shared/samples', join(import.meta.dirname, '../../samples')];
+  const dirs = [join(SHARED, 'samples'), join(import.meta.dirname, '../../samples')];
   const articles = dirs.flatMap((d) => {
     try {
       return readdirSync(d)

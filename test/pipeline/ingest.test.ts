@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../pipeline/errors.js';
 import { escapeXml } from '../../pipeline/inline.js';
 import { MAX_INPUT_BYTES, extensionFor, formatFromFilename, ingest, renderDocument, sniffFormat } from '../../pipeline/ingest.js';
 import { firstInvalidUtf8 } from '../../pipeline/ingest.js';
+import { refusal, SAMPLE_FR } from '../helpers.js';
 
-const DEEPSEEK = '/work/shared/samples/deepseek.fr.txt';
 const sample = (name: string) => new URL(`../../samples/${name}`, import.meta.url);
 
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError, got none');
-}
 
 describe('ingest: refusals', () => {
   it('refuses empty and whitespace-only input, naming the file', () => {
@@ -134,7 +124,7 @@ describe('format detection', () => {
     expect(sniffFormat('# Titre\n\nTexte.')).toBe('markdown');
     expect(sniffFormat('Texte avec **gras**.\n\n- un\n- deux\n')).toBe('markdown');
     expect(sniffFormat('```\ncode\n```')).toBe('markdown');
-    expect(sniffFormat(readFileSync(DEEPSEEK, 'utf8'))).toBe('text');
+    expect(sniffFormat(readFileSync(SAMPLE_FR, 'utf8'))).toBe('text');
     expect(sniffFormat('Prix : 3 < 5 et 5 > 3. Un seul *astérisque.')).toBe('text');
     expect(sniffFormat(readFileSync(sample('open-models.fr.md'), 'utf8'))).toBe('markdown');
     expect(sniffFormat(readFileSync(sample('open-models.fr.html'), 'utf8'))).toBe('html');
@@ -148,8 +138,8 @@ describe('format detection', () => {
 
 describe('plain text', () => {
   it('reads the DeepSeek sample as one paragraph per line', () => {
-    const doc = ingest(readFileSync(DEEPSEEK), { filename: 'deepseek.fr.txt' });
-    const lines = readFileSync(DEEPSEEK, 'utf8').split('\n').filter((l) => l.trim());
+    const doc = ingest(readFileSync(SAMPLE_FR), { filename: 'deepseek.fr.txt' });
+    const lines = readFileSync(SAMPLE_FR, 'utf8').split('\n').filter((l) => l.trim());
     expect(doc.format).toBe('text');
     expect(doc.blocks).toHaveLength(lines.length);
     expect(doc.blocks.length).toBeGreaterThanOrEqual(20);

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ingest, renderDocument } from '../../pipeline/ingest.js';
 import { plainText } from '../../pipeline/inline.js';
 import { joinBlocks, segmentDocument, splitSentences } from '../../pipeline/segment.js';
+import { SAMPLE_FR } from '../helpers.js';
 
-const DEEPSEEK = '/work/shared/samples/deepseek.fr.txt';
 const sample = (name: string) => readFileSync(new URL(`../../samples/${name}`, import.meta.url));
 
 describe('the DeepSeek sample (fr)', () => {
-  const doc = ingest(readFileSync(DEEPSEEK), { filename: 'deepseek.fr.txt' });
+  const doc = ingest(readFileSync(SAMPLE_FR), { filename: 'deepseek.fr.txt' });
   const segments = segmentDocument(doc, 'fr');
   const byId = new Map(segments.map((s) => [s.id, s]));
 
@@ -59,8 +59,8 @@ describe('the DeepSeek sample (fr)', () => {
   });
 
   it('is deterministic: the same input (bytes, string, CRLF, decomposed accents) gives the same ids and hashes', () => {
-    const again = segmentDocument(ingest(readFileSync(DEEPSEEK, 'utf8')), 'fr');
-    const crlf = segmentDocument(ingest(readFileSync(DEEPSEEK, 'utf8').normalize('NFD').replace(/\n/g, '\r\n')), 'fr');
+    const again = segmentDocument(ingest(readFileSync(SAMPLE_FR, 'utf8')), 'fr');
+    const crlf = segmentDocument(ingest(readFileSync(SAMPLE_FR, 'utf8').normalize('NFD').replace(/\n/g, '\r\n')), 'fr');
     const key = (ss: typeof segments) => ss.map((s) => `${s.id}:${s.hash}`);
     expect(key(again)).toEqual(key(segments));
     expect(key(crlf)).toEqual(key(segments));
@@ -68,7 +68,7 @@ describe('the DeepSeek sample (fr)', () => {
 
   it('joins identity translations back into the original document', () => {
     const blocks = joinBlocks(segments, new Map(segments.map((s) => [s.id, s.source])), 'fr');
-    expect(renderDocument(doc, blocks)).toBe(readFileSync(DEEPSEEK, 'utf8'));
+    expect(renderDocument(doc, blocks)).toBe(readFileSync(SAMPLE_FR, 'utf8'));
   });
 });
 

@@ -2,16 +2,16 @@
  * The real Apertium: the local binary and an APy server started for the test.
  * Skipped, with the reason, where Apertium or its fr-es / eng-spa pairs are not installed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePlaceholders } from '../../pipeline/inline.js';
 import { createApertium, openTranslator, type ProvidersConfig } from '../../providers/index.js';
 import { findExecutable, modesToPairs } from '../../providers/apertium/binary.js';
 import { repairApertiumOutput } from '../../providers/apertium/index.js';
+import { startApy } from '../helpers.js';
 
 const binary = findExecutable('apertium');
 const haveModes = existsSync('/usr/share/apertium/modes/fr-es.mode') && existsSync('/usr/share/apertium/modes/spa-eng.mode');
@@ -95,36 +95,12 @@ const apyBinary = findExecutable('apertium-apy');
 const apySkip = skipReason || (!apyBinary ? 'apertium-apy is not installed' : '');
 if (apySkip && !skipReason) console.warn(`skipping APy test: ${apySkip}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(!!apySkip)('apertium APy server (real apertium-apy)', () => {
   let apy: ChildProcess | undefined;
   let url = '';
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    apy = spawn(apyBinary!, ['-p', String(port), '/usr/share/apertium/modes'], { stdio: 'ignore' });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const res = await fetch(`${url}/listPairs`);
-        if (res.ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`apertium-apy did not start on port ${port} within 30 s`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    ({ url, child: apy } = await startApy(apyBinary!));
   }, 40_000);
 
   afterAll(() => {

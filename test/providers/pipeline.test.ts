@@ -4,10 +4,9 @@
  * bundle manifest says which route produced the target, and a real Apertium
  * APy server translates with the glossary enforced.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { analyse, translateTarget } from '../../pipeline/run.js';
 import type { TranslationProvider } from '../../providers/contract.js';
 import { createMemoryTm, createPseudo, createRedisTm, openTranslator } from '../../providers/index.js';
 import { findExecutable } from '../../providers/apertium/binary.js';
+import { startApy } from '../helpers.js';
 import { DEEPL_FAKE_KEY, startDeeplFake, type DeeplFake } from '../fakes/deepl.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -140,34 +140,11 @@ describe.skipIf(!apertium || !pairsInstalled)('fallback on quota, as the manifes
   }, 120_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(!apy || !pairsInstalled)('the sample article through a real Apertium APy server, glossary enforced', () => {
   let child: ChildProcess | undefined;
   let url = '';
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(apy!, ['-p', String(port), '/usr/share/apertium/modes'], { stdio: 'ignore' });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/listPairs`)).ok) break;
-      } catch {
-        // starting
-      }
-      if (Date.now() > deadline) throw new Error(`apertium-apy did not start on port ${port}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    ({ url, child } = await startApy(apy!));
   }, 40_000);
   afterAll(() => void child?.kill('SIGTERM'));
 

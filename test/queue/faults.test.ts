@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +14,7 @@ import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import type { QueueConfig } from '../../workers/config.js';
 import { startWorkers } from '../../workers/worker.js';
-import { ROOT, SAMPLE_FR } from '../helpers.js';
+import { freePort, ROOT, SAMPLE_FR } from '../helpers.js';
 import { checkBundle, cleanPrefix, REDIS_URL, testConfig, waitFor } from './helpers.js';
 import { startSlowDeepl, type SlowDeepl } from './slow-deepl.js';
 
@@ -141,15 +140,6 @@ describe('a worker killed in the middle of a job', () => {
   }, 90_000);
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('Redis restarted during a run', () => {
   let dir: string;

@@ -8,9 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../pipeline/errors.js';
 import { ingest, MAX_NESTING } from '../../pipeline/ingest.js';
-import { runCli } from '../helpers.js';
+import { refusal, runCli } from '../helpers.js';
 
 const SENTENCE = 'Bonjour le monde, ceci est un article sur les GPU.';
 
@@ -23,15 +22,6 @@ const CASES: [string, 'html' | 'markdown', number, (n: number) => string][] = [
   ['nested emphasis', 'markdown', 2_000, (n) => `${'*a '.repeat(n)}${SENTENCE}${' b*'.repeat(n)}\n`],
 ];
 
-function refusal(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('no error');
-}
 
 describe('ingest refuses nesting deeper than it can read', () => {
   it.each(CASES)('%s, too deep', (_name, format, deep, make) => {

@@ -12,11 +12,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, SAMPLE_FR } from '../helpers.js';
+import { freePort, ROOT, SAMPLE_FR } from '../helpers.js';
 import { apiJob, axeViolations, launchChromium, openPage, screenshot, startStack, waitForJob, type Stack } from './harness.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
@@ -393,13 +393,3 @@ async function startRedis(port: number): Promise<ChildProcess> {
   throw new Error(`redis-server did not start on port ${port}`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
