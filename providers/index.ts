@@ -118,6 +118,24 @@ export async function openTranslator(options: CreateTranslatorOptions = {}): Pro
   return translator;
 }
 
+/**
+ * One translator per forced provider (or none), built on first use and kept:
+ * a long-lived process reuses its providers' connections and pair lists
+ * instead of building a router per job.
+ */
+export function translatorsByProvider(env: NodeJS.ProcessEnv | undefined): (provider: string | undefined) => LocflowTranslator {
+  const translators = new Map<string, LocflowTranslator>();
+  return (provider) => {
+    const key = provider ?? '';
+    let translator = translators.get(key);
+    if (!translator) {
+      translator = createTranslator({ provider, env });
+      translators.set(key, translator);
+    }
+    return translator;
+  };
+}
+
 export interface ProviderInfo {
   id: string;
   configured: boolean;

@@ -10,7 +10,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { createRequire } from 'node:module';
 import { getI18n } from '../locales/i18n.js';
-import { createRedisTm, createTranslator, listProviders, type LocflowTranslator } from '../providers/index.js';
+import { createRedisTm, listProviders, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import { queueConfig, type QueueConfig } from '../workers/config.js';
 import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
@@ -100,18 +100,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const translators = new Map<string, LocflowTranslator>();
-  const translatorFor =
-    options.translatorFor ??
-    ((provider: string | undefined) => {
-      const key = provider ?? '';
-      let tr = translators.get(key);
-      if (!tr) {
-        tr = createTranslator({ provider, env });
-        translators.set(key, tr);
-      }
-      return tr;
-    });
+  const translatorFor = options.translatorFor ?? translatorsByProvider(env);
   // Pairs of network providers load in the background; plan() is only final once they have.
   const readyTranslatorFor = (provider: string | undefined) => translatorFor(provider);
 

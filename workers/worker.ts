@@ -11,7 +11,7 @@ import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
 import type { BundleInput, TargetResult, TranslationMemory } from '../pipeline/model.js';
 import { noticesOf } from '../pipeline/notices.js';
 import { translateTarget } from '../pipeline/run.js';
-import { createRedisTm, createTranslator, type LocflowTranslator } from '../providers/index.js';
+import { createRedisTm, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import type { QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData, type TranslateSummary } from './queues.js';
@@ -94,18 +94,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   });
   webhookQueue.on('error', () => {});
 
-  const translators = new Map<string, LocflowTranslator>();
-  const translatorFor =
-    options.translatorFor ??
-    ((provider: string | undefined) => {
-      const key = provider ?? '';
-      let t = translators.get(key);
-      if (!t) {
-        t = createTranslator({ provider, env: options.env });
-        translators.set(key, t);
-      }
-      return t;
-    });
+  const translatorFor = options.translatorFor ?? translatorsByProvider(options.env);
 
   // Provider usage is counted per process by the router; push the growth to Redis so /metrics adds up every worker.
   const flushedBy = new WeakMap<LocflowTranslator, Map<string, { calls: number; chars: number; billedChars: number }>>();
