@@ -10,10 +10,13 @@ import { comparePlaceholders, plainText, unescapeXml } from './inline.js';
 import type { BundleInput, InlineXml, Lang, Segment, TranslatedSegment } from './model.js';
 import { checkSegment } from './qa.js';
 import { tokenize } from './formats/inline-codes.js';
+import { findBadReference } from './formats/xml.js';
 
 /** A post-edited file for one news article is small; anything far larger is a mistake or an attack. */
 export const MAX_XLIFF_BYTES = 10 * 1024 * 1024;
 const MAX_PROBLEMS_LISTED = 5;
+/** xliff › file › body › trans-unit › target › g… : real files stay far below this. */
+const MAX_XLIFF_DEPTH = 100;
 
 export interface ApplyXliffOptions {
   maxBytes?: number;
@@ -69,6 +72,11 @@ function parse(xml: string): XmlNode[] {
     const { msg, line, col } = valid.err;
     throw new InputError('xliff-malformed', `the XLIFF file is not well-formed XML (line ${line}, column ${col}): ${msg}`, { status: 400, details: { line, col, detail: msg } });
   }
+  const ref = findBadReference(xml);
+  if (ref) {
+    const detail = `${ref.ref} is not a character XML allows`;
+    throw new InputError('xliff-malformed', `the XLIFF file is not well-formed XML (line ${ref.line}, column ${ref.col}): ${detail}`, { status: 400, details: { line: ref.line, col: ref.col, detail } });
+  }
   const parser = new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
@@ -82,8 +90,14 @@ function parse(xml: string): XmlNode[] {
     cdataPropName: '#cdata',
     ignoreDeclaration: true,
     ignorePiTags: true,
+    maxNestedTags: MAX_XLIFF_DEPTH,
   });
-  return parser.parse(xml) as XmlNode[];
+  try {
+    return parser.parse(xml) as XmlNode[];
+  } catch (cause) {
+    // The validator has passed, so the one thing left for the parser to refuse is the depth.
+    throw new InputError('xliff-too-deep', `the XLIFF file nests elements more than ${MAX_XLIFF_DEPTH} levels deep; a post-edited XLIFF file needs fewer than ten`, { status: 422, cause, params: { limit: MAX_XLIFF_DEPTH } });
+  }
 }
 
 function nameOf(node: XmlNode): string | undefined {
