@@ -3,7 +3,8 @@
  * one translate child per target with the pseudo provider → assemble and
  * store the bundle) against bare BullMQ flows of the same shape (1 parent +
  * 3 no-op children), on the same Redis, in the same run, with the same
- * worker concurrency.
+ * worker concurrency. Also the CPU of the pure stages alone, with no queue,
+ * which bounds the ratio the queue can reach.
  */
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -14,8 +15,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { FlowProducer, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Benchmark, Figure } from './figure.js';
+import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
+import type { BundleInput, TargetResult } from '../pipeline/model.js';
+import { analyse, translateTarget } from '../pipeline/run.js';
+import { suggestTerms } from '../pipeline/suggest.js';
+import { createTranslator } from '../providers/index.js';
 import { buildServer } from '../server/app.js';
 import { parseTokens } from '../server/auth.js';
+import { withMatcher, yamlTerms } from '../server/terms.js';
 import { queueConfig } from '../workers/config.js';
 import { startWorkers } from '../workers/worker.js';
 
@@ -27,6 +34,8 @@ const WARM_UP = 10;
 const BARE_FLOWS = Math.max(ARTICLES, 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const TARGETS = ['en', 'vi', 'es'];
+/** `BENCH_PIPELINE=stages`: only the stages-alone figures (seconds instead of minutes, for profiling the stages). */
+const STAGES_ONLY = process.env.BENCH_PIPELINE === 'stages';
 
 function samplePath(): string {
   const shared = join(here, '..', '..', 'shared', 'samples', 'deepseek.fr.txt');
@@ -254,22 +263,94 @@ export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'disti
   };
 }
 
+/** The stages of `stagesAlone`, in the order one article goes through them. */
+export const STAGES = ['analyse', 'suggest', 'translate', 'formats', 'zip'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface StagesRun {
+  /** CPU per article of this process (every thread: the zip deflates on the thread pool), all stages. */
+  cpuMs: number;
+  /** The same, per stage (garbage collection lands on whichever stage triggered it). */
+  byStage: Record<Stage, number>;
+}
+
+/**
+ * The pure work the queue does for one article, in-process, without Redis or
+ * BullMQ: the same calls with the same arguments as the API's submission
+ * (`analyse` with the seed glossary, then `suggestTerms` as the API's
+ * `onAnalysed` runs it), the translate workers (`translateTarget` per target
+ * with the `pseudo` provider and its QA) and the assemble worker
+ * (`writeBundle`, `zipBundleAsync`). No translation memory: on distinct
+ * articles the queue's never answers, and its Redis round trips are not a
+ * pure stage. Whatever the queue costs above this is queue overhead; a bare
+ * flow plus this is the least CPU an article can cost.
+ */
+export async function stagesAlone(articles = ARTICLES): Promise<StagesRun> {
+  const glossary = await withMatcher(yamlTerms())();
+  const translator = createTranslator({ provider: 'pseudo', env: process.env });
+  await translator.ready();
+  const { batchSize } = queueConfig(process.env);
+  const { version } = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string };
+  const byStage = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  let cpu = process.cpuUsage();
+  const lap = (stage: Stage) => {
+    const spent = process.cpuUsage(cpu);
+    byStage[stage] += (spent.user + spent.system) / 1000;
+    cpu = process.cpuUsage();
+  };
+  const one = async (text: string, i: number) => {
+    cpu = process.cpuUsage();
+    const analysis = analyse(text, { from: 'auto', terms: glossary.terms, matcher: glossary.matcher });
+    lap('analyse');
+    suggestTerms(analysis.segments.map((s) => s.plain).join('\n'), analysis.sourceLang, glossary.matcher ?? glossary.terms);
+    lap('suggest');
+    const targets: TargetResult[] = [];
+    for (const lang of TARGETS) targets.push(await translateTarget(analysis, lang, { translator, batchSize }));
+    lap('translate');
+    const input: BundleInput = {
+      jobId: `j_stages${i}`,
+      analysis,
+      targets,
+      toolVersion: version,
+      createdAt: new Date().toISOString(),
+      revision: 1,
+      timings: { queuedMs: 0, translateMs: Math.max(0, ...targets.map((t) => t.ms)), totalMs: 0 },
+    };
+    const files = writeBundle(input);
+    lap('formats');
+    await zipBundleAsync(files);
+    lap('zip');
+  };
+  // The same warm-up as the queue's (detector model, glossary matcher, JIT), on articles not timed.
+  const warm = benchArticles('distinct', WARM_UP, 100_000);
+  for (let i = 0; i < warm.length; i++) await one(warm[i]!, 100_000 + i);
+  const texts = benchArticles('distinct', articles);
+  for (const s of STAGES) byStage[s] = 0;
+  const start = process.cpuUsage();
+  for (let i = 0; i < texts.length; i++) await one(texts[i]!, i);
+  const total = process.cpuUsage(start);
+  for (const s of STAGES) byStage[s] /= articles;
+  return { cpuMs: (total.user + total.system) / 1000 / articles, byStage };
+}
+
 const bench: Benchmark = {
   name: 'pipeline',
-  description: `${ARTICLES} articles (${TARGETS.length} targets, pseudo) through API + queue + bundle vs bare BullMQ flows of the same shape, concurrency ${CONCURRENCY}; "sample": the sample article with one line changed (translation memory answers the unchanged sentences), "distinct": no sentence seen before`,
+  description: `${ARTICLES} articles (${TARGETS.length} targets, pseudo) through API + queue + bundle vs bare BullMQ flows of the same shape, concurrency ${CONCURRENCY}; "sample": the sample article with one line changed (translation memory answers the unchanged sentences), "distinct": no sentence seen before; "stages-alone": the same stages on the distinct articles in-process, no Redis, and the ratio that leaves at best ("ceiling")`,
   async run(): Promise<Figure[]> {
     const baselineName = 'bare BullMQ flows (1+3 no-op)';
     const figures: Figure[] = [];
-    const runs: [string, boolean, 'sample' | 'distinct'][] = [
-      ['pipeline-throughput-sample', false, 'sample'],
-      ['pipeline-throughput-distinct', false, 'distinct'],
-      ['pipeline-sample-api+worker-proc', true, 'sample'],
-      ['pipeline-distinct-api+worker-proc', true, 'distinct'],
-    ];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    const runs: [string, boolean, 'sample' | 'distinct'][] = STAGES_ONLY
+      ? []
+      : [
+          ['pipeline-throughput-sample', false, 'sample'],
+          ['pipeline-throughput-distinct', false, 'distinct'],
+          ['pipeline-sample-api+worker-proc', true, 'sample'],
+          ['pipeline-distinct-api+worker-proc', true, 'distinct'],
+        ];
     for (const [name, separate, kind] of runs) {
       // The machine's load drifts: each figure gets its own baseline, the median of three runs just before it.
       const bare = [await bareFlows(), await bareFlows(), await bareFlows()];
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
       const r = await fullQueue(separate, kind);
       process.stderr.write(
         `${name}: ${r.tmHits} of ${r.segments} target segments answered by the translation memory; API event-loop delay p50 ${r.loopDelay.p50} ms, p99 ${r.loopDelay.p99} ms, max ${r.loopDelay.max} ms\n`,
@@ -285,6 +366,21 @@ const bench: Benchmark = {
           better: 'lower',
         });
       }
+    }
+    {
+      // Last, when BullMQ's side of this process is as warm as it was for the queue's figures.
+      const bareCpu = median([await bareFlows(), await bareFlows(), await bareFlows()].map((b) => b.cpuMs));
+      const r = await stagesAlone();
+      const round = (ms: number) => Math.round(ms * 10) / 10;
+      const ceiling = bareCpu / (bareCpu + r.cpuMs);
+      process.stderr.write(
+        `pipeline-stages-alone-cpu: ${STAGES.map((s) => `${s} ${round(r.byStage[s])}`).join(', ')} ms per article; ` +
+          `best possible CPU ratio with these stages, bare flow / (bare flow + stages): ${ceiling.toFixed(3)}\n`,
+      );
+      const bareName = `${baselineName}, CPU of node + Redis`;
+      figures.push({ name: 'pipeline-stages-alone-cpu', ours: r.cpuMs, baseline: bareCpu, baselineName: bareName, unit: 'ms/art', better: 'lower' });
+      // Its ratio is the ceiling: a queue that cost nothing above a bare flow would still spend bare flow + stages.
+      figures.push({ name: 'pipeline-cpu-ceiling', ours: bareCpu + r.cpuMs, baseline: bareCpu, baselineName: bareName, unit: 'ms/art', better: 'lower' });
     }
     return figures;
   },
