@@ -14,11 +14,22 @@ export const ID_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MAX_TEXT = 200;
 const MAX_NOTE = 2000;
 
+/**
+ * A lone UTF-16 surrogate (a JSON or YAML `\ud800` escape, a TBX `&#xD800;`)
+ * is not a character: UTF-8 cannot hold it and Redis's JSON decoder refuses
+ * the whole write. In `u` mode a valid pair is one code point and does not match.
+ */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const wellFormed = (field: string) => [(s: string) => !LONE_SURROGATE.test(s), { error: `${field} contains a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which is not text` }] as const;
+/** Zero-width and bidi marks alone look empty and can never be read or typed back. */
+const INVISIBLE = /[\s\p{Cf}]/gu;
+
 const text = (field: string, max = MAX_TEXT) =>
   z
     .string({ error: `${field} must be text` })
+    .refine(...wellFormed(field))
     .transform((s) => s.normalize('NFC').trim())
-    .refine((s) => s.length > 0, { error: `${field} must not be empty` })
+    .refine((s) => s.replace(INVISIBLE, '').length > 0, { error: `${field} must not be empty` })
     .refine((s) => s.length <= max, { error: `${field} is longer than ${max} characters` });
 
 const lang = (field: string) =>
@@ -44,9 +55,9 @@ export const termInputSchema = z.strictObject({
   variants: variants.optional(),
   caseSensitive: z.boolean({ error: 'caseSensitive must be true or false' }).optional(),
   status: statusSchema.optional(),
-  note: z.string({ error: 'note must be text' }).max(MAX_NOTE, { error: `note is longer than ${MAX_NOTE} characters` }).optional(),
+  note: z.string({ error: 'note must be text' }).refine(...wellFormed('note')).max(MAX_NOTE, { error: `note is longer than ${MAX_NOTE} characters` }).optional(),
   frequency: z.number({ error: 'frequency must be a number' }).int().nonnegative().optional(),
-  example: z.string({ error: 'example must be text' }).max(MAX_NOTE).optional(),
+  example: z.string({ error: 'example must be text' }).refine(...wellFormed('example')).max(MAX_NOTE).optional(),
 });
 export type TermInput = z.input<typeof termInputSchema>;
 
@@ -58,7 +69,7 @@ export const termPatchSchema = z.strictObject({
   translations: translations.optional(),
   variants: variants.optional(),
   caseSensitive: z.boolean({ error: 'caseSensitive must be true or false' }).optional(),
-  note: z.string({ error: 'note must be text' }).max(MAX_NOTE).nullable().optional(),
+  note: z.string({ error: 'note must be text' }).refine(...wellFormed('note')).max(MAX_NOTE).nullable().optional(),
 });
 export type TermPatch = z.output<typeof termPatchSchema>;
 

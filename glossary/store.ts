@@ -316,6 +316,12 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
 
   const parse = (json: string): Term => JSON.parse(json) as Term;
 
+  /**
+   * A term's entry in an HGETALL answer. Term ids are user-chosen: `freq['constructor']`
+   * would be Object's own constructor, so only the hash's own fields count.
+   */
+  const field = (hash: Record<string, string>, id: string): string | undefined => (Object.hasOwn(hash, id) ? hash[id] : undefined);
+
   /** A term with its suggestion statistics; a term written by the first layout still carries them in its JSON. */
   function withStats(json: string, freq: string | null | undefined, example: string | null | undefined): Term {
     const t = parse(json);
@@ -334,7 +340,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     const [jsons, freq, example] = results(await redis.multi().hvals(key.terms).hgetall(key.freq).hgetall(key.example).exec()) as [string[], Record<string, string>, Record<string, string>];
     return jsons.map((json) => {
       const t = parse(json);
-      return withStats(json, freq[t.id], example[t.id]);
+      return withStats(json, field(freq, t.id), field(example, t.id));
     });
   }
 
@@ -342,7 +348,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string }):
     const [rev, layout, raw, freq, example] = results(
       await redis.multi().get(key.rev).get(key.layout).hgetall(key.terms).hgetall(key.freq).hgetall(key.example).exec(),
     ) as [string | null, string | null, Record<string, string>, Record<string, string>, Record<string, string>];
-    return { rev: rev ?? '0', layout, terms: new Map(Object.entries(raw).map(([id, json]) => [id, withStats(json, freq[id], example[id])])) };
+    return { rev: rev ?? '0', layout, terms: new Map(Object.entries(raw).map(([id, json]) => [id, withStats(json, field(freq, id), field(example, id))])) };
   }
 
   /** The script's operations for a planned change: deltas on the current layout, or every term again when moving from the first one. */

@@ -27,6 +27,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { GlossaryError } from '../../pipeline/errors.js';
+import { decodeReferences, findBadReference } from '../../pipeline/formats/xml.js';
 import { escapeXml } from '../../pipeline/inline.js';
 import type { Lang, Term, TermStatus } from '../../pipeline/model.js';
 import { defaultCaseSensitive, toTerm } from '../schema.js';
@@ -108,6 +109,8 @@ export function parseTbx(text: string, options: { status?: TermStatus } = {}): T
   assertSafeXml(text);
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw bad(`the TBX file is not well-formed XML: line ${valid.err.line}: ${valid.err.msg}`);
+  const ref = findBadReference(text, true);
+  if (ref) throw bad(`the TBX file is not well-formed XML: line ${ref.line}: ${ref.ref} is not a character or entity XML allows without a DTD`);
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@',
@@ -117,7 +120,8 @@ export function parseTbx(text: string, options: { status?: TermStatus } = {}): T
     trimValues: true,
     isArray: (name) => LISTS.has(name),
     processEntities: true,
-    htmlEntities: false,
+    // The parser's own decoder leaves numeric references (`&#233;`, which many tools write for é) as they are.
+    entityDecoder: { decode: decodeReferences, reset() {}, setExternalEntities() {}, addInputEntities() {}, setXmlVersion() {} },
   });
   let doc: Node;
   try {
@@ -142,7 +146,7 @@ export function parseTbx(text: string, options: { status?: TermStatus } = {}): T
 function str(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
-  // Inline markup inside <term> (e.g. <hi>): its text is what counts.
+  // An element with attributes or markup comes as an object: its own text is what counts (terms with markup are refused before).
   if (v && typeof v === 'object' && '#text' in v) return str((v as Node)['#text']);
   return undefined;
 }
@@ -166,6 +170,9 @@ function entryToTerm(entry: Node, i: number, rootLang: string | undefined, optio
     const forms = tigs.map((g) => {
       // ntig keeps the term one level down, in termGrp.
       const holder = (g.termGrp as Node | undefined) ?? g;
+      // Without preserveOrder the parser keeps an element's text apart from its children's, so `a<hi>b</hi>` would read as `a`.
+      const markup = holder.term && typeof holder.term === 'object' ? Object.keys(holder.term).find((k) => k !== '#text' && !k.startsWith('@')) : undefined;
+      if (markup) throw bad(`${where}the term in ${lang} has <${markup}> markup inside; write it as plain text`);
       const term = str(holder.term);
       if (!term) throw bad(`${where}a term in ${lang} is empty`);
       return { term, status: typed(holder.termNote ?? g.termNote, 'administrativeStatus') };

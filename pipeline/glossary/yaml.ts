@@ -36,7 +36,8 @@ const requiredText = (field: string) =>
   z
     .string({ error: (iss) => (iss.input === undefined || iss.input === null ? `${field} is missing` : `${field} must be text (quote it if it looks like a number)`) })
     .transform((s) => s.normalize('NFC').trim())
-    .refine((s) => s.length > 0, { error: `${field} must not be empty` });
+    // Zero-width and bidi marks alone look empty and can never be read or typed back.
+    .refine((s) => s.replace(/[\s\p{Cf}]/gu, '').length > 0, { error: `${field} must not be empty` });
 
 const langField = (field: string) =>
   z.string({ error: `${field} must be a language code such as fr, en, vi or pt-BR` }).regex(LANG_TAG, { error: `${field} must be a language code such as fr, en, vi or pt-BR` });
@@ -116,6 +117,9 @@ export function parseGlossaryYaml(text: string, file: string): Term[] {
     fail(1, `cannot read the file: ${(err as Error).message.split('\n')[0]}`);
   }
 
+  const lone = loneSurrogateAt(data);
+  if (lone) fail(locate(doc, lone, { code: '' }, lineOf).line, 'a lone UTF-16 surrogate (an unpaired "\\uD800"–"\\uDFFF" escape) is not text; write the character itself');
+
   const top = fileSchema.safeParse(data);
   if (!top.success) {
     const issue = firstIssue(top.error.issues);
@@ -177,6 +181,28 @@ export function parseGlossaryYaml(text: string, file: string): Term[] {
     terms.push(term);
   });
   return terms;
+}
+
+/**
+ * Path to the first key or string holding a lone surrogate. A YAML `"\ud800"`
+ * escape makes one; UTF-8 cannot carry it and Redis's JSON decoder refuses
+ * the whole glossary write.
+ */
+function loneSurrogateAt(v: unknown, path: (string | number)[] = []): (string | number)[] | undefined {
+  const lone = /[\uD800-\uDFFF]/u;
+  if (typeof v === 'string') return lone.test(v) ? path : undefined;
+  if (Array.isArray(v)) {
+    for (const [i, item] of v.entries()) {
+      const at = loneSurrogateAt(item, [...path, i]);
+      if (at) return at;
+    }
+  } else if (v && typeof v === 'object') {
+    for (const [k, item] of Object.entries(v)) {
+      const at = lone.test(k) ? [...path, k] : loneSurrogateAt(item, [...path, k]);
+      if (at) return at;
+    }
+  }
+  return undefined;
 }
 
 /** A misspelt field explains the "missing" one next to it, so unknown fields are reported first. */

@@ -1,0 +1,162 @@
+/**
+ * Glossary input that is valid JSON, YAML or XML but not usable text, and
+ * term ids that collide with JavaScript's own object keys. Every refusal is a
+ * 4xx that leaves the glossary as it was; every accepted term reads back and
+ * exports exactly as it went in.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../server/app.js';
+import { parseTokens } from '../../server/auth.js';
+import { cleanPrefix, testConfig } from '../queue/helpers.js';
+
+const config = testConfig({});
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
+});
+
+afterAll(async () => {
+  await app.close();
+  await cleanPrefix(config.prefix);
+});
+
+interface Term {
+  id: string;
+  term: string;
+  translations: Record<string, string>;
+  frequency?: unknown;
+  example?: unknown;
+}
+
+const version = async (): Promise<string> => (await app.inject({ method: 'GET', url: '/v1/glossary/version' })).json().version;
+const termCount = async (): Promise<number> => (await app.inject({ method: 'GET', url: '/v1/glossary/terms?limit=1000' })).json().terms.length;
+
+function errorOf(body: string): { code: string; message: string } {
+  const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+  expect(typeof parsed.error?.code, body).toBe('string');
+  return parsed.error as { code: string; message: string };
+}
+
+describe('term ids that are names of Object.prototype', () => {
+  const ids = ['constructor', 'hasOwnProperty', 'toString', '__proto__'];
+
+  beforeAll(async () => {
+    for (const id of ids) {
+      const r = await app.inject({ method: 'POST', url: '/v1/glossary/terms', payload: { id, term: `Proto${id.replace(/_/g, '')}`, lang: 'fr', kind: 'keep' } });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+  });
+
+  it('list them without statistics borrowed from Object', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v1/glossary/terms?q=Proto' });
+    expect(r.statusCode, r.body).toBe(200);
+    const terms = r.json().terms as Term[];
+    expect(terms.map((t) => t.id).sort()).toEqual([...ids].sort());
+    for (const t of terms) {
+      expect(t.frequency, t.id).toBeUndefined();
+      expect(t.example, t.id).toBeUndefined();
+    }
+  });
+
+  it.each(['csv', 'tsv', 'tbx', 'yaml'])('export as %s', async (format) => {
+    const r = await app.inject({ method: 'GET', url: `/v1/glossary/export?format=${format}` });
+    expect(r.statusCode, r.body).toBe(200);
+    for (const id of ids) expect(r.body).toContain(id);
+  });
+});
+
+describe('lone UTF-16 surrogates', () => {
+  it.each([
+    ['the term', { term: 'Zorg\ud800', lang: 'fr', kind: 'keep' }],
+    ['a translation', { term: 'Zorgtrad', lang: 'fr', kind: 'translate', translations: { en: 'zorg\udc00' } }],
+    ['a variant', { term: 'Zorgvar', lang: 'fr', kind: 'keep', variants: ['zorg\ud83d'] }],
+    ['the note', { term: 'Zorgnote', lang: 'fr', kind: 'keep', note: 'see \ud800' }],
+  ])('in %s: 422 glossary-invalid-term, not a 500 from Redis', async (_where, body) => {
+    const before = await termCount();
+    const r = await app.inject({ method: 'POST', url: '/v1/glossary/terms', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    expect(r.statusCode, r.body).toBe(422);
+    const e = errorOf(r.body);
+    expect(e.code).toBe('glossary-invalid-term');
+    expect(e.message).toContain('lone UTF-16 surrogate');
+    expect(await termCount()).toBe(before);
+  });
+
+  it('in a YAML import, written as a \\ud800 escape', async () => {
+    const v = await version();
+    const before = await termCount();
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/glossary/import?format=yaml',
+      headers: { 'content-type': 'application/yaml' },
+      payload: 'terms:\n  - {term: Zorgok, lang: fr, kind: keep}\n  - {term: "Zorgyaml\\ud800", lang: fr, kind: keep}\n',
+    });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).message).toMatch(/^import\.yaml:3: a lone UTF-16 surrogate/);
+    expect(await version()).toBe(v);
+    expect(await termCount()).toBe(before);
+  });
+
+  it('a real pair (an emoji) is still a character', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/glossary/terms', payload: { term: 'Zorg🚀', lang: 'fr', kind: 'keep' } });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().term).toBe('Zorg🚀');
+  });
+});
+
+describe('terms made only of invisible characters', () => {
+  it.each([['zero-width joiner', '\u200d'], ['zero-width spaces', '\u200b\u200b'], ['bidi marks', '\u200f\u202e']])('%s: refused as empty', async (_what, term) => {
+    const r = await app.inject({ method: 'POST', url: '/v1/glossary/terms', payload: { term, lang: 'fr', kind: 'keep' } });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).message).toBe('term: term must not be empty');
+  });
+});
+
+describe('TBX character references', () => {
+  const tbx = (id: string, fr: string, en = 'open source') =>
+    `<?xml version="1.0"?><tbx xml:lang="fr" xmlns="urn:iso:std:iso:30042:ed-2"><text><body><conceptEntry id="${id}"><langSec xml:lang="fr"><termSec><term>${fr}</term></termSec></langSec><langSec xml:lang="en"><termSec><term>${en}</term></termSec></langSec></conceptEntry></body></text></tbx>`;
+  const importTbx = (body: string) => app.inject({ method: 'POST', url: '/v1/glossary/import?format=tbx', headers: { 'content-type': 'application/x-tbx+xml' }, payload: body });
+
+  it('decodes numeric references the way every XML reader does', async () => {
+    const r = await importTbx(tbx('ref1', 'mod&#232;le &#x2019;ouvert&#x2019;', 'open &#x1F680; &amp;#65;'));
+    expect(r.statusCode, r.body).toBe(200);
+    const t = (await app.inject({ method: 'GET', url: '/v1/glossary/terms/ref1' })).json() as Term;
+    expect(t.term).toBe('modèle ’ouvert’');
+    // &amp;#65; is the text "&#65;", not a second reference.
+    expect(t.translations.en).toBe('open 🚀 &#65;');
+  });
+
+  it.each([
+    ['a lone surrogate', '&#xD800;'],
+    ['NUL', '&#0;'],
+    ['a code point past Unicode', '&#x110000;'],
+    ['an HTML entity without a DTD', '&nbsp;'],
+  ])('refuses %s as not well-formed and imports nothing', async (_what, ref) => {
+    const v = await version();
+    const before = await termCount();
+    const r = await importTbx(tbx('ref2', `Zorg${ref}x`));
+    expect(r.statusCode, r.body).toBe(422);
+    const e = errorOf(r.body);
+    expect(e.code).toBe('glossary-bad-file');
+    expect(e.message).toContain(`the TBX file is not well-formed XML: line 1: ${ref}`);
+    expect(await version()).toBe(v);
+    expect(await termCount()).toBe(before);
+  });
+
+  it('refuses a term with <hi> markup instead of keeping only the text before it', async () => {
+    const before = await termCount();
+    const r = await importTbx(tbx('ref3', 'Deep<hi>Seek</hi> R1'));
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).message).toBe('entry 1 (ref3): the term in fr has <hi> markup inside; write it as plain text');
+    expect(await termCount()).toBe(before);
+  });
+});
+
+describe('the same rules in a YAML import', () => {
+  it('refuses an invisible term there too', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/glossary/import?format=yaml', headers: { 'content-type': 'application/yaml' }, payload: 'terms:\n  - {term: "\\u200b", lang: fr, kind: keep}\n' });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).message).toBe('import.yaml:2: term 1 ("\u200b"): term must not be empty');
+  });
+});
