@@ -5,7 +5,7 @@
 import { InputError } from './errors.js';
 import { plainText } from './inline.js';
 import type { Block, DocFormat, InlineXml, SourceDocument } from './model.js';
-import { checkNotBinary, checkNotEmpty, checkSize, decodeBytes, normalizeText } from './ingest/decode.js';
+import { checkNotBinary, checkNotEmpty, checkSize, checkWellFormed, decodeBytes, normalizeText } from './ingest/decode.js';
 import { readHtml } from './ingest/html.js';
 import { readMarkdown } from './ingest/markdown.js';
 import { renderSkeleton, type Skeleton, type Slot } from './ingest/skeleton.js';
@@ -90,6 +90,7 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
     throw new InputError('invalid-input', 'input must be text or bytes');
   }
   checkSize(input, maxBytes, filename);
+  if (typeof input === 'string') checkWellFormed(input, filename);
   const decoded = typeof input === 'string' ? input : decodeBytes(input, filename);
   checkNotBinary(decoded, filename);
   checkNotEmpty(decoded, filename);

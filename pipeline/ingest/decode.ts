@@ -137,6 +137,21 @@ export function decodeBytes(bytes: Uint8Array, filename?: string): string {
   }
 }
 
+/**
+ * Text that arrives as a string (a JSON body) skipped UTF-8 decoding, and a
+ * `\ud800` escape leaves a lone surrogate: not a character, and written out
+ * as U+FFFD by every encoder down the line. It is refused like a bad byte.
+ */
+export function checkWellFormed(text: string, filename?: string): void {
+  const m = /[\uD800-\uDFFF]/u.exec(text);
+  if (!m) return;
+  const code = m[0].charCodeAt(0).toString(16);
+  throw new InputError('invalid-encoding', `${where(filename)}input contains a lone UTF-16 surrogate \\u${code} at character ${m.index}; send well-formed Unicode text`, {
+    status: 415,
+    details: { file: filename, offset: m.index, code, context: 'surrogate' },
+  });
+}
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000E-\u001F\u007F]/g;
 
