@@ -63,3 +63,11 @@ export function parseList(value: string | undefined): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+
+/**
+ * Commander argument parser for a comma-separated list option given more than
+ * once: `--to en --to es` means both, where commander alone keeps only the last.
+ */
+export function joinList(value: string, previous: string | undefined): string {
+  return previous === undefined ? value : `${previous},${value}`;
+}

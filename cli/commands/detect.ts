@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { InputError } from '../../pipeline/errors.js';
 import type { Lang } from '../../pipeline/model.js';
-import { action, parseList } from '../run-command.js';
+import { action, joinList, parseList } from '../run-command.js';
 
 interface DetectCliOptions {
   only?: string;
@@ -26,7 +26,7 @@ export function registerDetect(program: Command): void {
     .command('detect')
     .description('detect the language of an article (and of each segment), or of each input line with --each-line')
     .argument('[file]', 'article file (text, Markdown or HTML), or - for stdin', '-')
-    .option('--only <langs>', 'candidate languages, comma-separated BCP-47 codes (e.g. fr,vi,en)')
+    .option('--only <langs>', 'candidate languages, comma-separated BCP-47 codes (e.g. fr,vi,en); repeatable', joinList)
     .option('--each-line', 'one result per input line, in order, streamed')
     .option('--json', 'machine-readable output on stdout')
     .option('--min-confidence <n>', 'answer "und" below this calibrated confidence (0..1)')

@@ -10,7 +10,7 @@ import { openTranslator } from '../../providers/index.js';
 import { checkOutPath, writeBundleTo } from '../bundle-output.js';
 import { loadGlossaryFiles } from '../glossary-files.js';
 import { readArticle } from '../input.js';
-import { action, parseList } from '../run-command.js';
+import { action, joinList, parseList } from '../run-command.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -29,7 +29,7 @@ export function registerTranslate(program: Command): void {
     .command('translate')
     .description('translate one article into an aligned multilingual bundle (in-process, no server needed)')
     .argument('<file>', 'article file (text, Markdown or HTML), or - for stdin')
-    .requiredOption('--to <langs>', 'target languages, comma-separated BCP-47 codes (en,vi,es)')
+    .requiredOption('--to <langs>', 'target languages, comma-separated BCP-47 codes (en,vi,es); repeatable', joinList)
     .option('--from <lang>', 'source language, or auto to detect it', 'auto')
     .option('--provider <id>', 'translation provider to use first (apertium, deepl, openai:MODEL, pseudo, …)')
     .option('--glossary <file>', 'glossary YAML file (repeatable; default: the seed files in glossary/)', collect, [])
