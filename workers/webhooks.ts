@@ -38,13 +38,15 @@ for (const [net, bits] of [
 ] as const)
   blocked.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and the deprecated IPv4-compatible form (::127.0.0.1), which a host with a 6in4 tunnel still routes.
+  ['::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
   ['2001:db8::', 32],
   ['64:ff9b::', 96],
+  // Local-use NAT64 (RFC 8215): reaches whatever IPv4 network the operator's translator serves.
+  ['64:ff9b:1::', 48],
 ] as const)
   blocked.addSubnet(net, bits, 'ipv6');
 
