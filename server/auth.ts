@@ -103,7 +103,9 @@ export function identify(config: AuthConfig, request: FastifyRequest): Principal
   if (config.tokens.length === 0) return { role: 'admin', name: 'local' };
   const header = request.headers.authorization;
   let token: string | undefined;
-  if (header?.startsWith('Bearer ')) token = header.slice('Bearer '.length).trim();
+  // The scheme name is case-insensitive (RFC 9110 §11.1): some clients send `bearer`.
+  const bearer = header === undefined ? null : /^bearer[ \t]+(.*)$/is.exec(header);
+  if (bearer) token = bearer[1]!.trim();
   else {
     const q = (request.query as Record<string, unknown> | undefined)?.token;
     if (typeof q === 'string') token = q;
