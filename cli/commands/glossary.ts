@@ -5,24 +5,19 @@
  */
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
-import { apiJson, requireApiAnswer, serverTarget } from '../server-target.js';
+import { ApiClient, type ClientOptions } from '../api-client.js';
 import { writeFileAtomic } from '../bundle-output.js';
 import type { TFunction } from 'i18next';
 import { formatFromName, GLOSSARY_FORMATS, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
 import type { Conflict } from '../../glossary/conflicts.js';
-import { getI18n, processLanguage } from '../../locales/i18n.js';
+import { getI18n } from '../../locales/i18n.js';
 import { InputError } from '../../pipeline/errors.js';
 import type { Term } from '../../pipeline/model.js';
 import { analyse } from '../../pipeline/run.js';
 import { suggestTerms } from '../../pipeline/suggest.js';
 import { loadGlossaryFiles, readGlossaryText } from '../glossary-files.js';
 import { readArticle } from '../input.js';
-import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, parseList } from '../run-command.js';
-
-interface ClientOptions {
-  server?: string;
-  token?: string;
-}
+import { action, parseList } from '../run-command.js';
 
 const CONTENT_TYPES: Record<GlossaryFormat, string> = {
   yaml: 'application/yaml',
@@ -30,56 +25,6 @@ const CONTENT_TYPES: Record<GlossaryFormat, string> = {
   tsv: 'text/tab-separated-values',
   tbx: 'application/x-tbx+xml',
 };
-
-class GlossaryClient {
-  readonly base: string;
-  private readonly token: string | undefined;
-
-  constructor(
-    opts: ClientOptions,
-    private readonly t: TFunction,
-  ) {
-    ({ base: this.base, token: this.token } = serverTarget(opts));
-  }
-
-  async call(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<Response> {
-    // The server words its errors in the CLI's language.
-    const headers: Record<string, string> = { accept: 'application/json, */*', 'accept-language': processLanguage() };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let payload: string | undefined;
-    if (body?.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body.json);
-    } else if (body?.raw !== undefined) {
-      headers['content-type'] = `${body.type ?? 'text/plain'}; charset=utf-8`;
-      payload = body.raw;
-    }
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}/v1/glossary${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
-    } catch (err) {
-      const detail = ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message) || 'no answer';
-      throw new ExitError(EXIT_BAD_INPUT, this.t('glossary:unreachable', { url: this.base, detail }));
-    }
-    if (!res.ok) {
-      let message = res.statusText;
-      try {
-        const j = (await res.json()) as { error?: { code?: string; message?: string } };
-        message = j.error?.message ?? message;
-        // The server's catch-all 404: it runs without the glossary store.
-        if (res.status === 404 && j.error?.code === 'not-found') message = this.t('glossary:noGlossaryApi');
-      } catch {
-        // Not our error shape (a proxy): the status says enough.
-      }
-      throw new ExitError(res.status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, this.t('glossary:httpError', { status: res.status, message }));
-    }
-    return requireApiAnswer(this.base, res);
-  }
-
-  async json<T>(method: string, path: string, body?: { json?: unknown; raw?: string; type?: string }): Promise<T> {
-    return apiJson<T>(this.base, await this.call(method, path, body));
-  }
-}
 
 function withClientOptions(cmd: Command): Command {
   return cmd
@@ -154,7 +99,7 @@ export function registerGlossary(program: Command): void {
       if (o.query) qs.set('q', o.query);
       qs.set('offset', o.offset);
       qs.set('limit', o.limit);
-      const res = await new GlossaryClient(o, t).json<{ terms: Term[]; total: number }>('GET', `/terms?${qs}`);
+      const res = await new ApiClient(o, t).json<{ terms: Term[]; total: number }>('GET', `/v1/glossary/terms?${qs}`);
       if (o.json) return void process.stdout.write(`${JSON.stringify(res)}\n`);
       for (const term of res.terms) process.stdout.write(`${termLine(term)}\n`);
       process.stderr.write(`${t('glossary:listed', { shown: res.terms.length, total: res.total })}\n`);
@@ -164,7 +109,7 @@ export function registerGlossary(program: Command): void {
   withClientOptions(glossary.command('show').description('one term with its history').argument('<id>').option('--json', 'print the term as JSON')).action(
     action(async (id: string, o: ClientOptions & { json?: boolean }) => {
       const { t } = await getI18n();
-      const term = await new GlossaryClient(o, t).json<Term>('GET', `/terms/${encodeURIComponent(id)}`);
+      const term = await new ApiClient(o, t).json<Term>('GET', `/v1/glossary/terms/${encodeURIComponent(id)}`);
       if (o.json) return void process.stdout.write(`${JSON.stringify(term)}\n`);
       process.stdout.write(`${termLine(term)}\n`);
       if (term.variants.length) process.stdout.write(`  ${t('glossary:show.variants', { variants: term.variants.join(', ') })}\n`);
@@ -193,7 +138,7 @@ export function registerGlossary(program: Command): void {
     ).action(
       action(async (term: string, o: TermOptions) => {
         const { t } = await getI18n();
-        const created = await new GlossaryClient(o, t).json<Term>('POST', '/terms', { json: termBody(term, o, status) });
+        const created = await new ApiClient(o, t).json<Term>('POST', '/v1/glossary/terms', { json: termBody(term, o, status) });
         if (o.json) return void process.stdout.write(`${JSON.stringify(created)}\n`);
         process.stdout.write(`${termLine(created)}\n`);
       }),
@@ -210,11 +155,11 @@ export function registerGlossary(program: Command): void {
   ).action(
     action(async (ids: string[], o: ClientOptions & { comment?: string; json?: boolean }) => {
       const { t } = await getI18n();
-      const client = new GlossaryClient(o, t);
+      const client = new ApiClient(o, t);
       const res =
         ids.length === 1
-          ? await client.json<{ term: Term; warnings: Conflict[] }>('POST', `/terms/${encodeURIComponent(ids[0]!)}/approve`, { json: o.comment ? { comment: o.comment } : {} }).then((r) => ({ terms: [r.term], warnings: r.warnings }))
-          : await client.json<{ terms: Term[]; warnings: Conflict[] }>('POST', '/bulk-approve', { json: { ids } });
+          ? await client.json<{ term: Term; warnings: Conflict[] }>('POST', `/v1/glossary/terms/${encodeURIComponent(ids[0]!)}/approve`, { json: o.comment ? { comment: o.comment } : {} }).then((r) => ({ terms: [r.term], warnings: r.warnings }))
+          : await client.json<{ terms: Term[]; warnings: Conflict[] }>('POST', '/v1/glossary/bulk-approve', { json: { ids } });
       if (o.json) return void process.stdout.write(`${JSON.stringify(res)}\n`);
       for (const term of res.terms) process.stdout.write(`${termLine(term)}\n`);
       printWarnings(t, res.warnings);
@@ -232,7 +177,7 @@ export function registerGlossary(program: Command): void {
     ).action(
       action(async (id: string, o: ClientOptions & { comment?: string; json?: boolean }) => {
         const { t } = await getI18n();
-        const res = await new GlossaryClient(o, t).json<{ term: Term }>('POST', `/terms/${encodeURIComponent(id)}/${verb}`, { json: o.comment ? { comment: o.comment } : {} });
+        const res = await new ApiClient(o, t).json<{ term: Term }>('POST', `/v1/glossary/terms/${encodeURIComponent(id)}/${verb}`, { json: o.comment ? { comment: o.comment } : {} });
         if (o.json) return void process.stdout.write(`${JSON.stringify(res)}\n`);
         process.stdout.write(`${termLine(res.term)}\n`);
       }),
@@ -253,16 +198,16 @@ export function registerGlossary(program: Command): void {
     action(async (file: string, o: ClientOptions & { format?: string; source?: string; target?: string; status?: string; json?: boolean }) => {
       const { t } = await getI18n();
       const format = requireFormat(o.format ?? formatFromName(file) ?? 'yaml', '--format');
-      const client = new GlossaryClient(o, t);
+      const client = new ApiClient(o, t);
       // Decoded here (BOM, UTF-16, strict UTF-8) so a wrongly encoded file is refused before anything is sent.
       const text = await readGlossaryText(file);
       const qs = new URLSearchParams({ format });
       if (o.source) qs.set('source', o.source);
       if (o.target) qs.set('target', o.target);
       if (o.status) qs.set('status', o.status);
-      const report = await client.json<{ total: number; created: number; updated: number; unchanged: number; version: string; warnings: Conflict[] }>('POST', `/import?${qs}`, {
+      const report = await client.json<{ total: number; created: number; updated: number; unchanged: number; version: string; warnings: Conflict[] }>('POST', `/v1/glossary/import?${qs}`, {
         raw: text,
-        type: CONTENT_TYPES[format],
+        type: `${CONTENT_TYPES[format]}; charset=utf-8`,
       });
       if (o.json) return void process.stdout.write(`${JSON.stringify(report)}\n`);
       process.stderr.write(`${t('glossary:imported', { file: basename(file), ...report })}\n`);
@@ -287,7 +232,7 @@ export function registerGlossary(program: Command): void {
       if (o.source) qs.set('source', o.source);
       if (o.target) qs.set('target', o.target);
       if (o.status) qs.set('status', o.status);
-      const res = await new GlossaryClient(o, t).call('GET', `/export?${qs}`);
+      const res = await new ApiClient(o, t).request('GET', `/v1/glossary/export?${qs}`, undefined, '*/*');
       const body = await res.text();
       if (!o.out) return void process.stdout.write(body);
       await writeFileAtomic(o.out, body);

@@ -4,19 +4,15 @@
  * makes a new bundle revision. The file is only read here; all validation is
  * the server's, so the CLI and the HTTP API refuse exactly the same files.
  */
-import { requireApiAnswer, serverTarget } from '../server-target.js';
+import { ApiClient, ApiRefusal, type ClientOptions } from '../api-client.js';
 import type { Command } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
-import { getI18n, processLanguage } from '../../locales/i18n.js';
+import { getI18n } from '../../locales/i18n.js';
 import { InputError, LocflowError } from '../../pipeline/errors.js';
 import { MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { action } from '../run-command.js';
 
-const TIMEOUT_MS = 60_000;
-
-interface ImportOptions {
-  server?: string;
-  token?: string;
+interface ImportOptions extends ClientOptions {
   json?: boolean;
 }
 
@@ -41,11 +37,9 @@ export function registerImportXliff(program: Command): void {
 
 async function importXliff(job: string, file: string, opts: ImportOptions): Promise<void> {
   const { t } = await getI18n();
-  const target = serverTarget(opts);
-  const server = new URL(target.base);
-  const token = target.token;
+  const client = new ApiClient(opts, t);
   const body = await readXliff(file);
-  const result = await postXliff({ server, token, job, body });
+  const result = await postXliff(client, job, body);
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else if (result.edited.length === 0) process.stderr.write(`${t('formats:importXliff.unchanged', { job: result.id, revision: result.revision })}\n`);
   else process.stderr.write(`${t('formats:importXliff.done', { job: result.id, lang: result.lang ?? '?', count: result.edited.length, revision: result.revision })}\n`);
@@ -65,38 +59,27 @@ async function readXliff(file: string): Promise<Uint8Array> {
   }
 }
 
-/** Posts the file and returns the server's answer; a 4xx becomes an InputError carrying the server's code and message. */
-export async function postXliff(req: { server: URL; token?: string; job: string; body: Uint8Array; fetchImpl?: typeof fetch }): Promise<ImportResult> {
-  const url = new URL(`v1/jobs/${encodeURIComponent(req.job)}/xliff`, req.server.href.endsWith('/') ? req.server : `${req.server.href}/`);
-  // The server answers errors in the CLI's language.
-  const headers: Record<string, string> = { 'content-type': 'application/x-xliff+xml', accept: 'application/json', 'accept-language': processLanguage() };
-  if (req.token) headers.authorization = `Bearer ${req.token}`;
-  let res: Response;
+/**
+ * Posts the file and returns the server's answer. A refused file reads as the
+ * server's own sentence under the server's code, as the API would give it:
+ * the reason is about the file, not about talking to the server.
+ */
+async function postXliff(client: ApiClient, job: string, body: Uint8Array): Promise<ImportResult> {
+  let ok: Partial<ImportResult>;
   try {
-    res = await (req.fetchImpl ?? fetch)(url, { method: 'POST', headers, body: req.body as unknown as BodyInit, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    ok = await client.json<Partial<ImportResult>>('POST', `/v1/jobs/${encodeURIComponent(job)}/xliff`, { raw: body, type: 'application/x-xliff+xml' });
   } catch (err) {
-    const cause = (err as Error).cause;
-    const detail = cause ? String((cause as Error).message ?? cause) : (err as Error).message;
-    throw new LocflowError('server-unreachable', `cannot reach the locflow server at ${req.server.origin}: ${detail}`, {
-      cause: err,
-      details: { server: req.server.origin, url: req.server.origin, detail },
-    });
+    if (!(err instanceof ApiRefusal)) throw err;
+    const e = err.error;
+    if (err.status < 500) throw new InputError(e?.code ?? `http-${err.status}`, e?.message ?? `the server refused the file (HTTP ${err.status})`, { status: err.status });
+    throw serverError(err.status, e?.message);
   }
-  requireApiAnswer(req.server.origin, res);
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = undefined;
-  }
-  if (res.status >= 400 && res.status < 500) {
-    const e = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new InputError(e?.code ?? `http-${res.status}`, e?.message ?? `the server refused the file (HTTP ${res.status})`, { status: res.status });
-  }
-  const ok = data as Partial<ImportResult> | undefined;
-  if (!res.ok || !ok || typeof ok.revision !== 'number') {
-    throw new LocflowError('server-error', `the locflow server failed (HTTP ${res.status})${text ? `: ${text.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`, { details: { status: res.status, ...(text ? { detail: text.slice(0, 200).replace(/\s+/g, ' '), context: 'detail' } : {}) } });
-  }
-  return { id: ok.id ?? req.job, revision: ok.revision, lang: ok.lang, edited: Array.isArray(ok.edited) ? ok.edited : [] };
+  // The route answers 200; JSON without a revision is a server this CLI does not understand.
+  if (typeof ok?.revision !== 'number') throw serverError(200, JSON.stringify(ok));
+  return { id: ok.id ?? job, revision: ok.revision, lang: ok.lang, edited: Array.isArray(ok.edited) ? ok.edited : [] };
+}
+
+function serverError(status: number, text: string | undefined): LocflowError {
+  const detail = text?.slice(0, 200).replace(/\s+/g, ' ');
+  return new LocflowError('server-error', `the locflow server failed (HTTP ${status})${detail ? `: ${detail}` : ''}`, { details: { status, ...(detail ? { detail, context: 'detail' } : {}) } });
 }

@@ -2,11 +2,9 @@
  * The queue commands: `serve` and `worker` run the service; `submit`,
  * `status` and `download` talk to it over HTTP like any other client.
  */
-import { writeFile } from 'node:fs/promises';
-import { apiJson, requireApiAnswer, serverTarget } from '../server-target.js';
 import type { Command } from 'commander';
 import type { TFunction } from 'i18next';
-import { getI18n, processLanguage } from '../../locales/i18n.js';
+import { getI18n } from '../../locales/i18n.js';
 import { InputError } from '../../pipeline/errors.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { buildServer } from '../../server/app.js';
@@ -14,6 +12,8 @@ import { parseTokens } from '../../server/auth.js';
 import { queueConfig } from '../../workers/config.js';
 import { checkRedis, connectRedis, RedisUnavailableError } from '../../workers/redis.js';
 import { startWorkers, type Logger, type RunningWorkers } from '../../workers/worker.js';
+import { ApiClient, type ClientOptions } from '../api-client.js';
+import { writeFileAtomic } from '../bundle-output.js';
 import { readArticle } from '../input.js';
 import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, localizedMessage, parseList } from '../run-command.js';
 
@@ -71,11 +71,6 @@ interface ServeOptions {
   host?: string;
   workers: number;
   concurrency: number;
-}
-
-interface ClientOptions {
-  server?: string;
-  token?: string;
 }
 
 export function registerQueueCommands(program: Command): void {
@@ -194,51 +189,9 @@ interface JobView {
   error?: { code: string; message: string };
 }
 
-class Client {
-  readonly base: string;
-  private readonly token: string | undefined;
-  constructor(
-    opts: ClientOptions,
-    private readonly t: TFunction,
-  ) {
-    ({ base: this.base, token: this.token } = serverTarget(opts));
-  }
-
-  async request(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          accept,
-          // The server words its errors in the CLI's language.
-          'accept-language': processLanguage(),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (err) {
-      const detail = ((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message) || 'no answer';
-      throw new ExitError(EXIT_BAD_INPUT, this.t('server:serverUnreachable', { url: this.base, detail }));
-    }
-    if (!res.ok) {
-      let message = res.statusText;
-      try {
-        const j = (await res.json()) as { error?: { message?: string } };
-        message = j.error?.message ?? message;
-      } catch {
-        // Not our JSON error shape: the status text says enough.
-      }
-      const line = this.t('server:httpError', { status: res.status, message });
-      // The caller's mistake (bad input, unknown job, bad token) is exit 2; a broken server is a failure.
-      throw new ExitError(res.status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, line);
-    }
-    return requireApiAnswer(this.base, res);
-  }
-
+class Client extends ApiClient {
   async job(id: string): Promise<JobView> {
-    return apiJson<JobView>(this.base, await this.request('GET', jobPath(id)));
+    return this.json<JobView>('GET', jobPath(id));
   }
 
   /** Follows server-sent events until the job finishes; falls back to polling if the stream breaks. */
@@ -286,7 +239,7 @@ class Client {
     const q = new URLSearchParams({ format, ...(target ? { target } : {}) });
     const res = await this.request('GET', `${jobPath(id)}/bundle?${q}`, undefined, '*/*');
     const bytes = new Uint8Array(await res.arrayBuffer());
-    await writeFile(out, bytes);
+    await writeFileAtomic(out, bytes);
     return bytes.byteLength;
   }
 }
@@ -323,16 +276,17 @@ async function submit(file: string, opts: SubmitOptions): Promise<void> {
     throw new InputError('invalid-utf8', `${article.filename ?? 'stdin'} is not valid UTF-8 text`, { params: { file: article.filename ?? 'stdin' } });
   }
   const format = opts.format ?? formatOf(article.filename);
-  const res = await client.request('POST', '/v1/jobs', {
-    text,
-    targets,
-    ...(format ? { format } : {}),
-    ...(opts.from && opts.from !== 'auto' ? { sourceLang: opts.from } : {}),
-    ...(opts.provider ? { provider: opts.provider } : {}),
-    ...(opts.title ? { title: opts.title } : {}),
-    ...(opts.webhook ? { webhookUrl: opts.webhook } : {}),
+  const created = await client.json<{ id: string; status: string }>('POST', '/v1/jobs', {
+    json: {
+      text,
+      targets,
+      ...(format ? { format } : {}),
+      ...(opts.from && opts.from !== 'auto' ? { sourceLang: opts.from } : {}),
+      ...(opts.provider ? { provider: opts.provider } : {}),
+      ...(opts.title ? { title: opts.title } : {}),
+      ...(opts.webhook ? { webhookUrl: opts.webhook } : {}),
+    },
   });
-  const created = await apiJson<{ id: string; status: string }>(client.base, res);
   process.stderr.write(`${t('server:submitted', { id: created.id, status: state(t, created.status) })}\n`);
   if (!opts.wait && !opts.out) {
     process.stdout.write(opts.json ? `${JSON.stringify(created)}\n` : `${created.id}\n`);
