@@ -144,6 +144,17 @@ export function installBodyDecoding(app: FastifyInstance): void {
     } catch (err) {
       return done(err as Error, undefined);
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (err, parsed) => {
+      if (!err || (err as FastifyError).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return done(err, parsed);
+      // Fastify says only "not valid JSON", which is wrong for valid JSON with a __proto__ key and unhelpful otherwise.
+      let detail: string;
+      try {
+        JSON.parse(text);
+        detail = 'a "__proto__" key is not accepted';
+      } catch (syntax) {
+        detail = (syntax as Error).message;
+      }
+      done(new InputError('bad-json', `the request body is not valid JSON: ${detail}`, { params: { detail } }), undefined);
+    });
   });
 }
