@@ -1,5 +1,6 @@
 /** `GET /v1/jobs`: the most recent jobs, newest first, for the web page's job list. */
 import type { FastifyPluginAsync } from 'fastify';
+import { InputError } from '../../pipeline/errors.js';
 import type { Analysis } from '../../pipeline/model.js';
 import type { Queues } from '../../workers/queues.js';
 import { getI18n } from '../../locales/i18n.js';
@@ -45,6 +46,13 @@ export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfi
       const lng = requestLang(request);
       const limit = request.query.limit ?? 50;
       const offset = request.query.offset ?? 0;
+      // Ajv coerces "Infinity" and "1e309" to Infinity, calls that an integer and skips minimum/maximum for it; Redis then refuses the range.
+      for (const [name, value] of [['limit', limit], ['offset', offset]] as const) {
+        if (!Number.isFinite(value)) {
+          const detail = `querystring/${name} must be a finite whole number`;
+          throw new InputError('invalid-request', `invalid request: ${detail}`, { params: { detail } });
+        }
+      }
       const { jobs, total } = await queues.store.recent(limit, offset);
       // Jobs sent without a title (most from the CLI and the API) are shown by their opening words.
       const listed = await Promise.all(
