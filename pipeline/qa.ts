@@ -20,6 +20,8 @@ export interface QaInput {
   to: Lang;
   /** Approved terms of the article. */
   terms: Term[];
+  /** `terms` by id, when the caller has it already (a target checks every segment against the same terms). */
+  termById?: ReadonlyMap<string, Term>;
   matches: TermMatch[];
   /** Glossary placeholders the engine lost. */
   lostMasks: string[];
@@ -33,13 +35,16 @@ export interface QaInput {
 }
 
 type Finding = Omit<QaFinding, 'segment' | 'lang'>;
+type Checked = QaInput & { termById: ReadonlyMap<string, Term> };
 
 /** `params.context` picks a variant (`length_short`), `params.count` a plural form, as i18next does. */
 function finding(check: QaFinding['check'], severity: QaFinding['severity'], code: string, params: QaParams, message: string): Finding {
   return Object.keys(params).length ? { check, severity, code, params, message } : { check, severity, code, message };
 }
 
-export function checkSegment(input: QaInput): QaFinding[] {
+export function checkSegment(qaInput: QaInput): QaFinding[] {
+  // Three checks look terms up by id: one index per segment at most, none when the caller passed one.
+  const input: Checked = { ...qaInput, termById: qaInput.termById ?? new Map(qaInput.terms.map((t) => [t.id, t])) };
   const targetPlain = plainText(input.target);
   const sourcePlain = input.segment.plain;
   const found: Finding[] = [];
@@ -135,8 +140,8 @@ function blank(text: string, spans: [number, number][]): string {
   return out;
 }
 
-function checkNumbers(input: QaInput, sourcePlain: string, targetPlain: string): Finding[] {
-  const byId = new Map(input.terms.map((t) => [t.id, t]));
+function checkNumbers(input: Checked, sourcePlain: string, targetPlain: string): Finding[] {
+  const byId = input.termById;
   const sourceSpans = input.matches.map((m): [number, number] => [m.start, m.end]);
   const targetSpans: [number, number][] = [];
   for (const m of input.matches) {
@@ -179,12 +184,12 @@ function checkNumbers(input: QaInput, sourcePlain: string, targetPlain: string):
 
 // --------------------------------------------------------------- glossary
 
-function checkGlossary(input: QaInput, targetPlain: string): Finding[] {
+function checkGlossary(input: Checked, targetPlain: string): Finding[] {
   const out: Finding[] = [];
   for (const id of input.lostMasks)
     out.push(finding('glossary', 'error', 'glossary-mask-lost', { id }, `the engine lost glossary placeholder "${id}"; the term it protected may be missing or mistranslated`));
 
-  const byId = new Map(input.terms.map((t) => [t.id, t]));
+  const byId = input.termById;
   // One entry per required target form: two source spellings (start-up, startup) may require the same form.
   const required = new Map<string, { form: string; source: string; count: number; caseSensitive: boolean }>();
   for (const m of input.matches) {
@@ -321,9 +326,9 @@ function sourceWords(segment: Segment): Set<string> {
  * and keeps short texts from being mistaken for a third language. Glossary
  * terms and URLs are left out, since they read the same in both.
  */
-function checkWrongLanguage(input: QaInput, targetPlain: string): Finding[] {
+function checkWrongLanguage(input: Checked, targetPlain: string): Finding[] {
   if (!input.translated) return [];
-  const byId = new Map(input.terms.map((t) => [t.id, t]));
+  const byId = input.termById;
   const spans: [number, number][] = [];
   for (const m of input.matches) {
     const term = byId.get(m.termId);

@@ -184,6 +184,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       from,
       to: target,
       terms: analysis.terms,
+      termById,
       matches,
       lostMasks: missing,
       translated: true,

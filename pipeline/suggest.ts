@@ -80,6 +80,9 @@ const TOKEN = /[\p{L}\p{N}]+(?:[-_][\p{L}\p{N}]+)*/gu;
 
 interface Token {
   text: string;
+  /** `text` lower-cased and `isCapitalised(text)`: asked many times per token, computed once. */
+  lower: string;
+  cap: boolean;
   start: number;
   end: number;
   /** Capitalised only because of its position: start of sentence, quotation or parenthesis. */
@@ -89,6 +92,8 @@ interface Token {
 interface Sentence {
   text: string;
   tokens: Token[];
+  /** capitalRuns of the sentence. */
+  runs: number[][];
 }
 
 /** Sentences, roughly: line breaks, then terminal punctuation followed by a capital or a quotation mark. */
@@ -103,9 +108,11 @@ function sentences(text: string): Sentence[] {
         const start = m.index;
         const before = trimmed.slice(tokens.length ? tokens[tokens.length - 1]!.end : 0, start);
         const initial = tokens.length === 0 || /[«"“(:;—–]\s*$|[.!?…]\s+$/.test(before);
-        tokens.push({ text: m[0], start, end: start + m[0].length, initial });
+        tokens.push({ text: m[0], lower: m[0].toLowerCase(), cap: isCapitalised(m[0]), start, end: start + m[0].length, initial });
       }
-      out.push({ text: trimmed, tokens });
+      const sentence: Sentence = { text: trimmed, tokens, runs: [] };
+      sentence.runs = capitalRuns(sentence);
+      out.push(sentence);
     }
   }
   return out;
@@ -141,13 +148,13 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
     const cov = new Set<number>();
     s.tokens.forEach((t, i) => {
       if (spans.some((m) => t.start < m.end && t.end > m.start)) cov.add(i);
-      if (!isCapitalised(t.text)) lower.add(t.text.toLowerCase());
+      if (!t.cap) lower.add(t.lower);
     });
     covered.push(cov);
-    for (const run of capitalRuns(s)) {
+    for (const run of s.runs) {
       const first = s.tokens[run[0]!]!;
       const prev = s.tokens[run[0]! - 1];
-      const honorific = prev && HONORIFICS.has(prev.text.toLowerCase()) && s.text.slice(prev.end, first.start).startsWith('.');
+      const honorific = prev && HONORIFICS.has(prev.lower) && s.text.slice(prev.end, first.start).startsWith('.');
       if (honorific) for (const i of run) people.add(s.tokens[i]!.text);
       // `OpenAI CEO Sam Altman`: the person starts at the given name.
       const k = personStart(s, run);
@@ -175,13 +182,13 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
     const cov = covered[si]!;
     const free = (i: number) => !cov.has(i) && !people.has(s.tokens[i]!.text);
     const inRun = new Set<number>();
-    for (let run of capitalRuns(s)) {
+    for (let run of s.runs) {
       // A word capitalised only by its position (« Lorsque ChatGPT …) is not part of the name.
       if (run.length && s.tokens[run[0]!]!.initial && !technical(s.tokens[run[0]!]!.text)) run = run.slice(1);
       const k = personStart(s, run);
       if (k >= 0) run = run.slice(0, k);
       // `Trung Quốc DeepSeek`, `OpenAI CEO`: a place or a job title next to a name is not part of it.
-      const place = (i: number) => PLACES.has(s.tokens[i]!.text.toLowerCase()) || TITLES.has(s.tokens[i]!.text.toLowerCase());
+      const place = (i: number) => PLACES.has(s.tokens[i]!.lower) || TITLES.has(s.tokens[i]!.lower);
       while (run.length && place(run[0]!)) run = run.slice(1);
       while (run.length && place(run[run.length - 1]!)) run = run.slice(0, -1);
       if (run.length < 2 || !run.every(free)) continue;
@@ -193,27 +200,32 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
     s.tokens.forEach((t, i) => {
       if (!free(i)) return;
       const w = t.text;
-      const lw = w.toLowerCase();
+      const lw = t.lower;
       if (w.length < 2 && !isModel(w)) return;
       if (isAcronym(w)) return note(w, 'acronym', s.text);
-      if (isModel(w) && isCapitalised(w)) return note(w, 'model', s.text);
+      if (isModel(w) && t.cap) return note(w, 'model', s.text);
       if (isCamel(w)) return note(w, 'camelcase', s.text);
       if (inRun.has(i)) return;
-      if (isCapitalised(w) && !t.initial && !STOP.has(lw) && !PLACES.has(lw) && !GIVEN.has(lw) && !HONORIFICS.has(lw) && !lower.has(lw)) {
+      if (t.cap && !t.initial && !STOP.has(lw) && !PLACES.has(lw) && !GIVEN.has(lw) && !HONORIFICS.has(lw) && !lower.has(lw)) {
         const b = brandCounts.get(w) ?? { count: 0, example: s.text };
         b.count++;
         brandCounts.set(w, b);
       }
     });
-    // Lower-case phrases of two or three words.
+    // Lower-case phrases of two or three words. Per token, once: can it be in a phrase, and is only a space before the next one.
+    const phraseWord = s.tokens.map((t, i) => free(i) && !t.cap && !/\d/.test(t.text) && t.text.length >= 2);
+    const spaceAfter = s.tokens.map((t, i) => i + 1 < s.tokens.length && /^[ \u00A0]$/.test(s.text.slice(t.end, s.tokens[i + 1]!.start)));
     for (let n = 2; n <= 3; n++) {
       for (let i = 0; i + n <= s.tokens.length; i++) {
-        const toks = s.tokens.slice(i, i + n);
-        if (toks.some((t, k) => !free(i + k) || isCapitalised(t.text) || /\d/.test(t.text) || t.text.length < 2)) continue;
-        if (STOP.has(toks[0]!.text.toLowerCase()) || STOP.has(toks[n - 1]!.text.toLowerCase())) continue;
+        let k = 0;
+        while (k < n && phraseWord[i + k]) k++;
+        if (k < n) continue;
+        if (STOP.has(s.tokens[i]!.lower) || STOP.has(s.tokens[i + n - 1]!.lower)) continue;
         // Only a space between the words: a comma or a dash breaks the phrase.
-        if (toks.some((t, k) => k > 0 && !/^[ \u00A0]$/.test(s.text.slice(toks[k - 1]!.end, t.start)))) continue;
-        const phrase = s.text.slice(toks[0]!.start, toks[n - 1]!.end).toLowerCase();
+        k = 0;
+        while (k < n - 1 && spaceAfter[i + k]) k++;
+        if (k < n - 1) continue;
+        const phrase = s.text.slice(s.tokens[i]!.start, s.tokens[i + n - 1]!.end).toLowerCase();
         const p = phrases.get(phrase) ?? { count: 0, example: s.text };
         p.count++;
         phrases.set(phrase, p);
@@ -242,8 +254,8 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
 /** Where a person's name begins in a run of capitalised words: a known given name or surname followed by another word; -1 if none. */
 function personStart(s: Sentence, run: number[]): number {
   for (let k = 0; k + 1 < run.length; k++) {
-    const w = s.tokens[run[k]!]!.text;
-    if (GIVEN.has(w.toLowerCase()) && !technical(w)) return k;
+    const t = s.tokens[run[k]!]!;
+    if (GIVEN.has(t.lower) && !technical(t.text)) return k;
   }
   return -1;
 }
@@ -254,7 +266,7 @@ function capitalRuns(s: Sentence): number[][] {
   let run: number[] = [];
   s.tokens.forEach((t, i) => {
     const joined = run.length > 0 && /^[ \u00A0]$/.test(s.text.slice(s.tokens[i - 1]!.end, t.start));
-    if (isCapitalised(t.text) && !STOP.has(t.text.toLowerCase())) {
+    if (t.cap && !STOP.has(t.lower)) {
       if (!joined && run.length) {
         runs.push(run);
         run = [];

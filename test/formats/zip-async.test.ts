@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unzipSync } from 'fflate';
-import { writeBundle, zipBundle, zipBundleAsync } from '../../pipeline/formats/bundle.js';
+import { writeBundle, ZIP_INLINE_BELOW, zipBundle, zipBundleAsync } from '../../pipeline/formats/bundle.js';
 import { fixture, plainRenderer } from './fixture.js';
 
 describe('zipBundleAsync', () => {
@@ -11,5 +11,19 @@ describe('zipBundleAsync', () => {
     const back = unzipSync(zip);
     expect(Object.keys(back).sort()).toEqual([...files.keys()].sort());
     expect(Buffer.from(back['manifest.json']!).toString('utf8')).toBe(files.get('manifest.json'));
+  });
+
+  it('gives the same bytes when some entries are deflated on the thread pool and some inline', async () => {
+    const files = writeBundle(fixture(), { renderer: plainRenderer });
+    // Text that does not compress to nothing, on both sides of the inline threshold.
+    let x = 1;
+    const noise = (n: number) => Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0), 'abcdefghij klmnop'[x % 17])).join('');
+    files.set('big.txt', noise(ZIP_INLINE_BELOW * 3));
+    files.set('edge.txt', noise(ZIP_INLINE_BELOW));
+    files.set('small.txt', noise(ZIP_INLINE_BELOW - 1));
+    const zip = await zipBundleAsync(files);
+    expect(Buffer.from(zip).equals(Buffer.from(zipBundle(files)))).toBe(true);
+    const back = unzipSync(zip);
+    for (const name of ['big.txt', 'edge.txt', 'small.txt']) expect(Buffer.from(back[name]!).toString('utf8')).toBe(files.get(name));
   });
 });

@@ -27,6 +27,13 @@ describe('pseudo', () => {
     expect(ratio).toBeLessThanOrEqual(1.45);
   });
 
+  it('counts characters outside the BMP once when padding', () => {
+    // Ten code points (twenty UTF-16 units): ceil(10 × 0.35) - 2 = 2 dots.
+    expect(pseudoLocalize('🚀'.repeat(10))).toBe(`[${'🚀'.repeat(10)} ··]`);
+    // A lone surrogate is one character of its own: twelve, ceil(12 × 0.35) - 2 = 3 dots.
+    expect(pseudoLocalize('\uD800ab'.repeat(4))).toBe(`[${'\uD800áƀ'.repeat(4)} ···]`);
+  });
+
   it('leaves a segment with no text (only a placeholder) as it is', () => {
     expect(pseudoLocalize('<x id="1"/>')).toBe('<x id="1"/>');
   });
