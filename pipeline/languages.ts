@@ -10,8 +10,21 @@ import type { Lang } from './model.js';
 const NOT_A_LANGUAGE = new Set(['und', 'mul', 'zxx', 'mis']);
 const names = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
 
+/** Tags already answered: the same few are asked for every batch (pair checks, routes), and each answer costs ICU a canonicalisation and a name lookup. */
+const canonicalCache = new Map<string, Lang | undefined>();
+const CANONICAL_CACHE_MAX = 1000;
+
 /** Canonical BCP-47 form of a user-supplied tag, or undefined when it is not a known language. */
 export function canonicalLang(tag: string): Lang | undefined {
+  if (canonicalCache.has(tag)) return canonicalCache.get(tag);
+  const lang = canonicalize(tag);
+  // Tags come from users too: the cache is bounded, and starts over rather than growing.
+  if (canonicalCache.size >= CANONICAL_CACHE_MAX) canonicalCache.clear();
+  canonicalCache.set(tag, lang);
+  return lang;
+}
+
+function canonicalize(tag: string): Lang | undefined {
   let canonical: string;
   try {
     [canonical = ''] = Intl.getCanonicalLocales(tag.trim().replace(/_/g, '-'));
@@ -44,7 +57,8 @@ export function languageName(lang: Lang): string {
 
 /** The primary subtag: `pt-BR` → `pt`. Engines and detectors mostly work at this level. */
 export function baseLang(lang: Lang): string {
-  return lang.split('-')[0]!.toLowerCase();
+  const dash = lang.indexOf('-');
+  return (dash === -1 ? lang : lang.slice(0, dash)).toLowerCase();
 }
 
 /** Same language for routing and "already in the target language" checks (`en` matches `en-GB`). */

@@ -264,10 +264,22 @@ function onlyNamesNumbersUrls(plain: string, matches: TermMatch[]): boolean {
   return words.every((w) => /\p{N}/u.test(w) || /^\p{Lu}/u.test(w));
 }
 
+const normText = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
+
+/** A segment's plain text normalised, once for all its target languages. */
+const normBySegment = new WeakMap<Segment, { plain: string; norm: string }>();
+function normSource(segment: Segment, sourcePlain: string): string {
+  if (sourcePlain !== segment.plain) return normText(sourcePlain);
+  const known = normBySegment.get(segment);
+  if (known && known.plain === sourcePlain) return known.norm;
+  const norm = normText(sourcePlain);
+  normBySegment.set(segment, { plain: sourcePlain, norm });
+  return norm;
+}
+
 function checkUntranslated(input: QaInput, sourcePlain: string, targetPlain: string): Finding[] {
   if (!input.translated) return [];
-  const norm = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
-  if (norm(sourcePlain) !== norm(targetPlain)) return [];
+  if (normSource(input.segment, sourcePlain) !== normText(targetPlain)) return [];
   if (onlyNamesNumbersUrls(sourcePlain, input.matches)) return [];
   return [finding('untranslated', 'warning', 'untranslated', { to: input.to, from: input.from }, `the ${input.to} translation is identical to the ${input.from} source`)];
 }

@@ -21,7 +21,8 @@ export function attrs(values: Record<string, string | number | boolean | undefin
   let out = '';
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined) continue;
-    out += ` ${name}="${escapeXml(String(value)).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')}"`;
+    const escaped = escapeXml(String(value));
+    out += ` ${name}="${/[\t\n\r]/.test(escaped) ? escaped.replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;') : escaped}"`;
   }
   return out;
 }

@@ -24,6 +24,8 @@ export interface MaskedSegment {
 /** Plain text of an inline string, with where each plain code unit sits in the XML. */
 interface PlainMap {
   plain: string;
+  /** Plain unit i is XML unit i and no tag comes before any: the arrays below are left empty. */
+  identity: boolean;
   /** XML offset where plain unit i starts / ends. */
   xmlStart: number[];
   xmlEnd: number[];
@@ -36,7 +38,9 @@ const TAG_AT = /<\/?[gx](?:\s[^>]*)?\/?>/y;
 const ENTITY_AT = /&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/y;
 
 function mapPlain(inline: InlineXml): PlainMap {
-  const map: PlainMap = { plain: '', xmlStart: [], xmlEnd: [], tagsBefore: [] };
+  // Most segments have neither `<` nor `&`: the plain text is the XML itself, and the maps need not be built.
+  if (!inline.includes('<') && !inline.includes('&')) return { plain: inline, identity: true, xmlStart: [], xmlEnd: [], tagsBefore: [] };
+  const map: PlainMap = { plain: '', identity: false, xmlStart: [], xmlEnd: [], tagsBefore: [] };
   let tags = 0;
   let i = 0;
   let plain = '';
@@ -106,12 +110,12 @@ export function maskSegment(source: InlineXml, matches: TermMatch[], terms: Term
     const span = locate(map.plain, match, floor);
     if (!span) continue;
     const [s, e] = span;
-    if (map.tagsBefore[s] !== map.tagsBefore[e - 1]) continue;
+    if (!map.identity && map.tagsBefore[s] !== map.tagsBefore[e - 1]) continue;
     const form = targetForm(term, to, match.text);
     if (form === undefined) continue;
     const id = nextId();
     masks[id] = { termId: term.id, source: match.text, target: matchCapital(form, match.text, term.caseSensitive) };
-    replacements.push({ xs: map.xmlStart[s]!, xe: map.xmlEnd[e - 1]!, id });
+    replacements.push(map.identity ? { xs: s, xe: e, id } : { xs: map.xmlStart[s]!, xe: map.xmlEnd[e - 1]!, id });
     floor = e;
   }
 

@@ -6,7 +6,9 @@ import type { Lang, Term } from '../model.js';
 
 /** `pt-BR` → `pt`. */
 export function primaryLang(lang: Lang): string {
-  return lang.split('-')[0]!.toLowerCase();
+  // Asked per term and segment: no array for the subtags.
+  const dash = lang.indexOf('-');
+  return (dash === -1 ? lang : lang.slice(0, dash)).toLowerCase();
 }
 
 /** A term of language `termLang` is native to a document in `docLang` (`pt` terms apply to `pt-BR` documents). */
