@@ -16,6 +16,7 @@ import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
 import { parseTokens, requireRole, type AuthConfig } from './auth.js';
+import { InputError } from '../pipeline/errors.js';
 import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, requestLang, sendError } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
@@ -54,11 +55,19 @@ function redactUrl(url: string): string {
   return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
 }
 
+/** A typo in the limit must stop the start, not silently leave the 2 MiB default (or a limit of -5 bytes). */
+function bodyLimitFrom(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_BODY_LIMIT;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InputError('bad-config', `LOCFLOW_BODY_LIMIT must be a number ≥ 1, not "${raw}"`, { params: { name: 'LOCFLOW_BODY_LIMIT', min: 1, value: raw } });
+  return n;
+}
+
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const env = options.env ?? process.env;
   const config = options.config ?? queueConfig(env);
   const auth = options.auth ?? parseTokens(env.LOCFLOW_TOKENS);
-  const bodyLimit = options.bodyLimit ?? (Number(env.LOCFLOW_BODY_LIMIT) || DEFAULT_BODY_LIMIT);
+  const bodyLimit = options.bodyLimit ?? bodyLimitFrom(env.LOCFLOW_BODY_LIMIT);
   const ownQueues = !options.queues;
   const queues = options.queues ?? new Queues(config);
   const i18n = await getI18n();

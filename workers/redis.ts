@@ -4,7 +4,7 @@
  * BullMQ key silently loses jobs).
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { LocflowError } from '../pipeline/errors.js';
+import { InputError, LocflowError } from '../pipeline/errors.js';
 
 /** Redis cannot be used: the CLI reports it on one line and exits 2. */
 export class RedisUnavailableError extends LocflowError {
@@ -28,7 +28,14 @@ export function connectRedis(url: string, role: ConnectionRole, extra: RedisOpti
     retryStrategy: (times) => Math.min(200 * times, 2000),
     ...extra,
   };
-  const redis = new Redis(url, options);
+  let redis: Redis;
+  try {
+    redis = new Redis(url, options);
+  } catch (err) {
+    // ioredis parses the URL in its constructor; the value is not echoed because it may hold a password.
+    const detail = (err as Error).message;
+    throw new InputError('bad-config', `REDIS_URL is not a Redis URL (${detail}); use e.g. redis://127.0.0.1:6379`, { cause: err, params: { name: 'REDIS_URL', detail, context: 'redis-url' } });
+  }
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
   redis.on('error', () => {});
   return redis;

@@ -1,0 +1,31 @@
+/**
+ * An operator's typo in the environment stops `serve` and `worker` at once
+ * with exit 2 and one line naming the variable, instead of a stack trace
+ * ("internal error (please report)") or a silently ignored setting.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+
+const env = { LOCFLOW_PREFIX: '{lftest-config-env}', LOCFLOW_TOKENS: '' };
+
+function expectOneLine(r: { code: number; stderr: string }, line: string): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr.trim()).toBe(`locflow: ${line}`);
+}
+
+describe('REDIS_URL that is not a URL', () => {
+  it.each(['not a url', 'redis://:99999999', 'redis://user:secret@[::1'])('%j: exit 2, one line, the password not echoed', async (url) => {
+    for (const args of [['serve', '--port', '0', '--workers', '0'], ['worker']]) {
+      const r = await runCli(args, { env: { ...env, REDIS_URL: url } });
+      expectOneLine(r, 'REDIS_URL is not a Redis URL (Invalid URL); use e.g. redis://127.0.0.1:6379');
+      expect(r.stderr).not.toContain('secret');
+    }
+  });
+});
+
+describe('LOCFLOW_BODY_LIMIT that is not a size', () => {
+  it.each(['abc', '-5', '0', '1.5'])('%j: exit 2 naming the variable, not the 2 MiB default', async (value) => {
+    const r = await runCli(['serve', '--port', '0', '--workers', '0'], { env: { ...env, LOCFLOW_BODY_LIMIT: value } });
+    expectOneLine(r, `LOCFLOW_BODY_LIMIT must be a number ≥ 1, not "${value}"`);
+  });
+});
