@@ -100,24 +100,32 @@ export function zipBundle(files: BundleFiles): Uint8Array {
 const deflateRawAsync = promisify(deflateRaw);
 
 /**
- * Entries below this size are deflated on the event loop. A trip through the
- * thread pool costs about 0.15 ms of CPU per entry (a zlib stream, its
- * callbacks), as much as deflating some 30 KB at level 1; the small entries
- * of a bundle (most of them) hold the loop for well under a millisecond in
- * all. docs/queue.md has the figures.
+ * Bytes of a bundle deflated on the event loop, smallest entries first; the
+ * rest go to the thread pool. A trip through the pool costs a worker process
+ * about 0.7 ms of CPU per entry (a zlib stream, its callbacks, waking a pool
+ * thread), more than deflating a 100 KB entry at level 1; and 512 KiB
+ * deflate in 2–3 ms, about what translating one target holds the loop for.
+ * So a typical bundle (~400 KB) is zipped inline and a large one holds the
+ * loop no longer than that (docs/queue.md).
  */
-export const ZIP_INLINE_BELOW = 32 * 1024;
+export const ZIP_INLINE_BUDGET = 512 * 1024;
 
 /**
- * The same bytes as zipBundle, with the large entries deflated on libuv's
- * thread pool: a worker that assembles bundles keeps its event loop (and the
- * jobs waiting on it) free meanwhile.
+ * The same bytes as zipBundle. Beyond ZIP_INLINE_BUDGET the entries are
+ * deflated on libuv's thread pool: a worker that assembles a large bundle
+ * keeps its event loop (and the jobs waiting on it) free meanwhile.
  */
 export async function zipBundleAsync(files: BundleFiles): Promise<Uint8Array> {
   const entries = zipEntries(files);
-  const compressed = await Promise.all(
-    entries.map((e) => (e.data.length < ZIP_INLINE_BELOW ? deflateRawSync(e.data, { level: ZIP_LEVEL }) : deflateRawAsync(e.data, { level: ZIP_LEVEL }))),
-  );
+  const inline = new Set<number>();
+  let budget = ZIP_INLINE_BUDGET;
+  for (const i of entries.map((_, i) => i).sort((a, b) => entries[a]!.data.length - entries[b]!.data.length)) {
+    const size = entries[i]!.data.length;
+    if (size > budget) break;
+    budget -= size;
+    inline.add(i);
+  }
+  const compressed = await Promise.all(entries.map((e, i) => (inline.has(i) ? deflateRawSync(e.data, { level: ZIP_LEVEL }) : deflateRawAsync(e.data, { level: ZIP_LEVEL }))));
   return zipContainer(entries, compressed, zipTime(files));
 }
 
