@@ -25,10 +25,21 @@ function endOf(n: Nodes): number {
   return n.position?.end.offset ?? 0;
 }
 
+/**
+ * YAML (`---`, closed by `---` or `...`) or TOML (`+++`) front matter opening
+ * the file, as static site generators and CMS exports write it: metadata, not
+ * article text. CommonMark alone reads it as a rule and a heading, so its keys
+ * would be translated and its lines joined.
+ */
+const FRONT_MATTER = /^(?:---[ \t]*\n(?:[^]*?\n)?(?:---|\.\.\.)|\+\+\+[ \t]*\n(?:[^]*?\n)?\+\+\+)[ \t]*(?=\n|$)/;
+
 export function readMarkdown(source: string): { blocks: Block[]; slots: Slot[]; title?: string } {
+  // Blanked rather than cut, so node offsets still index `source`; outside every slot, the skeleton keeps it byte for byte.
+  const front = FRONT_MATTER.exec(source)?.[0].length ?? 0;
+  const parsed = front ? source.slice(0, front).replace(/[^\n]/g, ' ') + source.slice(front) : source;
   let tree: ReturnType<typeof fromMarkdown>;
   try {
-    tree = fromMarkdown(source, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+    tree = fromMarkdown(parsed, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
   } catch (err) {
     // micromark recurses per container (block quote in block quote…): thousands of levels overflow it before any tree exists.
     if (err instanceof RangeError) throw tooDeep('Markdown');
