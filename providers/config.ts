@@ -8,7 +8,7 @@
  * The environment wins over the file, so an operator can override one key
  * without editing the file. Values are never logged.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -104,12 +104,21 @@ export function loadProvidersConfig(env: NodeJS.ProcessEnv = process.env): Provi
   };
 }
 
+/** Provider settings and routes fit in a few KiB. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 function readConfigFile(file: string): { vars: Record<string, string>; routes: Record<string, string[]>; pivots: string[] | undefined; retry: RetryOptions } {
+  const unreadable = (detail: string) => new InputError('config-unreadable', `LOCFLOW_CONFIG: cannot read ${file} (${detail})`, { details: { file, detail } });
   let text: string;
   try {
+    // A FIFO would block the start and /dev/zero would be read until memory runs out.
+    const info = statSync(file);
+    if (info.isFile() && info.size > MAX_CONFIG_BYTES) throw unreadable(`larger than ${MAX_CONFIG_BYTES / 1024} KiB`);
+    if (!info.isFile() && !info.isDirectory()) throw unreadable('not a regular file');
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError('config-unreadable', `LOCFLOW_CONFIG: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { details: { file, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message } });
+    if (err instanceof InputError) throw err;
+    throw unreadable((err as NodeJS.ErrnoException).code ?? (err as Error).message);
   }
   let raw: unknown;
   try {
