@@ -44,26 +44,14 @@ export function pseudoLocalize(inline: string, expansion = 0.35): string {
   return `[${out} ${'·'.repeat(pad)}]`;
 }
 
-/** Only ASCII letters change: one replace, instead of a string grown by one character at a time. */
 function transform(text: string): string {
-  return text.replace(/[A-Za-z]/g, (c) => ACCENTED[c]!);
+  let out = '';
+  for (const ch of text) out += ACCENTED[ch] ?? ch;
+  return out;
 }
 
-/** Code points, without building an array of them. */
 function countVisible(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    // A high surrogate followed by a low one is one code point.
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
+  return [...text].length;
 }
 
 export function createPseudo(options: PseudoOptions = {}): TranslationProvider {
