@@ -1,11 +1,17 @@
 /** The glossary a local command applies: the given YAML files, or the seed files shipped in `glossary/`. */
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GlossaryError } from '../pipeline/errors.js';
+import { MAX_TBX_BYTES } from '../glossary/io/tbx.js';
+import { GlossaryError, InputError } from '../pipeline/errors.js';
 import { parseGlossaryYaml } from '../pipeline/glossary/index.js';
 import { decodeBytes } from '../pipeline/ingest/decode.js';
 import type { Term } from '../pipeline/model.js';
+import { readLimited } from './input.js';
+
+/** The same limit as a glossary import through the API. */
+const MAX_GLOSSARY_BYTES = MAX_TBX_BYTES;
 
 export const SEED_GLOSSARY_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'glossary');
 
@@ -26,8 +32,10 @@ export async function loadGlossaryFiles(files: string[]): Promise<Term[]> {
 export async function readGlossaryText(path: string): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    // Read with a limit: `--glossary /dev/zero` (or an endless pipe) must not fill memory.
+    bytes = await readLimited(createReadStream(path), MAX_GLOSSARY_BYTES, displayPath(path));
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const detail = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new GlossaryError('glossary-unreadable', `cannot read glossary ${path}: ${detail}`, { params: { file: path, detail } });
   }

@@ -30,7 +30,8 @@ export async function readArticle(path: string, maxBytes = MAX_INPUT_BYTES): Pro
   return { bytes: await readLimited(createReadStream(path), maxBytes, path), filename: basename(path) };
 }
 
-async function readLimited(stream: NodeJS.ReadableStream, maxBytes: number, what: string): Promise<Uint8Array> {
+/** Reads a stream, giving up as soon as it passes `maxBytes`: a device or a pipe may never end. */
+export async function readLimited(stream: NodeJS.ReadableStream, maxBytes: number, what: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {

@@ -3,11 +3,12 @@
  * `mod\uFFFDle`, a term that never matches anything, without a word; a UTF-16
  * one was reported as a YAML structure problem. The bytes decide now.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { ROOT, runCli } from '../helpers.js';
 
 const ARTICLE = 'Le modèle de DeepSeek tourne sur un GPU.\n\nLe modèle est publié en open source.\n';
 const YAML = 'lang: fr\nterms:\n  - term: modèle\n    kind: keep\n';
@@ -64,4 +65,18 @@ describe('glossary import of a wrongly encoded file', () => {
     expect(r.stderr).toMatch(/terms\.csv.*not valid UTF-8: bad byte 0xe8/);
     expect(r.stderr).not.toMatch(/cannot reach/);
   });
+});
+
+describe('translate --glossary that never ends', () => {
+  it('stops reading /dev/zero at the import limit instead of filling memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locflow-gfile-'));
+    writeFileSync(join(dir, 'article.txt'), ARTICLE);
+    // Killed after a while, so that should the bug come back the child does not go on reading.
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const args = [join(ROOT, 'bin', 'locflow.js'), 'translate', join(dir, 'article.txt'), '--to', 'es', '--from', 'fr', '--provider', 'pseudo', '--glossary', '/dev/zero', '--out', join(dir, 'out')];
+      execFile(process.execPath, args, { env: { ...process.env, LOCFLOW_LANG: 'en' }, timeout: 15_000 }, (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number | null }).code ?? null) : 0, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe('locflow: /dev/zero is larger than the 5.0 MiB limit (at least 5.1 MiB)');
+  }, 20_000);
 });
