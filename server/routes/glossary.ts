@@ -66,6 +66,9 @@ const fileQuery = z.object({
   token: z.string().optional(),
 });
 
+/** An import writes: a parameter it does not know (`?dryRun=1`, `?sorce=fr`) must not be ignored while the file goes in. */
+const importQuery = fileQuery.extend({ lng: z.string().optional() }).strict();
+
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const reviewBody = z.strictObject({ comment: z.string().max(2000).optional() });
 const bulkBody = z.strictObject({ ids: z.array(z.string().min(1).max(64)).min(1, { error: 'ids must list at least one term id' }).max(5000) });
@@ -186,7 +189,7 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     '/import',
     { preHandler: reviewer, bodyLimit: IMPORT_BODY_LIMIT, schema: { summary: 'Import a yaml, csv, tsv or tbx file, all or nothing (reviewer)', tags: ['glossary'] } },
     async (request) => {
-      const q = parseWith(fileQuery, request.query, 'query');
+      const q = parseWith(importQuery, request.query, 'query');
       if (typeof request.body !== 'string') {
         throw new InputError('unsupported-media-type', 'send the glossary file itself as the request body, with Content-Type text/csv, text/tab-separated-values, application/x-tbx+xml or application/yaml', { status: 415, params: { context: 'glossary' } });
       }

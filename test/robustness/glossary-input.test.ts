@@ -160,3 +160,24 @@ describe('the same rules in a YAML import', () => {
     expect(errorOf(r.body).message).toBe('import.yaml:2: term 1 ("\u200b"): term must not be empty');
   });
 });
+
+describe('import query parameters', () => {
+  const importCsv = (query: string) =>
+    app.inject({ method: 'POST', url: `/v1/glossary/import?${query}`, headers: { 'content-type': 'text/csv' }, payload: 'term,lang,kind\nZorgquery,fr,keep\n' });
+
+  it.each(['format=csv&dryRun=1', 'format=csv&sorce=fr', 'format=csv&status=approved&Status=proposed'])('%s: 400 naming the unknown parameter, nothing imported', async (query) => {
+    const v = await version();
+    const before = await termCount();
+    const r = await importCsv(query);
+    expect(r.statusCode, r.body).toBe(400);
+    expect(errorOf(r.body).message).toMatch(/^invalid request: query: unknown field "/);
+    expect(await version()).toBe(v);
+    expect(await termCount()).toBe(before);
+  });
+
+  it('lng and token, which every route takes, are not unknown', async () => {
+    const r = await importCsv('format=csv&lng=fr&token=whatever');
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().created).toBe(1);
+  });
+});
