@@ -163,6 +163,8 @@ export function createWebhookProcessor(options: { secret: string | undefined; al
       transformRequest: [(d: unknown) => d],
     });
     if (res.status >= 200 && res.status < 300) return { status: res.status };
+    // Redirects are never followed (the target could be a private address the URL check never saw), so retrying one cannot help either.
+    if (res.status >= 300 && res.status < 400) throw new UnrecoverableError(`webhook ${job.data.url} answered HTTP ${res.status} (redirects are not followed: give the final URL)`);
     const message = `webhook ${job.data.url} answered HTTP ${res.status}`;
     // A 4xx other than timeout/rate limit will not change by retrying.
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new UnrecoverableError(message);

@@ -2,10 +2,14 @@
  * The spellings of a loopback or private address that a URL parser accepts
  * and normalises: decimal and hex IPv4, IPv4-mapped and IPv4-compatible IPv6,
  * the unspecified address, NAT64. Each must be refused as a webhook target
- * unless LOCFLOW_WEBHOOK_ALLOW_PRIVATE=1; public addresses stay allowed.
+ * unless LOCFLOW_WEBHOOK_ALLOW_PRIVATE=1; public addresses stay allowed. A
+ * receiver's redirect is never followed, where it could lead past that check.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { checkWebhookUrl, isPrivateAddress } from '../../workers/webhooks.js';
+import { checkWebhookUrl, createWebhookProcessor, isPrivateAddress, type WebhookJobData } from '../../workers/webhooks.js';
 
 describe('webhook URLs that name a private address in another spelling', () => {
   it.each([
@@ -29,5 +33,37 @@ describe('webhook URLs that name a private address in another spelling', () => {
 
   it('public IPv6 and IPv4-mapped public addresses stay allowed', () => {
     for (const a of ['2606:4700::1111', '::ffff:8.8.8.8', '::ffff:808:808', '2001:4860:4860::8888']) expect(isPrivateAddress(a), a).toBe(false);
+  });
+});
+
+describe('a webhook receiver that redirects', () => {
+  it('is not followed, and not retried: the redirect is the answer', async () => {
+    let followed = false;
+    const target = createServer((_req, res) => {
+      followed = true;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const redirector = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}/internal` }).end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    try {
+      // allowPrivate only so that the test's own receiver on 127.0.0.1 is reachable at all.
+      const deliver = createWebhookProcessor({ secret: undefined, allowPrivate: true, timeoutMs: 5_000 });
+      const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/hook`;
+      const job = { id: 'd1', data: { url, event: 'job.completed', job: { id: 'j_1', status: 'completed', targets: {} } } } as unknown as Job<WebhookJobData>;
+      const err = await deliver(job).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(UnrecoverableError);
+      expect((err as Error).message).toBe(`webhook ${url} answered HTTP 307 (redirects are not followed: give the final URL)`);
+      expect(followed).toBe(false);
+    } finally {
+      await new Promise((r) => redirector.close(r));
+      await new Promise((r) => target.close(r));
+    }
   });
 });
