@@ -63,11 +63,24 @@ function bodyLimitFrom(raw: string | undefined): number {
   return n;
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Checked before any connection opens: pino's own refusal came as a stack trace from a process that then never exited. */
+function logLevelFrom(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '') return 'info';
+  const level = raw.trim().toLowerCase();
+  if (!LOG_LEVELS.includes(level)) {
+    throw new InputError('bad-config', `LOCFLOW_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${raw}"`, { params: { name: 'LOCFLOW_LOG_LEVEL', choices: LOG_LEVELS.join(', '), value: raw, context: 'choice' } });
+  }
+  return level;
+}
+
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const env = options.env ?? process.env;
   const config = options.config ?? queueConfig(env);
   const auth = options.auth ?? parseTokens(env.LOCFLOW_TOKENS);
   const bodyLimit = options.bodyLimit ?? bodyLimitFrom(env.LOCFLOW_BODY_LIMIT);
+  const logLevel = logLevelFrom(env.LOCFLOW_LOG_LEVEL);
   const ownQueues = !options.queues;
   const queues = options.queues ?? new Queues(config);
   const i18n = await getI18n();
@@ -77,7 +90,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     options.logger === false
       ? false
       : {
-          level: env.LOCFLOW_LOG_LEVEL ?? 'info',
+          level: logLevel,
           ...(typeof options.logger === 'object' ? options.logger : {}),
           redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
           serializers: {

@@ -3,8 +3,10 @@
  * with exit 2 and one line naming the variable, instead of a stack trace
  * ("internal error (please report)") or a silently ignored setting.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { ROOT, runCli } from '../helpers.js';
 
 const env = { LOCFLOW_PREFIX: '{lftest-config-env}', LOCFLOW_TOKENS: '' };
 
@@ -27,5 +29,18 @@ describe('LOCFLOW_BODY_LIMIT that is not a size', () => {
   it.each(['abc', '-5', '0', '1.5'])('%j: exit 2 naming the variable, not the 2 MiB default', async (value) => {
     const r = await runCli(['serve', '--port', '0', '--workers', '0'], { env: { ...env, LOCFLOW_BODY_LIMIT: value } });
     expectOneLine(r, `LOCFLOW_BODY_LIMIT must be a number ≥ 1, not "${value}"`);
+  });
+});
+
+describe('LOCFLOW_LOG_LEVEL that is not a level', () => {
+  it('exit 2 naming the levels, instead of a stack trace from a process that never exits', { timeout: 15_000 }, async () => {
+    // Killed after a while: should the bug come back, the server it starts must not outlive the test.
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const args = [join(ROOT, 'bin', 'locflow.js'), 'serve', '--port', '0', '--workers', '0'];
+      execFile(process.execPath, args, { env: { ...process.env, ...env, LOCFLOW_LANG: 'en', LOCFLOW_LOG_LEVEL: 'loud' }, timeout: 10_000 }, (err, _out, stderr) =>
+        resolve({ code: err ? Number((err as { code?: unknown }).code ?? -1) : 0, stderr }),
+      );
+    });
+    expectOneLine(r, 'LOCFLOW_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "loud"');
   });
 });
