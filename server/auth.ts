@@ -32,10 +32,17 @@ export function parseTokens(spec: string | undefined): AuthConfig {
     const at = item.lastIndexOf(':');
     const token = at > 0 ? item.slice(0, at) : '';
     const role = at > 0 ? item.slice(at + 1) : '';
-    if (!token || !(role in RANK)) {
+    // `in` would also accept constructor, toString… from Object.prototype: a role that then allows nothing.
+    if (!token || !Object.hasOwn(RANK, role)) {
       throw new InputError('bad-tokens', `LOCFLOW_TOKENS entry ${i + 1} must be token:role with role submitter, reviewer or admin`, { params: { entry: i + 1 } });
     }
-    tokens.push({ digest: digest(token), role: role as Role, label: `${role}#${i + 1}` });
+    const d = digest(token);
+    // The same token twice would have the role of whichever entry comes first, whatever the operator meant.
+    const first = tokens.findIndex((t) => t.digest.equals(d));
+    if (first >= 0) {
+      throw new InputError('bad-tokens', `LOCFLOW_TOKENS entry ${i + 1} repeats the token of entry ${first + 1}; give each token once`, { params: { entry: i + 1, first: first + 1, context: 'duplicate' } });
+    }
+    tokens.push({ digest: d, role: role as Role, label: `${role}#${i + 1}` });
   });
   return { tokens };
 }

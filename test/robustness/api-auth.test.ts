@@ -1,7 +1,8 @@
 /**
  * Authorization headers as real clients write them. The scheme name is
  * case-insensitive in HTTP, so `bearer t` is the same credential as
- * `Bearer t`; a token that is a name of Object.prototype is no token.
+ * `Bearer t`; a token that is a name of Object.prototype is no token, and
+ * neither is such a role in LOCFLOW_TOKENS.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,5 +35,17 @@ describe('Authorization header spellings', () => {
     const r = await me(header);
     expect(r.statusCode, r.body).toBe(401);
     expect(r.json().error.code).toBe('unauthorized');
+  });
+});
+
+describe('LOCFLOW_TOKENS an operator got wrong', () => {
+  it.each(['x:constructor', 'x:toString', 'x:__proto__', 'x:hasOwnProperty'])('%j: a role that is a name of Object.prototype is no role', (spec) => {
+    expect(() => parseTokens(spec)).toThrow(expect.objectContaining({ code: 'bad-tokens', message: 'LOCFLOW_TOKENS entry 1 must be token:role with role submitter, reviewer or admin' }));
+  });
+
+  it('the same token twice is refused, whichever roles the entries give', () => {
+    expect(() => parseTokens('a:admin,b:reviewer,a:submitter')).toThrow(
+      expect.objectContaining({ code: 'bad-tokens', message: 'LOCFLOW_TOKENS entry 3 repeats the token of entry 1; give each token once' }),
+    );
   });
 });
