@@ -82,7 +82,8 @@ export function defaultCaseSensitive(term: string): boolean {
 export function describeZod(error: z.ZodError, where = ''): string {
   const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0]!;
   const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
-  const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message;
+  // A bad key in a record (translations.xx) carries the key's own problem inside; the record's message would say "must be an object".
+  const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
   return `${where}${path}${message}`;
 }
 

@@ -192,7 +192,8 @@ function entryToTerm(entry: Node, i: number, rootLang: string | undefined, optio
   const deprecatedSource = source[0]!.status?.startsWith('deprecatedTerm') || source[0]!.status?.startsWith('supersededTerm');
   const kind = kindAdmin ?? (deprecatedSource ? 'forbidden' : others.length ? 'translate' : 'keep');
   const translations: Record<string, string> = {};
-  for (const s of others) if (!(s.lang in translations)) translations[s.lang] = s.forms[0]!.term;
+  // hasOwn, not `in`: a langSec for "constructor" must reach the language check, not look taken.
+  for (const s of others) if (!Object.hasOwn(translations, s.lang)) translations[s.lang] = s.forms[0]!.term;
 
   const raw: Record<string, unknown> = {
     term: source[0]!.term,

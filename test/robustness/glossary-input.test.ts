@@ -181,3 +181,21 @@ describe('import query parameters', () => {
     expect(r.json().created).toBe(1);
   });
 });
+
+describe('a translation under a key that is not a language', () => {
+  it.each([
+    ['xx', '"xx" is not a known language code (e.g. fr, en, vi, pt-BR)'],
+    ['constructor', 'a translation key must be a language code such as fr, en, vi or pt-BR'],
+  ])('%s: the message is about the key, not "must be an object"', async (key, problem) => {
+    const r = await app.inject({ method: 'POST', url: '/v1/glossary/terms', payload: { term: 'Zorgkey', lang: 'fr', kind: 'translate', translations: { [key]: 'zorg' } } });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).message).toBe(`translations.${key}: ${problem}`);
+  });
+
+  it('a TBX language set for "toString" is checked like any other, not taken as already there', async () => {
+    const body = '<?xml version="1.0"?><tbx xml:lang="fr"><text><body><conceptEntry id="k1"><langSec xml:lang="fr"><termSec><term>Zorgtbx</term></termSec></langSec><langSec xml:lang="toString"><termSec><term>zorg</term></termSec></langSec></conceptEntry></body></text></tbx>';
+    const r = await app.inject({ method: 'POST', url: '/v1/glossary/import?format=tbx', headers: { 'content-type': 'application/x-tbx+xml' }, payload: body });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(errorOf(r.body).message).toBe('entry 1 (k1): translations.toString: a translation key must be a language code such as fr, en, vi or pt-BR');
+  });
+});
