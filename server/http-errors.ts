@@ -74,9 +74,11 @@ export function installErrorHandling(app: FastifyInstance, t: TFunction, bodyLim
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (known) {
       const [status, code] = known;
+      // Uploads (XLIFF, glossary files) have their own, larger limit: name the one that applied.
+      const routeLimit = request.routeOptions.bodyLimit ?? bodyLimit;
       const message =
         code === 'body-too-large'
-          ? t('errors:body-too-large', { lng, limit: `${(bodyLimit / 1024 / 1024).toFixed(1)} MiB` })
+          ? t('errors:body-too-large', { lng, limit: `${(routeLimit / 1024 / 1024).toFixed(1)} MiB` })
           : code === 'bad-json'
             ? t('errors:bad-json', { lng, detail: err.message })
             : code === 'unsupported-media-type'

@@ -266,7 +266,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
 
   app.post<{ Params: { id: string }; Body: Buffer | string }>(
     '/:id/xliff',
-    { preHandler: reviewer, schema: { summary: 'Import a post-edited XLIFF 1.2 file for one target (new bundle revision)', params: idParams } },
+    { preHandler: reviewer, bodyLimit: MAX_XLIFF_BYTES, schema: { summary: 'Import a post-edited XLIFF 1.2 file for one target (new bundle revision)', params: idParams } },
     async (request, reply) => {
       const view = await load(request);
       if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('errors:not-ready', { lng: requestLang(request), id: view.id, status: view.status }));
