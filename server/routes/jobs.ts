@@ -16,6 +16,7 @@ import type { Queues } from '../../workers/queues.js';
 import { submitArticle, type SubmitContext, type Submission } from '../../workers/submit.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { requestLang, sendError } from '../http-errors.js';
+import { sendBytes } from '../byte-range.js';
 
 export interface JobRoutesOptions {
   queues: Queues;
@@ -232,16 +233,14 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
         const zip = await store.zip(view.id);
         if (zip) {
           const name = view.revision && view.revision > 1 ? `${view.id}-r${view.revision}.zip` : `${view.id}.zip`;
-          return reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)).send(zip);
+          return sendBytes(request, reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)), zip, t);
         }
       }
       const input = await store.bundleInput(view.id);
       if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
       const dl = selectDownload(writeBundle(input), format, request.query.target);
-      return reply
-        .header('content-type', dl.contentType)
-        .header('content-disposition', contentDisposition(dl.filename))
-        .send(typeof dl.body === 'string' ? dl.body : Buffer.from(dl.body));
+      reply.header('content-type', dl.contentType).header('content-disposition', contentDisposition(dl.filename));
+      return sendBytes(request, reply, Buffer.from(dl.body), t);
     },
   );
 

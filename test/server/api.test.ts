@@ -120,6 +120,41 @@ describe('submit, follow, download', () => {
     expect(bad.json().error.code).toBe('unknown-format');
   });
 
+  it('resumes a download: one byte range, If-Range against the ETag, 416 past the end', async () => {
+    const whole = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
+    const bytes = whole.rawPayload;
+    const etag = String(whole.headers.etag);
+    expect(whole.headers['accept-ranges']).toBe('bytes');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const ask = (range: string, extra: Record<string, string> = {}, url = `/v1/jobs/${id}/bundle`) => app.inject({ method: 'GET', url, headers: { range, ...extra } });
+
+    const tail = await ask(`bytes=1000-`);
+    expect(tail.statusCode).toBe(206);
+    expect(tail.headers['content-range']).toBe(`bytes 1000-${bytes.length - 1}/${bytes.length}`);
+    expect(Buffer.compare(Buffer.concat([bytes.subarray(0, 1000), tail.rawPayload]), bytes)).toBe(0);
+    const last = await ask('bytes=-10', { 'if-range': etag });
+    expect(last.statusCode).toBe(206);
+    expect(Buffer.compare(last.rawPayload, bytes.subarray(bytes.length - 10))).toBe(0);
+    const xliffUrl = `/v1/jobs/${id}/bundle?format=xliff&target=vi`;
+    const xliff = (await app.inject({ method: 'GET', url: xliffUrl })).rawPayload;
+    const middle = await ask('bytes=5-9', {}, xliffUrl);
+    expect(middle.statusCode).toBe(206);
+    expect(middle.headers['content-range']).toBe(`bytes 5-9/${xliff.length}`);
+    expect(Buffer.compare(middle.rawPayload, xliff.subarray(5, 10))).toBe(0);
+
+    // A part of another copy: start again with the whole file.
+    const stale = await ask('bytes=1000-', { 'if-range': '"another-revision"' });
+    expect(stale.statusCode).toBe(200);
+    expect(stale.rawPayload.length).toBe(bytes.length);
+    // Several ranges, or a unit we do not serve: the whole file, as the RFC allows.
+    for (const range of ['bytes=0-1,10-20', 'items=0-5', 'bytes=x-y']) expect((await ask(range)).statusCode).toBe(200);
+
+    const past = await ask(`bytes=${bytes.length}-`, { 'accept-language': 'fr' });
+    expect(past.statusCode).toBe(416);
+    expect(past.headers['content-range']).toBe(`bytes */${bytes.length}`);
+    expect(past.json().error).toEqual({ code: 'range-not-satisfiable', message: expect.stringContaining(`${bytes.length} octets`) });
+  });
+
   it('returns the same job for the same article and options, without a second flow', async () => {
     const before = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
     const again = await post({ text: sample, targets: ['es', 'en', 'vi'], provider: 'pseudo', webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
