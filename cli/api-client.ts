@@ -7,6 +7,7 @@
 import type { TFunction } from 'i18next';
 import { processLanguage } from '../locales/i18n.js';
 import { InputError } from '../pipeline/errors.js';
+import { loadProvidersConfig } from '../providers/config.js';
 import { EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError } from './run-command.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
@@ -43,12 +44,13 @@ export class ApiClient {
   readonly base: string;
   private readonly token: string | undefined;
 
-  /** `--server`/`--token`, else `LOCFLOW_SERVER`/`LOCFLOW_TOKEN`; refuses anything but an http(s) URL. */
+  /** `--server`/`--token`, else `LOCFLOW_SERVER`/`LOCFLOW_TOKEN` (environment, then the LOCFLOW_CONFIG file); refuses anything but an http(s) URL. */
   constructor(
     opts: ClientOptions,
     private readonly t: TFunction,
   ) {
-    this.base = (opts.server ?? process.env.LOCFLOW_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+    const env = opts.server !== undefined && opts.token !== undefined ? process.env : loadProvidersConfig(process.env).env;
+    this.base = (opts.server ?? env.LOCFLOW_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
     let url: URL | undefined;
     try {
       url = new URL(this.base);
@@ -58,7 +60,7 @@ export class ApiClient {
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new InputError('bad-server', `--server "${this.base}" is not an http(s) URL (e.g. ${DEFAULT_SERVER})`, { details: { server: this.base, example: DEFAULT_SERVER } });
     }
-    this.token = opts.token ?? process.env.LOCFLOW_TOKEN ?? undefined;
+    this.token = opts.token ?? env.LOCFLOW_TOKEN ?? undefined;
   }
 
   /** A 2xx answer that is not a web page; everything else is thrown as one line for the user. */

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { TFunction } from 'i18next';
 import { getI18n } from '../../locales/i18n.js';
 import { InputError } from '../../pipeline/errors.js';
+import { loadProvidersConfig } from '../../providers/config.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
@@ -35,9 +36,14 @@ function fmtLog(o: object | string, m?: string): string {
   return `${m ?? ''} ${JSON.stringify(o)}`.trim();
 }
 
+/** The environment over the LOCFLOW_CONFIG file, which may set REDIS_URL, LOCFLOW_PREFIX and LOCFLOW_TOKENS too. */
+function settings(): NodeJS.ProcessEnv {
+  return loadProvidersConfig(process.env).env;
+}
+
 /** Redis reachable, new enough, not evicting: otherwise one line and exit 2. */
 async function preflight(): Promise<{ version: string }> {
-  const config = queueConfig();
+  const config = queueConfig(settings());
   const redis = connectRedis(config.redisUrl, 'producer', { maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     const info = await checkRedis(redis, config.redisUrl);
@@ -129,8 +135,9 @@ export function registerQueueCommands(program: Command): void {
 
 async function serve(opts: ServeOptions): Promise<void> {
   const { t } = await getI18n();
-  const auth = parseTokens(process.env.LOCFLOW_TOKENS);
-  const config = queueConfig();
+  const env = settings();
+  const auth = parseTokens(env.LOCFLOW_TOKENS);
+  const config = queueConfig(env);
   const redis = await preflight();
   let host = opts.host ?? (auth.tokens.length ? '0.0.0.0' : '127.0.0.1');
   if (auth.tokens.length === 0 && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
@@ -158,7 +165,7 @@ async function serve(opts: ServeOptions): Promise<void> {
 
 async function worker(opts: { concurrency: number }): Promise<void> {
   const { t } = await getI18n();
-  const config = queueConfig();
+  const config = queueConfig(settings());
   const redis = await preflight();
   const running = await startWorkers({ config, concurrency: opts.concurrency, log: stderrLog });
   process.stderr.write(`locflow: ${t('server:workerReady', { concurrency: opts.concurrency, prefix: config.prefix, version: redis.version })}\n`);
