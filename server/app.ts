@@ -119,6 +119,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // A route at the root of a prefix (`POST /v1/jobs`) is registered with and without the slash; document it as the API is written, without.
+    transform: ({ schema, url }) => ({ schema, url: url.length > 1 ? url.replace(/\/+$/, '') : url }),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

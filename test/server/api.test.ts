@@ -276,6 +276,11 @@ describe('access control', () => {
     const docs = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
     expect(Object.keys(docs.json().paths)).toContain('/v1/jobs/{id}/bundle');
+    // The list and the submission are /v1/jobs, as the README writes them, not /v1/jobs/.
+    const paths = docs.json().paths as Record<string, Record<string, unknown>>;
+    expect(Object.keys(paths).filter((p) => p.length > 1 && p.endsWith('/'))).toEqual([]);
+    expect(Object.keys(paths['/v1/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(paths['/v1/detect'] ?? {})).toEqual(['post']);
     const m = await app.inject({ method: 'GET', url: '/metrics' });
     expect(m.headers['content-type']).toContain('text/plain');
     expect(m.body).toMatch(/locflow_queue_jobs\{queue="translate",state="completed"\} \d+/);
