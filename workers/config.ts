@@ -27,7 +27,8 @@ export interface QueueConfig {
   webhookAttempts: number;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+/** A whole-number setting; a value that is not one stops the start (bad-config) rather than being replaced by the default. */
+export function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
@@ -43,16 +44,16 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
     prefix,
     retentionSeconds: Math.max(60, Math.round(days * 86_400)),
-    attempts: int(env, 'LOCFLOW_ATTEMPTS', 5, 1),
-    retryBaseMs: int(env, 'LOCFLOW_RETRY_BASE_MS', 1000, 1),
-    retryMaxMs: int(env, 'LOCFLOW_RETRY_MAX_MS', 60_000, 1),
-    stalledIntervalMs: int(env, 'LOCFLOW_STALLED_INTERVAL_MS', 30_000, 500),
-    keepCompleted: int(env, 'LOCFLOW_KEEP_COMPLETED', 1000),
-    keepFailed: int(env, 'LOCFLOW_KEEP_FAILED', 5000),
-    eventsMaxLen: int(env, 'LOCFLOW_EVENTS_MAXLEN', 10_000, 100),
-    batchSize: int(env, 'LOCFLOW_BATCH_SIZE', 25, 1),
+    attempts: envInt(env, 'LOCFLOW_ATTEMPTS', 5, 1),
+    retryBaseMs: envInt(env, 'LOCFLOW_RETRY_BASE_MS', 1000, 1),
+    retryMaxMs: envInt(env, 'LOCFLOW_RETRY_MAX_MS', 60_000, 1),
+    stalledIntervalMs: envInt(env, 'LOCFLOW_STALLED_INTERVAL_MS', 30_000, 500),
+    keepCompleted: envInt(env, 'LOCFLOW_KEEP_COMPLETED', 1000),
+    keepFailed: envInt(env, 'LOCFLOW_KEEP_FAILED', 5000),
+    eventsMaxLen: envInt(env, 'LOCFLOW_EVENTS_MAXLEN', 10_000, 100),
+    batchSize: envInt(env, 'LOCFLOW_BATCH_SIZE', 25, 1),
     webhookSecret: env.LOCFLOW_WEBHOOK_SECRET || undefined,
     webhookAllowPrivate: env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === '1' || env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === 'true',
-    webhookAttempts: int(env, 'LOCFLOW_WEBHOOK_ATTEMPTS', 8, 1),
+    webhookAttempts: envInt(env, 'LOCFLOW_WEBHOOK_ATTEMPTS', 8, 1),
   };
 }

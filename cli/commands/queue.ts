@@ -10,13 +10,13 @@ import { loadProvidersConfig } from '../../providers/config.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
-import { queueConfig } from '../../workers/config.js';
+import { envInt, queueConfig } from '../../workers/config.js';
 import { checkRedis, connectRedis, RedisUnavailableError } from '../../workers/redis.js';
 import { startWorkers, type Logger, type RunningWorkers } from '../../workers/worker.js';
 import { ApiClient, type ClientOptions } from '../api-client.js';
 import { writeFileAtomic } from '../bundle-output.js';
 import { readArticle } from '../input.js';
-import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, localizedMessage, parseList } from '../run-command.js';
+import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, joinList, localizedMessage, parseList } from '../run-command.js';
 
 function positiveInt(name: string, min = 0) {
   return (value: string): number => {
@@ -73,7 +73,7 @@ function untilSignal(t: TFunction, stop: () => Promise<void>): Promise<void> {
 }
 
 interface ServeOptions {
-  port: number;
+  port?: number;
   host?: string;
   workers: number;
   concurrency: number;
@@ -83,7 +83,7 @@ export function registerQueueCommands(program: Command): void {
   program
     .command('serve')
     .description('run the HTTP API, the web page and N in-process workers')
-    .option('--port <n>', 'port to listen on', positiveInt('--port'), Number(process.env.PORT) || 3000)
+    .option('--port <n>', 'port to listen on (default $PORT, else 3000)', positiveInt('--port'))
     .option('--host <host>', 'address to bind (default 0.0.0.0 with LOCFLOW_TOKENS, 127.0.0.1 without)')
     .option('--workers <n>', 'in-process workers (0 = API only)', positiveInt('--workers'), 1)
     .option('--concurrency <n>', 'jobs each in-process worker runs at once', positiveInt('--concurrency', 1), 4)
@@ -99,7 +99,7 @@ export function registerQueueCommands(program: Command): void {
     .command('submit')
     .description('submit an article to the queue through the API')
     .argument('<file>', 'article file (text, Markdown or HTML), or - for stdin')
-    .requiredOption('--to <langs>', 'target languages, comma-separated (en,vi,es)')
+    .requiredOption('--to <langs>', 'target languages, comma-separated (en,vi,es); repeatable', joinList)
     .option('--from <lang>', 'source language, or auto', 'auto')
     .option('--provider <id>', 'translation provider to use first')
     .option('--format <format>', 'text, markdown or html (default: detected)')
@@ -138,6 +138,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const env = settings();
   const auth = parseTokens(env.LOCFLOW_TOKENS);
   const config = queueConfig(env);
+  const port = opts.port ?? envInt(env, 'PORT', 3000);
   const redis = await preflight();
   let host = opts.host ?? (auth.tokens.length ? '0.0.0.0' : '127.0.0.1');
   if (auth.tokens.length === 0 && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
@@ -148,14 +149,14 @@ async function serve(opts: ServeOptions): Promise<void> {
   const running: RunningWorkers[] = [];
   for (let i = 0; i < opts.workers; i++) running.push(await startWorkers({ config, concurrency: opts.concurrency, log: stderrLog }));
   try {
-    await app.listen({ port: opts.port, host });
+    await app.listen({ port, host });
   } catch (err) {
     await Promise.allSettled([app.close(), ...running.map((w) => w.close())]);
-    throw new ExitError(EXIT_BAD_INPUT, t('server:cannotListen', { host, port: opts.port, detail: (err as Error).message }));
+    throw new ExitError(EXIT_BAD_INPUT, t('server:cannotListen', { host, port, detail: (err as Error).message }));
   }
-  const port = (app.server.address() as { port: number } | null)?.port ?? opts.port;
+  const bound = (app.server.address() as { port: number } | null)?.port ?? port;
   if (auth.tokens.length === 0) process.stderr.write(`locflow: ${t('server:openMode', { host })}\n`);
-  process.stderr.write(`locflow: ${t('server:listening', { host, port })} (Redis ${redis.version})\n`);
+  process.stderr.write(`locflow: ${t('server:listening', { host, port: bound })} (Redis ${redis.version})\n`);
   if (opts.workers > 0) process.stderr.write(`locflow: ${t('server:workersStarted', { count: opts.workers, concurrency: opts.concurrency })}\n`);
   await untilSignal(t, async () => {
     await app.close();

@@ -44,3 +44,16 @@ describe('LOCFLOW_LOG_LEVEL that is not a level', () => {
     expectOneLine(r, 'LOCFLOW_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "loud"');
   });
 });
+
+describe('PORT that is not a port number', () => {
+  it.each(['abc', '-1'])('%j: exit 2 naming the variable, instead of listening on 3000', { timeout: 15_000 }, async (value) => {
+    // Killed after a while: should the bug come back, the server it starts must not outlive the test.
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const args = [join(ROOT, 'bin', 'locflow.js'), 'serve', '--workers', '0'];
+      execFile(process.execPath, args, { env: { ...process.env, ...env, LOCFLOW_LANG: 'en', PORT: value }, timeout: 10_000 }, (err, _out, stderr) =>
+        resolve({ code: err ? Number((err as { code?: unknown }).code ?? -1) : 0, stderr }),
+      );
+    });
+    expectOneLine(r, `PORT must be a number ≥ 0, not "${value}"`);
+  });
+});
