@@ -67,7 +67,7 @@ describe('serve and worker take REDIS_URL and LOCFLOW_PREFIX from the config fil
   }, 40_000);
 
   it('worker: LOCFLOW_PREFIX of the file is the prefix it works under', async () => {
-    const prefix = `{cfgtest-${process.pid}}`;
+    const prefix = '{locflow-cfgtest}';
     const file = configFile('prefix.yaml', `LOCFLOW_PREFIX: "${prefix}"\n`);
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), 'worker', '--concurrency', '1'], {
       env: { ...process.env, LOCFLOW_LANG: 'en', ...clean, LOCFLOW_CONFIG: file },
