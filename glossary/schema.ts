@@ -37,12 +37,35 @@ const lang = (field: string) =>
     .string({ error: `${field} must be a language code such as fr, en, vi or pt-BR` })
     .regex(LANG_TAG, { error: `${field} must be a language code such as fr, en, vi or pt-BR` })
     // Well-formed is not enough: a term for "xx" would never match an article.
-    .refine((v) => canonicalLang(v) !== undefined, { error: (issue) => `"${String(issue.input)}" is not a known language code (e.g. fr, en, vi, pt-BR)` });
+    .refine((v) => canonicalLang(v) !== undefined, { error: (issue) => `"${String(issue.input)}" is not a known language code (e.g. fr, en, vi, pt-BR)` })
+    // Stored in one spelling (pt-br → pt-BR, zh-hant → zh-Hant), so a term cannot hold the same language twice.
+    .transform((v) => canonicalLang(v)!);
 
 const kind = z.enum(TERM_KINDS as [TermKind, ...TermKind[]], { error: 'kind must be keep, translate or forbidden' });
 export const statusSchema = z.enum(TERM_STATUSES as [TermStatus, ...TermStatus[]], { error: 'status must be proposed, approved, rejected or deprecated' });
 
-const translations = z.record(lang('a translation key'), text('a translation'), { error: 'translations must be an object of language: form, e.g. {"en": "open source"}' });
+const translations = z
+  .record(z.string(), z.unknown(), { error: 'translations must be an object of language: form, e.g. {"en": "open source"}' })
+  .transform((raw, ctx) => {
+    const out: Record<string, string> = {};
+    const spelled = new Map<string, string>();
+    for (const [key, value] of Object.entries(raw)) {
+      const k = lang('a translation key').safeParse(key);
+      const v = text('a translation').safeParse(value);
+      if (!k.success || !v.success) {
+        for (const issue of (k.error ?? v.error)!.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [key] });
+        return z.NEVER;
+      }
+      const before = spelled.get(k.data);
+      if (before !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${before}" and "${key}" are the same language (${k.data})`, path: [key] });
+        return z.NEVER;
+      }
+      spelled.set(k.data, key);
+      out[k.data] = v.data;
+    }
+    return out;
+  });
 const variants = z.array(text('a variant'), { error: 'variants must be a list of forms' }).max(50, { error: 'at most 50 variants' });
 
 /** POST /terms and every imported term. */
