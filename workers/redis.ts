@@ -73,14 +73,19 @@ export async function checkRedis(redis: Redis, url: string, timeoutMs = 3000): P
   }
   const info = parseInfo(await redis.info());
   const version = info.redis_version ?? info.valkey_version ?? '0';
-  const major = Number(version.split('.')[0]);
-  if (major < 6) throw new RedisUnavailableError(`Redis at ${where} is version ${version}; locflow needs Redis 6.2 or later`, undefined, { url: where, version, context: 'version' });
+  if (olderThanBullmqNeeds(version)) throw new RedisUnavailableError(`Redis at ${where} is version ${version}; locflow needs Redis 6.2 or later`, undefined, { url: where, version, context: 'version' });
   const warnings: string[] = [];
   const policy = info.maxmemory_policy;
   if (policy && policy !== 'noeviction') {
     warnings.push(`Redis maxmemory-policy is ${policy}: set it to noeviction, or Redis may evict queue keys and lose jobs`);
   }
   return { version, maxmemoryPolicy: policy, warnings };
+}
+
+/** BullMQ states full compatibility from Redis 6.2.0; older servers lack commands its scripts use. */
+export function olderThanBullmqNeeds(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map((n) => Number(n) || 0);
+  return major < 6 || (major === 6 && minor < 2);
 }
 
 function parseInfo(text: string): Record<string, string> {
