@@ -17,7 +17,7 @@ export class ExitError extends Error {
   }
 }
 
-/** The error message in the CLI's language (`LOCFLOW_LANG`, else `LANG`), English when locflow has none. */
+/** The error message in the CLI's language (`LOCFLOW_LANG`, else the POSIX locale variables), English when locflow has none. */
 export function localizedMessage(i18n: i18n, err: LocflowError): string {
   return renderError(i18n, i18n.language, err);
 }

@@ -116,7 +116,7 @@ export function registerQueueCommands(program: Command): void {
     .command('status')
     .description('show a job’s state')
     .argument('<job>', 'job id')
-    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER)')
+    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER or http://127.0.0.1:3000)')
     .option('--token <token>', 'API token (default LOCFLOW_TOKEN)')
     .option('--json', 'print the job as JSON on stdout')
     .action(action(async (job: string, opts: ClientOptions & { json?: boolean }) => status(job, opts)));
@@ -128,7 +128,7 @@ export function registerQueueCommands(program: Command): void {
     .requiredOption('--out <file>', 'where to write it')
     .option('--format <format>', 'zip (default), json, xliff, tmx, i18next or csv', 'zip')
     .option('--target <lang>', 'language, for xliff and i18next')
-    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER)')
+    .option('--server <url>', 'locflow API (default LOCFLOW_SERVER or http://127.0.0.1:3000)')
     .option('--token <token>', 'API token (default LOCFLOW_TOKEN)')
     .action(action(async (job: string, opts: ClientOptions & { out: string; format: string; target?: string }) => download(job, opts)));
 }
