@@ -2,6 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { unzipSync, strFromU8 } from 'fflate';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildServer } from '../../server/app.js';
+import { parseTokens } from '../../server/auth.js';
 import { queueConfig, type QueueConfig } from '../../workers/config.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -62,4 +66,28 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string,
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * An API with no tokens (every caller is admin) and no workers, on a prefix of
+ * its own: built before the file's tests, closed and its keys removed after.
+ * Read `app` inside tests, not at import time.
+ */
+export function openApiForTests(): { readonly app: FastifyInstance; readonly config: QueueConfig } {
+  const config = testConfig({});
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await cleanPrefix(config.prefix);
+  });
+  return {
+    config,
+    get app() {
+      if (!app) throw new Error('openApiForTests: the app is built in beforeAll; read it inside a test');
+      return app;
+    },
+  };
 }

@@ -3,25 +3,12 @@
  * poisoning), but the body is valid JSON and the answer must say what is
  * wrong with it; broken JSON gets the parser's own description of where.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../server/app.js';
-import { parseTokens } from '../../server/auth.js';
-import { cleanPrefix, testConfig } from '../queue/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { openApiForTests } from '../queue/helpers.js';
 
-const config = testConfig({});
-let app: FastifyInstance;
+const api = openApiForTests();
 
-beforeAll(async () => {
-  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
-});
-
-afterAll(async () => {
-  await app.close();
-  await cleanPrefix(config.prefix);
-});
-
-const post = (url: string, payload: string) => app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+const post = (url: string, payload: string) => api.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
 
 describe('JSON bodies that are refused', () => {
   it('a __proto__ key: 400 bad-json naming it, and nothing polluted', async () => {

@@ -4,39 +4,26 @@
  * into Infinity, counts that as an integer and skips minimum/maximum for it,
  * so the routes must not trust a coerced number to be finite.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../server/app.js';
-import { parseTokens } from '../../server/auth.js';
-import { cleanPrefix, testConfig } from '../queue/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { openApiForTests } from '../queue/helpers.js';
 
-const config = testConfig({});
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
-});
-
-afterAll(async () => {
-  await app.close();
-  await cleanPrefix(config.prefix);
-});
+const api = openApiForTests();
 
 describe('GET /v1/jobs paging', () => {
   it.each(['limit=Infinity', 'limit=-Infinity', 'offset=Infinity', 'offset=1e309', 'offset=-1e309'])('%s is a 400 invalid-request, not a 500 from Redis', async (q) => {
-    const r = await app.inject({ method: 'GET', url: `/v1/jobs?${q}` });
+    const r = await api.app.inject({ method: 'GET', url: `/v1/jobs?${q}` });
     expect(r.statusCode, r.body).toBe(400);
     expect(r.json().error.code).toBe('invalid-request');
   });
 
   it('a parameter given twice is refused, not half-read', async () => {
-    const r = await app.inject({ method: 'GET', url: '/v1/jobs?limit=1&limit=2' });
+    const r = await api.app.inject({ method: 'GET', url: '/v1/jobs?limit=1&limit=2' });
     expect(r.statusCode, r.body).toBe(400);
     expect(r.json().error.code).toBe('invalid-request');
   });
 
   it('ordinary paging still answers', async () => {
-    const r = await app.inject({ method: 'GET', url: '/v1/jobs?limit=5&offset=0' });
+    const r = await api.app.inject({ method: 'GET', url: '/v1/jobs?limit=5&offset=0' });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ jobs: [], limit: 5, offset: 0 });
   });

@@ -4,30 +4,17 @@
  * the zip, a provider's HTTP body) would write U+FFFD in its place. It is
  * refused the way a bad UTF-8 byte in a file is, before any job exists.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../pipeline/errors.js';
 import { ingest } from '../../pipeline/ingest.js';
-import { buildServer } from '../../server/app.js';
-import { parseTokens } from '../../server/auth.js';
-import { cleanPrefix, testConfig } from '../queue/helpers.js';
+import { openApiForTests } from '../queue/helpers.js';
 
 const ARTICLE = 'Le modèle français de DeepSeek est très rapide, disent les chercheurs à Paris.';
-const config = testConfig({});
-let app: FastifyInstance;
+const api = openApiForTests();
 
-beforeAll(async () => {
-  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
-});
-
-afterAll(async () => {
-  await app.close();
-  await cleanPrefix(config.prefix);
-});
-
-const jobCount = async (): Promise<number> => (await app.inject({ method: 'GET', url: '/v1/jobs' })).json().jobs.length;
+const jobCount = async (): Promise<number> => (await api.app.inject({ method: 'GET', url: '/v1/jobs' })).json().jobs.length;
 const post = (url: string, body: object, lng = 'en') =>
-  app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'accept-language': lng }, payload: JSON.stringify(body) });
+  api.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'accept-language': lng }, payload: JSON.stringify(body) });
 
 describe('lone surrogates in article text', () => {
   it('ingest refuses one with its position', () => {
