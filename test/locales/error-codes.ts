@@ -134,7 +134,9 @@ export function scanErrorCodes(root: string): ScanResult {
         if (ts.isIdentifier(node.expression) && node.expression.text === 'sendError') resolve(node.arguments[2], node);
       }
       // `{ code: 'xliff-empty-target', text: … }`, `{ code: 'unauthorized', message: … }`
-      if (ts.isObjectLiteralExpression(node)) {
+      // zod's `ctx.addIssue({ code: 'custom', … })` carries zod's own issue kind, not one of ours.
+      const zodIssue = ts.isCallExpression(node.parent) && ts.isPropertyAccessExpression(node.parent.expression) && node.parent.expression.name.text === 'addIssue';
+      if (ts.isObjectLiteralExpression(node) && !zodIssue) {
         const names = node.properties.map((p) => (p.name && ts.isIdentifier(p.name) ? p.name.text : ''));
         if (names.includes('code') && (names.includes('message') || names.includes('text'))) {
           const prop = node.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'code');
