@@ -135,8 +135,8 @@ export function scanErrorCodes(root: string): ScanResult {
       }
       // `{ code: 'xliff-empty-target', text: … }`, `{ code: 'unauthorized', message: … }`
       // zod's `ctx.addIssue({ code: 'custom', … })` carries zod's own issue kind, not one of ours.
-      const zodIssue = ts.isCallExpression(node.parent) && ts.isPropertyAccessExpression(node.parent.expression) && node.parent.expression.name.text === 'addIssue';
-      if (ts.isObjectLiteralExpression(node) && !zodIssue) {
+      const zodIssue = (n: ts.Node) => ts.isCallExpression(n.parent) && ts.isPropertyAccessExpression(n.parent.expression) && n.parent.expression.name.text === 'addIssue';
+      if (ts.isObjectLiteralExpression(node) && !zodIssue(node)) {
         const names = node.properties.map((p) => (p.name && ts.isIdentifier(p.name) ? p.name.text : ''));
         if (names.includes('code') && (names.includes('message') || names.includes('text'))) {
           const prop = node.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === 'code');
