@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { GlossaryError } from '../pipeline/errors.js';
 import { canonicalLang } from '../pipeline/languages.js';
 import { deriveTermId, TERM_KINDS, TERM_STATUSES } from '../pipeline/glossary/index.js';
+import { ID_SHAPE, isMatchableForm, isVisiblyEmpty, LANG_TAG, unmatchableMessage } from '../pipeline/glossary/rules.js';
 import type { Term, TermKind, TermStatus } from '../pipeline/model.js';
 
-export const LANG_TAG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
-export const ID_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
+export { LANG_TAG } from '../pipeline/glossary/rules.js';
 /** Long enough for any real term or note; short enough that one request cannot bloat the store. */
 const MAX_TEXT = 200;
 const MAX_NOTE = 2000;
@@ -21,16 +21,17 @@ const MAX_NOTE = 2000;
  */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const wellFormed = (field: string) => [(s: string) => !LONE_SURROGATE.test(s), { error: `${field} contains a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which is not text` }] as const;
-/** Zero-width and bidi marks alone look empty and can never be read or typed back. */
-const INVISIBLE = /[\s\p{Cf}]/gu;
 
 const text = (field: string, max = MAX_TEXT) =>
   z
     .string({ error: `${field} must be text` })
     .refine(...wellFormed(field))
     .transform((s) => s.normalize('NFC').trim())
-    .refine((s) => s.replace(INVISIBLE, '').length > 0, { error: `${field} must not be empty` })
+    .refine((s) => !isVisiblyEmpty(s), { error: `${field} must not be empty` })
     .refine((s) => s.length <= max, { error: `${field} is longer than ${max} characters` });
+
+/** A form the matcher looks for in articles: the term itself and its variants. */
+const form = (field: string) => text(field).refine(isMatchableForm, { error: (issue) => unmatchableMessage(field, String(issue.input)) });
 
 const lang = (field: string) =>
   z
@@ -66,12 +67,12 @@ const translations = z
     }
     return out;
   });
-const variants = z.array(text('a variant'), { error: 'variants must be a list of forms' }).max(50, { error: 'at most 50 variants' });
+const variants = z.array(form('a variant'), { error: 'variants must be a list of forms' }).max(50, { error: 'at most 50 variants' });
 
 /** POST /terms and every imported term. */
 export const termInputSchema = z.strictObject({
   id: z.string({ error: 'id must be text' }).regex(ID_SHAPE, { error: 'id may only use letters, digits and _ . : - (at most 64)' }).optional(),
-  term: text('term'),
+  term: form('term'),
   lang: lang('lang'),
   kind,
   translations: translations.optional(),
@@ -86,7 +87,7 @@ export type TermInput = z.input<typeof termInputSchema>;
 
 /** PATCH /terms/:id: the fields a person edits. Status moves only through approve/reject/deprecate. */
 export const termPatchSchema = z.strictObject({
-  term: text('term').optional(),
+  term: form('term').optional(),
   lang: lang('lang').optional(),
   kind: kind.optional(),
   translations: translations.optional(),

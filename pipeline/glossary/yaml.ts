@@ -17,13 +17,12 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, stringify, 
 import { z } from 'zod';
 import { GlossaryError } from '../errors.js';
 import type { Lang, Term, TermEvent, TermKind, TermStatus } from '../model.js';
+import { ID_SHAPE, isMatchableForm, isVisiblyEmpty, LANG_TAG, unmatchableMessage } from './rules.js';
 
 export const TERM_KINDS: readonly TermKind[] = ['keep', 'translate', 'forbidden'];
 export const TERM_STATUSES: readonly TermStatus[] = ['proposed', 'approved', 'rejected', 'deprecated'];
 
 /** Loose BCP-47 shape: `fr`, `pt-BR`, `zh-Hans`. Enough to catch typos like `english` or `fr_FR`. */
-const LANG_TAG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
-const ID_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Stable id for a term that has none: the same language and text always give the same id. */
 export function deriveTermId(lang: Lang, term: string): string {
@@ -36,8 +35,10 @@ const requiredText = (field: string) =>
   z
     .string({ error: (iss) => (iss.input === undefined || iss.input === null ? `${field} is missing` : `${field} must be text (quote it if it looks like a number)`) })
     .transform((s) => s.normalize('NFC').trim())
-    // Zero-width and bidi marks alone look empty and can never be read or typed back.
-    .refine((s) => s.replace(/[\s\p{Cf}]/gu, '').length > 0, { error: `${field} must not be empty` });
+    .refine((s) => !isVisiblyEmpty(s), { error: `${field} must not be empty` });
+
+/** A form the matcher looks for: the term itself and its variants. */
+const requiredForm = (field: string) => requiredText(field).refine(isMatchableForm, { error: (issue) => unmatchableMessage(field, String(issue.input)) });
 
 const langField = (field: string) =>
   z.string({ error: `${field} must be a language code such as fr, en, vi or pt-BR` }).regex(LANG_TAG, { error: `${field} must be a language code such as fr, en, vi or pt-BR` });
@@ -51,7 +52,7 @@ const historySchema = z.strictObject({
 
 const termSchema = z.strictObject({
   id: z.string({ error: 'id must be text' }).regex(ID_SHAPE, { error: 'id may only use letters, digits and _ . : - (at most 64)' }).optional(),
-  term: requiredText('term'),
+  term: requiredForm('term'),
   lang: langField('lang').optional(),
   kind: z.enum(TERM_KINDS as [TermKind, ...TermKind[]], {
     error: (iss) => (iss.input === undefined ? 'kind is missing (keep, translate or forbidden)' : 'kind must be keep, translate or forbidden'),
@@ -67,7 +68,7 @@ const termSchema = z.strictObject({
     })
     .optional(),
   variants: z
-    .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(requiredText('a variant'), { error: 'variants must be a list of forms' }))
+    .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(requiredForm('a variant'), { error: 'variants must be a list of forms' }))
     .optional(),
   caseSensitive: z.boolean({ error: 'caseSensitive must be true or false' }).optional(),
   status: z.enum(TERM_STATUSES as [TermStatus, ...TermStatus[]], { error: 'status must be proposed, approved, rejected or deprecated' }).optional(),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GlossaryError } from '../../pipeline/errors.js';
 import { toTerm } from '../../glossary/schema.js';
+import { parseGlossaryYaml } from '../../pipeline/glossary/index.js';
 
 describe('term languages', () => {
   it('refuses a well-formed tag that names no language, since such a term could never match', () => {
@@ -34,5 +35,23 @@ describe('language codes are stored in one spelling', () => {
     expect(() => toTerm({ term: 'open source', lang: 'en', kind: 'translate', translations: { 'zh-hant': '開源', 'zh-Hant': '开源' } })).toThrow(
       /"zh-hant" and "zh-Hant" are the same language \(zh-Hant\)/,
     );
+  });
+});
+
+describe('what a term can be', () => {
+  it('refuses punctuation alone, which would match inside every sentence, and keeps symbols', () => {
+    for (const term of ['.', ',', '…', '« »']) {
+      expect(() => toTerm({ term, lang: 'fr', kind: 'keep' }), term).toThrow(/has no letter, digit or symbol/);
+    }
+    expect(() => toTerm({ term: 'GPU', lang: 'en', kind: 'keep', variants: ['-'] })).toThrow(/a variant "-" has no letter, digit or symbol/);
+    expect(toTerm({ term: '€', lang: 'fr', kind: 'keep' }).term).toBe('€');
+    expect(toTerm({ term: 'C#', lang: 'en', kind: 'keep' }).term).toBe('C#');
+  });
+});
+
+describe('glossary YAML files follow the same term rules', () => {
+  it('refuses a punctuation-only term in a file, naming the line', () => {
+    const yaml = 'lang: fr\nterms:\n  - term: GPU\n    kind: keep\n  - term: "."\n    kind: keep\n';
+    expect(() => parseGlossaryYaml(yaml, 'bad.yaml')).toThrow(/bad\.yaml:5: .*term "\." has no letter, digit or symbol/);
   });
 });
