@@ -8,32 +8,17 @@ import { InputError } from '../../pipeline/errors.js';
 import { writeBundle } from '../../pipeline/formats/bundle.js';
 import { applyXliff } from '../../pipeline/postedit.js';
 import type { BundleInput } from '../../pipeline/model.js';
-import { fixture, plainRenderer } from './fixture.js';
+import { editTarget, exportedXliff, fixture, plainRenderer, xliffRefusal } from './fixture.js';
 
-const exported = (input: BundleInput, lang = 'en') => writeBundle(input, { renderer: plainRenderer }).get(`xliff/fr-${lang}.xlf`) as string;
+const exported = exportedXliff;
 
-/** Replaces the content of one unit's <target>, keeping its attributes, like a CAT tool saving an edit. */
-function editTarget(xliff: string, id: string, content: string, state?: string): string {
-  const unit = new RegExp(`(<trans-unit id="${id.replace('.', '\\.')}"[\\s\\S]*?<target)([^>]*)>([\\s\\S]*?)(</target>)`);
-  expect(unit.test(xliff), `unit ${id} in export`).toBe(true);
-  return xliff.replace(unit, (_m, head: string, attrs: string, _old: string, tail: string) => `${head}${state ? attrs.replace(/state="[^"]*"/, `state="${state}"`) : attrs}>${content}${tail}`);
-}
 
 function refused(input: BundleInput, xliff: string | Uint8Array, status: number, code: string | RegExp): InputError {
-  const before = structuredClone(input);
-  let caught: unknown;
-  try {
-    applyXliff(input, xliff);
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(InputError);
-  const err = caught as InputError;
+  const err = xliffRefusal(input, xliff);
   expect(err.status).toBe(status);
   if (typeof code === 'string') expect(err.code).toBe(code);
   else expect(err.code).toMatch(code);
   expect(err.message).not.toMatch(/\n/);
-  expect(input).toEqual(before);
   return err;
 }
 

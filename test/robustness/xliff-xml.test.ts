@@ -7,32 +7,13 @@
  * becomes a 500.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../pipeline/errors.js';
-import { writeBundle } from '../../pipeline/formats/bundle.js';
 import type { BundleInput } from '../../pipeline/model.js';
 import { applyXliff } from '../../pipeline/postedit.js';
-import { fixture, plainRenderer } from '../formats/fixture.js';
+import { editTarget, exportedXliff, fixture, xliffRefusal } from '../formats/fixture.js';
 
-const exported = (input: BundleInput) => writeBundle(input, { renderer: plainRenderer }).get('xliff/fr-en.xlf') as string;
-
-function withTarget(xliff: string, id: string, content: string): string {
-  const unit = new RegExp(`(<trans-unit id="${id.replace('.', '\\.')}"[\\s\\S]*?<target[^>]*>)[\\s\\S]*?(</target>)`);
-  expect(unit.test(xliff)).toBe(true);
-  return xliff.replace(unit, (_m, head: string, tail: string) => `${head}${content}${tail}`);
-}
-
-function refusal(input: BundleInput, xliff: string): InputError {
-  const before = structuredClone(input);
-  let caught: unknown;
-  try {
-    applyXliff(input, xliff);
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(InputError);
-  expect(input).toEqual(before);
-  return caught as InputError;
-}
+const exported = (input: BundleInput) => exportedXliff(input);
+const withTarget = (xliff: string, id: string, content: string) => editTarget(xliff, id, content);
+const refusal = xliffRefusal;
 
 describe('character references in a post-edited XLIFF file', () => {
   it.each([
