@@ -7,10 +7,11 @@ import { escapeXml, normalizeInline, unescapeXml } from '../inline.js';
 import type { InlineSpan, InlineXml } from '../model.js';
 
 /**
- * Bare URLs become standalone placeholders: engines like to "translate" or
- * re-space them (`https: //`), and a link that changes is a broken link.
+ * Bare URLs and e-mail addresses become standalone placeholders: engines like
+ * to "translate" or re-space them (`https: //`, `redaction@exemple.fr` →
+ * `newsroom@example.com`), and an address that changes is a broken one.
  */
-const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"«»“”]*[^\s<>"«»“”.,;:!?)\]'’]/g;
+const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"«»“”]*[^\s<>"«»“”.,;:!?)\]'’]|(?<![\w.+%-])(?:mailto:)?[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g;
 
 export class InlineBuilder {
   private parts: string[] = [];
@@ -32,7 +33,7 @@ export class InlineBuilder {
     let last = 0;
     for (const m of v.matchAll(URL_RE)) {
       this.parts.push(escapeXml(v.slice(last, m.index)));
-      this.standalone({ label: 'url', open: this.escapeLiteral(m[0]), text: m[0] });
+      this.standalone({ label: /^(?:https?:\/\/|www\.)/.test(m[0]) ? 'url' : 'email', open: this.escapeLiteral(m[0]), text: m[0] });
       last = m.index + m[0].length;
     }
     this.parts.push(escapeXml(v.slice(last)));

@@ -183,6 +183,17 @@ describe('plain text', () => {
     expect(renderDocument(doc, new Map([[2, 'Fuente: <x id="1"/>.']]))).toBe('Lire la suite.\nFuente: https://vietnamnet.vn/a-b-2368357.html?x=1&y=2.');
   });
 
+  it('protects e-mail addresses like URLs, so no engine rewrites them', () => {
+    const doc = ingest('Écrivez à redaction.tech@example.fr ou mailto:a+b@lemonde.fr, pas à @AFP.', { format: 'text' });
+    const block = doc.blocks[0]!;
+    expect(block.inline).toBe('Écrivez à <x id="1"/> ou <x id="2"/>, pas à @AFP.');
+    expect(block.spans['1']).toMatchObject({ kind: 'standalone', label: 'email', text: 'redaction.tech@example.fr' });
+    expect(block.spans['2']).toMatchObject({ label: 'email', text: 'mailto:a+b@lemonde.fr' });
+    expect(renderDocument(doc, new Map([[1, 'Write to <x id="1"/> or <x id="2"/>, not to @AFP.']]))).toBe('Write to redaction.tech@example.fr or mailto:a+b@lemonde.fr, not to @AFP.');
+    const html = ingest('<p>Contact : <b>redaction@example.fr</b>.</p><p>Autre paragraphe.</p>', { format: 'html' });
+    expect(html.blocks[0]!.inline).toBe('Contact : <g id="1"><x id="2"/></g>.');
+  });
+
   it('escapes markup characters of plain text as inline XML and restores them', () => {
     const doc = ingest('Si a < b & c > d, alors "x".', { format: 'text' });
     expect(doc.blocks[0]!.inline).toBe(escapeXml('Si a < b & c > d, alors "x".'));
