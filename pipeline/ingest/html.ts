@@ -36,6 +36,14 @@ function isElement(n: Node): n is T.Element {
   return 'tagName' in n;
 }
 
+/**
+ * HTML's own opt-out (`translate="no"`) and the `notranslate` class that web
+ * translators honour: newsrooms mark brand names, quotes and code this way.
+ */
+function optsOut(el: T.Element): boolean {
+  return el.attrs.some((a) => (a.name === 'translate' && a.value.trim().toLowerCase() === 'no') || (a.name === 'class' && /(?:^|\s)notranslate(?:\s|$)/.test(a.value)));
+}
+
 function textContent(n: Node): string {
   if (n.nodeName === '#text') return (n as T.TextNode).value;
   if (isElement(n)) return (n.nodeName === 'template' ? [] : n.childNodes).map(textContent).join('');
@@ -101,7 +109,7 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
           blocks.push({ index, kind: 'code', inline: escapeXml(textContent(child)), spans: {}, translatable: false });
           slots.push({ block: index, start: childLoc.startOffset, end: childLoc.endOffset });
           lastEnd = childLoc.endOffset;
-        } else if (!SKIP.has(child.nodeName)) visit(child, [...stack, child.nodeName]);
+        } else if (!SKIP.has(child.nodeName) && !optsOut(child)) visit(child, [...stack, child.nodeName]);
       } else if (child.nodeName === '#documentType') {
         continue;
       } else run.push(child);
@@ -154,7 +162,7 @@ function inlineNode(n: Node, b: InlineBuilder, source: string, floor: number): v
     b.standalone({ label: name, open: outer });
     return;
   }
-  if (VERBATIM.has(name)) {
+  if (VERBATIM.has(name) || optsOut(n)) {
     b.standalone({ label: name === 'code' || name === 'kbd' || name === 'samp' || name === 'var' ? 'code' : name, open: outer, text: textContent(n) });
     return;
   }

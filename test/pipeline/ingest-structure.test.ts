@@ -194,3 +194,24 @@ describe('HTML round trip', () => {
     expect(htmlStructure(out)).toEqual(htmlStructure(html));
   });
 });
+
+describe('HTML opt-out: translate="no" and class="notranslate"', () => {
+  const html = [
+    '<p>Le nom <span translate="no">Le Monde</span> reste, comme <span class="une notranslate">La Poste</span> et <i translate="yes">ceci</i>.</p>',
+    '<p translate="no">Ce paragraphe reste en français.</p>',
+    '<div class="notranslate"><p>Pas traduit non plus.</p></div>',
+    '<p>Traduit.</p>',
+  ].join('\n');
+  const doc = ingest(html, { format: 'html' });
+
+  it('never sends opted-out text to the provider', () => {
+    expect(doc.blocks.map((b) => b.inline)).toEqual(['Le nom <x id="1"/> reste, comme <x id="2"/> et <g id="3">ceci</g>.', 'Traduit.']);
+    expect(doc.blocks[0]!.spans['1']).toMatchObject({ kind: 'standalone', open: '<span translate="no">Le Monde</span>', text: 'Le Monde' });
+  });
+
+  it('writes opted-out elements back byte for byte', () => {
+    const out = renderDocument(doc, translateAll(doc, upper));
+    expect(out).toBe(html.replace('Le nom', 'LE NOM').replace(' reste, comme', ' RESTE, COMME').replace(' et <i', ' ET <i').replace('ceci', 'CECI').replace('<p>Traduit.', '<p>TRADUIT.'));
+    expect(htmlStructure(out)).toEqual(htmlStructure(html));
+  });
+});
