@@ -4,11 +4,11 @@
  */
 import { InputError } from './errors.js';
 import { plainText } from './inline.js';
-import type { Block, DocFormat, InlineXml, SourceDocument } from './model.js';
+import type { Block, DocFormat, InlineXml, Lang, SourceDocument } from './model.js';
 import { checkNotBinary, checkNotEmpty, checkSize, checkWellFormed, decodeBytes, normalizeText } from './ingest/decode.js';
 import { readHtml } from './ingest/html.js';
 import { readMarkdown } from './ingest/markdown.js';
-import { renderSkeleton, type Skeleton, type Slot } from './ingest/skeleton.js';
+import { renderSkeleton, type LangAttr, type Skeleton, type Slot } from './ingest/skeleton.js';
 import { readText } from './ingest/text.js';
 
 export { renderBlock, type Skeleton, type Slot } from './ingest/skeleton.js';
@@ -105,7 +105,7 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
     );
   }
 
-  let read: { blocks: Block[]; slots: Slot[]; title?: string };
+  let read: { blocks: Block[]; slots: Slot[]; title?: string; langAttrs?: LangAttr[] };
   try {
     read = format === 'markdown' ? readMarkdown(source) : format === 'html' ? readHtml(source) : readText(source);
   } catch (err) {
@@ -120,15 +120,19 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
       details: { file: filename, context: 'markup' },
     });
   }
-  const skeleton: Skeleton = { v: 1, format, source, slots: read.slots };
+  const skeleton: Skeleton = { v: 1, format, source, slots: read.slots, ...(read.langAttrs?.length ? { langAttrs: read.langAttrs } : {}) };
   const titleBlock = read.blocks.find((b) => b.kind === 'title');
   const title = read.title ?? (titleBlock ? plainText(titleBlock.inline) : undefined);
   return { format, ...(title ? { title } : {}), blocks: read.blocks, skeleton };
 }
 
-/** Rebuilds the document in its own format with the given inline text per block index (missing → the source block). */
-export function renderDocument(doc: SourceDocument, blocks: Map<number, InlineXml>): string {
-  return renderSkeleton(doc, blocks);
+/**
+ * Rebuilds the document in its own format with the given inline text per block
+ * index (missing → the source block). With `lang` (a translation's language),
+ * an HTML document's `<html lang>` says that language.
+ */
+export function renderDocument(doc: SourceDocument, blocks: Map<number, InlineXml>, lang?: Lang): string {
+  return renderSkeleton(doc, blocks, lang);
 }
 
 export function extensionFor(format: DocFormat): string {

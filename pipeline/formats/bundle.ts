@@ -20,7 +20,7 @@ export { toAligned } from './aligned.js';
 
 /** The two stage functions documents are rebuilt with; replaceable in tests of this module. */
 export interface DocumentRenderer {
-  renderDocument(doc: SourceDocument, blocks: Map<number, InlineXml>): string;
+  renderDocument(doc: SourceDocument, blocks: Map<number, InlineXml>, lang?: Lang): string;
   joinBlocks(segments: Segment[], texts: Map<string, InlineXml>, lang: Lang): Map<number, InlineXml>;
 }
 
@@ -50,7 +50,7 @@ export function writeDocuments(input: BundleInput, renderer: DocumentRenderer): 
   for (const [lang, byId] of targetSegments(input)) {
     const texts = new Map<string, InlineXml>();
     for (const [id, seg] of byId) texts.set(id, seg.text);
-    out.set(`documents/${lang}.${ext}`, renderer.renderDocument(analysis.doc, renderer.joinBlocks(analysis.segments, texts, lang)));
+    out.set(`documents/${lang}.${ext}`, renderer.renderDocument(analysis.doc, renderer.joinBlocks(analysis.segments, texts, lang), lang));
   }
   return out;
 }

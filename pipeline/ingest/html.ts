@@ -9,7 +9,7 @@ import { escapeXml } from '../inline.js';
 import type { Block, BlockKind } from '../model.js';
 import { checkNesting } from './depth.js';
 import { InlineBuilder } from './inline.js';
-import { escapeHtmlText, type Slot } from './skeleton.js';
+import { escapeHtmlText, type LangAttr, type Slot } from './skeleton.js';
 
 type Node = T.ChildNode;
 
@@ -59,7 +59,7 @@ function kindOf(name: string, stack: string[]): { kind: BlockKind; level?: numbe
   return { kind: 'paragraph' };
 }
 
-export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; title?: string } {
+export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; title?: string; langAttrs: LangAttr[] } {
   const doc = parse(source, { sourceCodeLocationInfo: true });
   checkNesting<T.ParentNode | Node>(doc, (n) => ('childNodes' in n ? (n.nodeName === 'template' ? [] : n.childNodes) : undefined), 'HTML');
   const blocks: Block[] = [];
@@ -118,7 +118,22 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
   };
   visit(doc, []);
   const t = title ?? firstH1;
-  return { blocks, slots, ...(t ? { title: t } : {}) };
+  return { blocks, slots, ...(t ? { title: t } : {}), langAttrs: langAttrsOf(doc, source) };
+}
+
+/** The `<html>` start tag's language attributes, when the source has that tag. */
+function langAttrsOf(doc: T.Document, source: string): LangAttr[] {
+  const html = doc.childNodes.find((n): n is T.Element => isElement(n) && n.nodeName === 'html');
+  const attrs = html?.sourceCodeLocation?.attrs;
+  if (!html || !attrs) return [];
+  return html.attrs
+    .filter((a) => a.name === 'lang' || a.name === 'xml:lang')
+    .flatMap((a) => {
+      const loc = attrs[a.name];
+      if (!loc) return [];
+      const name = source.slice(loc.startOffset, loc.endOffset).split('=')[0]!.trim();
+      return [{ start: loc.startOffset, end: loc.endOffset, name }];
+    });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { LocflowError } from '../errors.js';
 import type { Block, DocFormat, InlineXml, SourceDocument } from '../model.js';
-import { normalizeInline } from '../inline.js';
+import { escapeXml, normalizeInline } from '../inline.js';
 import { renderInline } from './inline.js';
 
 export interface Slot {
@@ -23,6 +23,19 @@ export interface Skeleton {
   source: string;
   /** In source order, non-overlapping. */
   slots: Slot[];
+  /**
+   * HTML: the `lang`/`xml:lang` attributes of `<html>` (whole attribute). They
+   * declare the document's language, so a translation that kept them would tell
+   * screen readers, search engines and hyphenation the wrong one.
+   */
+  langAttrs?: LangAttr[];
+}
+
+export interface LangAttr {
+  start: number;
+  end: number;
+  /** The attribute name as written (`lang`, `xml:lang`, `LANG`). */
+  name: string;
 }
 
 export function escapeHtmlText(s: string): string {
@@ -77,20 +90,30 @@ function isSkeleton(value: unknown): value is Skeleton {
   return !!s && s.v === 1 && typeof s.source === 'string' && Array.isArray(s.slots);
 }
 
-export function renderSkeleton(doc: SourceDocument, texts: Map<number, InlineXml>): string {
+/** `lang`, when given, is the language the texts are in; the document's own language declaration is rewritten to it. */
+export function renderSkeleton(doc: SourceDocument, texts: Map<number, InlineXml>, lang?: string): string {
   const sk = doc.skeleton;
   if (!isSkeleton(sk)) throw new LocflowError('bad-skeleton', 'document skeleton is missing or was not made by ingest()');
   const byIndex = new Map(doc.blocks.map((b) => [b.index, b]));
+  const edits: { start: number; end: number; text: () => string }[] = sk.slots.map((slot) => ({
+    start: slot.start,
+    end: slot.end,
+    text: () => {
+      const block = byIndex.get(slot.block);
+      const text = texts.get(slot.block);
+      // An unchanged block keeps its exact source (escapes, entities, wrapping included).
+      if (!block || !block.translatable || text === undefined || text === block.inline) return sk.source.slice(slot.start, slot.end);
+      return renderBlock(sk.format, block, text);
+    },
+  }));
+  if (lang !== undefined) for (const a of sk.langAttrs ?? []) edits.push({ start: a.start, end: a.end, text: () => `${a.name}="${escapeXml(lang)}"` });
+  edits.sort((a, b) => a.start - b.start);
   const out: string[] = [];
   let pos = 0;
-  for (const slot of sk.slots) {
-    out.push(sk.source.slice(pos, slot.start));
-    const block = byIndex.get(slot.block);
-    const text = texts.get(slot.block);
-    // An unchanged block keeps its exact source (escapes, entities, wrapping included).
-    if (!block || !block.translatable || text === undefined || text === block.inline) out.push(sk.source.slice(slot.start, slot.end));
-    else out.push(renderBlock(sk.format, block, text));
-    pos = slot.end;
+  for (const edit of edits) {
+    if (edit.start < pos) continue;
+    out.push(sk.source.slice(pos, edit.start), edit.text());
+    pos = edit.end;
   }
   out.push(sk.source.slice(pos));
   return out.join('');

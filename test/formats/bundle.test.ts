@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { writeBundle, zipBundle, toAligned } from '../../pipeline/formats/bundle.js';
+import { writeBundle, writeDocuments, zipBundle, toAligned } from '../../pipeline/formats/bundle.js';
 import { fixture, plainRenderer } from './fixture.js';
 
 const files = () => writeBundle(fixture(), { renderer: plainRenderer });
@@ -83,6 +83,11 @@ describe('writeBundle', () => {
         '"We were on the wrong side of history," Altman said about  الذكاء الاصطناعي.\n',
     );
     expect(f.get('documents/fr.txt')).toContain('Du PDG d’OpenAI');
+  });
+
+  it('tells the renderer which language each translated document is in (HTML writes it into <html lang>), and none for the source', () => {
+    const docs = writeDocuments(fixture(), { ...plainRenderer, renderDocument: (_doc, _texts, lang) => `lang=${lang ?? 'none'}` });
+    expect(Object.fromEntries(docs)).toEqual({ 'documents/fr.txt': 'lang=none', 'documents/en.txt': 'lang=en', 'documents/es.txt': 'lang=es' });
   });
 });
 

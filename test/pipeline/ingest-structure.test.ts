@@ -215,3 +215,18 @@ describe('HTML opt-out: translate="no" and class="notranslate"', () => {
     expect(htmlStructure(out)).toEqual(htmlStructure(html));
   });
 });
+
+describe('HTML document language', () => {
+  const html = '<!doctype html>\n<HTML LANG="fr-FR" xml:lang=\'fr\' data-lang="fr"><head><title>Titre</title></head>\n<body><p lang="en">Hello.</p><p>Bonjour.</p></body></html>\n';
+  const doc = ingest(html, { format: 'html' });
+
+  it('says the translation\'s language in <html lang> and xml:lang, and nothing else changes', () => {
+    const out = renderDocument(doc, translateAll(doc, upper), 'pt-BR');
+    expect(out).toBe(html.replace(`LANG="fr-FR" xml:lang='fr'`, 'LANG="pt-BR" xml:lang="pt-BR"').replace('Titre', 'TITRE').replace('Hello.', 'HELLO.').replace('Bonjour.', 'BONJOUR.'));
+    expect(htmlStructure(out).slice(1)).toEqual(htmlStructure(html).slice(1));
+  });
+
+  it('keeps the source document byte for byte when no language is given', () => {
+    expect(renderDocument(doc, new Map())).toBe(html);
+  });
+});
