@@ -2,7 +2,7 @@
  * Inline XML (see `InlineXml` in model.ts): the one text representation every
  * stage and provider shares. Helpers here escape, strip, inspect and repair it.
  */
-import type { InlineXml } from './model.js';
+import type { InlineSpan, InlineXml } from './model.js';
 
 /** Characters XML 1.0 does not allow anywhere, even escaped. */
 // eslint-disable-next-line no-control-regex
@@ -67,6 +67,24 @@ export function tagsOf(inline: InlineXml): InlineTag[] {
 /** Text without tags, entities decoded. */
 export function plainText(inline: InlineXml): string {
   return unescapeXml(inline.replace(/<\/?[gx](?:\s[^>]*)?\/?>/g, ''));
+}
+
+/**
+ * The text a reader of the rendered document sees: like plainText, but code
+ * spans, URLs, e-mail addresses and opted-out names keep their words (they
+ * are content the engine was not allowed to touch, not markup) and a line
+ * break is a line break. Placeholders the block does not know are dropped,
+ * as the renderer drops them.
+ */
+export function readableText(inline: InlineXml, spans: Record<string, InlineSpan>): string {
+  const parts = inline.split(/(<x\s+id="[^"]*"\s*\/>)/);
+  return parts
+    .map((part, i) => {
+      if (i % 2 === 0) return plainText(part);
+      const span = spans[/id="([^"]*)"/.exec(part)![1]!];
+      return span?.label === 'br' ? '\n' : span?.kind === 'standalone' ? (span.text ?? '') : '';
+    })
+    .join('');
 }
 
 /** A `<` that does not open `<x id="…"/>`, `<g id="…">` or `</g>`. */

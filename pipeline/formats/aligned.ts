@@ -1,5 +1,6 @@
 /** `aligned.json` and `aligned.jsonl`: every language side by side, one entry per segment. */
 import { LocflowError } from '../errors.js';
+import { readableText } from '../inline.js';
 import type { AlignedDocument, AlignedSegment, BundleInput, Lang, TranslatedSegment } from '../model.js';
 
 /**
@@ -29,12 +30,15 @@ export function languagesOf(input: BundleInput): Lang[] {
 export function toAligned(input: BundleInput): AlignedDocument {
   const { analysis } = input;
   const targets = targetSegments(input);
+  const spansOf = new Map(analysis.doc.blocks.map((b) => [b.index, b.spans]));
   const segments: AlignedSegment[] = analysis.segments.map((seg) => {
-    const text: Record<Lang, string> = { [analysis.sourceLang]: seg.plain };
+    const spans = spansOf.get(seg.paragraph) ?? {};
+    // Not seg.plain / t.plain: those leave out code and URLs (right for detection and QA, wrong for a reader).
+    const text: Record<Lang, string> = { [analysis.sourceLang]: readableText(seg.source, spans) };
     const meta: AlignedSegment['meta'] = {};
     for (const [lang, byId] of targets) {
       const t = byId.get(seg.id)!;
-      text[lang] = t.plain;
+      text[lang] = readableText(t.text, spans);
       meta[lang] = { provider: t.provider, tm: t.tm, human: t.human, terms: [...t.terms], qa: t.qa.map((f) => ({ ...f })) };
       if (t.skipped) meta[lang].skipped = t.skipped;
     }

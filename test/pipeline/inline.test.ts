@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeXml, normalizeInline } from '../../pipeline/inline.js';
+import { escapeXml, normalizeInline, readableText } from '../../pipeline/inline.js';
+import { ingest } from '../../pipeline/ingest.js';
 
 describe('escapeXml', () => {
   it.each([
@@ -27,5 +28,15 @@ describe('normalizeInline', () => {
     ['a < that opens no tag is left', '3 < 4 <b>', '3 < 4 <b>'],
   ])('%s', (_name, input, expected) => {
     expect(normalizeInline(input)).toBe(expected);
+  });
+});
+
+describe('readableText (aligned.json, CSV, i18next)', () => {
+  it('keeps the words of code, URLs, e-mail addresses and opted-out names, and line breaks', () => {
+    const doc = ingest('<p>Tapez <code>pip install &lt;x&gt;</code>, voir https://ex.com/a ou a@ex.fr.<br>Puis <span translate="no">Le Monde</span> <!-- note --><img src="a.png" alt="x">.</p>', { format: 'html' });
+    const b = doc.blocks[0]!;
+    expect(readableText(b.inline, b.spans)).toBe('Tapez pip install <x>, voir https://ex.com/a ou a@ex.fr.\nPuis Le Monde .');
+    // An unknown or lost placeholder adds nothing, as in the rendered document.
+    expect(readableText('Type <x id="1"/> <x id="99"/>now &amp; <g id="7">go</g>.', b.spans)).toBe('Type pip install <x> now & go.');
   });
 });
