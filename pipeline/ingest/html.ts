@@ -22,6 +22,8 @@ const CONTAINERS = new Set([
 ]);
 /** Never translated and never turned into blocks. */
 const SKIP = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'iframe', 'object', 'canvas', 'textarea', 'select', 'meta', 'link', 'base', 'hr', 'col', 'video', 'audio', 'picture', 'source', 'track', 'embed', 'map']);
+/** `<meta>` whose `content` is text for readers (search results, link previews), by `name` or `property`. */
+const TEXT_META = new Set(['description', 'og:title', 'og:description', 'twitter:title', 'twitter:description']);
 /** Kept as one untranslated block. */
 const RAW_BLOCKS = new Set(['pre']);
 const VOID = new Set(['br', 'img', 'wbr', 'input', 'area', 'hr', 'embed', 'source', 'track', 'col', 'param', 'keygen', 'base', 'link', 'meta']);
@@ -82,8 +84,12 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
     const b = new InlineBuilder(escapeHtmlText);
     for (const n of run) inlineNode(n, b, source, floor);
     const inline = b.result();
-    // Runs of images, comments or whitespace have nothing to translate and stay in the skeleton.
-    if (inline.replace(/<[^>]*>/g, '').trim() === '') return;
+    // Runs of images, comments or whitespace have no text of their own; an image's alt and title are its text.
+    if (inline.replace(/<[^>]*>/g, '').trim() === '') {
+      const images = (n: Node): T.Element[] => (!isElement(n) || optsOut(n) ? [] : n.nodeName === 'img' ? [n] : n.childNodes.flatMap(images));
+      for (const img of run.flatMap(images)) for (const attr of ['alt', 'title']) addAttribute(img, attr);
+      return;
+    }
     const index = blocks.length + 1;
     const { kind, level } = kindOf(owner, stack);
     blocks.push({ index, kind, ...(level !== undefined ? { level } : {}), inline, spans: b.spans, translatable: true });
@@ -92,6 +98,28 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
     const plain = run.map(textContent).join('').replace(/\s+/g, ' ').trim();
     if (owner === 'title' && title === undefined) title = plain;
     if (owner === 'h1' && firstH1 === undefined) firstH1 = plain;
+  };
+
+  /** An attribute value as its own block; unquoted values are left alone (a translated space would end them). */
+  const addAttribute = (el: T.Element, name: string) => {
+    const loc = el.sourceCodeLocation?.attrs?.[name];
+    const value = el.attrs.find((a) => a.name === name)?.value;
+    if (!loc || !value?.trim()) return;
+    const raw = source.slice(loc.startOffset, loc.endOffset);
+    const q = /^[^=]*=[ \t\n\r\f]*(["'])/.exec(raw);
+    if (!q) return;
+    const inner = raw.slice(q[0].length, -1);
+    const start = loc.startOffset + q[0].length + (inner.length - inner.trimStart().length);
+    const end = loc.endOffset - 1 - (inner.length - inner.trimEnd().length);
+    if (start < lastEnd || end <= start) return;
+    const b = new InlineBuilder(escapeHtmlText);
+    b.text(value);
+    const inline = b.result();
+    if (inline.replace(/<[^>]*>/g, '').trim() === '') return;
+    const index = blocks.length + 1;
+    blocks.push({ index, kind: 'other', inline, spans: b.spans, translatable: true });
+    slots.push({ block: index, start, end, quote: q[1] as '"' | "'" });
+    lastEnd = end;
   };
 
   const visit = (el: T.Element | T.Document, stack: string[]) => {
@@ -109,6 +137,9 @@ export function readHtml(source: string): { blocks: Block[]; slots: Slot[]; titl
           blocks.push({ index, kind: 'code', inline: escapeXml(textContent(child)), spans: {}, translatable: false });
           slots.push({ block: index, start: childLoc.startOffset, end: childLoc.endOffset });
           lastEnd = childLoc.endOffset;
+        } else if (child.nodeName === 'meta') {
+          const key = child.attrs.find((a) => a.name === 'name' || a.name === 'property')?.value.trim().toLowerCase();
+          if (key && TEXT_META.has(key) && !optsOut(child)) addAttribute(child, 'content');
         } else if (!SKIP.has(child.nodeName) && !optsOut(child)) visit(child, [...stack, child.nodeName]);
       } else if (child.nodeName === '#documentType') {
         continue;

@@ -13,6 +13,8 @@ export interface Slot {
   block: number;
   start: number;
   end: number;
+  /** HTML: the block is an attribute value (`alt`, meta `content`) inside these quotes, which its text must not close. */
+  quote?: '"' | "'";
 }
 
 /** `SourceDocument.skeleton` for every format. Plain JSON on purpose: it travels in job data. */
@@ -103,7 +105,8 @@ export function renderSkeleton(doc: SourceDocument, texts: Map<number, InlineXml
       const text = texts.get(slot.block);
       // An unchanged block keeps its exact source (escapes, entities, wrapping included).
       if (!block || !block.translatable || text === undefined || text === block.inline) return sk.source.slice(slot.start, slot.end);
-      return renderBlock(sk.format, block, text);
+      const out = renderBlock(sk.format, block, text);
+      return slot.quote ? out.replaceAll(slot.quote, slot.quote === '"' ? '&quot;' : '&#39;') : out;
     },
   }));
   if (lang !== undefined) for (const a of sk.langAttrs ?? []) edits.push({ start: a.start, end: a.end, text: () => `${a.name}="${escapeXml(lang)}"` });

@@ -73,7 +73,9 @@ function htmlStructure(html: string): unknown[] {
   const out: unknown[] = [];
   const visit = (n: T.ChildNode | T.Document) => {
     if ('tagName' in n) {
-      const attrs = n.attrs.map((a) => `${a.name}=${a.value}`).join(' ');
+      // Text for readers in attributes is translated; the attribute itself must stay.
+      const translated = (name: string) => name === 'alt' || (name === 'content' && n.tagName === 'meta') || (name === 'title' && n.tagName === 'img');
+      const attrs = n.attrs.map((a) => (translated(a.name) ? a.name : `${a.name}=${a.value}`)).join(' ');
       out.push([n.tagName, attrs]);
       if (['script', 'style', 'pre', 'code'].includes(n.tagName)) out.push(['verbatim', serializeText(n)]);
     }
@@ -228,5 +230,43 @@ describe('HTML document language', () => {
 
   it('keeps the source document byte for byte when no language is given', () => {
     expect(renderDocument(doc, new Map())).toBe(html);
+  });
+});
+
+describe('HTML text in attributes: meta descriptions and image alt/title', () => {
+  const html = [
+    '<html><head><meta name="description" content=" Les modèles ouverts &amp; la presse. "><meta property="og:title" content=\'Les modèles\'><meta name="keywords" content="ia, gpu"><meta name="twitter:description" content=Court></head><body>',
+    '<figure><a href="/g"><img src="/gpu.jpg" alt="Des cartes graphiques" title="Centre de données" width="600"></a><figcaption>Légende.</figcaption></figure>',
+    '<p>Texte <img src="i.png" alt="dans la phrase"> suivi.</p><img src="x.png" alt="" class="notranslate" title="Logo">',
+    '</body></html>',
+  ].join('\n');
+  const doc = ingest(html, { format: 'html' });
+
+  it('makes the reader-facing ones blocks of their own', () => {
+    expect(doc.blocks.map((b) => [b.kind, b.inline])).toEqual([
+      ['other', 'Les modèles ouverts &amp; la presse.'],
+      ['other', 'Les modèles'],
+      ['other', 'Des cartes graphiques'],
+      ['other', 'Centre de données'],
+      ['paragraph', 'Légende.'],
+      ['paragraph', 'Texte <x id="1"/> suivi.'],
+    ]);
+    expect(renderDocument(doc, new Map())).toBe(html);
+  });
+
+  it('writes translations that cannot end the attribute, and keeps the rest byte for byte', () => {
+    const out = renderDocument(doc, translateAll(doc, (s) => `${s.toUpperCase()} "x" 'y' <b> & z`));
+    expect(out).toContain('<meta name="description" content=" LES MODÈLES OUVERTS &amp; LA PRESSE. &quot;x&quot; \'y\' &lt;b&gt; &amp; z ">');
+    expect(out).toContain('<meta property="og:title" content=\'LES MODÈLES "x" &#39;y&#39; &lt;b&gt; &amp; z\'>');
+    expect(out).toContain('alt="DES CARTES GRAPHIQUES &quot;x&quot; \'y\' &lt;b&gt; &amp; z" title="CENTRE DE DONNÉES &quot;x&quot;');
+    expect(htmlStructure(out)).toEqual(htmlStructure(html));
+    const parsed = parse(out);
+    const metas: string[] = [];
+    const find = (n: T.ChildNode | T.Document) => {
+      if ('tagName' in n && n.tagName === 'meta') metas.push(n.attrs.find((a) => a.name === 'content')!.value);
+      if ('childNodes' in n) n.childNodes.forEach(find);
+    };
+    find(parsed);
+    expect(metas).toEqual([' LES MODÈLES OUVERTS & LA PRESSE. "x" \'y\' <b> & z ', 'LES MODÈLES "x" \'y\' <b> & z', 'ia, gpu', 'Court']);
   });
 });
