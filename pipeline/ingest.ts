@@ -120,7 +120,9 @@ export function ingest(input: string | Uint8Array, options: IngestOptions = {}):
       details: { file: filename, context: 'markup' },
     });
   }
-  const skeleton: Skeleton = { v: 1, format, source, slots: read.slots, ...(read.langAttrs?.length ? { langAttrs: read.langAttrs } : {}) };
+  // Every stage works on LF; a file written with CRLF throughout (Windows CMS exports) is given back with CRLF.
+  const crlf = decoded.includes('\r\n') && !/(?<!\r)\n/.test(decoded);
+  const skeleton: Skeleton = { v: 1, format, source, slots: read.slots, ...(read.langAttrs?.length ? { langAttrs: read.langAttrs } : {}), ...(crlf ? { eol: '\r\n' as const } : {}) };
   const titleBlock = read.blocks.find((b) => b.kind === 'title');
   const title = read.title ?? (titleBlock ? plainText(titleBlock.inline) : undefined);
   return { format, ...(title ? { title } : {}), blocks: read.blocks, skeleton };

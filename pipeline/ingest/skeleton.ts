@@ -31,6 +31,8 @@ export interface Skeleton {
    * screen readers, search engines and hyphenation the wrong one.
    */
   langAttrs?: LangAttr[];
+  /** The line ending of the submitted file when it was CRLF throughout; `source` itself is LF. */
+  eol?: '\r\n';
 }
 
 export interface LangAttr {
@@ -119,5 +121,5 @@ export function renderSkeleton(doc: SourceDocument, texts: Map<number, InlineXml
     pos = edit.end;
   }
   out.push(sk.source.slice(pos));
-  return out.join('');
+  return sk.eol ? out.join('').replace(/\r?\n/g, sk.eol) : out.join('');
 }

@@ -95,6 +95,18 @@ describe('ingest: normalisation', () => {
     expect(skeleton.source).not.toMatch(/\r|\t| \n/);
   });
 
+  it('gives a CRLF file back with CRLF, and a file with mixed endings with LF', () => {
+    for (const format of ['text', 'markdown', 'html'] as const) {
+      const lines = format === 'html' ? ['<h1>Titre</h1>', '<p>Premier paragraphe.</p>', '<pre>a', 'b</pre>', ''] : ['Titre', '', 'Premier paragraphe.', '', '- point', ''];
+      const doc = ingest(lines.join('\r\n'), { format });
+      expect(renderDocument(doc, new Map()), format).toBe(lines.join('\r\n'));
+      const translated = renderDocument(doc, new Map(doc.blocks.filter((b) => b.translatable).map((b) => [b.index, b.inline.toUpperCase()])));
+      expect(translated.split('\r\n').length, format).toBe(lines.length);
+      expect(translated.replace(/\r\n/g, ''), format).not.toContain('\n');
+      expect(renderDocument(ingest(`${lines.join('\r\n')}\nfin.\n`, { format }), new Map()), format).not.toContain('\r');
+    }
+  });
+
   it('keeps French no-break spaces', () => {
     const doc = ingest('Une question\u202F? Oui\u00A0: vraiment.', { format: 'text' });
     expect(doc.blocks[0]!.inline).toContain('question\u202F?');
