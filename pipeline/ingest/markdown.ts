@@ -6,7 +6,7 @@
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
-import type { Nodes, PhrasingContent } from 'mdast';
+import type { Image, ImageReference, Nodes, PhrasingContent } from 'mdast';
 import { escapeXml } from '../inline.js';
 import type { Block, BlockKind } from '../model.js';
 import { checkNesting, tooDeep } from './depth.js';
@@ -63,10 +63,29 @@ export function readMarkdown(source: string): { blocks: Block[]; slots: Slot[]; 
     const b = new InlineBuilder();
     for (const child of children) inlineNode(child, b, source);
     const inline = b.result();
-    const index = blocks.length + 1;
     const hasText = inline.replace(/<[^>]*>/g, '').trim() !== '';
+    // An image standing alone (a photo between paragraphs) has no sentence around it: its alt text is what readers get.
+    const alts = hasText ? [] : children.flatMap(function images(c: PhrasingContent): (Image | ImageReference)[] {
+      return c.type === 'image' || c.type === 'imageReference' ? [c] : 'children' in c ? c.children.flatMap(images) : [];
+    });
+    if (alts.some((img) => img.alt?.trim())) {
+      for (const img of alts) addAlt(img);
+      return;
+    }
+    const index = blocks.length + 1;
     blocks.push({ index, kind, ...(level !== undefined ? { level } : {}), inline, spans: b.spans, translatable: hasText });
     slots.push({ block: index, start: startOf(children[0]!), end: endOf(children.at(-1)!) });
+  };
+
+  const addAlt = (img: Image | ImageReference) => {
+    const start = startOf(img) + 2;
+    const end = closingBracket(source, start);
+    if (!img.alt?.trim() || end < 0) return;
+    const b = new InlineBuilder();
+    b.text(img.alt);
+    const index = blocks.length + 1;
+    blocks.push({ index, kind: 'other', inline: b.result(), spans: b.spans, translatable: true });
+    slots.push({ block: index, start, end });
   };
 
   const walk = (node: Nodes, ctx: Ctx): void => {
@@ -103,6 +122,19 @@ export function readMarkdown(source: string): { blocks: Block[]; slots: Slot[]; 
   };
   walk(tree, { listDepth: 0, inQuote: false });
   return { blocks, slots, ...(title ? { title } : {}) };
+}
+
+/** Offset of the `]` that closes the bracket opened just before `from`, or -1. */
+function closingBracket(source: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '[') depth++;
+    else if (c === ']' && --depth === 0) return i;
+    else if (c === '\n' && source[i + 1] === '\n') return -1;
+  }
+  return -1;
 }
 
 function plainOf(children: PhrasingContent[]): string {

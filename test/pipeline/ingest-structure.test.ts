@@ -270,3 +270,36 @@ describe('HTML text in attributes: meta descriptions and image alt/title', () =>
     expect(metas).toEqual([' LES MODÈLES OUVERTS & LA PRESSE. "x" \'y\' <b> & z ', 'LES MODÈLES "x" \'y\' <b> & z', 'ia, gpu', 'Court']);
   });
 });
+
+describe('Markdown images standing alone: alt text', () => {
+  const md = [
+    '# Titre',
+    '',
+    '![Des cartes *graphiques* \\[GPU\\]](https://ex.com/gpu.jpg "Centre")',
+    '',
+    '[![Logo de la rédaction][logo]](https://ex.com) ![](x.png)',
+    '',
+    'Une phrase avec ![une image](i.png) dedans.',
+    '',
+    '[logo]: https://ex.com/logo.png',
+    '',
+  ].join('\n');
+  const doc = ingest(md, { format: 'markdown' });
+
+  it('translates the alt text of an image that is not inside a sentence', () => {
+    expect(doc.blocks.map((b) => [b.kind, b.inline, b.translatable])).toEqual([
+      ['title', 'Titre', true],
+      ['other', 'Des cartes graphiques [GPU]', true],
+      ['other', 'Logo de la rédaction', true],
+      ['paragraph', 'Une phrase avec <x id="1"/> dedans.', true],
+    ]);
+    expect(renderDocument(doc, new Map())).toBe(md);
+  });
+
+  it('keeps the image syntax when the alt text changes, whatever it contains', () => {
+    const out = renderDocument(doc, translateAll(doc, (s) => `${s.toUpperCase()} ] [x](y) *`));
+    expect(out).toContain('![DES CARTES GRAPHIQUES \\[GPU\\] \\] \\[x\\](y) \\*](https://ex.com/gpu.jpg "Centre")');
+    expect(out).toContain('[![LOGO DE LA RÉDACTION \\] \\[x\\](y) \\*][logo]](https://ex.com) ![](x.png)');
+    expect(mdStructure(out)).toEqual(mdStructure(md));
+  });
+});
