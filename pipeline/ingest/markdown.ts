@@ -176,7 +176,8 @@ function inlineNode(node: PhrasingContent, b: InlineBuilder, source: string): vo
       // Autolinks (`<https://…>`, bare GFM URLs) show the address itself: nothing to translate.
       const autolink = node.type === 'link' && (slice.startsWith('<') || !slice.startsWith('['));
       if (!first || !last || autolink) {
-        b.standalone({ label: node.type === 'link' || node.type === 'linkReference' ? 'link' : node.type, open: slice, ...(autolink ? { text: slice } : {}) });
+        // The angle brackets of `<https://…>` are syntax; readers (aligned.json, CAT tools) see the address alone.
+        b.standalone({ label: node.type === 'link' || node.type === 'linkReference' ? 'link' : node.type, open: slice, ...(autolink ? { text: slice.replace(/^<([^]*)>$/, '$1') } : {}) });
         return;
       }
       const label = node.type === 'emphasis' ? 'em' : node.type === 'linkReference' ? 'link' : node.type;

@@ -11,7 +11,7 @@ import type { Nodes } from 'mdast';
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterTypes as T } from 'parse5';
 import { describe, expect, it } from 'vitest';
-import { escapeXml, unescapeXml } from '../../pipeline/inline.js';
+import { escapeXml, readableText, unescapeXml } from '../../pipeline/inline.js';
 import type { SourceDocument } from '../../pipeline/model.js';
 import { ingest, renderDocument } from '../../pipeline/ingest.js';
 import { joinBlocks, segmentDocument } from '../../pipeline/segment.js';
@@ -301,5 +301,16 @@ describe('Markdown images standing alone: alt text', () => {
     expect(out).toContain('![DES CARTES GRAPHIQUES \\[GPU\\] \\] \\[x\\](y) \\*](https://ex.com/gpu.jpg "Centre")');
     expect(out).toContain('[![LOGO DE LA RÉDACTION \\] \\[x\\](y) \\*][logo]](https://ex.com) ![](x.png)');
     expect(mdStructure(out)).toEqual(mdStructure(md));
+  });
+});
+
+describe('Markdown autolinks', () => {
+  it('give the address without its angle brackets as their text, and the brackets back in the document', () => {
+    const md = 'Écrivez à <redaction@example.fr>, voyez <https://example.com/a> et https://example.org/b.\n';
+    const doc = ingest(md, { format: 'markdown' });
+    const b = doc.blocks[0]!;
+    expect(Object.values(b.spans).map((s) => s.text)).toEqual(['redaction@example.fr', 'https://example.com/a', 'https://example.org/b']);
+    expect(readableText(b.inline, b.spans)).toBe('Écrivez à redaction@example.fr, voyez https://example.com/a et https://example.org/b.');
+    expect(renderDocument(doc, new Map([[1, 'Write to <x id="1"/>, see <x id="2"/> and <x id="3"/>.']]))).toBe('Write to <redaction@example.fr>, see <https://example.com/a> and https://example.org/b.\n');
   });
 });
