@@ -61,7 +61,7 @@ export function readMarkdown(source: string): { blocks: Block[]; slots: Slot[]; 
   const addPhrasing = (children: PhrasingContent[], kind: BlockKind, level?: number) => {
     if (children.length === 0) return;
     const b = new InlineBuilder();
-    for (const child of children) inlineNode(child, b, source);
+    inlineChildren(children, b, source);
     const inline = b.result();
     const hasText = inline.replace(/<[^>]*>/g, '').trim() !== '';
     // An image standing alone (a photo between paragraphs) has no sentence around it: its alt text is what readers get.
@@ -147,7 +147,15 @@ function plainOf(children: PhrasingContent[]): string {
   return parts.join('').replace(/\s+/g, ' ').trim();
 }
 
-function inlineNode(node: PhrasingContent, b: InlineBuilder, source: string): void {
+function inlineChildren(children: PhrasingContent[], b: InlineBuilder, source: string): void {
+  children.forEach((c, i) => {
+    const next = children[i + 1];
+    inlineNode(c, b, source, next ? startOf(next) : endOf(c));
+  });
+}
+
+/** `next`: where the following sibling starts. */
+function inlineNode(node: PhrasingContent, b: InlineBuilder, source: string, next: number): void {
   const slice = source.slice(startOf(node), endOf(node));
   switch (node.type) {
     case 'text':
@@ -161,7 +169,8 @@ function inlineNode(node: PhrasingContent, b: InlineBuilder, source: string): vo
       b.standalone({ label: 'img', open: slice });
       return;
     case 'break':
-      b.standalone({ label: 'br', open: slice });
+      // Up to the next line's text: its `> ` or list indentation is container syntax, which the translation must keep.
+      b.standalone({ label: 'br', open: source.slice(startOf(node), Math.max(endOf(node), next)) });
       return;
     case 'html':
       b.standalone({ label: 'html', open: slice });
@@ -182,7 +191,7 @@ function inlineNode(node: PhrasingContent, b: InlineBuilder, source: string): vo
       }
       const label = node.type === 'emphasis' ? 'em' : node.type === 'linkReference' ? 'link' : node.type;
       const close = b.open({ label, open: source.slice(startOf(node), startOf(first)), close: source.slice(endOf(last), endOf(node)) });
-      for (const c of node.children) inlineNode(c, b, source);
+      inlineChildren(node.children, b, source);
       close();
       return;
     }

@@ -314,3 +314,13 @@ describe('Markdown autolinks', () => {
     expect(renderDocument(doc, new Map([[1, 'Write to <x id="1"/>, see <x id="2"/> and <x id="3"/>.']]))).toBe('Write to <redaction@example.fr>, see <https://example.com/a> and https://example.org/b.\n');
   });
 });
+
+describe('Markdown hard breaks inside containers', () => {
+  it('keep the next line\'s quote marker and list indentation in the translation', () => {
+    const md = '> Ligne un.  \n> ligne deux.\n\n1. Premier.\\\n   suite **gras  \n   encore**.\n';
+    const doc = ingest(md, { format: 'markdown' });
+    const out = renderDocument(doc, translateAll(doc, upper));
+    expect(out).toBe('> LIGNE UN.  \n> LIGNE DEUX.\n\n1. PREMIER.\\\n   SUITE **GRAS  \n   ENCORE**.\n');
+    expect(mdStructure(out)).toEqual(mdStructure(md));
+  });
+});
