@@ -147,11 +147,38 @@ function plainOf(children: PhrasingContent[]): string {
   return parts.join('').replace(/\s+/g, ' ').trim();
 }
 
+/** Inline HTML whose content is code (as in the HTML reader) or opted out of translation (`translate="no"`, class `notranslate`). */
+const VERBATIM_OPEN = /^<(code|kbd|samp|var)\b[^>]*>$|^<([A-Za-z][\w-]*)\b(?=[^>]*\s(?:translate\s*=\s*["']?no\b|class\s*=\s*["']?[^"'>]*\bnotranslate\b))[^>]*>$/i;
+
+/** Index of the sibling `</name>` that closes the element opened at `from`, or -1. */
+function closingHtml(children: PhrasingContent[], from: number, name: string): number {
+  let depth = 0;
+  const open = new RegExp(`^<${name}(?:\\s[^>]*[^/])?>$`, 'i');
+  const close = new RegExp(`^</${name}\\s*>$`, 'i');
+  for (let i = from; i < children.length; i++) {
+    const c = children[i]!;
+    if (c.type !== 'html') continue;
+    if (open.test(c.value)) depth++;
+    else if (close.test(c.value) && --depth === 0) return i;
+  }
+  return -1;
+}
+
 function inlineChildren(children: PhrasingContent[], b: InlineBuilder, source: string): void {
-  children.forEach((c, i) => {
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i]!;
+    const verbatim = c.type === 'html' ? VERBATIM_OPEN.exec(c.value) : null;
+    const end = verbatim ? closingHtml(children, i, (verbatim[1] ?? verbatim[2])!) : -1;
+    if (verbatim && end > i) {
+      // One placeholder from the start tag to the end tag: the engine never sees what is inside.
+      const inner = children.slice(i + 1, end);
+      b.standalone({ label: verbatim[1] ? 'code' : 'html', open: source.slice(startOf(c), endOf(children[end]!)), text: plainOf(inner) });
+      i = end;
+      continue;
+    }
     const next = children[i + 1];
     inlineNode(c, b, source, next ? startOf(next) : endOf(c));
-  });
+  }
 }
 
 /** `next`: where the following sibling starts. */

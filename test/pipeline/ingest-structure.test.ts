@@ -324,3 +324,16 @@ describe('Markdown hard breaks inside containers', () => {
     expect(mdStructure(out)).toEqual(mdStructure(md));
   });
 });
+
+describe('Markdown inline HTML: code and opt-out elements', () => {
+  it('are one placeholder each, never sent to the engine, and come back as written', () => {
+    const md = 'Le journal <span class="une notranslate">Le Monde</span> dit : tapez <kbd>Ctrl+C</kbd>, <i translate="no">sic</i>, puis <span>ceci</span> <br/>.\n';
+    const doc = ingest(md, { format: 'markdown' });
+    const b = doc.blocks[0]!;
+    expect(b.inline).toBe('Le journal <x id="1"/> dit : tapez <x id="2"/>, <x id="3"/>, puis <x id="4"/>ceci<x id="5"/> <x id="6"/>.');
+    expect(b.spans['1']).toMatchObject({ open: '<span class="une notranslate">Le Monde</span>', text: 'Le Monde' });
+    expect(b.spans['2']).toMatchObject({ label: 'code', open: '<kbd>Ctrl+C</kbd>', text: 'Ctrl+C' });
+    const out = renderDocument(doc, translateAll(doc, upper));
+    expect(out).toBe('LE JOURNAL <span class="une notranslate">Le Monde</span> DIT : TAPEZ <kbd>Ctrl+C</kbd>, <i translate="no">sic</i>, PUIS <span>CECI</span> <br/>.\n');
+  });
+});
