@@ -10,6 +10,7 @@ import type { Image, ImageReference, Nodes, PhrasingContent } from 'mdast';
 import { escapeXml } from '../inline.js';
 import type { Block, BlockKind } from '../model.js';
 import { checkNesting, tooDeep } from './depth.js';
+import { readHtml } from './html.js';
 import { InlineBuilder } from './inline.js';
 import type { Slot } from './skeleton.js';
 
@@ -105,9 +106,22 @@ export function readMarkdown(source: string): { blocks: Block[]; slots: Slot[]; 
       case 'code':
         addRaw(node, 'code');
         return;
-      case 'html':
-        addRaw(node, 'other');
+      case 'html': {
+        // An HTML block (a boxed aside, a figure) is read as HTML: its text is article text, its tags stay as written.
+        const start = startOf(node);
+        const html = readHtml(source.slice(start, endOf(node)));
+        if (!html.blocks.some((b) => b.translatable)) {
+          addRaw(node, 'other');
+          return;
+        }
+        for (const [i, block] of html.blocks.entries()) {
+          const index = blocks.length + 1;
+          const slot = html.slots[i]!;
+          blocks.push({ ...block, index });
+          slots.push({ ...slot, block: index, start: start + slot.start, end: start + slot.end, format: 'html' });
+        }
         return;
+      }
       case 'blockquote':
         for (const c of node.children) walk(c, { ...ctx, inQuote: true });
         return;

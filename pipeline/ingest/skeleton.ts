@@ -15,6 +15,8 @@ export interface Slot {
   end: number;
   /** HTML: the block is an attribute value (`alt`, meta `content`) inside these quotes, which its text must not close. */
   quote?: '"' | "'";
+  /** The block is in another format than the document (HTML inside Markdown). */
+  format?: DocFormat;
 }
 
 /** `SourceDocument.skeleton` for every format. Plain JSON on purpose: it travels in job data. */
@@ -107,7 +109,7 @@ export function renderSkeleton(doc: SourceDocument, texts: Map<number, InlineXml
       const text = texts.get(slot.block);
       // An unchanged block keeps its exact source (escapes, entities, wrapping included).
       if (!block || !block.translatable || text === undefined || text === block.inline) return sk.source.slice(slot.start, slot.end);
-      const out = renderBlock(sk.format, block, text);
+      const out = renderBlock(slot.format ?? sk.format, block, text);
       return slot.quote ? out.replaceAll(slot.quote, slot.quote === '"' ? '&quot;' : '&#39;') : out;
     },
   }));

@@ -138,11 +138,26 @@ describe('Markdown round trip', () => {
   it('handles setext headings, reference links, images, breaks, nested emphasis and front matter-like HTML', () => {
     const md = ['Titre', '=====', '', 'Voir [la doc][ref] et ![logo](l.png) ici,  ', 'puis **très *important*** et ~~barré~~.', '', '<div>brut</div>', '', '[ref]: https://example.org', ''].join('\n');
     const d = ingest(md, { format: 'markdown' });
-    expect(d.blocks.map((b) => b.kind)).toEqual(['title', 'paragraph', 'other']);
+    expect(d.blocks.map((b) => b.kind)).toEqual(['title', 'paragraph', 'paragraph']);
     expect(d.blocks[1]!.inline).toBe('Voir <g id="1">la doc</g> et <x id="2"/> ici,<x id="3"/>puis <g id="4">très <g id="5">important</g></g> et <g id="6">barré</g>.');
     const out = renderDocument(d, translateAll(d, upper));
     expect(mdStructure(out)).toEqual(mdStructure(md));
-    expect(out).toContain('<div>brut</div>');
+    expect(out).toContain('<div>BRUT</div>');
+  });
+
+  it('reads the text of HTML blocks as HTML: tags, scripts and comments stay, text is escaped for HTML, not Markdown', () => {
+    const md = ['# Titre', '', '<aside class="encart" data-x="1">', '<p>Un <b>encart</b> &amp; sa <a href="/x" title="t">suite</a>.</p>', '<!-- note -->', '</aside>', '', '<script src="https://ex.com/embed.js"></script>', '', 'Fin.', ''].join('\n');
+    const d = ingest(md, { format: 'markdown' });
+    expect(d.blocks.map((b) => [b.kind, b.inline, b.translatable])).toEqual([
+      ['title', 'Titre', true],
+      ['paragraph', 'Un <g id="1">encart</g> &amp; sa <g id="2">suite</g>.', true],
+      ['other', escapeXml('<script src="https://ex.com/embed.js"></script>'), false],
+      ['paragraph', 'Fin.', true],
+    ]);
+    expect(renderDocument(d, new Map())).toBe(md);
+    const out = renderDocument(d, translateAll(d, (s) => s.toUpperCase().replace(/\.$/, '. *<_>*')));
+    expect(out).toBe(md.replace('Titre', 'TITRE').replace('Un <b>encart</b> &amp; sa <a href="/x" title="t">suite</a>.', 'UN <b>ENCART</b> &amp; SA <a href="/x" title="t">SUITE</a>. *&lt;_&gt;*').replace('Fin.', 'FIN. \\*\\<\\_\\>\\*'));
+    expect(mdStructure(out)).toEqual(mdStructure(md));
   });
 });
 
