@@ -8,7 +8,8 @@ import { InputError } from '../../pipeline/errors.js';
 import { writeBundle } from '../../pipeline/formats/bundle.js';
 import { applyXliff } from '../../pipeline/postedit.js';
 import type { BundleInput } from '../../pipeline/model.js';
-import { editTarget, exportedXliff, fixture, plainRenderer, xliffRefusal } from './fixture.js';
+import { fixture, plainRenderer } from './fixture.js';
+import { editTarget, exportedXliff, xliffRefusal } from './xliff-edit.js';
 
 const exported = exportedXliff;
 

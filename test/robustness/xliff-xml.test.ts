@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleInput } from '../../pipeline/model.js';
 import { applyXliff } from '../../pipeline/postedit.js';
-import { editTarget, exportedXliff, fixture, xliffRefusal } from '../formats/fixture.js';
+import { fixture } from '../formats/fixture.js';
+import { editTarget, exportedXliff, xliffRefusal } from '../formats/xliff-edit.js';
 
 const exported = (input: BundleInput) => exportedXliff(input);
 const withTarget = (xliff: string, id: string, content: string) => editTarget(xliff, id, content);
