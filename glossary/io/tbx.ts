@@ -27,7 +27,8 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { GlossaryError } from '../../pipeline/errors.js';
-import { decodeReferences, findBadReference } from '../../pipeline/formats/xml.js';
+import { findBadReference } from '../../pipeline/formats/xml.js';
+import { unescapeXml } from '../../pipeline/inline.js';
 import { escapeXml } from '../../pipeline/inline.js';
 import type { Lang, Term, TermStatus } from '../../pipeline/model.js';
 import { defaultCaseSensitive, toTerm } from '../schema.js';
@@ -121,7 +122,7 @@ export function parseTbx(text: string, options: { status?: TermStatus } = {}): T
     isArray: (name) => LISTS.has(name),
     processEntities: true,
     // The parser's own decoder leaves numeric references (`&#233;`, which many tools write for é) as they are.
-    entityDecoder: { decode: decodeReferences, reset() {}, setExternalEntities() {}, addInputEntities() {}, setXmlVersion() {} },
+    entityDecoder: { decode: unescapeXml, reset() {}, setExternalEntities() {}, addInputEntities() {}, setXmlVersion() {} },
   });
   let doc: Node;
   try {

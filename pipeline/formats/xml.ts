@@ -37,7 +37,7 @@ function isXmlChar(cp: number): boolean {
 }
 
 /** The five entities XML defines without a DTD. */
-export const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
 
 export interface BadReference {
   ref: string;
@@ -65,19 +65,9 @@ export function findBadReference(xml: string, strictNames = false): BadReference
     if (hash) {
       const cp = /^x[0-9a-fA-F]+$/.test(body) ? parseInt(body.slice(1), 16) : /^[0-9]+$/.test(body) ? parseInt(body, 10) : NaN;
       if (!isXmlChar(cp)) return at(m.index, ref);
-    } else if (strictNames && !Object.hasOwn(XML_ENTITIES, body)) {
+    } else if (strictNames && !XML_ENTITIES.has(body)) {
       return at(m.index, ref);
     }
   }
   return undefined;
-}
-
-/**
- * Replaces the five built-in entities and numeric references in one pass (so
- * `&amp;#65;` stays `&#65;`). Only for text that findBadReference accepted.
- */
-export function decodeReferences(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, ref: string) =>
-    ref[0] === '#' ? String.fromCodePoint(ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)) : XML_ENTITIES[ref]!,
-  );
 }
