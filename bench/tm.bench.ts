@@ -40,6 +40,7 @@ function counting(inner: TranslationProvider): Counted {
       id: inner.id,
       configured: inner.configured,
       glossary: inner.glossary,
+      contractVersion: 3,
       limits: inner.limits,
       pairs: () => inner.pairs(),
       health: () => inner.health(),

@@ -58,14 +58,20 @@ export class ProviderError extends LocflowError {
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
-  /** quota | auth | unsupported-pair | rate-limit | bad-response | unavailable | bad-request | timeout */
+  /** quota | auth | unsupported-pair | rate-limit | bad-response | unavailable | bad-request | timeout | too-large */
   readonly reason: ProviderFailure;
+  /**
+   * The route reference that failed (`openai:gpt-4o-mini`), set by the router
+   * on every error a provider throws, so that fallback and circuit-breaking
+   * never have to work it out from `provider` or the message.
+   */
+  ref: string | undefined;
 
   constructor(
     provider: string,
     reason: ProviderFailure,
     message: string,
-    options: { cause?: unknown; status?: number; retryable?: boolean; retryAfterMs?: number; params?: Record<string, unknown> } = {},
+    options: { cause?: unknown; status?: number; retryable?: boolean; retryAfterMs?: number; params?: Record<string, unknown>; ref?: string } = {},
   ) {
     // `detail` is the engine's own (English) explanation; the translated
     // sentence names the kind of failure around it.
@@ -78,6 +84,7 @@ export class ProviderError extends LocflowError {
     this.status = options.status;
     this.retryable = options.retryable ?? DEFAULT_RETRYABLE[reason];
     this.retryAfterMs = options.retryAfterMs;
+    this.ref = options.ref;
   }
 }
 
@@ -89,7 +96,9 @@ export type ProviderFailure =
   | 'bad-response'
   | 'unavailable'
   | 'bad-request'
-  | 'timeout';
+  | 'timeout'
+  /** The request was too big for the engine (HTTP 413, context length): the router halves the batch. */
+  | 'too-large';
 
 const DEFAULT_RETRYABLE: Record<ProviderFailure, boolean> = {
   quota: false,
@@ -100,12 +109,15 @@ const DEFAULT_RETRYABLE: Record<ProviderFailure, boolean> = {
   unavailable: true,
   'bad-request': false,
   timeout: true,
+  // Not retried as is: the router splits the batch instead, and one segment still too large is final.
+  'too-large': false,
 };
 
 /** Failures after which a route should try the next provider in its chain. */
 export function shouldFallBack(err: unknown): boolean {
   if (!(err instanceof ProviderError)) return false;
-  return ['quota', 'auth', 'unsupported-pair'].includes(err.reason) || err.retryable;
+  // A segment too large for one engine may fit the next one's limits.
+  return ['quota', 'auth', 'unsupported-pair', 'too-large'].includes(err.reason) || err.retryable;
 }
 
 export function isInputError(err: unknown): err is InputError {

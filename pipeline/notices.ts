@@ -8,6 +8,6 @@ import type { Notice } from './model.js';
  * A module of its own so that the router can use it without loading the
  * pipeline's language detection.
  */
-export function noticesOf(result: { warnings: readonly string[]; notices?: readonly Notice[] }): Notice[] {
-  return result.notices ? [...result.notices] : result.warnings.map((message) => ({ code: 'note-other', message, params: { detail: message } }));
+export function noticesOf(result: { warnings?: readonly string[]; notices?: readonly Notice[] }): Notice[] {
+  return result.notices ? [...result.notices] : (result.warnings ?? []).map((message) => ({ code: 'note-other', message, params: { detail: message } }));
 }

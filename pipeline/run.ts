@@ -110,7 +110,11 @@ export interface TranslateTargetOptions {
   signal?: AbortSignal;
   /** Segments already in the target language are copied, not translated (default true). */
   skipSameLanguage?: boolean;
-  /** Segments handed to the translator per call; progress and TM writes happen per batch. */
+  /**
+   * Segments per checkpoint: progress is reported and TM entries written after
+   * each, so that a retried job reuses what it already paid for. Not a
+   * provider batch: the router cuts each checkpoint to the provider's limits.
+   */
   batchSize?: number;
 }
 

@@ -1,12 +1,11 @@
 /**
  * What every HTTP adapter shares: an axios client that never throws on status
  * (adapters read the body of error answers), classification of failures into
- * ProviderError reasons, Retry-After parsing, batch splitting, and redaction of
- * credentials from anything that can end up in a log.
+ * ProviderError reasons, Retry-After parsing, and redaction of credentials
+ * from anything that can end up in a log. Batches are cut by the router, never here.
  */
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type RawAxiosRequestHeaders } from 'axios';
 import { ProviderError, type ProviderFailure } from '../pipeline/errors.js';
-import type { ProviderSegment } from './contract.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -103,6 +102,7 @@ export interface CallOptions {
 export function classifyStatus(status: number): ProviderFailure {
   if (status === 401 || status === 403) return 'auth';
   if (status === 408 || status === 504) return 'timeout';
+  if (status === 413) return 'too-large';
   if (status === 429) return 'rate-limit';
   if (status === 456 || status === 402) return 'quota';
   if (status >= 500) return 'unavailable';
@@ -185,64 +185,6 @@ export function field(value: unknown, ...path: (string | number)[]): unknown {
     v = (v as Record<string | number, unknown>)[k];
   }
   return v;
-}
-
-export interface ChunkLimits {
-  maxTexts: number;
-  maxChars: number;
-  /** Size of a request that carries these segments, for byte limits (DeepL's 128 KiB). */
-  bodyBytes?: (segments: ProviderSegment[]) => number;
-  maxBodyBytes?: number;
-  /** How the API counts a segment's characters (Azure counts markup it adds). */
-  charsOf?: (segment: ProviderSegment) => number;
-}
-
-/**
- * Splits segments into consecutive chunks that each fit the limits. A single
- * segment larger than a limit still gets its own chunk: the server, not this
- * function, decides whether it is acceptable.
- */
-export function chunkSegments(segments: ProviderSegment[], limits: ChunkLimits): ProviderSegment[][] {
-  const charsOf = limits.charsOf ?? ((s: ProviderSegment) => s.text.length);
-  const chunks: ProviderSegment[][] = [];
-  let current: ProviderSegment[] = [];
-  let chars = 0;
-  for (const seg of segments) {
-    const n = charsOf(seg);
-    const fits =
-      current.length < limits.maxTexts &&
-      chars + n <= limits.maxChars &&
-      (limits.bodyBytes === undefined || limits.maxBodyBytes === undefined || limits.bodyBytes([...current, seg]) <= limits.maxBodyBytes);
-    if (!fits && current.length > 0) {
-      chunks.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(seg);
-    chars += n;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-/**
- * Translates chunk by chunk, halving a chunk the server rejected as too large
- * (HTTP 413) until it passes or a single segment is still too large.
- */
-export async function translateSplitting<R>(
-  segments: ProviderSegment[],
-  send: (chunk: ProviderSegment[]) => Promise<R>,
-  isTooLarge: (err: unknown) => boolean,
-): Promise<R[]> {
-  try {
-    return [await send(segments)];
-  } catch (err) {
-    if (!isTooLarge(err) || segments.length < 2) throw err;
-    const half = Math.ceil(segments.length / 2);
-    const left = await translateSplitting(segments.slice(0, half), send, isTooLarge);
-    const right = await translateSplitting(segments.slice(half), send, isTooLarge);
-    return [...left, ...right];
-  }
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash. */

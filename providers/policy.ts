@@ -1,6 +1,6 @@
 /**
  * Policies every provider call goes through, whatever the engine: batching
- * within the provider's limits, a per-provider concurrency gate, and retries
+ * within the provider's limits (the only batching there is), a per-provider concurrency gate, and retries
  * with exponential backoff and full jitter that honour `Retry-After`.
  */
 import { ProviderError } from '../pipeline/errors.js';
@@ -85,6 +85,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   }
 }
 
+/** Room for a request's envelope (language codes, options) when the provider does not measure its own body. */
+const ENVELOPE_BYTES = 512;
+
 /** Bytes a segment adds to a JSON request body: its UTF-8 text plus quoting/escaping room. */
 function bodyBytes(text: string): number {
   return Buffer.byteLength(JSON.stringify(text), 'utf8') + 16;
@@ -92,26 +95,31 @@ function bodyBytes(text: string): number {
 
 /**
  * Splits segments into consecutive batches that respect maxTexts, maxChars and
- * maxBodyBytes. A single segment larger than a limit travels alone: the
- * provider then answers with its own size error, which is more useful to the
- * user than silently cutting a sentence in two.
+ * maxBodyBytes: the only place locflow cuts a provider's input. Body bytes are
+ * the provider's own `measure` of the batch when it has one, else an estimate.
+ * A single segment larger than a limit travels alone: the provider then
+ * answers with its own size error, which is more useful to the user than
+ * silently cutting a sentence in two.
  */
-export function planBatches<S extends ProviderSegment>(segments: S[], limits: ProviderLimits): S[][] {
+export function planBatches<S extends ProviderSegment>(segments: S[], limits: ProviderLimits, measure?: (segments: S[]) => number): S[][] {
+  const maxBytes = limits.maxBodyBytes;
   const batches: S[][] = [];
   let current: S[] = [];
   let chars = 0;
-  let bytes = 512; // room for the request envelope (target_lang, options, …)
+  let bytes = ENVELOPE_BYTES;
   for (const seg of segments) {
     const c = seg.text.length;
     const b = bodyBytes(seg.text);
     const full =
       current.length > 0 &&
-      (current.length + 1 > limits.maxTexts || chars + c > limits.maxChars || (limits.maxBodyBytes !== undefined && bytes + b > limits.maxBodyBytes));
+      (current.length + 1 > limits.maxTexts ||
+        chars + c > limits.maxChars ||
+        (maxBytes !== undefined && (measure ? measure([...current, seg]) : bytes + b) > maxBytes));
     if (full) {
       batches.push(current);
       current = [];
       chars = 0;
-      bytes = 512;
+      bytes = ENVELOPE_BYTES;
     }
     current.push(seg);
     chars += c;

@@ -216,7 +216,10 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     const stop = () => leg$.abort(signal?.reason);
     signal?.addEventListener('abort', stop, { once: true });
 
-    const runBatch = (batch: { id: string; text: string }[]) =>
+    // A batch the engine called too large is halved, unless it is one segment: that failure is final for this leg.
+    const splittable = (err: unknown, batch: unknown[]) => err instanceof ProviderError && err.reason === 'too-large' && batch.length > 1;
+
+    const sendBatch = (batch: { id: string; text: string }[]) =>
       withRetry(
         () =>
           handle.gate.run(async () => {
@@ -226,12 +229,14 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
             try {
               res = await provider.translate({ segments: batch, from: leg.from, to: leg.to, ...(terms ? { terms } : {}), signal: leg$.signal });
             } catch (err) {
+              // Which route entry failed travels with the error: fallback and circuit-breaking read it, never the message.
+              if (err instanceof ProviderError) err.ref ??= leg.provider;
               // Aborted here, before the gate passes its slot on, so the next batch does not start a doomed call.
-              if (!(err instanceof ProviderError && err.retryable)) leg$.abort(err);
+              if (!(err instanceof ProviderError && err.retryable) && !splittable(err, batch)) leg$.abort(err);
               throw err;
             }
             if (!Array.isArray(res.texts) || res.texts.length !== batch.length) {
-              throw new ProviderError(provider.id, 'bad-response', `returned ${res.texts?.length ?? 0} translations for ${batch.length} segments`);
+              throw new ProviderError(provider.id, 'bad-response', `returned ${res.texts?.length ?? 0} translations for ${batch.length} segments`, { ref: leg.provider });
             }
             usage[leg.provider]!.billedChars += res.billedChars;
             billed += res.billedChars;
@@ -249,8 +254,20 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
         leg$.signal,
       );
 
+    const runBatch = async (batch: { id: string; text: string }[]): Promise<string[]> => {
+      try {
+        return await sendBatch(batch);
+      } catch (err) {
+        if (!splittable(err, batch) || leg$.signal.aborted) throw err;
+        const half = Math.ceil(batch.length / 2);
+        const [left, right] = await Promise.all([runBatch(batch.slice(0, half)), runBatch(batch.slice(half))]);
+        return [...left, ...right];
+      }
+    };
+
     try {
-      const results = await Promise.all(planBatches(segments, provider.limits).map(runBatch));
+      const measure = provider.measure?.bind(provider);
+      const results = await Promise.all(planBatches(segments, provider.limits, measure).map(runBatch));
       return { texts: results.flat(), billed, notices };
     } catch (err) {
       leg$.abort(err);
@@ -315,7 +332,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
           lastError = err;
           if (err instanceof ProviderError && (err.reason === 'quota' || err.reason === 'auth')) {
             // A spent quota or a rejected key will not recover within this job: later batches skip ahead.
-            const culprit = route.legs.find((l) => l.provider.split(':')[0] === err.provider)?.provider ?? (route.legs.length === 1 ? route.legs[0]!.provider : undefined);
+            const culprit = err.ref ?? (route.legs.length === 1 ? route.legs[0]!.provider : undefined);
             if (culprit) tripped.set(culprit, Date.now() + TRIP_MS);
           }
           const next = routes[i + 1];
@@ -341,7 +358,7 @@ function noRoute(options: RouterOptions, from: Lang, to: Lang): InputError | Pro
   // An engine that could not even list its pairs may be the one that serves this pair: that is an outage, not a user mistake.
   const unreachable = options.handles.find((h) => h.pairsError !== undefined && (!options.forced || h.ref === options.forced || options.chainFor(from, to)?.includes(h.ref)));
   if (unreachable) {
-    return new ProviderError(unreachable.ref.split(':')[0]!, 'unavailable', `cannot list its language pairs, so no route from ${from} to ${to} is known (${unreachable.pairsError})`);
+    return new ProviderError(unreachable.provider.id, 'unavailable', `cannot list its language pairs, so no route from ${from} to ${to} is known (${unreachable.pairsError})`, { ref: unreachable.ref });
   }
   const configured = options.handles.filter((h) => h.provider.configured && h.ref !== 'pseudo').map((h) => h.ref);
   const who = options.forced ? `provider ${options.forced}` : configured.length ? `the configured providers (${configured.join(', ')})` : 'no configured provider';

@@ -11,7 +11,6 @@ import type { Lang } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, TranslationProvider, TranslateRequest, TranslateResponse } from '../contract.js';
 import { callJson, createHttpClient, field } from '../http.js';
 import { engineCodeToLang, langMatches } from '../langs.js';
-import { Gate } from '../policy.js';
 import { DEFAULT_MODES_DIR, findExecutable, findMode, joinForApertium, readModes, runApertium, splitFromApertium, type ModePair } from './binary.js';
 
 export interface ApertiumOptions {
@@ -74,6 +73,7 @@ function safeUrl(text: string): URL | undefined {
 function misconfigured(why: string): TranslationProvider {
   return {
     id: 'apertium',
+    contractVersion: 3,
     configured: false,
     glossary: 'mask',
     limits: { maxTexts: 1, maxChars: 1 },
@@ -108,6 +108,7 @@ function createBinary(options: ApertiumOptions, env: NodeJS.ProcessEnv): Transla
 
   return {
     id: 'apertium',
+    contractVersion: 3,
     configured: Boolean(binary) && modes.length > 0,
     glossary: 'mask',
     limits: { maxTexts: 200, maxChars: 60_000, concurrency },
@@ -143,7 +144,6 @@ interface ApyPair extends LanguagePair {
 
 function createApy(baseURL: string, options: ApertiumOptions): TranslationProvider {
   const http = options.http ?? createHttpClient({ baseURL, timeoutMs: options.timeoutMs ?? 60_000 });
-  const gate = new Gate(options.concurrency ?? 4);
   const call = { provider: 'apertium', secrets: [] as string[] };
   let pairsPromise: Promise<ApyPair[]> | undefined;
 
@@ -170,12 +170,10 @@ function createApy(baseURL: string, options: ApertiumOptions): TranslationProvid
   };
 
   const translateOne = async (langpair: string, text: string, signal?: AbortSignal): Promise<string> => {
-    const { data } = await gate.run(() =>
-      callJson(
-        http,
-        { method: 'GET', url: '/translate', params: { langpair, q: text, markUnknown: 'no', format: 'html' }, ...(signal ? { signal } : {}) },
-        { ...call, what: `GET /translate (${langpair})` },
-      ),
+    const { data } = await callJson(
+      http,
+      { method: 'GET', url: '/translate', params: { langpair, q: text, markUnknown: 'no', format: 'html' }, ...(signal ? { signal } : {}) },
+      { ...call, what: `GET /translate (${langpair})` },
     );
     const status = field(data, 'responseStatus');
     const translated = field(data, 'responseData', 'translatedText');
@@ -188,9 +186,11 @@ function createApy(baseURL: string, options: ApertiumOptions): TranslationProvid
 
   return {
     id: 'apertium',
+    contractVersion: 3,
     configured: true,
     glossary: 'mask',
-    limits: { maxTexts: 100, maxChars: 20_000, concurrency: options.concurrency ?? 4 },
+    // APy takes one text per call: the router sends each segment as its own call, `concurrency` at a time.
+    limits: { maxTexts: 1, maxChars: 20_000, concurrency: options.concurrency ?? 4 },
     async pairs(): Promise<LanguagePair[]> {
       return (await loadPairs()).map(({ from, to }) => ({ from, to }));
     },
@@ -198,9 +198,9 @@ function createApy(baseURL: string, options: ApertiumOptions): TranslationProvid
       const pairs = await loadPairs();
       const pair = pairs.find((p) => p.from === req.from && p.to === req.to) ?? pairs.find((p) => langMatches(p.from, req.from) && langMatches(p.to, req.to));
       if (!pair) throw unsupported(req.from, req.to, pairs);
-      // APy takes one text per call; the gate bounds how many run at once.
-      if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
-      const texts = await translateProtected(req.segments.map((s) => s.text), (t) => Promise.all(t.map((one) => translateOne(pair.langpair, one, req.signal))));
+      if (req.segments.length === 0) return { texts: [], billedChars: 0 };
+      if (req.segments.length > 1) throw new ProviderError('apertium', 'too-large', `APy translates one text per call, not ${req.segments.length}`);
+      const texts = await translateProtected([req.segments[0]!.text], async ([one]) => [await translateOne(pair.langpair, one!, req.signal)]);
       return { texts, billedChars: processedChars(req), warnings: [] };
     },
     async health(): Promise<ProviderHealth> {

@@ -9,7 +9,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { escapeXml, normalizeInline } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
 import { withNotices, type LanguagePair, type Notice, type ProviderHealth, type ProviderSegment, type TranslateRequest, type TranslateResponse, type TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, field, tidyEntities, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
+import { callJson, createHttpClient, field, tidyEntities, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface AzureOptions {
   /** Defaults to `AZURE_TRANSLATOR_KEY`. */
@@ -107,14 +107,13 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
     const base = { ...(message ? { message: Number.isFinite(code) ? `${code} ${message}` : message } : {}) };
     if (code === 403001) return { ...base, reason: 'quota' };
     if (LANGUAGE_CODES.has(code)) return { ...base, reason: 'unsupported-pair' };
+    if (f.status === 413 || TOO_LARGE_CODES.has(code)) return { ...base, reason: 'too-large' };
     if (f.status === 429 || Math.floor(code / 1000) === 429) return { ...base, reason: 'rate-limit' };
     if (f.status === 401 || f.status === 403) return { ...base, reason: 'auth' };
     if (f.status === 408) return { ...base, reason: 'timeout' };
     if (f.status >= 500) return { ...base, reason: 'unavailable' };
     return { ...base, reason: 'bad-request' };
   };
-  const tooLarge = (err: unknown) =>
-    err instanceof ProviderError && (err.status === 413 || [...TOO_LARGE_CODES].some((c) => err.message.includes(String(c))));
 
   async function send(segments: ProviderSegment[], req: TranslateRequest): Promise<string[]> {
     const res = await callJson(
@@ -149,6 +148,7 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
 
   return {
     id: 'azure',
+    contractVersion: 3,
     configured: Boolean(apiKey),
     limits: { maxTexts: MAX_TEXTS, maxChars: MAX_CHARS, concurrency: 4 },
     glossary: dictionary ? 'native' : 'mask',
@@ -178,14 +178,10 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
         });
       }
       const marked = req.segments.map((s) => (useDictionary ? { ...s, text: applyDynamicDictionary(s.text, req.terms!, req.to).text } : s));
-      const tooLong = marked.find((s) => s.text.length > MAX_CHARS);
-      if (tooLong) throw new ProviderError('azure', 'bad-request', `segment ${tooLong.id} has ${tooLong.text.length} characters; Azure accepts at most ${MAX_CHARS} per request`);
-      const texts: string[] = [];
-      for (const chunk of chunkSegments(marked, { maxTexts: MAX_TEXTS, maxChars: MAX_CHARS })) {
-        for (const part of await translateSplitting(chunk, (c) => send(c, req), tooLarge)) texts.push(...part);
-      }
-      // Azure counts every character sent, dictionary markup included.
+      // Azure counts every character sent, dictionary markup included: markup can push a full batch over the limit.
       const billedChars = marked.reduce((n, s) => n + s.text.length, 0);
+      if (billedChars > MAX_CHARS) throw new ProviderError('azure', 'too-large', `${billedChars} characters with dictionary markup; Azure accepts at most ${MAX_CHARS} per request`);
+      const texts = await send(marked, req);
       return { texts, billedChars, ...withNotices(notices) };
     },
 

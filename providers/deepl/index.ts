@@ -10,7 +10,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
 import { withNotices, type LanguagePair, type Notice, type ProviderHealth, type ProviderSegment, type TranslateRequest, type TranslateResponse, type TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, field, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
+import { callJson, createHttpClient, field, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface DeeplOptions {
   /** Defaults to `DEEPL_AUTH_KEY`. */
@@ -121,7 +121,7 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
       case 404:
         return { ...base, reason: 'bad-request' };
       case 413:
-        return { ...base, reason: 'bad-request', message: `request body too large${message ? ` (${message})` : ''}` };
+        return { ...base, reason: 'too-large', message: `request body too large${message ? ` (${message})` : ''}` };
       case 414:
         return { ...base, reason: 'bad-request' };
       case 429:
@@ -199,7 +199,8 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
     ...(glossaryId ? { glossary_id: glossaryId } : {}),
   });
 
-  async function send(segments: ProviderSegment[], req: TranslateRequest, glossaryId: string | undefined) {
+  async function send(req: TranslateRequest, glossaryId: string | undefined) {
+    const { segments } = req;
     const res = await callJson<{ translations?: { text?: unknown; billed_characters?: unknown }[] }>(
       http,
       { method: 'POST', url: '/v2/translate', headers, data: bodyFor(segments, req.from, req.to, glossaryId), ...(req.signal ? { signal: req.signal } : {}) },
@@ -217,9 +218,12 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
 
   return {
     id: 'deepl',
+    contractVersion: 3,
     configured: Boolean(apiKey),
     limits: { maxTexts: MAX_TEXTS, maxChars: 100_000, maxBodyBytes: MAX_BODY, concurrency: 4 },
     glossary: useGlossaries ? 'native' : 'mask',
+    // The glossary id a batch may carry adds well under the envelope room the router keeps.
+    measure: (segments) => Buffer.byteLength(JSON.stringify(bodyFor(segments, 'fr', 'en-US', 'x'.repeat(36)))),
 
     pairs() {
       pairsCache ??= (async () => {
@@ -260,34 +264,16 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
           notices.push({ code: 'note-glossary-unused', message: `deepl: glossary not used: ${detail}`, params: { provider: 'deepl', detail } });
         }
       }
-      const chunks = chunkSegments(req.segments, {
-        maxTexts: MAX_TEXTS,
-        maxChars: Number.MAX_SAFE_INTEGER,
-        maxBodyBytes: MAX_BODY,
-        bodyBytes: (segs) => Buffer.byteLength(JSON.stringify(bodyFor(segs, req.from, req.to, glossaryId))),
-      });
-      const sendOnce = async (c: ProviderSegment[]) => {
-        try {
-          return await send(c, req, glossaryId);
-        } catch (err) {
-          if (!(glossaryId && err instanceof ProviderError && err.status === 404)) throw err;
-          // Another batch or worker replaced (and deleted) the glossary meanwhile: forget it and get the current one.
-          const pairKey = `${deeplSource(req.from)}>${deeplTarget(req.to)}`;
-          if (glossaries.get(pairKey)?.id === glossaryId) glossaries.delete(pairKey);
-          glossaryId = await ensureGlossary(req.from, req.to, req.terms ?? [], notices);
-          return send(c, req, glossaryId);
-        }
-      };
-      const texts: string[] = [];
-      let billedChars = 0;
-      for (const chunk of chunks) {
-        const parts = await translateSplitting(chunk, sendOnce, (err) => err instanceof ProviderError && err.status === 413);
-        for (const p of parts) {
-          texts.push(...p.texts);
-          billedChars += p.billed;
-        }
+      try {
+        const { texts, billed } = await send(req, glossaryId);
+        return { texts, billedChars: billed, ...withNotices(notices) };
+      } catch (err) {
+        if (!(glossaryId && err instanceof ProviderError && err.status === 404)) throw err;
+        // Another batch or worker replaced (and deleted) the glossary meanwhile: forget it, and the router's retry makes the current one.
+        const pairKey = `${deeplSource(req.from)}>${deeplTarget(req.to)}`;
+        if (glossaries.get(pairKey)?.id === glossaryId) glossaries.delete(pairKey);
+        throw new ProviderError('deepl', 'unavailable', `glossary ${glossaryId} was replaced meanwhile`, { status: 404, retryable: true });
       }
-      return { texts, billedChars, ...withNotices(notices) };
     },
 
     async health(): Promise<ProviderHealth> {

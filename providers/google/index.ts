@@ -9,7 +9,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, field, tidyEntities, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
+import { callJson, createHttpClient, field, tidyEntities, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface GoogleOptions {
   /** v2 API key; defaults to `GOOGLE_API_KEY`. */
@@ -85,6 +85,7 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
     if (status === 'INVALID_ARGUMENT' || f.status === 400) {
       return { ...base, reason: /language|target|source/i.test(text) && /support|invalid|bad/i.test(text) ? 'unsupported-pair' : 'bad-request' };
     }
+    if (f.status === 413) return { ...base, reason: 'too-large' };
     if (status === 'DEADLINE_EXCEEDED') return { ...base, reason: 'timeout' };
     if (status === 'UNAVAILABLE' || status === 'INTERNAL' || f.status >= 500) return { ...base, reason: 'unavailable' };
     return { ...base, reason: 'bad-request' };
@@ -97,7 +98,9 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
     return list.map((t: { translatedText: string }) => normalizeInline(tidyEntities(t.translatedText)));
   };
 
-  async function sendV2(segments: ProviderSegment[], req: TranslateRequest): Promise<string[]> {
+  const v2Body = (segments: ProviderSegment[], from: Lang, to: Lang) => ({ q: segments.map((s) => s.text), source: googleLang(from), target: googleLang(to), format: 'html' });
+
+  async function sendV2({ segments, ...req }: TranslateRequest): Promise<string[]> {
     const res = await callJson(
       http,
       {
@@ -105,7 +108,7 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
         url: '/language/translate/v2',
         params: { key: apiKey },
         headers: v2Headers,
-        data: { q: segments.map((s) => s.text), source: googleLang(req.from), target: googleLang(req.to), format: 'html' },
+        data: v2Body(segments, req.from, req.to),
         ...(req.signal ? { signal: req.signal } : {}),
       },
       { provider: 'google', secrets, classify, what: 'POST /language/translate/v2' },
@@ -113,7 +116,7 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
     return check(field(res.data, 'data', 'translations'), segments.length);
   }
 
-  async function sendV3(segments: ProviderSegment[], req: TranslateRequest): Promise<string[]> {
+  async function sendV3({ segments, ...req }: TranslateRequest): Promise<string[]> {
     const res = await callJson(
       http,
       {
@@ -138,9 +141,11 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
 
   return {
     id: 'google',
+    contractVersion: 3,
     configured: Boolean(v3 || apiKey),
     limits: { maxTexts: v3 ? V3_MAX_TEXTS : V2_MAX_TEXTS, maxChars: MAX_CHARS, ...(v3 ? {} : { maxBodyBytes: V2_MAX_BODY }), concurrency: 4 },
     glossary: v3 && glossaryId ? 'native' : 'mask',
+    ...(v3 ? {} : { measure: (segments: ProviderSegment[]) => Buffer.byteLength(JSON.stringify(v2Body(segments, 'zh-Hant', 'zh-Hant'))) }),
 
     pairs() {
       pairsCache ??= (async () => {
@@ -158,20 +163,10 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       if (!v3 && !apiKey) throw new ProviderError('google', 'auth', 'GOOGLE_API_KEY (or GOOGLE_PROJECT_ID with GOOGLE_ACCESS_TOKEN) is not set');
-      const warnings: string[] = [];
-      const chunks = chunkSegments(req.segments, {
-        maxTexts: v3 ? V3_MAX_TEXTS : V2_MAX_TEXTS,
-        maxChars: MAX_CHARS,
-        ...(v3 ? {} : { maxBodyBytes: V2_MAX_BODY - 1024, bodyBytes: (segs: ProviderSegment[]) => Buffer.byteLength(JSON.stringify(segs.map((s) => s.text))) }),
-      });
-      const texts: string[] = [];
-      for (const chunk of chunks) {
-        const parts = await translateSplitting(chunk, (c) => (v3 ? sendV3(c, req) : sendV2(c, req)), (err) => err instanceof ProviderError && err.status === 413);
-        for (const p of parts) texts.push(...p);
-      }
+      const texts = await (v3 ? sendV3(req) : sendV2(req));
       // Google bills the characters sent, markup included.
       const billedChars = req.segments.reduce((n, s) => n + s.text.length, 0);
-      return { texts, billedChars, warnings };
+      return { texts, billedChars };
     },
 
     async health(): Promise<ProviderHealth> {

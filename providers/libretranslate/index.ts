@@ -9,7 +9,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang } from '../../pipeline/model.js';
 import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, envInt, field, tidyEntities, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
+import { callJson, createHttpClient, envInt, field, tidyEntities, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface LibreTranslateOptions {
   /** Defaults to `LIBRETRANSLATE_API_KEY`; optional for self-hosted servers. */
@@ -64,9 +64,10 @@ export function createLibreTranslate(options: LibreTranslateOptions = {}): Trans
     if (f.status === 403 || f.status === 401) return { ...base, reason: 'auth' };
     if (f.status === 429) return { ...base, reason: 'rate-limit' };
     if (f.status >= 500) return { ...base, reason: 'unavailable' };
+    // A server configured with lower limits than ours answers 400 "… exceeds … limit".
+    if (f.status === 413 || /exceeds|too (long|large)|limit/i.test(message ?? '')) return { ...base, reason: 'too-large' };
     return { ...base, reason: 'bad-request' };
   };
-  const tooLarge = (err: unknown) => err instanceof ProviderError && (err.status === 413 || (err.reason === 'bad-request' && /exceeds|too (long|large)|limit/i.test(err.message)));
 
   function languages(): Promise<LtLanguage[]> {
     languagesCache ??= callJson<LtLanguage[]>(http, { method: 'GET', url: '/languages' }, { provider: 'libretranslate', secrets, classify })
@@ -102,6 +103,7 @@ export function createLibreTranslate(options: LibreTranslateOptions = {}): Trans
 
   return {
     id: 'libretranslate',
+    contractVersion: 3,
     configured: Boolean(baseURL),
     limits: { maxTexts, maxChars, concurrency: 2 },
     glossary: 'mask',
@@ -119,12 +121,8 @@ export function createLibreTranslate(options: LibreTranslateOptions = {}): Trans
         .catch(() => undefined);
       const source = libreCode(req.from, codes);
       const target = libreCode(req.to, codes);
-      const warnings: string[] = [];
-      const texts: string[] = [];
-      for (const chunk of chunkSegments(req.segments, { maxTexts, maxChars })) {
-        for (const part of await translateSplitting(chunk, (c) => send(c, source, target, req.signal), tooLarge)) texts.push(...part);
-      }
-      return { texts, billedChars: req.segments.reduce((n, s) => n + s.text.length, 0), warnings };
+      const texts = await send(req.segments, source, target, req.signal);
+      return { texts, billedChars: req.segments.reduce((n, s) => n + s.text.length, 0) };
     },
 
     async health(): Promise<ProviderHealth> {

@@ -10,7 +10,7 @@ import { ProviderError } from '../../pipeline/errors.js';
 import { comparePlaceholders, normalizeInline, plainText } from '../../pipeline/inline.js';
 import type { Lang, Term } from '../../pipeline/model.js';
 import { withNotices, type LanguagePair, type Notice, type ProviderHealth, type ProviderSegment, type TranslateRequest, type TranslateResponse, type TranslationProvider } from '../contract.js';
-import { callJson, chunkSegments, createHttpClient, envInt, field, parseDuration, parseJson, parseRetryAfter, translateSplitting, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
+import { callJson, createHttpClient, envInt, field, parseDuration, parseJson, parseRetryAfter, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface OpenAIOptions {
   /** Defaults to `OPENAI_API_KEY`; local servers (Ollama, LM Studio) may need none. */
@@ -175,6 +175,7 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
     const message = String(field(f.json, 'error', 'message') ?? (typeof field(f.json, 'error') === 'string' ? field(f.json, 'error') : '')) || undefined;
     const base = { ...(message ? { message: code ? `${code}: ${message}` : message } : {}) };
     if (code === 'insufficient_quota' || type === 'insufficient_quota') return { ...base, reason: 'quota' };
+    if (f.status === 413 || code === 'context_length_exceeded' || /maximum context length/i.test(message ?? '')) return { ...base, reason: 'too-large' };
     if (f.status === 429) {
       const resets = [f.headers['x-ratelimit-reset-requests'], f.headers['x-ratelimit-reset-tokens']].map(parseDuration).filter((n): n is number => n !== undefined);
       const ms = parseRetryAfter(f.headers['retry-after']) ?? (Number(f.headers['retry-after-ms']) || undefined) ?? (resets.length ? Math.max(...resets) : undefined);
@@ -185,7 +186,6 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
     if (f.status >= 500) return { ...base, reason: 'unavailable' };
     return { ...base, reason: 'bad-request' };
   };
-  const tooLarge = (err: unknown) => err instanceof ProviderError && (err.status === 413 || /context_length_exceeded|maximum context length/i.test(err.message));
 
   async function chat(messages: { role: string; content: string }[], signal: AbortSignal | undefined): Promise<ChatAnswer> {
     const format =
@@ -250,6 +250,7 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
 
   return {
     id: 'openai',
+    contractVersion: 3,
     configured: Boolean(apiKey || explicitBase),
     limits: { maxTexts, maxChars, concurrency: 2 },
     glossary: 'mask',
@@ -261,23 +262,13 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       if (!apiKey && !explicitBase) throw new ProviderError('openai', 'auth', 'OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) is not set');
-      const texts: string[] = [];
+      const { texts, billed, usage, retried, problems } = await translateChunk(req.segments, req);
       const notices: Notice[] = [];
-      const usage = { inputTokens: 0, outputTokens: 0 };
-      let billedChars = 0;
-      for (const chunk of chunkSegments(req.segments, { maxTexts, maxChars })) {
-        for (const part of await translateSplitting(chunk, (c) => translateChunk(c, req), tooLarge)) {
-          texts.push(...part.texts);
-          billedChars += part.billed;
-          usage.inputTokens += part.usage.inputTokens;
-          usage.outputTokens += part.usage.outputTokens;
-          if (part.retried) {
-            const detail = part.problems.slice(0, 3).join('; ');
-            notices.push({ code: 'note-retried', message: `openai: first answer rejected and retried (${detail})`, params: { provider: 'openai', detail } });
-          }
-        }
+      if (retried) {
+        const detail = problems.slice(0, 3).join('; ');
+        notices.push({ code: 'note-retried', message: `openai: first answer rejected and retried (${detail})`, params: { provider: 'openai', detail } });
       }
-      return { texts, billedChars, ...withNotices(notices), usage };
+      return { texts, billedChars: billed, ...withNotices(notices), usage };
     },
 
     async health(): Promise<ProviderHealth> {

@@ -58,6 +58,7 @@ export function createPseudo(options: PseudoOptions = {}): TranslationProvider {
   const expansion = options.expansion ?? 0.35;
   return {
     id: 'pseudo',
+    contractVersion: 3,
     configured: true,
     glossary: 'mask',
     limits: { maxTexts: 1000, maxChars: 1_000_000, concurrency: 8 },
@@ -71,6 +72,7 @@ export function createPseudo(options: PseudoOptions = {}): TranslationProvider {
       return pairs;
     },
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
+      req.signal?.throwIfAborted();
       for (const lang of [req.from, req.to]) {
         if (!canonicalLang(lang)) throw new ProviderError('pseudo', 'unsupported-pair', `"${lang}" is not a known language`);
       }

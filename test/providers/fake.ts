@@ -21,6 +21,7 @@ export function fakeProvider(
 ): Fake {
   const fake: Fake = {
     id,
+    contractVersion: 3,
     configured: options.configured ?? true,
     glossary: 'mask',
     limits: { maxTexts: 100, maxChars: 100_000, ...options.limits },

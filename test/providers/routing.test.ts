@@ -320,6 +320,55 @@ describe('batching and output', () => {
     expect(res.billedChars).toBe(5);
   });
 
+  it('halves a batch the engine refuses as too-large, down to single segments, keeping order', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const tooLarge = () => new ProviderError('deepl', 'too-large', 'Request Entity Too Large', { status: 413 });
+    deepl.failures.push(tooLarge(), tooLarge());
+    const t = await openTranslator({ config: config(), providers: [deepl] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: ['a', 'b', 'c', 'd'].map((x, i) => seg(x, `s${i}`)) });
+    expect(deepl.calls.map((c) => c.texts.length)).toEqual([4, 2, 2, 1, 1]);
+    expect(res.texts).toEqual(['a', 'b', 'c', 'd'].map((x) => `deepl[fr>en](${x})`));
+  });
+
+  it('gives up on a single segment that is still too large, and falls back with the failing ref on the error', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    deepl.failures.push(new ProviderError('deepl', 'too-large', 'too big', { status: 413 }));
+    const t = await openTranslator({ config: config(), providers: [deepl, apertium] });
+    const res = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('x'.repeat(50))] });
+    expect(res.plan.id).toBe('apertium:fr>en');
+    const alone = fakeProvider('deepl', [['fr', 'en']]);
+    alone.failures.push(new ProviderError('deepl', 'too-large', 'too big', { status: 413 }));
+    const only = await openTranslator({ config: config(), providers: [alone] });
+    await expect(only.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('x'.repeat(50))] })).rejects.toMatchObject({ reason: 'too-large', ref: 'deepl' });
+  });
+
+  it('cuts batches by the provider\'s own measure of its request body', async () => {
+    const deepl = fakeProvider('deepl', [['fr', 'en']], { limits: { maxBodyBytes: 100 } });
+    const measured: number[] = [];
+    deepl.measure = (segments) => {
+      measured.push(segments.length);
+      return 40 * segments.length;
+    };
+    const t = await openTranslator({ config: config(), providers: [deepl] });
+    await t.translate({ from: 'fr', to: 'en', terms: [], segments: ['a', 'b', 'c', 'd', 'e'].map((x, i) => seg(x, `s${i}`)) });
+    expect(deepl.calls.map((c) => c.texts)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(measured.length).toBeGreaterThan(0);
+  });
+
+  it('trips the route entry named on the error, not one guessed from the provider id', async () => {
+    const mini = fakeProvider('openai', [['fr', 'en']]);
+    const apertium = fakeProvider('apertium', [['fr', 'en']]);
+    // A plugin whose id differs from its ref prefix: only the ref the router stamped can name it.
+    mini.failures.push(new ProviderError('some-engine', 'quota', 'Quota exceeded', { status: 456 }));
+    const t = await openTranslator({ config: config({ 'fr-en': ['openai', 'apertium'] }), providers: [mini, apertium] });
+    const first = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Bonjour')] });
+    expect(first.plan.id).toBe('apertium:fr>en');
+    const second = await t.translate({ from: 'fr', to: 'en', terms: [], segments: [seg('Salut')] });
+    expect(second.plan.id).toBe('apertium:fr>en');
+    expect(mini.calls).toHaveLength(1);
+  });
+
   it('splits within maxChars', async () => {
     const deepl = fakeProvider('deepl', [['fr', 'en']], { limits: { maxChars: 10 } });
     const t = await openTranslator({ config: config(), providers: [deepl] });

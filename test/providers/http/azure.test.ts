@@ -4,7 +4,7 @@ import type { FakeServer } from '../../fakes/common.js';
 import { expectedFake } from '../../fakes/common.js';
 import { AZURE_FAKE_KEY, azureError, startAzureFake } from '../../fakes/azure.js';
 import { expectNotices, runConformance } from '../conformance.js';
-import { catchProviderError, term } from './helpers.js';
+import { catchProviderError, routed, term } from './helpers.js';
 
 runConformance(
   'azure (fake)',
@@ -16,6 +16,7 @@ runConformance(
 );
 
 describe('azure adapter', () => {
+  const translations = () => fake.requests.filter((r) => r.path === '/translate');
   let fake: FakeServer;
   const make = () => createAzure({ apiKey: AZURE_FAKE_KEY, region: 'westeurope', baseURL: fake.url, env: {} });
   beforeAll(async () => {
@@ -49,17 +50,17 @@ describe('azure adapter', () => {
     expect(req!.body).toEqual(segs.map((s) => ({ Text: s.text })));
   });
 
-  it('splits at 1000 elements and at 50 000 characters', async () => {
+  it('behind the router, batches stop at 1000 elements and at 50 000 characters', async () => {
     const many = Array.from({ length: 2100 }, (_, i) => ({ id: `s${i}`, text: `n${i}` }));
-    const res = await make().translate({ segments: many, from: 'fr', to: 'en' });
+    const res = await routed(make())({ segments: many, from: 'fr', to: 'en' });
     expect(res.texts).toHaveLength(2100);
     expect(res.texts[2099]).toBe(expectedFake('n2099', 'en'));
-    expect(fake.requests.map((r) => (r.body as unknown[]).length)).toEqual([1000, 1000, 100]);
+    expect(translations().map((r) => (r.body as unknown[]).length)).toEqual([1000, 1000, 100]);
 
     fake.requests.length = 0;
     const long = Array.from({ length: 5 }, (_, i) => ({ id: `l${i}`, text: `${i}`.padEnd(20_000, 'a') }));
-    await make().translate({ segments: long, from: 'fr', to: 'en' });
-    const sizes = fake.requests.map((r) => (r.body as { Text: string }[]).reduce((n, e) => n + e.Text.length, 0));
+    await routed(make())({ segments: long, from: 'fr', to: 'en' });
+    const sizes = translations().map((r) => (r.body as { Text: string }[]).reduce((n, e) => n + e.Text.length, 0));
     expect(sizes.every((n) => n <= 50_000)).toBe(true);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(100_000);
   });
@@ -82,7 +83,7 @@ describe('azure adapter', () => {
     const segs = [{ id: 'a', text: 'Le processeur graphique.' }];
     const res = await make().translate({ segments: segs, from: 'fr', to: 'vi', terms: [gpu] });
     expect((fake.requests[0]!.body as { Text: string }[])[0]!.Text).toBe(segs[0]!.text);
-    expect(res.warnings.join(' ')).toMatch(/dynamic dictionary not used for fr→vi/);
+    expect((res.warnings ?? []).join(' ')).toMatch(/dynamic dictionary not used for fr→vi/);
     expect(expectNotices(res)).toMatchObject([{ code: 'note-dictionary-unused', params: { provider: 'azure', from: 'fr', to: 'vi' } }]);
   });
 
@@ -113,9 +114,9 @@ describe('azure adapter', () => {
   it('halves a batch the service rejects as too large', async () => {
     fake.script(azureError(400, 400077, 'The maximum request size has been exceeded.'), { path: '/translate' });
     const segs = Array.from({ length: 4 }, (_, i) => ({ id: `s${i}`, text: `t${i}` }));
-    const res = await make().translate({ segments: segs, from: 'fr', to: 'en' });
+    const res = await routed(make())({ segments: segs, from: 'fr', to: 'en' });
     expect(res.texts).toEqual(segs.map((s) => expectedFake(s.text, 'en')));
-    expect(fake.requests.map((r) => (r.body as unknown[]).length)).toEqual([4, 2, 2]);
+    expect(translations().map((r) => (r.body as unknown[]).length)).toEqual([4, 2, 2]);
   });
 
   it('a wrong region is an auth failure; health says so', async () => {

@@ -5,7 +5,7 @@ import { createDeepl, deeplBaseURL, deeplTarget, DEEPL_FREE_URL, DEEPL_PRO_URL }
 import { expectedFake } from '../../fakes/common.js';
 import { DEEPL_FAKE_KEY, startDeeplFake, type DeeplFake } from '../../fakes/deepl.js';
 import { expectNotices, runConformance } from '../conformance.js';
-import { catchProviderError, term } from './helpers.js';
+import { catchProviderError, routed, term } from './helpers.js';
 
 runConformance(
   'deepl (fake)',
@@ -57,28 +57,34 @@ describe('deepl adapter', () => {
     expect(req!.body).toMatchObject({ text: segs.map((s) => s.text), source_lang: 'FR', target_lang: 'VI', tag_handling: 'xml', ignore_tags: ['x'], show_billed_characters: true });
   });
 
-  it('splits batches at 50 texts and at the 128 KiB body limit, keeping order', async () => {
-    const p = make();
+  it('sends one request per call; behind the router batches stop at 50 texts and at the 128 KiB body limit, in order', async () => {
+    const direct = await make().translate({ segments: Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, text: `Phrase ${i}.` })), from: 'fr', to: 'en' });
+    expect(direct.texts).toHaveLength(40);
+    expect(fake.calls('/v2/translate')).toHaveLength(1);
+    fake.requests.length = 0;
+    const p = routed(make());
     const many = Array.from({ length: 120 }, (_, i) => ({ id: `s${i}`, text: `Phrase numéro ${i}.` }));
-    const res = await p.translate({ segments: many, from: 'fr', to: 'en' });
+    const res = await p({ segments: many, from: 'fr', to: 'en' });
     expect(res.texts).toEqual(many.map((s) => expectedFake(s.text, 'en')));
     const sizes = fake.calls('/v2/translate').map((r) => (r.body as { text: string[] }).text.length);
     expect(sizes).toEqual([50, 50, 20]);
 
     fake.requests.length = 0;
     const big = Array.from({ length: 6 }, (_, i) => ({ id: `b${i}`, text: `${i}`.padEnd(30_000, 'é') }));
-    const res2 = await p.translate({ segments: big, from: 'fr', to: 'en' });
+    const res2 = await p({ segments: big, from: 'fr', to: 'en' });
     expect(res2.texts).toHaveLength(6);
     const calls = fake.calls('/v2/translate');
     expect(calls.length).toBeGreaterThan(1);
     for (const c of calls) expect(Buffer.byteLength(c.raw)).toBeLessThanOrEqual(128 * 1024);
   });
 
-  it('halves a batch the server rejects with 413 and retries', async () => {
-    const p = make();
+  it('reads 413 as too-large, which the router halves', async () => {
+    fake.script({ status: 413, body: { message: 'Request Entity Too Large' } }, { path: '/v2/translate' });
+    expect(await catchProviderError(make().translate({ segments: [{ id: 'a', text: 'x' }], from: 'fr', to: 'en' }))).toMatchObject({ reason: 'too-large', status: 413 });
+    fake.requests.length = 0;
     fake.script({ status: 413, body: { message: 'Request Entity Too Large' } }, { path: '/v2/translate' });
     const segs = Array.from({ length: 4 }, (_, i) => ({ id: `s${i}`, text: `Texte ${i}` }));
-    const res = await p.translate({ segments: segs, from: 'fr', to: 'en' });
+    const res = await routed(make())({ segments: segs, from: 'fr', to: 'en' });
     expect(res.texts).toEqual(segs.map((s) => expectedFake(s.text, 'en')));
     expect(fake.calls('/v2/translate').map((r) => (r.body as { text: string[] }).text.length)).toEqual([4, 2, 2]);
   });
@@ -175,11 +181,11 @@ describe('deepl adapter', () => {
 
     it('recovers when another worker deleted the glossary it was using', async () => {
       fake.glossaries.clear();
-      const p = make();
+      const p = routed(make(), { attempts: 2, baseMs: 1 });
       const segs = [{ id: 'a', text: 'Un processeur graphique.' }];
-      await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      await p({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
       fake.glossaries.clear();
-      const res = await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+      const res = await p({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
       expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en', { 'processeur graphique': 'GPU' }));
       expect(fake.glossaries.size).toBe(1);
       expect(fake.calls('/v2/translate').map((r) => r.body)).toHaveLength(3);

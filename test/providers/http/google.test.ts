@@ -3,7 +3,7 @@ import { createGoogle, googleLang } from '../../../providers/google/index.js';
 import { expectedFake } from '../../fakes/common.js';
 import { GOOGLE_FAKE_KEY, GOOGLE_FAKE_PROJECT, GOOGLE_FAKE_TOKEN, googleError, startGoogleFake, type GoogleFake } from '../../fakes/google.js';
 import { runConformance } from '../conformance.js';
-import { catchProviderError } from './helpers.js';
+import { catchProviderError, routed } from './helpers.js';
 
 runConformance(
   'google v2 (fake)',
@@ -65,9 +65,9 @@ describe('google adapter', () => {
     expect(res.billedChars).toBe(segs[0]!.text.length + segs[1]!.text.length);
   });
 
-  it('v2: splits at 128 texts per call', async () => {
+  it('v2: behind the router, batches stop at 128 texts per call', async () => {
     const segs = Array.from({ length: 300 }, (_, i) => ({ id: `s${i}`, text: `Phrase ${i}` }));
-    const res = await v2().translate({ segments: segs, from: 'fr', to: 'en' });
+    const res = await routed(v2())({ segments: segs, from: 'fr', to: 'en' });
     expect(res.texts).toEqual(segs.map((s) => expectedFake(s.text, 'en')));
     expect(fake.calls('/language/translate/v2').map((r) => (r.body as { q: string[] }).q.length)).toEqual([128, 128, 44]);
   });

@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import { ProviderError } from '../../../pipeline/errors.js';
-import type { Term } from '../../../pipeline/model.js';
+import type { Term, TranslatorRequest } from '../../../pipeline/model.js';
+import type { TranslationProvider } from '../../../providers/contract.js';
+import { createTranslator, type RetryOptions } from '../../../providers/index.js';
 
 /** Awaits a promise that must reject with a ProviderError and returns that error. */
 export async function catchProviderError(p: Promise<unknown>): Promise<ProviderError> {
@@ -15,4 +17,13 @@ export async function catchProviderError(p: Promise<unknown>): Promise<ProviderE
 
 export function term(t: Partial<Term> & Pick<Term, 'id' | 'term' | 'kind'>): Term {
   return { lang: 'fr', translations: {}, variants: [], caseSensitive: false, status: 'approved', ...t };
+}
+
+/**
+ * An adapter behind the router, as locflow uses it: batches are cut to the
+ * adapter's limits and a `too-large` answer is halved there, not in the adapter.
+ */
+export function routed(provider: TranslationProvider, retry: RetryOptions = { attempts: 1 }) {
+  const translator = createTranslator({ provider: provider.id, providers: [provider], config: { env: { PATH: '/nonexistent' }, routes: {}, pivots: [], retry } });
+  return (req: Omit<TranslatorRequest, 'terms'> & { terms?: Term[] }) => translator.translate({ ...req, terms: req.terms ?? [] });
 }

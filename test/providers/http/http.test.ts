@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../pipeline/errors.js';
-import { callJson, chunkSegments, classifyStatus, createHttpClient, parseDuration, parseRetryAfter, redact, tidyEntities, translateSplitting } from '../../../providers/http.js';
+import { callJson, classifyStatus, createHttpClient, parseDuration, parseRetryAfter, redact, tidyEntities } from '../../../providers/http.js';
 import { startFake } from '../../fakes/common.js';
 import { catchProviderError } from './helpers.js';
 
@@ -36,35 +36,8 @@ describe('redaction', () => {
 describe('status classification', () => {
   it('gives every documented status a reason', () => {
     expect([400, 401, 403, 404, 408, 413, 429, 456, 500, 502, 503, 504, 529].map(classifyStatus)).toEqual([
-      'bad-request', 'auth', 'auth', 'bad-request', 'timeout', 'bad-request', 'rate-limit', 'quota', 'unavailable', 'unavailable', 'unavailable', 'timeout', 'unavailable',
+      'bad-request', 'auth', 'auth', 'bad-request', 'timeout', 'too-large', 'rate-limit', 'quota', 'unavailable', 'unavailable', 'unavailable', 'timeout', 'unavailable',
     ]);
-  });
-});
-
-describe('chunking and splitting', () => {
-  const segs = (n: number, len: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, text: 'x'.repeat(len) }));
-  it('respects texts, characters and body bytes, in order', () => {
-    expect(chunkSegments(segs(7, 1), { maxTexts: 3, maxChars: 100 }).map((c) => c.length)).toEqual([3, 3, 1]);
-    expect(chunkSegments(segs(5, 40), { maxTexts: 100, maxChars: 100 }).map((c) => c.length)).toEqual([2, 2, 1]);
-    const bytes = (s: { text: string }[]) => Buffer.byteLength(JSON.stringify(s.map((x) => x.text)));
-    expect(chunkSegments(segs(4, 10), { maxTexts: 100, maxChars: 1e9, maxBodyBytes: 30, bodyBytes: bytes }).map((c) => c.length)).toEqual([2, 2]);
-    // An oversize segment travels alone; the server decides.
-    expect(chunkSegments([...segs(1, 5), ...segs(1, 500), ...segs(1, 5)], { maxTexts: 10, maxChars: 100 }).map((c) => c.length)).toEqual([1, 1, 1]);
-    const flat = chunkSegments(segs(9, 1).map((s, i) => ({ ...s, id: String(i) })), { maxTexts: 4, maxChars: 100 }).flat().map((s) => s.id);
-    expect(flat).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8']);
-  });
-
-  it('halves on "too large" until a single segment fails', async () => {
-    const sizes: number[] = [];
-    const tooLarge = new ProviderError('x', 'bad-request', 'too large', { status: 413 });
-    const out = await translateSplitting(segs(8, 1), async (c) => {
-      sizes.push(c.length);
-      if (c.length > 2) throw tooLarge;
-      return c.length;
-    }, (e) => e === tooLarge);
-    expect(out).toEqual([2, 2, 2, 2]);
-    expect(sizes).toEqual([8, 4, 2, 2, 4, 2, 2]);
-    await expect(translateSplitting(segs(1, 1), async () => { throw tooLarge; }, (e) => e === tooLarge)).rejects.toBe(tooLarge);
   });
 });
 

@@ -3,7 +3,7 @@ import { createLibreTranslate, libreCode } from '../../../providers/libretransla
 import { expectedFake, type FakeServer } from '../../fakes/common.js';
 import { LIBRE_FAKE_KEY, startLibreFake } from '../../fakes/libretranslate.js';
 import { runConformance } from '../conformance.js';
-import { catchProviderError } from './helpers.js';
+import { catchProviderError, routed } from './helpers.js';
 
 runConformance(
   'libretranslate (fake)',
@@ -52,7 +52,7 @@ describe('libretranslate adapter', () => {
 
   it('keeps each request under the operator limits from LIBRETRANSLATE_MAX_CHARS', async () => {
     const segs = Array.from({ length: 30 }, (_, i) => ({ id: `s${i}`, text: `${i}`.padEnd(100, '.') }));
-    const res = await make({ LIBRETRANSLATE_MAX_CHARS: '1000' }).translate({ segments: segs, from: 'fr', to: 'en' });
+    const res = await routed(make({ LIBRETRANSLATE_MAX_CHARS: '1000' }))({ segments: segs, from: 'fr', to: 'en' });
     expect(res.texts).toEqual(segs.map((s) => expectedFake(s.text, 'en')));
     expect(translations().map((r) => (r.body as { q: string[] }).q.length)).toEqual([10, 10, 10]);
     expect(res.billedChars).toBe(3000);
@@ -60,7 +60,7 @@ describe('libretranslate adapter', () => {
 
   it('splits and retries when the server limit is lower than configured', async () => {
     const segs = Array.from({ length: 12 }, (_, i) => ({ id: `s${i}`, text: `${i}`.padEnd(150, '-') }));
-    const res = await make({ LIBRETRANSLATE_MAX_CHARS: '5000' }).translate({ segments: segs, from: 'fr', to: 'en' });
+    const res = await routed(make({ LIBRETRANSLATE_MAX_CHARS: '5000' }))({ segments: segs, from: 'fr', to: 'en' });
     expect(res.texts).toEqual(segs.map((s) => expectedFake(s.text, 'en')));
     const calls = translations();
     expect(calls[0]!.body).toMatchObject({ q: expect.any(Array) });

@@ -70,7 +70,7 @@ describe('openai-compatible adapter', () => {
     expect(chats()).toHaveLength(2);
     const retry = (chats()[1]!.body as { messages: { role: string; content: string }[] }).messages;
     expect(retry.at(-1)!.content).toMatch(/not valid JSON/);
-    expect(res.warnings.join(' ')).toMatch(/retried/);
+    expect((res.warnings ?? []).join(' ')).toMatch(/retried/);
     const [retried] = expectNotices(res);
     expect(retried).toMatchObject({ code: 'note-retried', params: { provider: 'openai' } });
     expect(String(retried!.params!.detail)).toMatch(/not valid JSON/);
