@@ -15,7 +15,10 @@ import { queueConfig, type QueueConfig } from '../workers/config.js';
 import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
-import { parseTokens, requireRole, type AuthConfig } from './auth.js';
+import { installAuth, parseTokens, requireRole, type AuthConfig } from './auth.js';
+import { installOpenModeGuards, originPolicy } from './origin.js';
+import { redisSessions } from './sessions.js';
+import { fastifyTimeouts, serverLimits, type ServerLimits } from './limits.js';
 import { InputError } from '../pipeline/errors.js';
 import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, requestLang, sendError } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -48,11 +51,30 @@ export interface ServerOptions {
   glossaryStore?: false;
   /** SSE poll interval. */
   pollMs?: number;
+  /** Timeouts, stream caps and proxy trust (default: from the environment). */
+  limits?: ServerLimits;
 }
 
-/** Token values never reach a log line: neither the header nor a `?token=` in the URL. */
-function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
+/**
+ * Token values never reach a log line: neither the header nor a `?token=` in
+ * the URL, however its name is spelled (`%74oken=`, `tok%65n=` decode to the
+ * same parameter for the query parser).
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const parts = url.slice(q + 1).split('&').map((part) => {
+    const eq = part.indexOf('=');
+    const rawName = eq < 0 ? part : part.slice(0, eq);
+    let name = rawName;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      // Undecodable: the query parser keeps it as written, and so does this.
+    }
+    return name.trim().toLowerCase() === 'token' ? `${rawName}=[redacted]` : part;
+  });
+  return `${url.slice(0, q)}?${parts.join('&')}`;
 }
 
 /** A typo in the limit must stop the start, not silently leave the 2 MiB default (or a limit of -5 bytes). */
@@ -98,9 +120,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
           },
         };
 
+  const limits = options.limits ?? serverLimits(env);
   const app = Fastify({
     logger: loggerOption as never,
     bodyLimit,
+    ...fastifyTimeouts(limits),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // Fastify answers these before any route or error handler runs, in its own shape; give them ours.
     frameworkErrors: (err, request, reply) => {
@@ -110,6 +134,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     },
   });
 
+  // Before anything else: which Host and which browser origin may talk to an open server, then who the caller is.
+  if (auth.tokens.length === 0) installOpenModeGuards(app, originPolicy(env));
+  auth.sessions ??= redisSessions(queues.redis, config.prefix);
+  installAuth(app, auth);
   installErrorHandling(app, t, bodyLimit);
   installBodyDecoding(app);
 
@@ -168,7 +196,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     return { providers: await listProviders({ env, health, timeoutMs: 5000 }) };
   });
 
-  app.get('/healthz', { schema: { summary: 'Liveness and Redis reachability' } }, async (_request, reply) => {
+  app.get('/healthz', { config: { public: true }, schema: { summary: 'Liveness and Redis reachability' } }, async (_request, reply) => {
     try {
       await queues.redis.ping();
       return { status: 'ok', version, redis: 'ok' };

@@ -131,7 +131,8 @@ export function decodeBody(bytes: Buffer, contentType: string | undefined): stri
  * Fastify's parser (with its prototype-poisoning checks) reads them.
  */
 export function installBodyDecoding(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  // preParsing: after the caller is authenticated (onRequest), before a byte of the body is read.
+  app.addHook('preParsing', async (request) => {
     const encoding = String(request.headers['content-encoding'] ?? '').trim().toLowerCase();
     if (encoding && encoding !== 'identity') {
       throw new InputError('unsupported-content-encoding', `Content-Encoding "${encoding}" is not accepted; send the body uncompressed`, { status: 415, params: { encoding } });

@@ -168,7 +168,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
 
   app.get<{ Params: { id: string } }>(
     '/:id/events',
-    { preHandler: submitter, schema: { summary: 'Progress as server-sent events (event: progress, then completed|failed|cancelled)', params: idParams } },
+    { preHandler: submitter, config: { sse: true }, schema: { summary: 'Progress as server-sent events (event: progress, then completed|failed|cancelled)', params: idParams } },
     async (request, reply) => {
       let view = await load(request);
       // EventSource cannot set headers: a page passes its language as ?lng=.

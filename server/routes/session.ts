@@ -3,14 +3,16 @@
  *
  * - `GET /v1/me` → `{role, name, open}`: the page hides what the role may not
  *   do (the routes refuse it anyway).
- * - `POST /v1/session {token}` checks the token and stores it in an HttpOnly,
- *   SameSite=Strict cookie; page requests, server-sent events, downloads and
- *   the queue dashboard then carry it without any script holding the token.
- * - `DELETE /v1/session` clears the cookie.
+ * - `POST /v1/session {token}` checks the token and opens a session: a random
+ *   id in an HttpOnly, SameSite=Strict cookie (Secure when the request came
+ *   over HTTPS), the token's digest in Redis for SESSION_SECONDS. Page
+ *   requests, server-sent events, downloads and the queue dashboard then
+ *   carry it without any script holding the token.
+ * - `DELETE /v1/session` deletes the session in Redis and clears the cookie.
  */
 import { serialize } from 'cookie';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { identify, lookupToken, SESSION_COOKIE, type AuthConfig } from '../auth.js';
+import { addressOf, identifyRequest, lookupToken, sessionIdOf, SESSION_COOKIE, type AuthConfig } from '../auth.js';
 import { sendLocalized } from '../http-errors.js';
 
 /** A signed-in page stays signed in for a working day. */
@@ -22,6 +24,7 @@ function cookie(request: FastifyRequest, value: string, maxAge: number): string 
     sameSite: 'strict',
     path: '/',
     maxAge,
+    // request.protocol says https behind a TLS-terminating proxy only when trustProxy lets Fastify believe X-Forwarded-Proto.
     secure: request.protocol === 'https',
   });
 }
@@ -29,30 +32,43 @@ function cookie(request: FastifyRequest, value: string, maxAge: number): string 
 export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (app, { auth }) => {
   const open = auth.tokens.length === 0;
 
-  app.get('/me', { schema: { summary: "The caller's role (401 without a valid token)" } }, async (request, reply) => {
-    const who = identify(auth, request);
-    if (!who) return sendLocalized(reply.header('www-authenticate', 'Bearer'), request, 401, { code: 'unauthorized', message: 'a valid bearer token is required' });
-    return { role: who.role, name: who.name, open };
+  app.get('/me', { config: { public: true }, schema: { summary: "The caller's role (401 without a valid token)" } }, async (request, reply) => {
+    const id = await identifyRequest(auth, request);
+    if (!('principal' in id)) return sendLocalized(reply.header('www-authenticate', 'Bearer'), request, 401, { code: 'unauthorized', message: 'a valid bearer token is required' });
+    return { role: id.principal.role, name: id.principal.name, open };
   });
 
   app.post<{ Body: { token: string } }>(
     '/session',
     {
+      config: { public: true },
       schema: {
-        summary: 'Sign the browser in: the token goes into an HttpOnly cookie',
+        summary: 'Sign the browser in: opens a session whose id goes into an HttpOnly cookie',
         body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 4096 } } },
       },
     },
     async (request, reply) => {
       if (open) return { role: 'admin', name: 'local', open };
+      const address = addressOf(request);
+      if (auth.failures && !auth.failures.allowed(address)) {
+        const wait = Math.max(1, Math.ceil(auth.failures.retryAfterMs(address) / 1000));
+        reply.header('retry-after', String(wait));
+        return sendLocalized(reply, request, 429, { code: 'too-many-auth-failures', message: `too many failed sign-ins from this address; try again in ${wait} s`, params: { seconds: wait } });
+      }
       const entry = lookupToken(auth, request.body.token.trim());
-      if (!entry) return sendLocalized(reply, request, 401, { code: 'unauthorized', message: 'this token is not valid here', params: { context: 'bad-token' } });
-      reply.header('set-cookie', cookie(request, request.body.token.trim(), SESSION_SECONDS));
+      if (!entry || !auth.sessions) {
+        auth.failures?.fail(address);
+        return sendLocalized(reply, request, 401, { code: 'unauthorized', message: 'this token is not valid here', params: { context: 'bad-token' } });
+      }
+      const id = await auth.sessions.create(entry.digest, SESSION_SECONDS);
+      reply.header('set-cookie', cookie(request, id, SESSION_SECONDS));
       return { role: entry.role, name: entry.label, open };
     },
   );
 
-  app.delete('/session', { schema: { summary: 'Sign the browser out (clears the cookie)' } }, async (request, reply) => {
+  app.delete('/session', { config: { public: true }, schema: { summary: 'Sign the browser out (ends the session)' } }, async (request, reply) => {
+    const id = sessionIdOf(request);
+    if (id && auth.sessions) await auth.sessions.delete(id);
     return reply.header('set-cookie', cookie(request, '', 0)).code(204).send();
   });
 };

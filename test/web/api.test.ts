@@ -31,6 +31,13 @@ afterAll(async () => {
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
+/** Signs in with `token` and returns the Cookie header the browser would send. */
+async function signIn(token: string, app = guarded): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/v1/session', payload: { token } });
+  expect(res.statusCode, res.body).toBe(200);
+  return String(res.headers['set-cookie']).split(';')[0]!;
+}
+
 describe('GET /v1/jobs', () => {
   it('lists recent jobs newest first, pages them, and drops expired records', async () => {
     const ids: string[] = [];
@@ -130,7 +137,7 @@ describe('GET /v1/me and the session cookie', () => {
     expect((await guarded.inject({ url: '/v1/me', headers: bearer('rev-secret') })).json()).toMatchObject({ role: 'reviewer', open: false });
   });
 
-  it('signs in with a valid token only, into an HttpOnly SameSite=Strict cookie', async () => {
+  it('signs in with a valid token only, into an HttpOnly SameSite=Strict cookie that holds a session id, not the token', async () => {
     const bad = await guarded.inject({ method: 'POST', url: '/v1/session', payload: { token: 'wrong' } });
     expect(bad.statusCode).toBe(401);
     expect(bad.headers['set-cookie']).toBeUndefined();
@@ -140,14 +147,48 @@ describe('GET /v1/me and the session cookie', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ role: 'reviewer' });
     const set = String(ok.headers['set-cookie']);
-    expect(set).toMatch(/^locflow_session=rev-secret;/);
+    expect(set).toMatch(/^locflow_session=[A-Za-z0-9_-]{43};/);
+    expect(set).not.toContain('rev-secret');
     expect(set).toMatch(/HttpOnly/i);
     expect(set).toMatch(/SameSite=Strict/i);
     expect(set).toMatch(/Path=\//);
+    // Plain HTTP: a Secure cookie would never come back.
+    expect(set).not.toMatch(/Secure/i);
+    // The session lives in Redis with a TTL, keyed by a hash of the id (the id itself is nowhere in Redis).
+    const id = set.split(';')[0]!.split('=')[1]!;
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${config.prefix.replace(/[{}]/g, (c) => `\\${c}`)}:session:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const k of keys) {
+        expect(k).not.toContain(id);
+        const ttl = await redis.ttl(k);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(12 * 3600);
+        expect(await redis.get(k)).not.toContain('rev-secret');
+      }
+    } finally {
+      redis.disconnect();
+    }
+    // The raw token as a cookie is no session.
+    expect((await guarded.inject({ url: '/v1/me', headers: { cookie: 'locflow_session=rev-secret' } })).statusCode).toBe(401);
+  });
+
+  it('sets Secure when the request came over HTTPS through a trusted proxy', async () => {
+    const proxied = await buildServer({ config, logger: false, auth: parseTokens(TOKENS), env: { ...process.env, LOCFLOW_TRUST_PROXY: '127.0.0.1' } });
+    try {
+      const res = await proxied.inject({ method: 'POST', url: '/v1/session', payload: { token: 'rev-secret' }, headers: { 'x-forwarded-proto': 'https' }, remoteAddress: '127.0.0.1' });
+      expect(String(res.headers['set-cookie'])).toMatch(/; Secure/i);
+      // From an address that is not the proxy, the header is not believed.
+      const direct = await proxied.inject({ method: 'POST', url: '/v1/session', payload: { token: 'rev-secret' }, headers: { 'x-forwarded-proto': 'https' }, remoteAddress: '198.51.100.7' });
+      expect(String(direct.headers['set-cookie'])).not.toMatch(/Secure/i);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('accepts the cookie for reads, and for writes only from the same origin', async () => {
-    const cookie = 'locflow_session=sub-secret';
+    const cookie = await signIn('sub-secret');
     expect((await guarded.inject({ url: '/v1/me', headers: { cookie } })).json().role).toBe('submitter');
     const payload = { text: sample, targets: ['vi'], provider: 'pseudo' };
     const noOrigin = await guarded.inject({ method: 'POST', url: '/v1/jobs', headers: { cookie }, payload });
@@ -164,15 +205,18 @@ describe('GET /v1/me and the session cookie', () => {
 
   it('opens the queue dashboard to an admin cookie, not to a reviewer one', async () => {
     expect((await guarded.inject({ url: '/admin/queues' })).statusCode).toBe(401);
-    expect((await guarded.inject({ url: '/admin/queues', headers: { cookie: 'locflow_session=rev-secret' } })).statusCode).toBe(403);
-    const admin = await guarded.inject({ url: '/admin/queues', headers: { cookie: 'locflow_session=adm-secret' } });
+    expect((await guarded.inject({ url: '/admin/queues', headers: { cookie: await signIn('rev-secret') } })).statusCode).toBe(403);
+    const admin = await guarded.inject({ url: '/admin/queues', headers: { cookie: await signIn('adm-secret') } });
     expect(admin.statusCode).toBe(200);
     expect(admin.headers['content-type']).toContain('text/html');
   });
 
-  it('signs out by expiring the cookie', async () => {
-    const res = await guarded.inject({ method: 'DELETE', url: '/v1/session', headers: { cookie: 'locflow_session=rev-secret', origin: 'http://localhost:3000', host: 'localhost:3000' } });
+  it('signs out by deleting the session: the old cookie, replayed, no longer works', async () => {
+    const cookie = await signIn('rev-secret');
+    expect((await guarded.inject({ url: '/v1/me', headers: { cookie } })).statusCode).toBe(200);
+    const res = await guarded.inject({ method: 'DELETE', url: '/v1/session', headers: { cookie, origin: 'http://localhost:3000', host: 'localhost:3000' } });
     expect(res.statusCode).toBe(204);
     expect(String(res.headers['set-cookie'])).toMatch(/locflow_session=;.*Max-Age=0/i);
+    expect((await guarded.inject({ url: '/v1/me', headers: { cookie } })).statusCode).toBe(401);
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * Web page sessions. The cookie carries a random id (32 bytes, base64url);
+ * Redis maps it to the digest of the token that signed in, with a TTL. The
+ * token itself never travels in a cookie, so a cookie that leaks (a proxy
+ * log, a shared machine) is worth one session that sign-out or the TTL ends,
+ * and removing a token from LOCFLOW_TOKENS ends its sessions too.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export interface SessionStore {
+  /** A new session for the token with this digest; returns the id for the cookie. */
+  create(digest: Buffer, ttlSeconds: number): Promise<string>;
+  /** The token digest a live session belongs to. */
+  lookup(id: string): Promise<Buffer | undefined>;
+  delete(id: string): Promise<void>;
+}
+
+const ID = /^[A-Za-z0-9_-]{43}$/;
+
+export function redisSessions(redis: Redis, prefix: string): SessionStore {
+  // Only a hash of the id is a key: whoever reads Redis (a dump, MONITOR) cannot replay a session from it.
+  const key = (id: string) => `${prefix}:session:${createHash('sha256').update(id).digest('hex')}`;
+  return {
+    async create(digest, ttlSeconds) {
+      const id = randomBytes(32).toString('base64url');
+      await redis.set(key(id), digest.toString('hex'), 'EX', ttlSeconds);
+      return id;
+    },
+    async lookup(id) {
+      if (!ID.test(id)) return undefined;
+      const hex = await redis.get(key(id));
+      return hex ? Buffer.from(hex, 'hex') : undefined;
+    },
+    async delete(id) {
+      if (ID.test(id)) await redis.del(key(id));
+    },
+  };
+}
