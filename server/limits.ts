@@ -63,7 +63,8 @@ export function fastifyTimeouts(l: ServerLimits) {
     requestTimeout: l.requestTimeoutMs,
     connectionTimeout: l.connectionTimeoutMs,
     keepAliveTimeout: l.keepAliveTimeoutMs,
-    trustProxy: l.trustProxy,
+    // Fastify takes a hop count too (its types omit it).
+    trustProxy: l.trustProxy as boolean | string | string[],
     // Node looks for expired requests on a timer (30 s by default), which would let a short deadline run long.
     http: { headersTimeout: l.headersTimeoutMs, requestTimeout: l.requestTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(l.headersTimeoutMs / 4))) },
   };
