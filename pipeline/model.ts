@@ -144,6 +144,31 @@ export interface QaFinding {
   params?: QaParams;
   /** The finding in English, as bundles and review tools read it. */
   message: string;
+  /**
+   * Who wrote the text the finding is about: an engine (`machine`), the
+   * translation memory reusing an engine's sentence (`tm`), or a person
+   * (`human`, including a reviewer's sentence reused from memory). Absent in
+   * bundles made before findings carried it, which were all machine output.
+   */
+  origin?: QaOrigin;
+}
+
+export type QaOrigin = 'machine' | 'tm' | 'human';
+
+/**
+ * A target segment's review state: `machine` (engine or memory output nobody
+ * has looked at), `edited` (a person changed it), `reviewed` (a person
+ * confirmed it, changed or not).
+ */
+export type SegmentState = 'machine' | 'edited' | 'reviewed';
+
+/** A target's review state as the manifest keeps it (`targets[].review`). */
+export interface TargetReview {
+  /** `in-review` once anyone has edited or confirmed a segment; `approved` when a reviewer signed the target off. */
+  state: 'in-review' | 'approved';
+  /** Who made the last change of state (the token's label). */
+  by: string;
+  at: string;
 }
 
 /** Result of stages 1–4 for one article: what every target translation starts from. */
@@ -171,6 +196,10 @@ export interface TranslatedSegment {
   route: Lang[];
   tm: boolean;
   human: boolean;
+  /** Review state; absent means `edited` when `human`, else `machine` (see segmentState). */
+  state?: SegmentState;
+  /** Who last edited or confirmed the segment, when a person did. */
+  by?: string;
   /** Why the segment was not sent to a provider, when it was not. */
   skipped?: 'not-translatable' | 'same-language';
   /** Glossary terms (source surface forms) enforced in this segment. */
@@ -196,6 +225,8 @@ export interface TargetResult {
    */
   notices?: Notice[];
   ms: number;
+  /** Absent until a person edits, confirms or approves the target. */
+  review?: TargetReview;
 }
 
 /** Everything a bundle is written from. */
@@ -205,7 +236,7 @@ export interface BundleInput {
   targets: TargetResult[];
   toolVersion: string;
   createdAt: string;
-  /** Bundle revision: 1 for machine output, +1 for each post-edit import. */
+  /** Bundle revision: 1 for machine output, +1 for each change a person makes (XLIFF import, segment edit, approval). */
   revision: number;
   timings: Record<string, number>;
 }
@@ -223,7 +254,7 @@ export interface AlignedSegment {
   text: Record<Lang, string>;
   /** Per-segment detected language when it differs from the document's. */
   lang?: Lang;
-  meta: Record<Lang, { provider: string; tm: boolean; human: boolean; terms: string[]; qa: QaFinding[]; skipped?: string }>;
+  meta: Record<Lang, { provider: string; tm: boolean; human: boolean; state: SegmentState; terms: string[]; qa: QaFinding[]; skipped?: string }>;
 }
 
 /** A bundle as files: relative path → content. Writing them (directory or zip) is the caller's I/O. */

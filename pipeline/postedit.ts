@@ -7,9 +7,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { InputError } from './errors.js';
 import { comparePlaceholders, plainText, unescapeXml } from './inline.js';
-import type { BundleInput, InlineXml, Lang, Segment, TranslatedSegment } from './model.js';
-import { checkSegment } from './qa.js';
-import { tokenize } from './formats/inline-codes.js';
+import type { BundleInput, InlineXml, Lang, QaFinding, Segment } from './model.js';
+import { canonicalInline, escapeText, reviseTarget } from './revise.js';
 import { findBadReference } from './formats/xml.js';
 
 /** A post-edited file for one news article is small; anything far larger is a mistake or an attack. */
@@ -22,6 +21,8 @@ export interface ApplyXliffOptions {
   maxBytes?: number;
   /** Timestamp of the new revision (ISO 8601); the bundle keeps its `createdAt` when left out. */
   at?: string;
+  /** Who imported the file (a token's label); recorded on the segments and the target's review. */
+  by?: string;
 }
 
 export interface ApplyXliffResult {
@@ -31,6 +32,8 @@ export interface ApplyXliffResult {
   edited: string[];
   /** The target language the file was for. */
   lang: Lang;
+  /** QA of the edited segments (origin `human`): a broken glossary term is accepted and reported here. */
+  findings: QaFinding[];
 }
 
 type XmlNode = Record<string, unknown>;
@@ -120,23 +123,6 @@ function elements(nodes: XmlNode[], local: string): XmlNode[] {
     const name = nameOf(n);
     return name !== undefined && !name.startsWith('#') && localName(name) === local;
   });
-}
-
-// Inline XML escapes only what XML requires in text; one canonical form makes "changed?" a string comparison.
-function escapeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-export function canonicalInline(inline: InlineXml): InlineXml {
-  let out = '';
-  for (const t of tokenize(inline)) {
-    if (t.type === 'text') out += escapeText(t.text);
-    else if (t.type === 'open' || t.type === 'lone-open') out += `<g id="${escapeText(t.id)}">`;
-    else if (t.type === 'close' || t.type === 'lone-close') out += '</g>';
-    else out += `<x id="${escapeText(t.id)}"/>`;
-  }
-  return out.normalize('NFC');
 }
 
 /** XLIFF inline content → locflow inline XML. Only the elements locflow writes (and `<mrk>`, which CAT tools add) are accepted. */
@@ -299,7 +285,8 @@ export function applyXliff(input: BundleInput, xliff: string | Uint8Array, optio
     // Outer whitespace is the joiner's business, and CAT tools reflow runs of spaces: neither is an edit.
     const text = canonicalInline(u.target).trim();
     const changed = squash(text) !== squash(canonicalInline(now.text));
-    const confirmed = !now.human && (u.approved || u.state === 'final' || u.state === 'signed-off');
+    // An approved target exports every unit as signed-off: re-importing that file confirms nothing new.
+    const confirmed = !now.human && target.review?.state !== 'approved' && (u.approved || u.state === 'final' || u.state === 'signed-off');
     if (!seg.translatable) {
       if (changed) problems.push({ code: 'xliff-not-translatable', text: `${u.id} is marked translate="no" and cannot be changed` });
       continue;
@@ -324,38 +311,10 @@ export function applyXliff(input: BundleInput, xliff: string | Uint8Array, optio
   if (problems.length) fail(problems[0]!.code, problems.map((p) => p.text));
 
   // Nothing changed: the same bundle, no new revision.
-  if (changes.size === 0) return { input: structuredClone(input), edited: [], lang };
-
-  const next = structuredClone(input);
-  const edited: string[] = [];
-  const nextTarget = next.targets.find((t) => t.lang === lang)!;
-  let tmLost = 0;
-  nextTarget.segments = nextTarget.segments.map((old): TranslatedSegment => {
-    const text = changes.get(old.id);
-    if (text === undefined) return old;
-    const seg = segments.get(old.id)!;
-    edited.push(old.id);
-    if (old.tm) tmLost++;
-    const qa = checkSegment({
-      segment: seg,
-      target: text,
-      from: analysis.sourceLang,
-      to: lang,
-      terms: analysis.terms,
-      matches: analysis.matches[seg.id] ?? [],
-      lostMasks: [],
-      // A person who leaves a sentence as it is means it; "untranslated" would be noise.
-      translated: false,
-    });
-    const out: TranslatedSegment = { id: old.id, text, plain: plainText(text), provider: 'human', route: [analysis.sourceLang, lang], tm: false, human: true, terms: old.terms, qa };
-    return out;
-  });
-  const order = new Map(analysis.segments.map((s, i) => [s.id, i]));
-  edited.sort((a, b) => order.get(a)! - order.get(b)!);
-  nextTarget.tmHits = Math.max(0, nextTarget.tmHits - tmLost);
-  if (!nextTarget.providers.includes('human')) nextTarget.providers = [...nextTarget.providers, 'human'];
-  next.revision = input.revision + 1;
-  if (options.at) next.createdAt = options.at;
-  return { input: next, edited, lang };
+  if (changes.size === 0) return { input: structuredClone(input), edited: [], lang, findings: [] };
+  // The same path as an edit on the page: one rule for states, QA, review and revision.
+  const at = options.at ?? input.createdAt;
+  const revised = reviseTarget(input, lang, [...changes].map(([id, text]) => ({ id, text })), { by: options.by ?? 'xliff', at });
+  if (!options.at) revised.input.createdAt = input.createdAt;
+  return { input: revised.input, edited: revised.edited, lang, findings: revised.findings };
 }
-

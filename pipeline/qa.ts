@@ -10,7 +10,7 @@
 import { findForm, forbiddenForms, targetForm } from './glossary/index.js';
 import { comparePlaceholders, plainText } from './inline.js';
 import { detectLanguage } from './detect.js';
-import type { InlineXml, Lang, LangGuess, QaFinding, QaParams, Segment, Term, TermMatch } from './model.js';
+import type { InlineXml, Lang, LangGuess, QaFinding, QaOrigin, QaParams, Segment, Term, TermMatch } from './model.js';
 
 export interface QaInput {
   segment: Segment;
@@ -28,13 +28,20 @@ export interface QaInput {
   /** Whether the segment was translated by a real engine (identical-to-source is then suspicious). */
   translated: boolean;
   /**
+   * Who wrote the target (default `machine`). Every finding carries it, and
+   * text a person wrote is never described as an engine's fault: lost glossary
+   * placeholders are not reported for it (the required-form check says what
+   * matters), nor is a sentence left as the source, which a person means.
+   */
+  origin?: QaOrigin;
+  /**
    * Language identification for the wrong-language check; defaults to
    * locflow's detector restricted to the source and target languages.
    */
   detect?: (text: string, candidates: Lang[]) => LangGuess;
 }
 
-type Finding = Omit<QaFinding, 'segment' | 'lang'>;
+type Finding = Omit<QaFinding, 'segment' | 'lang' | 'origin'>;
 type Checked = QaInput & { termById: ReadonlyMap<string, Term> };
 
 /** `params.context` picks a variant (`length_short`), `params.count` a plural form, as i18next does. */
@@ -44,7 +51,14 @@ function finding(check: QaFinding['check'], severity: QaFinding['severity'], cod
 
 export function checkSegment(qaInput: QaInput): QaFinding[] {
   // Three checks look terms up by id: one index per segment at most, none when the caller passed one.
-  const input: Checked = { ...qaInput, termById: qaInput.termById ?? new Map(qaInput.terms.map((t) => [t.id, t])) };
+  const origin = qaInput.origin ?? 'machine';
+  const human = origin === 'human';
+  const input: Checked = {
+    ...qaInput,
+    termById: qaInput.termById ?? new Map(qaInput.terms.map((t) => [t.id, t])),
+    // A person's sentence holds no glossary placeholders to lose, and identical-to-source is their choice.
+    ...(human ? { lostMasks: [], translated: false } : {}),
+  };
   const targetPlain = plainText(input.target);
   const sourcePlain = input.segment.plain;
   const found: Finding[] = [];
@@ -59,9 +73,11 @@ export function checkSegment(qaInput: QaInput): QaFinding[] {
       ...checkLength(input, sourcePlain, targetPlain),
     );
     const untranslated = checkUntranslated(input, sourcePlain, targetPlain);
-    found.push(...(untranslated.length ? untranslated : checkWrongLanguage(input, targetPlain)));
+    if (untranslated.length) found.push(...untranslated);
+    else if (!human) found.push(...checkWrongLanguage(input, targetPlain));
+    else if (normSource(input.segment, sourcePlain) !== normText(targetPlain)) found.push(...checkWrongLanguage({ ...input, translated: true }, targetPlain, true));
   }
-  return found.map((f) => ({ segment: input.segment.id, lang: input.to, ...f }));
+  return found.map((f) => ({ segment: input.segment.id, lang: input.to, ...f, origin }));
 }
 
 function checkPlaceholders(source: InlineXml, target: InlineXml): Finding[] {
@@ -338,7 +354,7 @@ function sourceWords(segment: Segment): Set<string> {
  * and keeps short texts from being mistaken for a third language. Glossary
  * terms and URLs are left out, since they read the same in both.
  */
-function checkWrongLanguage(input: Checked, targetPlain: string): Finding[] {
+function checkWrongLanguage(input: Checked, targetPlain: string, human = false): Finding[] {
   if (!input.translated) return [];
   const byId = input.termById;
   const spans: [number, number][] = [];
@@ -356,15 +372,13 @@ function checkWrongLanguage(input: Checked, targetPlain: string): Finding[] {
   const guess = input.detect ? input.detect(text, candidates) : detectLanguage(text, { only: candidates });
   if (guess.lang === 'und' || guess.confidence < WRONG_LANGUAGE_CONFIDENCE) return [];
   if (guess.lang.toLowerCase() === input.to.toLowerCase() || guess.lang.toLowerCase() !== input.from.toLowerCase()) return [];
-  return [
-    finding(
-      'wrong-language',
-      'warning',
-      'wrong-language',
-      { to: input.to, reads: guess.lang, confidence: Number(guess.confidence.toFixed(2)) },
-      `the ${input.to} translation reads as ${guess.lang} (confidence ${guess.confidence.toFixed(2)}); the engine may have left it untranslated`,
-    ),
-  ];
+  const confidence = guess.confidence.toFixed(2);
+  // The same finding for a person's text, without blaming an engine.
+  const params = { ...(human ? { context: 'human' } : {}), to: input.to, reads: guess.lang, confidence: Number(confidence) };
+  const message = human
+    ? `the ${input.to} translation reads as ${guess.lang} (confidence ${confidence})`
+    : `the ${input.to} translation reads as ${guess.lang} (confidence ${confidence}); the engine may have left it untranslated`;
+  return [finding('wrong-language', 'warning', 'wrong-language', params, message)];
 }
 
 // ------------------------------------------------------------------ length

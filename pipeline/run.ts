@@ -192,6 +192,8 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       matches,
       lostMasks: missing,
       translated: true,
+      // A reviewer's sentence from memory is still a person's: its findings are theirs, not an engine's.
+      origin: how.human ? 'human' : how.tm ? 'tm' : 'machine',
     });
     done.set(p.segment.id, {
       id: p.segment.id,
@@ -201,6 +203,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       route: how.route,
       tm: how.tm,
       human: how.human,
+      ...(how.human ? { state: 'edited' as const } : {}),
       terms: unique(matches.map((m) => termById.get(m.termId)?.term ?? m.text)),
       qa,
     });

@@ -22,6 +22,7 @@ import { fastifyTimeouts, serverLimits, type ServerLimits } from './limits.js';
 import { InputError } from '../pipeline/errors.js';
 import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, requestLang, sendError } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
+import { reviewRoutes } from './routes/review.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
 import { webRoutes } from './web/plugin.js';
@@ -185,6 +186,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
         : {}),
     },
   });
+
+  // Reviewing in place: segment edits, approval, the editor's view and its stream of revisions.
+  await app.register(reviewRoutes, { prefix: '/v1/jobs', queues, auth, tm, pollMs: options.pollMs });
 
   // For the web page: recent jobs, language detection before submitting, who is signed in.
   await app.register(jobListRoutes, { prefix: '/v1/jobs', queues, auth });

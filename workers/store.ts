@@ -159,6 +159,35 @@ redis.call('EXPIRE', KEYS[2], ttl)
 return 1
 `;
 
+// A person's revision is stored only over the one it was based on (KEYS job, bundle, zip; ARGV expected
+// revision, bundle JSON, zip, ttl, finishedAt, event JSON). Returns {'ok', revision} or {'stale', current}
+// or {'gone', status}: two reviewers saving at once cannot both win, and neither change is lost silently.
+const SAVE_REVISION = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'completed' then return {'gone', status or ''} end
+local cur = redis.call('HGET', KEYS[1], 'revision') or '1'
+if cur ~= ARGV[1] then return {'stale', cur} end
+local ttl = tonumber(ARGV[4])
+local next = tostring(tonumber(ARGV[1]) + 1)
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ttl)
+redis.call('SET', KEYS[3], ARGV[3], 'EX', ttl)
+redis.call('HSET', KEYS[1], 'revision', next, 'finishedAt', ARGV[5], 'lastChange', ARGV[6])
+redis.call('EXPIRE', KEYS[1], ttl)
+return {'ok', next}
+`;
+
+/** What the last person-made revision was, for the SSE stream and the page (`lastChange` in the job hash). */
+export interface RevisionEvent {
+  revision: number;
+  kind: 'edit' | 'xliff' | 'approve';
+  lang: Lang;
+  segments: string[];
+  by: string;
+  at: string;
+}
+
+export type SaveRevisionOutcome = { ok: true; revision: number } | { ok: false; reason: 'stale'; current: number } | { ok: false; reason: 'gone'; status: string };
+
 export class JobStore {
   constructor(
     readonly redis: Redis,
@@ -309,6 +338,36 @@ export class JobStore {
     const last = res?.[2];
     if (last?.[0]) throw last[0];
     return (last?.[1] ?? undefined) as JobStatus | undefined;
+  }
+
+  /**
+   * Stores a revision a person made (`input.revision` must be `expected + 1`),
+   * only if the stored one is still `expected` and the job is completed.
+   */
+  async saveRevision(input: BundleInput, zip: Uint8Array, expected: number, event: Omit<RevisionEvent, 'revision'>): Promise<SaveRevisionOutcome> {
+    const id = input.jobId;
+    const [outcome, value] = (await this.redis.eval(
+      SAVE_REVISION,
+      3,
+      this.key('job', id),
+      this.key('bundle', id),
+      this.key('zip', id),
+      String(expected),
+      JSON.stringify(input),
+      Buffer.from(zip),
+      String(this.ttlSeconds),
+      new Date().toISOString(),
+      JSON.stringify({ ...event, revision: expected + 1 }),
+    )) as [string, string];
+    if (outcome === 'ok') return { ok: true, revision: Number(value) };
+    if (outcome === 'stale') return { ok: false, reason: 'stale', current: Number(value) };
+    return { ok: false, reason: 'gone', status: value };
+  }
+
+  /** The last revision a person made, if any. */
+  async lastChange(id: string): Promise<RevisionEvent | undefined> {
+    const raw = await this.redis.hget(this.key('job', id), 'lastChange');
+    return raw ? (JSON.parse(raw) as RevisionEvent) : undefined;
   }
 
   async bundleInput(id: string): Promise<BundleInput | undefined> {

@@ -110,7 +110,8 @@ const safeLookup = ((hostname: string, options: unknown, callback: (err: Error |
 
 export interface WebhookJobData {
   url: string;
-  event: 'job.completed' | 'job.failed';
+  /** `job.revised` and `job.approved` come from the API when a person makes a revision (an edit, an XLIFF import, an approval). */
+  event: 'job.completed' | 'job.failed' | 'job.revised' | 'job.approved';
   job: JobView;
 }
 

@@ -1,6 +1,7 @@
 /** `aligned.json` and `aligned.jsonl`: every language side by side, one entry per segment. */
 import { LocflowError } from '../errors.js';
 import { readableText } from '../inline.js';
+import { segmentState } from '../revise.js';
 import type { AlignedDocument, AlignedSegment, BundleInput, Lang, TranslatedSegment } from '../model.js';
 
 /**
@@ -39,7 +40,7 @@ export function toAligned(input: BundleInput): AlignedDocument {
     for (const [lang, byId] of targets) {
       const t = byId.get(seg.id)!;
       text[lang] = readableText(t.text, spans);
-      meta[lang] = { provider: t.provider, tm: t.tm, human: t.human, terms: [...t.terms], qa: t.qa.map((f) => ({ ...f })) };
+      meta[lang] = { provider: t.provider, tm: t.tm, human: t.human, state: segmentState(t), terms: [...t.terms], qa: t.qa.map((f) => ({ ...f, origin: f.origin ?? 'machine' })) };
       if (t.skipped) meta[lang].skipped = t.skipped;
     }
     const detected = seg.lang?.lang;

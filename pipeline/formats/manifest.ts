@@ -17,7 +17,7 @@ export function allFindings(input: BundleInput): QaFinding[] {
     for (const seg of t.segments) seg.qa.forEach((f, n) => out.push({ f, seg: order.get(seg.id) ?? Number.MAX_SAFE_INTEGER, target: ti, n }));
   });
   out.sort((a, b) => a.seg - b.seg || a.target - b.target || a.n - b.n);
-  return out.map(({ f }) => ({ segment: f.segment, lang: f.lang, check: f.check, severity: f.severity, message: f.message }));
+  return out.map(({ f }) => ({ segment: f.segment, lang: f.lang, check: f.check, severity: f.severity, message: f.message, origin: f.origin ?? 'machine' }));
 }
 
 export function qaJson(input: BundleInput): string {
@@ -46,6 +46,7 @@ export function buildManifest(input: BundleInput, files: string[]): Record<strin
       tmHits: t.tmHits,
       segments: t.segments.length,
       humanEdited: t.segments.filter((s) => s.human).map((s) => s.id),
+      ...(t.review ? { review: { ...t.review } } : {}),
       skipped: t.segments.filter((s) => s.skipped).map((s) => ({ id: s.id, reason: s.skipped })),
       warnings: t.warnings,
       qa: qaSummary(t.segments.flatMap((s) => s.qa)),

@@ -6,6 +6,7 @@
  */
 import type { BundleInput, DocFormat, TargetResult, TranslatedSegment } from '../model.js';
 import { extensionFor } from '../ingest.js';
+import { segmentState } from '../revise.js';
 import { targetSegments } from './aligned.js';
 import { glossaryNote, qaNote, termsInSegment } from './notes.js';
 import { toXliffInline } from './inline-codes.js';
@@ -21,8 +22,13 @@ export function xliffDatatype(format: DocFormat): string {
   return format === 'html' ? 'html' : format === 'markdown' ? 'x-markdown' : 'plaintext';
 }
 
-/** `state` and `state-qualifier` for a translated segment. */
-export function unitState(seg: TranslatedSegment): { state: string; qualifier?: string } {
+/**
+ * `state` and `state-qualifier` for a translated segment: machine output is
+ * `translated` (or `needs-review-translation` with errors), a person's edit or
+ * confirmation `final`, and every unit of an approved target `signed-off`.
+ */
+export function unitState(seg: TranslatedSegment, approved = false): { state: string; qualifier?: string } {
+  if (approved) return { state: 'signed-off' };
   if (seg.human) return { state: 'final' };
   if (seg.skipped === 'not-translatable') return { state: 'final' };
   if (seg.qa.some((f) => f.severity === 'error')) return { state: 'needs-review-translation', qualifier: seg.tm ? 'leveraged-tm' : seg.skipped ? undefined : 'mt-suggestion' };
@@ -56,13 +62,13 @@ export function writeXliff(input: BundleInput, target: TargetResult): string {
   for (const seg of analysis.segments) {
     const t = byId.get(seg.id)!;
     const spans = spansOf.get(seg.paragraph) ?? {};
-    const { state, qualifier } = unitState(t);
+    const { state, qualifier } = unitState(t, target.review?.state === 'approved');
     out.push(`      <trans-unit${attrs({ id: seg.id, resname: seg.id, translate: seg.translatable ? undefined : 'no', 'xml:space': 'preserve' })}>`);
     out.push(`        <source>${toXliffInline(seg.source, spans)}</source>`);
     out.push(`        <target${attrs({ state, 'state-qualifier': qualifier })}>${toXliffInline(t.text, spans)}</target>`);
     for (const term of termsInSegment(analysis, seg.id)) out.push(`        ${element('note', { from: 'glossary', annotates: 'source' }, text(glossaryNote(term, target.lang)))}`);
     for (const f of t.qa) out.push(`        ${element('note', { from: 'qa', annotates: 'target', priority: f.severity === 'error' ? 1 : f.severity === 'warning' ? 3 : 5 }, text(qaNote(f)))}`);
-    if (t.human) out.push(`        ${element('note', { from: 'locflow' }, 'Edited by a person.')}`);
+    if (t.human) out.push(`        ${element('note', { from: 'locflow' }, text(segmentState(t) === 'reviewed' ? `Confirmed by ${t.by ?? 'a person'}.` : `Edited by ${t.by ?? 'a person'}.`))}`);
     else if (t.skipped === 'same-language') out.push(`        ${element('note', { from: 'locflow' }, text(`Copied: the segment is already in ${target.lang}.`))}`);
     out.push('      </trans-unit>');
   }

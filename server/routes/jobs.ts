@@ -2,11 +2,9 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TFunction } from 'i18next';
 import { InputError } from '../../pipeline/errors.js';
-import { escapeXml } from '../../pipeline/inline.js';
-import { maskSegment } from '../../pipeline/glossary/index.js';
 import { selectDownload, contentDisposition } from '../../pipeline/formats/download.js';
-import { writeBundle, zipBundle } from '../../pipeline/formats/bundle.js';
-import type { BundleInput, TmEntry, TmKey, TranslationMemory } from '../../pipeline/model.js';
+import { writeBundle } from '../../pipeline/formats/bundle.js';
+import type { TranslationMemory } from '../../pipeline/model.js';
 import { applyXliff, MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { DOC_FORMATS } from '../../pipeline/ingest.js';
 import type { i18n } from 'i18next';
@@ -16,6 +14,7 @@ import type { Queues } from '../../workers/queues.js';
 import { submitArticle, type SubmitContext, type Submission } from '../../workers/submit.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { requestLang, sendError } from '../http-errors.js';
+import { commitRevision } from './review.js';
 import { sendBytes } from '../byte-range.js';
 
 export interface JobRoutesOptions {
@@ -272,44 +271,22 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       const input = await store.bundleInput(view.id);
       if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
       const body = typeof request.body === 'string' ? request.body : request.body ? new Uint8Array(request.body) : '';
-      const result = applyXliff(input, body, { at: new Date().toISOString() });
+      const by = request.principal?.name ?? 'local';
+      const at = new Date().toISOString();
+      const result = applyXliff(input, body, { at, by });
+      let revision = input.revision;
       if (result.edited.length > 0) {
-        const zip = zipBundle(writeBundle(result.input));
-        await store.saveBundle(result.input, zip, ['completed']);
-        await opts.tm.store(humanEntries(result.input, result.lang, result.edited));
+        // The same path as an edit on the page: stored only over the revision the file was applied to.
+        const outcome = await commitRevision({ queues, tm: opts.tm }, input, result.input, { kind: 'xliff', lang: result.lang, segments: result.edited, by, at }, result.edited);
+        if (!outcome.ok) {
+          const current = outcome.reason === 'stale' ? outcome.current : input.revision;
+          const params = { lang: result.lang, expected: input.revision, revision: current };
+          return sendError(reply, 412, 'revision-stale', renderError(messages, requestLang(request), { code: 'revision-stale', message: `the ${result.lang} target changed since revision ${input.revision} (now revision ${current}); reload it and make the change again`, params }));
+        }
+        revision = outcome.revision;
       }
-      return { id: view.id, revision: result.input.revision, lang: result.lang, edited: result.edited };
+      // Findings of the imported segments: a broken glossary term is accepted, and said here.
+      return { id: view.id, revision, lang: result.lang, edited: result.edited, findings: result.findings };
     },
   );
 };
-
-/**
- * TM entries for segments a person edited. Entries hold masked text (glossary
- * terms as `<x id="tN"/>`), the form translateTarget looks up and unmasks, so
- * the target forms of masked terms are put back into placeholders here.
- */
-export function humanEntries(input: BundleInput, lang: string, edited: string[]): { key: TmKey; entry: TmEntry }[] {
-  const { analysis } = input;
-  const target = input.targets.find((t) => t.lang === lang);
-  if (!target) return [];
-  const at = new Date().toISOString();
-  const out: { key: TmKey; entry: TmEntry }[] = [];
-  for (const id of edited) {
-    const seg = analysis.segments.find((s) => s.id === id);
-    const done = target.segments.find((s) => s.id === id);
-    if (!seg || !done) continue;
-    const { text: masked, masks } = maskSegment(seg.source, analysis.matches[id] ?? [], analysis.terms, lang);
-    let text = done.text;
-    for (const [mid, mask] of Object.entries(masks)) {
-      const form = escapeXml(mask.target);
-      const i = form ? text.indexOf(form) : -1;
-      if (i >= 0) text = `${text.slice(0, i)}<x id="${mid}"/>${text.slice(i + form.length)}`;
-    }
-    out.push({
-      // The route id does not take part in human keys: a reviewer's sentence wins whatever engine would run.
-      key: { source: masked.normalize('NFC').replace(/\s+/g, ' ').trim(), from: analysis.sourceLang, to: lang, glossaryVersion: analysis.glossaryVersion, routeId: 'human' },
-      entry: { text, provider: 'human', human: true, at },
-    });
-  }
-  return out;
-}

@@ -35,7 +35,7 @@ describe('checkSegment: a good translation has no findings', () => {
 describe('findings carry segment, language, check, severity and message', () => {
   it('shape', () => {
     const [f] = checkSegment(input('Le GPU coûte cher.', ''));
-    expect(f).toEqual({ segment: 'p1.s1', lang: 'es', check: 'empty', severity: 'error', code: 'empty', message: 'the translation is empty' });
+    expect(f).toEqual({ segment: 'p1.s1', lang: 'es', check: 'empty', severity: 'error', code: 'empty', message: 'the translation is empty', origin: 'machine' });
   });
 });
 
