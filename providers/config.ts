@@ -60,6 +60,8 @@ export interface ProvidersConfig {
   /** Pivot languages to try, in order of preference (default `en`, `es`, `fr`, then any). */
   pivots: string[];
   retry: RetryOptions;
+  /** Per-provider settings from the file's `providers:` section, by provider id. */
+  providers?: Record<string, ProviderSettings>;
   /** The config file that was read, if any (for `locflow providers`). */
   file?: string;
 }
@@ -71,11 +73,30 @@ export function camelToEnv(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
+/**
+ * One provider's entry under `providers:`. The limits hold for the whole
+ * deployment: every worker process shares them through Redis
+ * (`workers/provider-limits.ts`); a process without Redis (the one-shot CLI)
+ * keeps only `maxInFlight`, as its local cap.
+ */
+export const ProviderSettingsSchema = z
+  .object({
+    /** Calls to this engine in flight at once, across every process. */
+    maxInFlight: z.number().int().min(1).max(10_000).optional(),
+    /** Calls started per minute, across every process (a token bucket refilled evenly: at most one second's worth at once). */
+    requestsPerMinute: z.number().positive().optional(),
+    /** Characters sent per minute, for engines that bill and throttle by characters. */
+    charsPerMinute: z.number().positive().optional(),
+  })
+  .strict();
+export type ProviderSettings = z.infer<typeof ProviderSettingsSchema>;
+
 const routeEntry = z.string().regex(/^[a-z][a-z0-9-]*(:.+)?$/, 'a provider id such as "deepl" or "openai:gpt-4o-mini"');
 const FileSchema = z
   .object({
     routes: z.record(z.string().regex(/^(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]+)*)-(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]+)*)$|^\*$/, 'a pair such as "fr-en", "*-vi" or "*"'), z.array(routeEntry).min(1)).optional(),
     pivots: z.array(z.string().min(2)).optional(),
+    providers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a provider id such as "deepl"'), ProviderSettingsSchema).optional(),
     retry: z
       .object({
         attempts: z.number().int().min(1).max(20).optional(),
@@ -92,7 +113,7 @@ const FileSchema = z
 /** Reads the environment and, when `LOCFLOW_CONFIG` names one, the config file. Bad files are InputErrors. */
 export function loadProvidersConfig(env: NodeJS.ProcessEnv = process.env): ProvidersConfig {
   const file = env.LOCFLOW_CONFIG?.trim() || undefined;
-  const fromFile = file ? readConfigFile(file) : { vars: {}, routes: {}, pivots: undefined, retry: {} };
+  const fromFile = file ? readConfigFile(file) : { vars: {}, routes: {}, pivots: undefined, retry: {}, providers: {} };
   const merged: NodeJS.ProcessEnv = { ...fromFile.vars };
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
   return {
@@ -100,6 +121,7 @@ export function loadProvidersConfig(env: NodeJS.ProcessEnv = process.env): Provi
     routes: fromFile.routes,
     pivots: fromFile.pivots ?? ['en', 'es', 'fr'],
     retry: fromFile.retry,
+    providers: fromFile.providers,
     ...(file ? { file } : {}),
   };
 }
@@ -107,7 +129,7 @@ export function loadProvidersConfig(env: NodeJS.ProcessEnv = process.env): Provi
 /** Provider settings and routes fit in a few KiB. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-function readConfigFile(file: string): { vars: Record<string, string>; routes: Record<string, string[]>; pivots: string[] | undefined; retry: RetryOptions } {
+function readConfigFile(file: string): { vars: Record<string, string>; routes: Record<string, string[]>; pivots: string[] | undefined; retry: RetryOptions; providers: Record<string, ProviderSettings> } {
   const unreadable = (detail: string) => new InputError('config-unreadable', `LOCFLOW_CONFIG: cannot read ${file} (${detail})`, { details: { file, detail } });
   let text: string;
   try {
@@ -134,20 +156,22 @@ function readConfigFile(file: string): { vars: Record<string, string>; routes: R
     const issue = parsed.error.issues[0]!;
     throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, { details: { file, path: issue.path.join('.') || '(top level)', detail: issue.message } });
   }
-  const { routes, pivots, retry, ...rest } = parsed.data;
+  const { routes, pivots, retry, providers, ...rest } = parsed.data;
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(rest)) {
     const name = KNOWN.has(key) ? key : camelToEnv(key);
     if (!KNOWN.has(name)) {
-      throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: unknown setting "${key}" (known: routes, pivots, retry, ${CONFIG_VARIABLES.join(', ')})`, {
-        details: { file, key, known: ['routes', 'pivots', 'retry', ...CONFIG_VARIABLES].join(', '), context: 'unknown-setting' },
+      throw new InputError('config-invalid', `LOCFLOW_CONFIG: ${file}: unknown setting "${key}" (known: routes, pivots, retry, providers, ${CONFIG_VARIABLES.join(', ')})`, {
+        details: { file, key, known: ['routes', 'pivots', 'retry', 'providers', ...CONFIG_VARIABLES].join(', '), context: 'unknown-setting' },
       });
     }
     vars[name] = String(value);
   }
   const cleanRetry: RetryOptions = {};
   for (const [k, v] of Object.entries(retry ?? {})) if (v !== undefined) (cleanRetry as Record<string, number>)[k] = v;
-  return { vars, routes: routes ?? {}, pivots, retry: cleanRetry };
+  const cleanProviders: Record<string, ProviderSettings> = {};
+  for (const [id, entry] of Object.entries(providers ?? {})) cleanProviders[id] = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
+  return { vars, routes: routes ?? {}, pivots, retry: cleanRetry, providers: cleanProviders };
 }
 
 /**

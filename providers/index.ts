@@ -39,6 +39,12 @@ export interface CreateTranslatorOptions {
   allowPseudo?: boolean;
   /** Overrides the config file's retry policy. */
   retry?: RetryOptions;
+  /**
+   * Wraps each provider before the router uses it: the queue workers put the
+   * deployment-wide limits (Redis semaphore, token bucket, shared pause)
+   * around `translate()` here, so one call through the wrapper is one engine request.
+   */
+  wrapProvider?: (provider: TranslationProvider) => TranslationProvider;
 }
 
 /**
@@ -71,8 +77,11 @@ export function createTranslator(options: CreateTranslatorOptions = {}): Locflow
 
   const handles: ProviderHandle[] = [];
   for (const ref of refs.values()) {
-    const provider = ref.model === undefined && injected.has(ref.id) ? injected.get(ref.id)! : createBuiltin(ref, config.env);
-    handles.push({ ref: ref.ref, provider, pairs: undefined, gate: injected.has(ref.id) ? new Gate(Math.max(1, provider.limits.concurrency ?? 4)) : processGate(ref.ref, Math.max(1, provider.limits.concurrency ?? 4)) });
+    const built = ref.model === undefined && injected.has(ref.id) ? injected.get(ref.id)! : createBuiltin(ref, config.env);
+    const provider = options.wrapProvider ? options.wrapProvider(built) : built;
+    // The configured maxInFlight also caps this process: it never needs more local slots than the whole deployment has.
+    const limit = Math.max(1, Math.min(provider.limits.concurrency ?? 4, config.providers?.[ref.id]?.maxInFlight ?? Infinity));
+    handles.push({ ref: ref.ref, provider, pairs: undefined, gate: injected.has(ref.id) ? new Gate(limit) : processGate(ref.ref, limit) });
   }
 
   if (forced) {
@@ -123,13 +132,13 @@ export async function openTranslator(options: CreateTranslatorOptions = {}): Pro
  * a long-lived process reuses its providers' connections and pair lists
  * instead of building a router per job.
  */
-export function translatorsByProvider(env: NodeJS.ProcessEnv | undefined): (provider: string | undefined) => LocflowTranslator {
+export function translatorsByProvider(env: NodeJS.ProcessEnv | undefined, options: Pick<CreateTranslatorOptions, 'wrapProvider'> = {}): (provider: string | undefined) => LocflowTranslator {
   const translators = new Map<string, LocflowTranslator>();
   return (provider) => {
     const key = provider ?? '';
     let translator = translators.get(key);
     if (!translator) {
-      translator = createTranslator({ provider, env });
+      translator = createTranslator({ provider, env, ...options });
       translators.set(key, translator);
     }
     return translator;

@@ -10,7 +10,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { createRequire } from 'node:module';
 import { getI18n } from '../locales/i18n.js';
-import { createRedisTm, listProviders, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
+import { createRedisTm, listProviders, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
+import { inFlight } from '../workers/provider-limits.js';
 import { queueConfig, type QueueConfig } from '../workers/config.js';
 import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
@@ -210,14 +211,19 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   });
 
   const metrics = new Metrics(queues.redis, config.prefix);
+  const sharedSlots = Object.entries(loadProvidersConfig(env).providers ?? {})
+    .filter(([, s]) => s.maxInFlight !== undefined)
+    .map(([id]) => id);
   app.get('/metrics', { preHandler: requireRole(auth, 'admin'), schema: { summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
-    const [counters, translate, assemble, webhooks] = await Promise.all([
+    const [counters, translate, assemble, webhooks, ...busy] = await Promise.all([
       metrics.read(),
       queues.translate.getJobCounts(),
       queues.assemble.getJobCounts(),
       queues.webhooks.getJobCounts(),
+      ...sharedSlots.map((id) => inFlight(queues.redis, config.prefix, id)),
     ]);
-    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(counters, { translate, assemble, webhooks }));
+    const inFlightNow = Object.fromEntries(sharedSlots.map((id, i) => [id, busy[i]!]));
+    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(counters, { translate, assemble, webhooks }, inFlightNow));
   });
 
   // The dashboard sees every job: admins only.

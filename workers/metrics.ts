@@ -40,6 +40,11 @@ export class Metrics {
     await this.redis.eval(ADD, 1, this.key, ...args);
   }
 
+  /** Time calls spent waiting for the deployment-wide provider limits (workers/provider-limits.ts). */
+  async providerWait(provider: string, seconds: number, calls: number): Promise<void> {
+    await this.add({ [`limited|${provider}`]: calls }, { [`waited|${provider}`]: seconds });
+  }
+
   async providerError(provider: string, reason: string): Promise<void> {
     await this.redis.hincrby(this.key, `errors|${provider}|${reason}`, 1);
   }
@@ -67,7 +72,7 @@ function esc(v: string): string {
 }
 
 /** Prometheus text exposition format 0.0.4. */
-export function renderPrometheus(counters: Record<string, string>, queues: Record<string, Record<string, number>>): string {
+export function renderPrometheus(counters: Record<string, string>, queues: Record<string, Record<string, number>>, inFlight: Record<string, number> = {}): string {
   const out: string[] = [];
   const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 
@@ -98,6 +103,13 @@ export function renderPrometheus(counters: Record<string, string>, queues: Recor
   for (const [[p], n] of grouped('billed')) out.push(`locflow_provider_billed_characters_total{provider="${esc(p ?? '')}"} ${n}`);
   family('locflow_provider_errors_total', 'counter', 'Failed provider calls by reason.');
   for (const [[p, r], n] of grouped('errors')) out.push(`locflow_provider_errors_total{provider="${esc(p ?? '')}",reason="${esc(r ?? '')}"} ${n}`);
+
+  family('locflow_provider_limited_calls_total', 'counter', 'Provider calls that went through the limits shared by the deployment (LOCFLOW_CONFIG providers.<id>).');
+  for (const [[p], n] of grouped('limited')) out.push(`locflow_provider_limited_calls_total{provider="${esc(p ?? '')}"} ${n}`);
+  family('locflow_provider_wait_seconds_total', 'counter', 'Time those calls waited for a slot, a rate token or the end of a shared 429 pause.');
+  for (const [[p], n] of grouped('waited')) out.push(`locflow_provider_wait_seconds_total{provider="${esc(p ?? '')}"} ${n}`);
+  family('locflow_provider_in_flight', 'gauge', 'Calls in flight now across the deployment, for providers with a shared maxInFlight.');
+  for (const [p, n] of Object.entries(inFlight)) out.push(`locflow_provider_in_flight{provider="${esc(p)}"} ${n}`);
 
   family('locflow_webhooks_total', 'counter', 'Webhook deliveries by outcome.');
   for (const outcome of ['delivered', 'failed']) out.push(`locflow_webhooks_total{outcome="${outcome}"} ${Number(counters[`webhooks|${outcome}`] ?? 0)}`);

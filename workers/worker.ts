@@ -11,7 +11,8 @@ import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
 import type { BundleInput, TargetResult, TranslationMemory } from '../pipeline/model.js';
 import { noticesOf } from '../pipeline/notices.js';
 import { translateTarget } from '../pipeline/run.js';
-import { createRedisTm, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
+import { createRedisTm, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
+import { createSharedLimits } from './provider-limits.js';
 import type { QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData, type TranslateSummary } from './queues.js';
@@ -94,7 +95,14 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   });
   webhookQueue.on('error', () => {});
 
-  const translatorFor = options.translatorFor ?? translatorsByProvider(options.env);
+  // Limits from LOCFLOW_CONFIG `providers.<id>` hold for the whole deployment: every call takes a lease/token in Redis.
+  const limits = createSharedLimits({
+    redis,
+    prefix: config.prefix,
+    settings: loadProvidersConfig(options.env ?? process.env).providers ?? {},
+    onLeaseLost: (provider) => log.warn({ provider }, 'a provider call outlived its lease (was this process stalled?); the deployment may briefly exceed maxInFlight'),
+  });
+  const translatorFor = options.translatorFor ?? translatorsByProvider(options.env, { wrapProvider: limits.wrap });
 
   // Provider usage is counted per process by the router; push the growth to Redis so /metrics adds up every worker.
   const flushedBy = new WeakMap<LocflowTranslator, Map<string, { calls: number; chars: number; billedChars: number }>>();
@@ -112,6 +120,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
           flushed.set(key, { ...u });
           await metrics.providerCall(ref, u.chars - before.chars, u.billedChars - before.billedChars, Math.max(1, calls));
         }
+        for (const [provider, st] of Object.entries(limits.takeStats())) await metrics.providerWait(provider, st.waitMs / 1000, st.calls);
       })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not record provider usage'));
     return flushing;
@@ -323,6 +332,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     async close() {
       await Promise.allSettled(workers.map((w) => w.close()));
       await flushing;
+      await limits.close();
       await webhookQueue.close().catch(() => {});
       for (const c of [redis, common.connection]) if (c.status !== 'end') await c.quit().catch(() => c.disconnect());
     },

@@ -102,6 +102,35 @@ describe('loadProvidersConfig', () => {
     }
   });
 
+  it('reads the limits of providers.<id> and refuses unknown or bad ones by their path', () => {
+    const path = file('limits.yaml', 'providers:\n  deepl:\n    maxInFlight: 4\n    requestsPerMinute: 600\n  libretranslate:\n    charsPerMinute: 120000\n');
+    expect(loadProvidersConfig({ LOCFLOW_CONFIG: path }).providers).toEqual({ deepl: { maxInFlight: 4, requestsPerMinute: 600 }, libretranslate: { charsPerMinute: 120000 } });
+    for (const [text, where] of [
+      ['providers:\n  deepl:\n    maxInFlight: 0\n', 'providers.deepl.maxInFlight'],
+      ['providers:\n  deepl:\n    maxInflight: 4\n', 'providers.deepl'],
+      ['providers:\n  deepl:\n    requestsPerMinute: -1\n', 'providers.deepl.requestsPerMinute'],
+    ] as const) {
+      const bad = file('bad-limits.yaml', text);
+      expect(() => loadProvidersConfig({ LOCFLOW_CONFIG: bad })).toThrow(where);
+    }
+  });
+
+  it('caps the process gate at maxInFlight even without Redis (one-shot CLI)', async () => {
+    let now = 0;
+    let max = 0;
+    const slow = fakeProvider('slowmt', [['fr', 'en']], { limits: { maxTexts: 1, maxChars: 1000, concurrency: 8 } });
+    const plain = slow.translate.bind(slow);
+    slow.translate = async (req) => {
+      max = Math.max(max, ++now);
+      await new Promise((r) => setTimeout(r, 20));
+      now--;
+      return plain(req);
+    };
+    const translator = await openTranslator({ providers: [slow], provider: 'slowmt', config: { env: {}, routes: {}, pivots: ['en'], retry: {}, providers: { slowmt: { maxInFlight: 2 } } } });
+    await translator.translate({ segments: Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, text: `t${i}` })), from: 'fr', to: 'en', terms: [] });
+    expect(max).toBe(2);
+  });
+
   it('converts camel case to variable names', () => {
     expect(camelToEnv('deeplAuthKey')).toBe('DEEPL_AUTH_KEY');
     expect(camelToEnv('openaiBaseURL')).toBe('OPENAI_BASE_URL');
