@@ -33,6 +33,7 @@ function engine(id: string, ms: number) {
   const state = { now: 0, max: 0, calls: 0, starts: [] as number[] };
   const provider: TranslationProvider = {
     id,
+    contractVersion: 3,
     configured: true,
     glossary: 'mask',
     limits: { maxTexts: 50, maxChars: 10_000, concurrency: 8 },
