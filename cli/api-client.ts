@@ -95,7 +95,10 @@ export class ApiClient {
       // Glossary routes exist only when the server runs with its glossary store: its catch-all 404 there says it has none.
       const noGlossary = res.status === 404 && error?.code === 'not-found' && path.startsWith('/v1/glossary/');
       const message = noGlossary ? this.t('glossary:noGlossaryApi') : (error?.message ?? res.statusText);
-      throw new ApiRefusal(res.status, error, this.t('server:httpError', { status: res.status, message }));
+      let line = this.t('server:httpError', { status: res.status, message });
+      // A 401 is fixed on the command line: say where the token goes (and whether one was sent at all).
+      if (res.status === 401) line += `\n${this.t(this.token ? 'server:tokenRefused' : 'server:tokenMissing')}`;
+      throw new ApiRefusal(res.status, error, line);
     }
     // The API never answers a web page: refuse one before anything reads or saves it.
     const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

@@ -232,6 +232,8 @@ export interface TargetResult {
 /** Everything a bundle is written from. */
 export interface BundleInput {
   jobId: string;
+  /** The job's title as its submitter gave it: metadata for the manifest, never a segment. */
+  title?: string;
   analysis: Analysis;
   targets: TargetResult[];
   toolVersion: string;

@@ -73,6 +73,16 @@ function parse(xml: string): XmlNode[] {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
+    const open = unclosedAtEnd(msg);
+    if (open) {
+      // The parser lists every element still open as a JSON array; people need the innermost one and where the file stops.
+      const lines = xml.split('\n');
+      const end = { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
+      throw new InputError('xliff-malformed', `the XLIFF file ends (line ${end.line}, column ${end.col}) before <${open}> is closed: it may have been cut short`, {
+        status: 400,
+        params: { ...end, element: open, context: 'unclosed' },
+      });
+    }
     throw new InputError('xliff-malformed', `the XLIFF file is not well-formed XML (line ${line}, column ${col}): ${msg}`, { status: 400, details: { line, col, detail: msg } });
   }
   const ref = findBadReference(xml);
@@ -100,6 +110,18 @@ function parse(xml: string): XmlNode[] {
   } catch (cause) {
     // The validator has passed, so the one thing left for the parser to refuse is the depth.
     throw new InputError('xliff-too-deep', `the XLIFF file nests elements more than ${MAX_XLIFF_DEPTH} levels deep; a post-edited XLIFF file needs fewer than ten`, { status: 422, cause, params: { limit: MAX_XLIFF_DEPTH } });
+  }
+}
+
+/** The innermost element fast-xml-parser reports as never closed (`Invalid '["xliff","file","body"]' found.`), if that is the complaint. */
+function unclosedAtEnd(msg: string): string | undefined {
+  const list = /^Invalid '(\[[^]*\])' found\.?$/.exec(msg)?.[1];
+  if (!list) return undefined;
+  try {
+    const names = JSON.parse(list) as unknown;
+    return Array.isArray(names) && typeof names[names.length - 1] === 'string' ? (names[names.length - 1] as string) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -138,6 +138,18 @@ export function installBodyDecoding(app: FastifyInstance): void {
       throw new InputError('unsupported-content-encoding', `Content-Encoding "${encoding}" is not accepted; send the body uncompressed`, { status: 415, params: { encoding } });
     }
   });
+  // A route that takes a JSON object refuses any other body by its type (415), before the schema would call a
+  // text/plain body "not an object" (400) and hide what the caller has to change.
+  app.addHook('preValidation', async (request) => {
+    const schema = request.routeOptions.schema?.body as { type?: unknown } | undefined;
+    if (schema?.type !== 'object' || request.body === undefined) return;
+    const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === 'application/json' || type.endsWith('+json')) return;
+    throw new InputError('unsupported-media-type', `send the request body as JSON, with Content-Type application/json (not ${type || 'none'})`, {
+      status: 415,
+      params: { type: type || 'none', context: 'json' },
+    });
+  });
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {

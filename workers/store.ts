@@ -81,6 +81,8 @@ export interface JobRecord {
 
 export interface JobView {
   id: string;
+  /** What the submitter called the article (metadata; never part of its text). */
+  title?: string;
   status: JobStatus;
   /** 0–100 over every target's segments. */
   progress: number;
@@ -238,12 +240,12 @@ export class JobStore {
    * The newest jobs first, at most `limit`, skipping `offset`. Ids whose record
    * has expired are dropped from the index as they are met.
    */
-  async recent(limit: number, offset = 0): Promise<{ jobs: (JobView & { title?: string })[]; total: number }> {
+  async recent(limit: number, offset = 0): Promise<{ jobs: JobView[]; total: number }> {
     const [ids, total] = await Promise.all([this.redis.zrevrange(this.indexKey, offset, offset + limit - 1), this.redis.zcard(this.indexKey)]);
     const records = await Promise.all(ids.map((id) => this.get(id)));
     const gone = ids.filter((_, i) => !records[i]);
     if (gone.length > 0) await this.redis.zrem(this.indexKey, ...gone);
-    const jobs = records.filter((r): r is JobRecord => !!r).map((r) => ({ ...toView(r), ...(r.meta.title ? { title: r.meta.title } : {}) }));
+    const jobs = records.filter((r): r is JobRecord => !!r).map(toView);
     return { jobs, total: total - gone.length };
   }
 
@@ -407,6 +409,7 @@ export function toView(r: JobRecord): JobView {
   if (r.status === 'completed') progress = 100;
   return {
     id: r.meta.id,
+    ...(r.meta.title ? { title: r.meta.title } : {}),
     status: r.status,
     progress,
     sourceLang: r.meta.sourceLang,

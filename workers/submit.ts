@@ -48,15 +48,6 @@ export interface SubmitResult {
   created: boolean;
 }
 
-/** Puts the title in front of the text in the submitted format, so it becomes the document's first block. */
-function withTitle(text: string, title: string | undefined, format: DocFormat | undefined): string {
-  if (!title?.trim()) return text;
-  const t = title.trim();
-  if (format === 'html') return `<h1>${t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</h1>\n${text}`;
-  if (format === 'markdown') return `# ${t}\n\n${text}`;
-  return `${t}\n\n${text}`;
-}
-
 export function normaliseTargets(raw: string[], source?: Lang): Lang[] {
   if (!Array.isArray(raw) || raw.length === 0) throw new InputError('missing-targets', 'give at least one target language in "targets", e.g. ["en","vi"]', { params: { context: 'api' } });
   const out: Lang[] = [];
@@ -93,8 +84,10 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
   if (sub.webhookUrl) await checkWebhookUrl(sub.webhookUrl, ctx.allowPrivateWebhooks);
 
   const glossary = await ctx.glossary();
-  const text = withTitle(sub.text, sub.title, sub.format);
-  const id = articleId(text, { from: forced ?? 'auto', targets, format: sub.format }, [sub.provider ?? '', glossary.version, sub.webhookUrl ?? '']);
+  // The title is metadata: it names the job and goes into the manifest, never into the article's text.
+  const title = sub.title?.replace(/\s+/g, ' ').trim() || undefined;
+  const text = sub.text;
+  const id = articleId(text, { from: forced ?? 'auto', targets, format: sub.format }, [sub.provider ?? '', glossary.version, sub.webhookUrl ?? '', title ?? '']);
 
   // An identical live submission: answer at once without analysing again.
   const existing = await ctx.queues.store.status(id);
@@ -132,7 +125,7 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
     glossaryVersion: analysis.glossaryVersion,
     segments: analysis.segments.length,
     ...(sub.provider ? { provider: sub.provider } : {}),
-    ...(sub.title ? { title: sub.title } : {}),
+    ...(title ? { title } : {}),
     ...(sub.webhookUrl ? { webhookUrl: sub.webhookUrl } : {}),
   };
   const outcome = await ctx.queues.store.create(meta, analysis);

@@ -275,6 +275,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       const started = Date.parse(rec.meta.submittedAt);
       const input: BundleInput = {
         jobId: id,
+        ...(rec.meta.title ? { title: rec.meta.title } : {}),
         analysis,
         targets,
         toolVersion: version,

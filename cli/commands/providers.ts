@@ -36,8 +36,8 @@ async function providers(opts: ProvidersOptions): Promise<void> {
   process.stdout.write(table([header, ...rows]));
   process.stdout.write(`\n${t('providers:list.routesTitle')}\n`);
   process.stdout.write(table(routes.map(({ from, to, plan }) => [`  ${from}→${to}`, plan?.label ?? t('providers:list.noRoute')])));
-  const configured = list.filter((p) => p.configured && !p.test).length;
-  process.stdout.write(`\n${t('providers:list.summary', { configured, total: list.filter((p) => !p.test).length })}\n`);
+  // Counts the rows of the table above, pseudo included: a summary that disagrees with the table it sums up misleads.
+  process.stdout.write(`\n${t('providers:list.summary', { configured: list.filter((p) => p.configured).length, total: list.length })}\n`);
   if (config.file) process.stdout.write(`${t('providers:list.configFile', { file: config.file })}\n`);
   process.stdout.write(`${t('providers:list.pseudoNote')}\n`);
 }

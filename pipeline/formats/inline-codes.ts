@@ -40,11 +40,17 @@ export function tokenize(inline: InlineXml): InlineToken[] {
   return tokens;
 }
 
-/** XLIFF 1.2 `ctype` for a span label; standard values where they exist, `x-` otherwise. */
-export function xliffCtype(label: string | undefined): string | undefined {
+/**
+ * XLIFF 1.2 `ctype` for a span label: the standard value where the schema has
+ * one for that element, `x-` otherwise. The strict schema takes different
+ * lists for the two: `<g>` bold/italic/underlined/link, `<x>` image/pb/lb —
+ * so a link kept whole as a placeholder (a Markdown autolink) is `x-link`.
+ */
+export function xliffCtype(label: string | undefined, standalone = false): string | undefined {
   if (!label) return undefined;
-  const std: Record<string, string> = { strong: 'bold', b: 'bold', em: 'italic', i: 'italic', u: 'underlined', link: 'link', a: 'link', img: 'image', image: 'image', br: 'lb' };
-  return std[label] ?? `x-${label.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
+  const paired: Record<string, string> = { strong: 'bold', b: 'bold', em: 'italic', i: 'italic', u: 'underlined', link: 'link', a: 'link' };
+  const single: Record<string, string> = { img: 'image', image: 'image', br: 'lb' };
+  return (standalone ? single[label] : paired[label]) ?? `x-${label.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 }
 
 /** TMX 1.4b `type` for a span label (only the values the spec lists; others are left out). */
@@ -68,7 +74,7 @@ export function toXliffInline(inline: InlineXml, spans: Record<string, InlineSpa
     else if (t.type === 'close') out += '</g>';
     else if (t.type === 'standalone') {
       const span = spans[t.id];
-      out += `<x${attrs({ id: t.id, ctype: xliffCtype(span?.label), 'equiv-text': span?.text })}/>`;
+      out += `<x${attrs({ id: t.id, ctype: xliffCtype(span?.label, true), 'equiv-text': span?.text })}/>`;
     } else out += `<${t.type === 'lone-open' ? 'bx' : 'ex'}${attrs({ id: t.id })}/>`;
   }
   return out;

@@ -58,6 +58,7 @@ export function buildManifest(input: BundleInput, files: string[]): Record<strin
   return {
     bundleFormat: BUNDLE_FORMAT_VERSION,
     jobId: input.jobId,
+    ...(input.title ? { title: input.title } : {}),
     revision: input.revision,
     createdAt: input.createdAt,
     toolVersion: input.toolVersion,

@@ -29,7 +29,7 @@ export const detectRoutes: FastifyPluginAsync<DetectRouteOptions> = async (app, 
           additionalProperties: false,
           required: ['text'],
           properties: {
-            text: { type: 'string', minLength: 1 },
+            text: { type: 'string' },
             format: { type: 'string', enum: [...DOC_FORMATS] },
             filename: { type: 'string', maxLength: 255 },
           },

@@ -58,6 +58,7 @@ const jobSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    title: { type: 'string', description: 'The title given at submission: metadata, never part of the article' },
     status: { type: 'string', enum: ['queued', 'active', 'completed', 'failed', 'cancelled'] },
     progress: { type: 'integer', minimum: 0, maximum: 100 },
     sourceLang: { type: 'string' },
@@ -140,7 +141,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
           additionalProperties: false,
           required: ['text', 'targets'],
           properties: {
-            text: { type: 'string', minLength: 1, description: 'The article: plain text, Markdown or HTML' },
+            text: { type: 'string', description: 'The article: plain text, Markdown or HTML (empty or blank: 400 empty-input)' },
             format: { type: 'string', enum: [...DOC_FORMATS] },
             title: { type: 'string', maxLength: 1000 },
             sourceLang: { type: 'string', maxLength: 35, description: 'BCP-47 code, or auto (default)' },

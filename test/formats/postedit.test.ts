@@ -10,6 +10,7 @@ import { applyXliff } from '../../pipeline/postedit.js';
 import type { BundleInput } from '../../pipeline/model.js';
 import { fixture, plainRenderer } from './fixture.js';
 import { editTarget, exportedXliff, xliffRefusal } from './xliff-edit.js';
+import { assertValidExports } from './schemas.js';
 
 const exported = exportedXliff;
 
@@ -49,6 +50,7 @@ describe('applyXliff', () => {
     expect(next.targets[1]).toEqual(before.targets[1]);
 
     const files = writeBundle(next, { renderer: plainRenderer });
+    expect(assertValidExports(files)).toBeGreaterThan(0);
     const aligned = JSON.parse(files.get('aligned.json') as string);
     expect(aligned.segments[1].text.en).toBe(s1.plain);
     expect(aligned.segments[1].meta.en).toMatchObject({ provider: 'human', human: true });

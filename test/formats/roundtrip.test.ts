@@ -13,6 +13,7 @@ import type { Translator } from '../../pipeline/model.js';
 import { applyXliff } from '../../pipeline/postedit.js';
 import { translateArticle } from '../../pipeline/run.js';
 import { all, kids, readXml } from './xml-reader.js';
+import { assertValidExports } from './schemas.js';
 
 const article = `# DeepSeek et l'open source
 
@@ -54,6 +55,7 @@ describe('post-editing round trip through the real pipeline', () => {
     const { input: next, edited: ids } = applyXliff(input, edited);
     expect(ids).toEqual(['p2.s1', 'p4.s1']);
     const second = writeBundle(next);
+    expect(assertValidExports(first) + assertValidExports(second)).toBe(6);
 
     const aligned = JSON.parse(second.get('aligned.json') as string);
     const seg = (id: string) => aligned.segments.find((s: { id: string }) => s.id === id);
@@ -87,6 +89,7 @@ describe('post-editing round trip through the real pipeline', () => {
     const input = await translateArticle(sample, { filename: name, terms, targets: ['en', 'es', 'vi'], translator: tagging, toolVersion: '0.1.0' });
     expect(input.analysis.segments.length).toBeGreaterThan(5);
     const files = writeBundle(input);
+    expect(assertValidExports(files)).toBe(4);
     const ids = input.analysis.segments.map((s) => s.id);
     const tmx = readXml(files.get('bundle.tmx') as string);
     expect(all(tmx, 'tu').map((tu) => tu.attrs.tuid)).toEqual(ids);

@@ -50,6 +50,10 @@ describe('locflow providers', () => {
     expect(res.stdout).toMatch(/^PROVIDER\s+STATUS/);
     expect(res.stdout).toMatch(/deepl\s+not configured: needs DEEPL_AUTH_KEY/);
     expect(res.stdout).toMatch(/pseudo\s+configured.*ok: built in/);
+    // The count line sums up the table above it: every row, and every row that says configured.
+    const rows = res.stdout.split('\n\n')[0]!.split('\n').slice(1);
+    expect(rows.length).toBeGreaterThan(5);
+    expect(res.stdout).toContain(`\n${rows.filter((r) => /^\S+\s+configured/.test(r)).length} of ${rows.length} providers configured\n`);
     // Nothing serves Vietnamese without a key, and pseudo is not offered as a route.
     expect(res.stdout).toMatch(/fr→vi\s+none — configure a provider/);
     if (findExecutable('apertium') && existsSync('/usr/share/apertium/modes/fr-es.mode') && existsSync('/usr/share/apertium/modes/spa-eng.mode')) {

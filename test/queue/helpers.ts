@@ -7,6 +7,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { queueConfig, type QueueConfig } from '../../workers/config.js';
+import { assertValidExports } from '../formats/schemas.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -43,7 +44,7 @@ export interface CheckedBundle {
 }
 
 /** Unzips a bundle and checks the contract: every language has the same segment ids, in order. */
-export function checkBundle(zip: Uint8Array, langs: string[]): CheckedBundle {
+export function checkBundle(zip: Uint8Array, langs: string[], options: { validate?: boolean } = {}): CheckedBundle {
   const files = unzipSync(zip);
   if (!files['manifest.json'] || !files['aligned.json']) throw new Error(`bundle lacks manifest or aligned.json: ${Object.keys(files).join(', ')}`);
   const manifest = JSON.parse(strFromU8(files['manifest.json'])) as Record<string, unknown>;
@@ -55,6 +56,8 @@ export function checkBundle(zip: Uint8Array, langs: string[]): CheckedBundle {
   if (aligned.segments.length === 0) throw new Error('aligned.json has no segments');
   const ids = aligned.segments.map((s) => s.id);
   if (new Set(ids).size !== ids.length) throw new Error('duplicate segment ids');
+  // Every XLIFF and TMX file a bundle carries must pass the published schemas (callers checking many bundles validate them in one go).
+  if (options.validate !== false) assertValidExports(files);
   return { files, manifest, aligned };
 }
 

@@ -18,6 +18,10 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      // Under /auth it plays a locflow API that wants a token.
+      if (req.url?.startsWith('/auth/')) {
+        return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthorized', message: req.headers.authorization ? 'this token is not valid here' : 'a valid bearer token is required' } }));
+      }
       // Under /csv the server plays a working glossary export.
       if (req.url?.startsWith('/csv/')) return void res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end('term,lang,kind\nGPU,fr,keep\n');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -102,5 +106,19 @@ describe('glossary export --out where it cannot write', () => {
     const r = await runCli(['glossary', 'export', '--out', out, '--server', `${url}/csv`]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('GPU,fr,keep');
+  });
+});
+
+describe('a server that wants a token', () => {
+  it('says where the token goes, and that the one given was refused', async () => {
+    const env = { LOCFLOW_TOKEN: '' };
+    const none = await runCli(['status', 'j_1', '--server', `${url}/auth`], { env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('server answered 401: a valid bearer token is required');
+    expect(none.stderr).toContain('pass it with --token T or set LOCFLOW_TOKEN');
+    const bad = await runCli(['status', 'j_1', '--server', `${url}/auth`, '--token', 'nope'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('the token given (--token or LOCFLOW_TOKEN) was refused');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });

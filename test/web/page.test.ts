@@ -258,10 +258,10 @@ describe('web page', { timeout: 120_000 }, () => {
     expect(await page.textContent('#detected')).toContain('Langue détectée : français (fr)');
     await screenshot(page, 'submit-fr');
 
-    // An uploaded file fills the text, sets the format from its extension and the title from its name.
+    // An uploaded file fills the text and sets the format from its extension; its name is never the title.
     await page.setInputFiles('#file', join(ROOT, 'samples', 'open-models.fr.md'));
     await expect.poll(() => page.inputValue('#format')).toBe('markdown');
-    expect(await page.inputValue('#title')).toBe('open-models.fr');
+    expect(await page.inputValue('#title')).toBe('');
     expect(await page.inputValue('#article')).toBe(readFileSync(join(ROOT, 'samples', 'open-models.fr.md'), 'utf8'));
     await page.setInputFiles('#file', join(ROOT, 'samples', 'open-models.vi.txt'));
     await page.waitForSelector('#detected[data-lang="vi"]');

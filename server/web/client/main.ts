@@ -34,6 +34,12 @@ function navigate(path: string, replaceState = false): void {
   if (replaceState) history.replaceState(null, '', target);
   else history.pushState(null, '', target);
   render();
+  focusHeading();
+}
+
+/** Moves the reading position to the new page's heading, as a full load would; focus left on a removed element falls to <body>. */
+function focusHeading(): void {
+  (document.querySelector('main h1') as HTMLElement | null)?.focus();
 }
 
 function navLink(path: string, label: string, name: string, current: string | undefined): HTMLElement {
@@ -111,6 +117,7 @@ function signInPage(main: HTMLElement): void {
         try {
           me = await post<Me>('/v1/session', { token: input.value });
           render();
+          focusHeading();
         } catch (err) {
           replace(status, errorBox(err));
           input.select();
@@ -157,8 +164,7 @@ document.addEventListener('click', (e) => {
   e.preventDefault();
   history.pushState(null, '', url.pathname + url.search);
   render();
-  // Moves the reading position to the new page's heading, as a full load would.
-  (document.querySelector('main h1') as HTMLElement | null)?.focus();
+  focusHeading();
 });
 window.addEventListener('popstate', () => {
   if (location.pathname + location.search !== drawn) render();

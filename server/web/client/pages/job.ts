@@ -337,8 +337,19 @@ export const jobPage: Page = (main, ctx) => {
     }
   };
 
+  // The submitter's title names the job, with its id under it; an untitled job is named by its id.
+  const heading = h('h1', { tabindex: -1, id: 'job-heading' }, t('job.title', { id }));
+  const idLine = h('p', { class: 'job-id', hidden: true }, id);
+  const showTitle = (view: JobView) => {
+    if (!view.title || heading.textContent === view.title) return;
+    heading.textContent = view.title;
+    idLine.hidden = false;
+    document.title = `${view.title} · locflow`;
+  };
+
   const update = (view: JobView) => {
     if (left) return;
+    showTitle(view);
     showSummary(view);
     if (TERMINAL.includes(view.status)) void showResult(view);
   };
@@ -346,6 +357,7 @@ export const jobPage: Page = (main, ctx) => {
   async function reload(): Promise<void> {
     const view = await get<JobView>(`/v1/jobs/${encodeURIComponent(id)}`);
     if (left) return;
+    showTitle(view);
     showSummary(view);
     await showResult(view);
   }
@@ -353,7 +365,8 @@ export const jobPage: Page = (main, ctx) => {
   replace(
     main,
     h('p', { class: 'crumbs' }, h('a', { href: href('/jobs'), 'data-link': true }, t('job.back'))),
-    h('h1', { tabindex: -1, id: 'job-heading' }, t('job.title', { id })),
+    heading,
+    idLine,
     announcer,
     summary,
     result,

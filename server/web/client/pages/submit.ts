@@ -166,7 +166,6 @@ export const submitPage: Page = (main, ctx) => {
     filename = f.name;
     article.value = decoded.text.replace(/^\uFEFF/, '');
     format.value = EXTENSIONS[ext]!;
-    if (!title.value) title.value = f.name.replace(/\.[^.]+$/, '');
     void runDetect();
   });
 

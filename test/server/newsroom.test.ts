@@ -1,0 +1,129 @@
+/**
+ * Issue 16 against the real server, workers and Redis (pseudo provider): the
+ * title as job metadata, and the rough edges a newsroom hit first — an HTML
+ * article through the API, empty text, a text/plain body, a truncated XLIFF
+ * file.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { strFromU8 } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getI18n } from '../../locales/i18n.js';
+import { buildServer } from '../../server/app.js';
+import { parseTokens } from '../../server/auth.js';
+import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
+import { ROOT } from '../helpers.js';
+import { checkBundle, cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
+
+const HTML = readFileSync(join(ROOT, 'samples', 'open-models.fr.html'), 'utf8');
+const TEXT = readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8');
+const config = testConfig({ webhookAllowPrivate: true });
+let app: FastifyInstance;
+let base: string;
+let workers: RunningWorkers;
+
+beforeAll(async () => {
+  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  workers = await startWorkers({ config, concurrency: 4 });
+});
+
+afterAll(async () => {
+  await workers?.close();
+  await app?.close();
+  await cleanPrefix(config.prefix);
+});
+
+async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+async function job(id: string): Promise<Record<string, unknown> & { status: string }> {
+  return (await (await fetch(`${base}/v1/jobs/${id}`)).json()) as Record<string, unknown> & { status: string };
+}
+
+async function finished(id: string): Promise<Record<string, unknown> & { status: string }> {
+  return waitFor(async () => {
+    const v = await job(id);
+    return ['completed', 'failed', 'cancelled'].includes(v.status) ? v : undefined;
+  }, `job ${id}`);
+}
+
+async function zip(id: string): Promise<Uint8Array> {
+  const res = await fetch(`${base}/v1/jobs/${id}/bundle`);
+  expect(res.status).toBe(200);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+describe('the title is metadata', { timeout: 90_000 }, () => {
+  it('is stored on the job, listed, written in the manifest, and never becomes a segment', async () => {
+    const title = 'IA ouverte : la Silicon Valley réagit';
+    const res = await submit({ text: HTML, format: 'html', title, targets: ['es'], provider: 'pseudo' });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(await job(id)).toMatchObject({ id, title });
+    const listed = (await (await fetch(`${base}/v1/jobs?limit=50`)).json()) as { jobs: { id: string; title?: string }[] };
+    expect(listed.jobs.find((j) => j.id === id)?.title).toBe(title);
+    expect((await finished(id)).status).toBe('completed');
+
+    const { files, manifest, aligned } = checkBundle(await zip(id), ['fr', 'es']);
+    expect(manifest.title).toBe(title);
+    // The article's own <title> and <h1> are its first segments, translated where they stand; the job title is none of them.
+    expect(aligned.segments.map((s) => s.text.fr)).not.toContain(title);
+    expect(aligned.segments[0]!.text.fr).toBe("Les modèles d'IA ouverts bousculent la Silicon Valley");
+    // The HTML document starts as the article did, and says its new language.
+    const es = strFromU8(files['documents/es.html']!);
+    expect(es.startsWith('<!DOCTYPE html>\n<html lang="es">')).toBe(true);
+    expect(es).not.toContain(title);
+  });
+
+  it('names the job: the same article under another title is another job, under the same title the same one', async () => {
+    const one = (await (await submit({ text: TEXT, title: 'Un', targets: ['en'], provider: 'pseudo' })).json()) as { id: string };
+    const again = (await (await submit({ text: TEXT, title: ' Un ', targets: ['en'], provider: 'pseudo' })).json()) as { id: string };
+    const two = (await (await submit({ text: TEXT, title: 'Deux', targets: ['en'], provider: 'pseudo' })).json()) as { id: string };
+    expect(again.id).toBe(one.id);
+    expect(two.id).not.toBe(one.id);
+    expect((await job(two.id)).title).toBe('Deux');
+  });
+
+  it('a job without a title has none (the text is not searched for one)', async () => {
+    const { id } = (await (await submit({ text: `${TEXT}\n\nSans titre.`, targets: ['en'], provider: 'pseudo' })).json()) as { id: string };
+    expect((await job(id)).title).toBeUndefined();
+  });
+});
+
+describe('rough edges (16.8)', { timeout: 60_000 }, () => {
+  it('an empty text gets the same clean empty-input message as a blank one, in every language', async () => {
+    const { t } = await getI18n();
+    for (const lng of ['en', 'fr', 'vi']) {
+      for (const text of ['', '  \n ']) {
+        const res = await submit({ text, targets: ['en'] }, { 'accept-language': lng });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toEqual({ error: { code: 'empty-input', message: t('errors:empty-input', { lng, context: 'text' }) } });
+      }
+    }
+  });
+
+  it('a text/plain body is 415, not a schema complaint', async () => {
+    const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: TEXT });
+    expect(res.status).toBe(415);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('unsupported-media-type');
+    expect(body.error.message).toContain('application/json');
+  });
+
+  it('a truncated XLIFF file is said to be cut short, naming the element left open', async () => {
+    const { id } = (await (await submit({ text: `${TEXT}\n\nXLIFF.`, targets: ['en'], provider: 'pseudo' })).json()) as { id: string };
+    expect((await finished(id)).status).toBe('completed');
+    const xliff = await (await fetch(`${base}/v1/jobs/${id}/bundle?format=xliff&target=en`)).text();
+    const cut = xliff.slice(0, xliff.indexOf('</trans-unit>'));
+    const res = await fetch(`${base}/v1/jobs/${id}/xliff`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: cut });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('xliff-malformed');
+    expect(body.error.message).toMatch(/^the XLIFF file ends \(line \d+, column \d+\) before <trans-unit> is closed: it may have been cut short$/);
+  });
+});
