@@ -122,7 +122,11 @@ function headerRecord(res: AxiosResponse): Record<string, unknown> {
   return typeof h.toJSON === 'function' ? h.toJSON() : { ...h };
 }
 
-/** Trims a provider's own error text so a huge HTML error page does not flood logs. */
+/**
+ * Trims a provider's own error text so a huge HTML error page does not flood
+ * logs. Callers redact first: a key cut in two by the trim would no longer
+ * match, and its first characters would survive.
+ */
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
@@ -149,15 +153,15 @@ export async function callJson<T = unknown>(http: AxiosInstance, config: AxiosRe
     if (res.status === 204 || text === '') return { data: undefined as T, status: res.status, headers };
     const json = parseJson(text);
     if (json === undefined) {
-      throw new ProviderError(options.provider, 'bad-response', `${clean(what)} answered ${res.status} with a body that is not JSON: ${clean(snippet(text))}`, { status: res.status });
+      throw new ProviderError(options.provider, 'bad-response', `${clean(what)} answered ${res.status} with a body that is not JSON: ${snippet(clean(text))}`, { status: res.status });
     }
     return { data: json as T, status: res.status, headers };
   }
   const failure: HttpFailure = { status: res.status, json: parseJson(text), text, headers };
   const c = options.classify?.(failure) ?? { reason: classifyStatus(res.status) };
   const retryAfterMs = c.retryAfterMs ?? parseRetryAfter(headers['retry-after']);
-  const detail = c.message ?? (snippet(text) || `HTTP ${res.status}`);
-  throw new ProviderError(options.provider, c.reason, `${clean(what)} failed with HTTP ${res.status}: ${clean(detail)}`, {
+  const detail = c.message !== undefined ? clean(c.message) : snippet(clean(text)) || `HTTP ${res.status}`;
+  throw new ProviderError(options.provider, c.reason, `${clean(what)} failed with HTTP ${res.status}: ${detail}`, {
     status: res.status,
     ...(c.retryable === undefined ? {} : { retryable: c.retryable }),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),

@@ -21,6 +21,7 @@ import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError, type StoredMessage } from './store.js';
 import { noteOf, plainParams } from './notes.js';
 import { createWebhookProcessor, type WebhookJobData } from './webhooks.js';
+import { scrubberFor, scrubError, type Scrub } from './secrets.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -58,8 +59,10 @@ export function backoffDelay(attemptsMade: number, baseMs: number, maxMs: number
 }
 
 /** A target's notes as the job record keeps them: English `warnings` and, in the same order, their codes. */
-function storedNotes(result: TargetResult): { warnings: string[]; notes?: StoredMessage[] } {
-  const notes = noticesOf(result).map(noteOf);
+function storedNotes(result: TargetResult, scrub: Scrub): { warnings: string[]; notes?: StoredMessage[] } {
+  const notes = noticesOf(result)
+    .map(noteOf)
+    .map((n) => scrubMessage(n, scrub));
   return notes.length ? { warnings: notes.map((n) => n.message), notes } : { warnings: [] };
 }
 
@@ -73,6 +76,12 @@ export function errorOf(err: unknown): JobError {
   const message = (err as Error)?.message ?? String(err);
   if (err instanceof UnrecoverableError) return { code: 'failed', message, params: { detail: message } };
   return { code: 'internal', message };
+}
+
+/** A stored message with every configured secret taken out of its text and params. */
+export function scrubMessage<M extends StoredMessage>(m: M, scrub: Scrub): M {
+  const params = m.params ? (JSON.parse(scrub(JSON.stringify(m.params))) as M['params']) : undefined;
+  return { ...m, message: scrub(m.message), ...(params ? { params } : {}) };
 }
 
 class CancelledError extends Error {}
@@ -103,6 +112,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     onLeaseLost: (provider) => log.warn({ provider }, 'a provider call outlived its lease (was this process stalled?); the deployment may briefly exceed maxInFlight'),
   });
   const translatorFor = options.translatorFor ?? translatorsByProvider(options.env, { wrapProvider: limits.wrap });
+  // Before anything is stored, logged or handed to BullMQ (which keeps failedReason and stack), credentials come out.
+  const scrub = scrubberFor(options.env ?? process.env);
 
   // Provider usage is counted per process by the router; push the growth to Redis so /metrics adds up every worker.
   const flushedBy = new WeakMap<LocflowTranslator, Map<string, { calls: number; chars: number; billedChars: number }>>();
@@ -222,11 +233,12 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
         route: result.route,
         billedChars: result.billedChars,
         tmHits: result.tmHits,
-        ...storedNotes(result),
+        ...storedNotes(result, scrub),
       });
       if (!kept) throw new UnrecoverableError(`job ${id} has expired`);
       return { lang: result.lang, segments: result.segments.length, billedChars: result.billedChars, tmHits: result.tmHits };
     } catch (err) {
+      scrubError(err, scrub);
       await progress;
       if (abort.signal.aborted || (await store.status(id)) === 'cancelled') {
         await store.setTarget(id, lang, { status: 'cancelled', done: 0, total });
@@ -241,7 +253,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       }
       const unrecoverable = err instanceof InputError || (err instanceof ProviderError && !err.retryable) || err instanceof UnrecoverableError;
       const final = unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const error = errorOf(err);
+      const error = scrubMessage(errorOf(err), scrub);
       log.warn({ job: id, lang, attempt: job.attemptsMade + 1, final, code: error.code, message: error.message }, 'translation failed');
       if (final) {
         await store.setTarget(id, lang, { status: 'failed', done: 0, total, error: error.message, errorCode: error.code, ...(error.params ? { errorParams: error.params } : {}) });
@@ -296,8 +308,9 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       }
       return { revision: 1 };
     } catch (err) {
+      scrubError(err, scrub);
       const unrecoverable = err instanceof InputError || err instanceof UnrecoverableError;
-      if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failArticle(id, errorOf(err));
+      if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failArticle(id, scrubMessage(errorOf(err), scrub));
       if (unrecoverable && !(err instanceof UnrecoverableError)) throw new UnrecoverableError((err as Error).message);
       throw err;
     }
