@@ -48,7 +48,7 @@ async function dumpRedis(prefix: string): Promise<string> {
         else if (type === 'hash') out.push(JSON.stringify(await redis.hgetall(k)));
         else if (type === 'list') out.push(JSON.stringify(await redis.lrange(k, 0, -1)));
         else if (type === 'set') out.push(JSON.stringify(await redis.smembers(k)));
-        else if (type === 'zset') out.push(JSON.stringify(await redis.zrange(k, 0, -1)));
+        else if (type === 'zset') out.push(JSON.stringify(await redis.zrange(k, '0', '-1')));
         else if (type === 'stream') out.push(JSON.stringify(await redis.xrange(k, '-', '+')));
       }
     } while (cursor !== '0');
