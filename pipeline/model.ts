@@ -102,6 +102,12 @@ export interface Term {
    * term is written as is). `forbidden`: per language, forms that must not appear.
    */
   translations: Record<Lang, string>;
+  /**
+   * Gender and number of a language's form (the term itself for its own
+   * language, a translation for the others), where known: agreement repair
+   * fixes the articles and adjectives around an imposed term from it.
+   */
+  grammar?: Record<Lang, TermGrammar>;
   variants: string[];
   caseSensitive: boolean;
   status: TermStatus;
@@ -110,6 +116,15 @@ export interface Term {
   /** Suggestion statistics, for proposed terms found in articles. */
   frequency?: number;
   example?: string;
+}
+
+export type Gender = 'm' | 'f' | 'n';
+export type GrammaticalNumber = 'sg' | 'pl';
+
+/** What a language's form of a term needs its neighbours to agree with. */
+export interface TermGrammar {
+  gender?: Gender;
+  number?: GrammaticalNumber;
 }
 
 /** One occurrence of a glossary term in a segment's plain text. */
@@ -128,6 +143,7 @@ export type QaCheck =
   | 'forbidden'
   | 'untranslated'
   | 'wrong-language'
+  | 'glossary-side-effect'
   | 'length'
   | 'empty';
 
@@ -219,6 +235,12 @@ export interface TargetResult {
   /** Provider and route notes in English, as bundles and logs keep them. */
   warnings: string[];
   /**
+   * How glossary terms were imposed on this target: the method, and how many
+   * term occurrences each way reached the output (a segment the substitution
+   * could not place falls back to masking; TM hits are counted apart).
+   */
+  imposition?: ImpositionRecord;
+  /**
    * The same notes as `warnings`, same order, as codes a reader's language can
    * say. `translateTarget` always sets it; a result built elsewhere may leave
    * it out, and each warning then reads as `note-other`.
@@ -227,6 +249,16 @@ export interface TargetResult {
   ms: number;
   /** Absent until a person edits, confirms or approves the target. */
   review?: TargetReview;
+}
+
+export interface ImpositionRecord {
+  method: 'mask' | 'substitute';
+  /** Term occurrences replaced in the engine's own translation. */
+  substituted: number;
+  /** Term occurrences hidden behind placeholders (the method, or the fallback). */
+  masked: number;
+  /** Term occurrences in segments served from translation memory. */
+  fromMemory: number;
 }
 
 /** Everything a bundle is written from. */

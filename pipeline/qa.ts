@@ -416,3 +416,52 @@ function checkLength(input: QaInput, sourcePlain: string, targetPlain: string): 
     ),
   ];
 }
+
+// ------------------------------------------------------------------ glossary side effects
+
+/**
+ * Words that carry a negation or a restriction, per target language. Losing
+ * one changes what the sentence says (`has not cost` → `has cost`), which is
+ * worse than any wrong term. Multi-word restrictions (`ne … que`, `không …`)
+ * are counted by their marker words.
+ */
+const MEANING_WORDS: Record<string, string[]> = {
+  en: ['not', "n't", 'no', 'never', 'only', 'none', 'nothing', 'nobody', 'neither', 'nor', 'without', 'alone', 'solely', 'just'],
+  es: ['no', 'nunca', 'jamás', 'solo', 'sólo', 'solamente', 'únicamente', 'ni', 'nada', 'nadie', 'ninguno', 'ninguna', 'ningún', 'sin', 'tampoco'],
+  fr: ['ne', "n'", 'pas', 'jamais', 'seulement', 'rien', 'aucun', 'aucune', 'sans', 'ni', 'uniquement'],
+  vi: ['không', 'chỉ', 'chưa', 'chẳng', 'đừng', 'không bao giờ', 'chả', 'mỗi'],
+  pt: ['não', 'nunca', 'só', 'somente', 'apenas', 'nem', 'nada', 'ninguém', 'sem'],
+  de: ['nicht', 'kein', 'keine', 'nie', 'niemals', 'nur', 'ohne', 'weder'],
+  it: ['non', 'mai', 'solo', 'soltanto', 'né', 'niente', 'nessuno', 'senza'],
+};
+
+function countMeaningWords(text: string, lang: Lang): Map<string, number> {
+  const list = MEANING_WORDS[lang.split('-')[0]!.toLowerCase()] ?? [];
+  const lower = ` ${text.normalize('NFC').toLowerCase().replace(/[’]/g, "'")} `;
+  const counts = new Map<string, number>();
+  for (const w of list) {
+    // Whole words; an elided form (`n'`) ends at its apostrophe.
+    const re = new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${w.endsWith("'") ? '' : '(?![\\p{L}\\p{N}])'}`, 'gu');
+    const n = lower.match(re)?.length ?? 0;
+    if (n > 0) counts.set(w, n);
+  }
+  return counts;
+}
+
+/**
+ * `glossary-side-effect`: a negation or restriction that the engine's plain
+ * translation (without the glossary) had and the glossary-imposed one lost.
+ * The reviewer sees both versions and what the glossary did to the sentence.
+ */
+export function sideEffectFindings(segment: string, lang: Lang, plainTranslation: InlineXml, withGlossary: InlineXml): QaFinding[] {
+  const before = countMeaningWords(plainText(plainTranslation), lang);
+  if (before.size === 0) return [];
+  const after = countMeaningWords(plainText(withGlossary), lang);
+  const lost = [...before].filter(([w, n]) => (after.get(w) ?? 0) < n).map(([w]) => w);
+  if (lost.length === 0) return [];
+  const plain = plainText(plainTranslation);
+  const glossed = plainText(withGlossary);
+  const message = `imposing the glossary lost "${lost.join('", "')}": without the glossary the engine wrote "${plain}", with it "${glossed}"`;
+  return [{ segment, lang, ...finding('glossary-side-effect', 'warning', 'glossary-side-effect', { words: lost.join(', '), plain, glossed }, message) }];
+
+}

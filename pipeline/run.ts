@@ -7,13 +7,15 @@ import { createHash } from 'node:crypto';
 import { detectLanguage, detectSegments, ScoreCache } from './detect.js';
 import { InputError, ProviderError } from './errors.js';
 import { compileGlossary, glossaryVersion, maskSegment, termsForArticle, unmaskSegment, type GlossaryMatcher, type Mask } from './glossary/index.js';
-import { normalizeInline, plainText } from './inline.js';
+import { escapeXml, normalizeInline, plainText } from './inline.js';
+import { renderingKey, substituteTerms } from './glossary/substitute.js';
 import { noticesOf } from './notices.js';
 import { ingest } from './ingest.js';
 import { canonicalLang, languageName, requireLang, sameLanguage } from './languages.js';
 import type {
   Analysis,
   BundleInput,
+  ImpositionRecord,
   Lang,
   Notice,
   RoutePlan,
@@ -28,7 +30,7 @@ import type {
   TranslationMemory,
   Translator,
 } from './model.js';
-import { checkSegment } from './qa.js';
+import { checkSegment, sideEffectFindings } from './qa.js';
 import { segmentDocument } from './segment.js';
 
 export interface AnalyseOptions {
@@ -116,7 +118,20 @@ export interface TranslateTargetOptions {
    * provider batch: the router cuts each checkpoint to the provider's limits.
    */
   batchSize?: number;
+  /** How glossary terms are imposed on the engine (see Imposition); default: the approach chosen by measurement. */
+  imposition?: Imposition;
 }
+
+/**
+ * How glossary terms reach a translation:
+ * - `mask`: each term is a `<x id="tN"/>` placeholder the engine never sees;
+ *   the glossary form is put back afterwards.
+ * - `substitute`: the engine translates the sentence as written; its rendering
+ *   of each term is found in the output and replaced by the glossary form,
+ *   with the words next to it made to agree. Segments where a rendering cannot
+ *   be found fall back to masking.
+ */
+export type Imposition = 'mask' | 'substitute';
 
 /** A per-segment language guess must be at least this sure before we skip translating the segment. */
 const SAME_LANGUAGE_CONFIDENCE = 0.9;
@@ -126,7 +141,12 @@ interface Pending {
   masked: string;
   masks: Record<string, Mask>;
   key: TmKey;
+  /** `substitute`: the engine gets the source as written and terms are replaced in its output. */
+  mode: Imposition;
 }
+
+/** TM entries of substituted segments hold the final text, so they live apart from masked ones. */
+const SUBSTITUTED_ROUTE = '#substituted';
 
 export async function translateTarget(analysis: Analysis, to: Lang, options: TranslateTargetOptions): Promise<TargetResult> {
   const started = Date.now();
@@ -149,6 +169,8 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
   }
 
   const skipSame = options.skipSameLanguage ?? true;
+  const imposition = options.imposition ?? DEFAULT_IMPOSITION;
+  const record: ImpositionRecord = { method: imposition, substituted: 0, masked: 0, fromMemory: 0 };
   const done = new Map<string, TranslatedSegment>();
   const pending: Pending[] = [];
   const termById = new Map(analysis.terms.map((t) => [t.id, t]));
@@ -160,11 +182,14 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       done.set(segment.id, copySegment(segment, 'same-language'));
     } else {
       const { text, masks } = maskSegment(segment.source, analysis.matches[segment.id] ?? [], analysis.terms, target);
+      const mode: Imposition = imposition === 'substitute' && Object.keys(masks).length > 0 ? 'substitute' : 'mask';
       pending.push({
         segment,
         masked: text,
         masks,
-        key: { source: text.normalize('NFC').replace(/\s+/g, ' ').trim(), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: plan.id },
+        mode,
+        // Keyed by the masked source either way, so that a reviewer's entry (human keys ignore the route) still applies.
+        key: { source: text.normalize('NFC').replace(/\s+/g, ' ').trim(), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: routeKey(plan.id, mode) },
       });
     }
   }
@@ -179,8 +204,9 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
   const notices = new Map<string, Notice>();
   const usedPlans = new Map<string, RoutePlan>();
 
-  const finish = (p: Pending, raw: string, how: { provider: string; route: Lang[]; tm: boolean; human: boolean }) => {
-    const { text, missing } = unmaskSegment(normalizeInline(raw), p.masks);
+  /** `raw` is the engine's text with placeholders, or final text when `final` (a substituted segment). */
+  const finish = (p: Pending, raw: string, how: { provider: string; route: Lang[]; tm: boolean; human: boolean; final?: boolean; plain?: string; lost?: string[] }) => {
+    const { text, missing } = how.final ? { text: normalizeInline(raw), missing: how.lost ?? [] } : unmaskSegment(normalizeInline(raw), p.masks);
     const matches = analysis.matches[p.segment.id] ?? [];
     const qa = checkSegment({
       segment: p.segment,
@@ -195,6 +221,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       // A reviewer's sentence from memory is still a person's: its findings are theirs, not an engine's.
       origin: how.human ? 'human' : how.tm ? 'tm' : 'machine',
     });
+    if (how.plain !== undefined) qa.push(...sideEffectFindings(p.segment.id, target, how.plain, text));
     done.set(p.segment.id, {
       id: p.segment.id,
       text,
@@ -218,10 +245,30 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       const entry = entries[i];
       if (entry) {
         tmHits++;
-        finish(p, entry.text, { provider: entry.human ? 'human' : entry.provider, route: [from, target], tm: true, human: entry.human });
+        record.fromMemory += Object.keys(p.masks).length;
+        // A reviewer's entry holds placeholders; a substituted machine entry holds the final text.
+        finish(p, entry.text, { provider: entry.human ? 'human' : entry.provider, route: [from, target], tm: true, human: entry.human, final: p.mode === 'substitute' && !entry.human });
       } else misses.push(p);
     });
     report();
+  }
+
+  // How the engine renders each term alone: where to look for it in the sentence's translation.
+  const renderings = new Map<string, string>();
+  const toProbe = new Map<string, string>();
+  for (const p of misses) {
+    if (p.mode !== 'substitute') continue;
+    for (const m of analysis.matches[p.segment.id] ?? []) {
+      const term = termById.get(m.termId);
+      if (term) toProbe.set(renderingKey(m, term), escapeXml(renderingKey(m, term)));
+    }
+  }
+  if (toProbe.size > 0) {
+    options.signal?.throwIfAborted();
+    const keys = [...toProbe.keys()];
+    const probe = await options.translator.translate({ segments: keys.map((k, i) => ({ id: `term${i + 1}`, text: toProbe.get(k)! })), from, to: target, terms: [], signal: options.signal });
+    billedChars += probe.billedChars;
+    keys.forEach((k, i) => renderings.set(k, plainText(probe.texts[i] ?? '')));
   }
 
   const batchSize = options.batchSize ?? 25;
@@ -232,7 +279,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       .map((id) => termById.get(id))
       .filter((t): t is Term => !!t);
     const result = await options.translator.translate({
-      segments: batch.map((p) => ({ id: p.segment.id, text: p.masked })),
+      segments: batch.map((p) => ({ id: p.segment.id, text: p.mode === 'substitute' ? p.segment.source : p.masked })),
       from,
       to: target,
       terms: relevant,
@@ -247,11 +294,41 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     const route = routeLanguages(result.plan, from, target);
     const at = new Date().toISOString();
     const stored: { key: TmKey; entry: TmEntry }[] = [];
+    const provider = result.plan.providers.join('+');
+    const fallback: { p: Pending; plain: string; unplaced: TermMatch[] }[] = [];
     batch.forEach((p, j) => {
       const text = result.texts[j]!;
-      finish(p, text, { provider: result.plan.providers.join('+'), route, tm: false, human: false });
-      stored.push({ key: { ...p.key, routeId: result.plan.id }, entry: { text, provider: result.plan.providers.join('+'), human: false, at } });
+      if (p.mode === 'substitute') {
+        const matches = analysis.matches[p.segment.id] ?? [];
+        const sub = substituteTerms({ output: normalizeInline(text), source: p.segment.plain, matches, termById, to: target, renderings });
+        if (sub.unplaced.length > 0) return fallback.push({ p, plain: text, unplaced: sub.unplaced });
+        record.substituted += sub.placed.length;
+        finish(p, sub.text, { provider, route, tm: false, human: false, final: true, plain: text });
+        stored.push({ key: { ...p.key, routeId: routeKey(result.plan.id, p.mode) }, entry: { text: sub.text, provider, human: false, at } });
+        return;
+      }
+      record.masked += Object.keys(p.masks).length;
+      finish(p, text, { provider, route, tm: false, human: false });
+      stored.push({ key: { ...p.key, routeId: result.plan.id }, entry: { text, provider, human: false, at } });
     });
+    if (fallback.length > 0) {
+      // Renderings not found: those terms are masked and the sentence translated again; the others are still substituted.
+      const partial = fallback.map((f) => ({ f, ...maskSegment(f.p.segment.source, f.unplaced, analysis.terms, target) }));
+      const again = await options.translator.translate({ segments: partial.map((x) => ({ id: x.f.p.segment.id, text: x.text })), from, to: target, terms: relevant, signal: options.signal });
+      billedChars += again.billedChars;
+      partial.forEach((x, j) => {
+        const { f } = x;
+        const unmasked = unmaskSegment(normalizeInline(again.texts[j] ?? ''), x.masks);
+        const rest = (analysis.matches[f.p.segment.id] ?? []).filter((m) => !f.unplaced.includes(m));
+        const sub = substituteTerms({ output: unmasked.text, source: f.p.segment.plain, matches: rest, termById, to: target, renderings });
+        // A term still not found is left as the engine wrote it: the glossary check reports it.
+        record.substituted += sub.placed.length;
+        record.masked += f.unplaced.length;
+        const text = sub.text;
+        finish(f.p, text, { provider, route, tm: false, human: false, final: true, plain: f.plain, lost: unmasked.missing });
+        stored.push({ key: { ...f.p.key, routeId: routeKey(result.plan.id, f.p.mode) }, entry: { text, provider, human: false, at } });
+      });
+    }
     // Written per batch so that a retried job reuses what it already paid for.
     if (options.tm) await options.tm.store(stored);
     report();
@@ -272,7 +349,15 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     warnings: [...notices.keys()],
     notices: [...notices.values()],
     ms: Date.now() - started,
+    ...(analysis.terms.length > 0 ? { imposition: record } : {}),
   };
+}
+
+/** The approach chosen by `npm run bench -- terms` for engines without a glossary of their own. */
+export const DEFAULT_IMPOSITION: Imposition = 'substitute';
+
+function routeKey(routeId: string, mode: Imposition): string {
+  return mode === 'substitute' ? `${routeId}${SUBSTITUTED_ROUTE}` : routeId;
 }
 
 function copySegment(segment: Segment, why: TranslatedSegment['skipped']): TranslatedSegment {

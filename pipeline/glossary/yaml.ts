@@ -16,11 +16,13 @@ import { createHash } from 'node:crypto';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { GlossaryError } from '../errors.js';
-import type { Lang, Term, TermEvent, TermKind, TermStatus } from '../model.js';
+import type { Gender, GrammaticalNumber, Lang, Term, TermEvent, TermKind, TermStatus } from '../model.js';
 import { ID_SHAPE, isMatchableForm, isVisiblyEmpty, LANG_TAG, unmatchableMessage } from './rules.js';
 
 export const TERM_KINDS: readonly TermKind[] = ['keep', 'translate', 'forbidden'];
 export const TERM_STATUSES: readonly TermStatus[] = ['proposed', 'approved', 'rejected', 'deprecated'];
+export const GENDERS = ['m', 'f', 'n'] as const satisfies readonly Gender[];
+export const NUMBERS = ['sg', 'pl'] as const satisfies readonly GrammaticalNumber[];
 
 /** Loose BCP-47 shape: `fr`, `pt-BR`, `zh-Hans`. Enough to catch typos like `english` or `fr_FR`. */
 
@@ -66,6 +68,19 @@ const termSchema = z.strictObject({
             ? `a translation key must be a language code such as en, vi or pt-BR, not ${JSON.stringify(iss.input)}`
             : undefined,
     })
+    .optional(),
+  grammar: z
+    .record(
+      langField('a grammar key'),
+      z.strictObject(
+        {
+          gender: z.enum(GENDERS, { error: 'gender must be m, f or n' }).optional(),
+          number: z.enum(NUMBERS, { error: 'number must be sg or pl' }).optional(),
+        },
+        { error: 'grammar entries look like {gender: m, number: sg}' },
+      ),
+      { error: 'grammar must be a mapping of language: {gender, number}, e.g. {es: {gender: m}}' },
+    )
     .optional(),
   variants: z
     .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(requiredForm('a variant'), { error: 'variants must be a list of forms' }))
@@ -166,6 +181,7 @@ export function parseGlossaryYaml(text: string, file: string): Term[] {
       caseSensitive: t.caseSensitive ?? defaultCaseSensitive(t.term),
       status: t.status ?? header.status ?? 'approved',
     };
+    if (t.grammar !== undefined && Object.keys(t.grammar).length) term.grammar = t.grammar;
     if (t.note !== undefined) term.note = t.note;
     if (t.history !== undefined) term.history = t.history as TermEvent[];
     if (t.frequency !== undefined) term.frequency = t.frequency;
@@ -257,6 +273,7 @@ export function formatGlossaryYaml(terms: Term[], options: { lang?: Lang; commen
     o.kind = t.kind;
     if (t.variants.length) o.variants = t.variants;
     if (Object.keys(t.translations).length) o.translations = t.translations;
+    if (t.grammar && Object.keys(t.grammar).length) o.grammar = t.grammar;
     if (t.caseSensitive !== defaultCaseSensitive(t.term)) o.caseSensitive = t.caseSensitive;
     if (t.status !== 'approved') o.status = t.status;
     if (t.note !== undefined) o.note = t.note;

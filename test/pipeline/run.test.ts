@@ -65,8 +65,11 @@ describe('analyse + translateTarget with a scripted engine', async () => {
     const tm = createMemoryTm();
     calls.length = 0;
     const first = await translateTarget(analysis, 'es', { translator, tm });
+    // The first run also asks how the engine renders each term alone (substitution looks for it).
+    expect(new Set(calls.flat().filter((id) => id.startsWith('p')))).toEqual(new Set(['p1.s1', 'p2.s1']));
+    calls.length = 0;
     const second = await translateTarget(analysis, 'es', { translator, tm });
-    expect(calls.flat()).toHaveLength(2);
+    expect(calls.flat()).toHaveLength(0);
     expect(first.billedChars).toBeGreaterThan(0);
     expect(second.billedChars).toBe(0);
     expect(second.tmHits).toBe(2);
