@@ -268,6 +268,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     const keys = [...toProbe.keys()];
     const probe = await options.translator.translate({ segments: keys.map((k, i) => ({ id: `term${i + 1}`, text: toProbe.get(k)! })), from, to: target, terms: [], signal: options.signal });
     billedChars += probe.billedChars;
+    for (const n of noticesOf(probe)) if (!notices.has(n.message)) notices.set(n.message, n);
     keys.forEach((k, i) => renderings.set(k, plainText(probe.texts[i] ?? '')));
   }
 
@@ -316,6 +317,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       const partial = fallback.map((f) => ({ f, ...maskSegment(f.p.segment.source, f.unplaced, analysis.terms, target) }));
       const again = await options.translator.translate({ segments: partial.map((x) => ({ id: x.f.p.segment.id, text: x.text })), from, to: target, terms: relevant, signal: options.signal });
       billedChars += again.billedChars;
+      for (const n of noticesOf(again)) if (!notices.has(n.message)) notices.set(n.message, n);
       partial.forEach((x, j) => {
         const { f } = x;
         const unmasked = unmaskSegment(normalizeInline(again.texts[j] ?? ''), x.masks);

@@ -43,7 +43,8 @@ export function renderingKey(match: TermMatch, term: Term): string {
   return term.caseSensitive ? match.text : match.text.toLowerCase();
 }
 
-const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
+/** Words; an apostrophe ends one (`l'entreprise` holds `entreprise`), a hyphen does not (`start-up`). */
+const WORD = /[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu;
 
 /**
  * The words of inline XML with their offsets. Tags and entities are blanked

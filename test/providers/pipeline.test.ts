@@ -38,7 +38,8 @@ function recording(inner: TranslationProvider) {
     pairs: () => inner.pairs(),
     health: () => inner.health(),
     translate: async (req) => {
-      sent.push(...req.segments.map((s) => s.text));
+      // Segments only: the pipeline also asks how the engine renders each glossary term alone (ids `termN`).
+      sent.push(...req.segments.filter((s) => !/^term\d+$/.test(s.id)).map((s) => s.text));
       return inner.translate(req);
     },
   };
