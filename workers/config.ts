@@ -25,6 +25,10 @@ export interface QueueConfig {
   webhookSecret: string | undefined;
   webhookAllowPrivate: boolean;
   webhookAttempts: number;
+  /** One deadline per delivery attempt: connect, headers and the little of the body that is read. */
+  webhookTimeoutMs: number;
+  /** Deliveries one worker process runs at once, in a worker of their own (never translation slots). */
+  webhookConcurrency: number;
 }
 
 /** A whole-number setting; a value that is not one stops the start (bad-config) rather than being replaced by the default. */
@@ -55,5 +59,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     webhookSecret: env.LOCFLOW_WEBHOOK_SECRET || undefined,
     webhookAllowPrivate: env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === '1' || env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookAttempts: envInt(env, 'LOCFLOW_WEBHOOK_ATTEMPTS', 8, 1),
+    webhookTimeoutMs: envInt(env, 'LOCFLOW_WEBHOOK_TIMEOUT_MS', 10_000, 100),
+    webhookConcurrency: envInt(env, 'LOCFLOW_WEBHOOK_CONCURRENCY', 4, 1),
   };
 }

@@ -70,6 +70,15 @@ export interface JobError extends StoredMessage {
   target?: string;
 }
 
+/** What became of the webhook deliveries of a job: the last success and the most recent failures. */
+export interface WebhookLog {
+  delivered?: { event: string; at: string; status: number };
+  /** Newest last, at most WEBHOOK_FAILURES_KEPT. */
+  failures: { event: string; at: string; attempt: number; final: boolean; error: string }[];
+}
+
+export const WEBHOOK_FAILURES_KEPT = 10;
+
 export interface JobRecord {
   status: JobStatus;
   meta: JobMeta;
@@ -77,6 +86,7 @@ export interface JobRecord {
   error?: JobError;
   revision?: number;
   finishedAt?: string;
+  webhook?: WebhookLog;
 }
 
 export interface JobView {
@@ -97,7 +107,27 @@ export interface JobView {
   finishedAt?: string;
   revision?: number;
   error?: JobError;
+  /** Webhook outcomes, when the job has a webhook and something was attempted. */
+  webhook?: WebhookLog;
 }
+
+// Records one webhook outcome on a live job record (never recreates an expired one).
+const WEBHOOK_OUTCOME = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local raw = redis.call('HGET', KEYS[1], 'webhook')
+local log = raw and cjson.decode(raw) or {}
+local entry = cjson.decode(ARGV[2])
+if ARGV[1] == 'ok' then
+  log['delivered'] = entry
+else
+  local failures = log['failures'] or {}
+  table.insert(failures, entry)
+  while #failures > tonumber(ARGV[3]) do table.remove(failures, 1) end
+  log['failures'] = failures
+end
+redis.call('HSET', KEYS[1], 'webhook', cjson.encode(log))
+return 1
+`;
 
 // Returns the status after the call. A transition only happens from one of the listed states,
 // so a late worker can never turn a cancelled job back into an active one.
@@ -307,7 +337,15 @@ export class JobStore {
       error: h.error ? (JSON.parse(h.error) as JobError) : undefined,
       revision: h.revision ? Number(h.revision) : undefined,
       finishedAt: h.finishedAt,
+      ...(h.webhook ? { webhook: webhookLogOf(h.webhook) } : {}),
     };
+  }
+
+  /** Notes a delivery's outcome on the job, for `GET /v1/jobs/:id` (`webhook.delivered`, `webhook.failures`). */
+  async recordWebhook(id: string, outcome: { ok: true; event: string; status: number } | { ok: false; event: string; attempt: number; final: boolean; error: string }): Promise<void> {
+    const at = new Date().toISOString();
+    const entry = outcome.ok ? { event: outcome.event, at, status: outcome.status } : { event: outcome.event, at, attempt: outcome.attempt, final: outcome.final, error: outcome.error };
+    await this.redis.eval(WEBHOOK_OUTCOME, 1, this.key('job', id), outcome.ok ? 'ok' : 'failed', JSON.stringify(entry), String(WEBHOOK_FAILURES_KEPT));
   }
 
   async view(id: string): Promise<JobView | undefined> {
@@ -423,5 +461,12 @@ export function toView(r: JobRecord): JobView {
     finishedAt: r.finishedAt,
     revision: r.revision,
     error: r.error,
+    ...(r.webhook ? { webhook: r.webhook } : {}),
   };
+}
+
+/** cjson writes an empty Lua table as `{}`: the failures list reads back as an array either way. */
+function webhookLogOf(raw: string): WebhookLog {
+  const log = JSON.parse(raw) as Partial<WebhookLog>;
+  return { ...(log.delivered ? { delivered: log.delivered } : {}), failures: Array.isArray(log.failures) ? log.failures : [] };
 }

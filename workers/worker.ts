@@ -20,7 +20,7 @@ import { connectRedis } from './redis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError, type StoredMessage } from './store.js';
 import { noteOf, plainParams } from './notes.js';
-import { createWebhookProcessor, type WebhookJobData } from './webhooks.js';
+import { createWebhookProcessor, deliver, type WebhookEvent, type WebhookJobData } from './webhooks.js';
 import { scrubberFor, scrubError, type Scrub } from './secrets.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -138,22 +138,11 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   };
 
   // The webhook URL is part of the job id's hash, so a record read earlier tells whether there is one.
-  const notify = async (id: string, event: WebhookJobData['event'], webhookUrl: string | undefined) => {
+  const notify = async (id: string, event: WebhookEvent, webhookUrl: string | undefined) => {
     if (!webhookUrl) return;
     const rec = await store.get(id);
-    if (!rec?.meta.webhookUrl) return;
     // One delivery per event and revision, whatever the number of retries that got here.
-    await webhookQueue.add(
-      'deliver',
-      { url: rec.meta.webhookUrl, event, job: toView(rec) },
-      {
-        jobId: `${id}-${event.replace('.', '-')}-${rec.revision ?? 0}`,
-        attempts: config.webhookAttempts,
-        backoff: { type: BACKOFF_TYPE, delay: config.retryBaseMs },
-        removeOnComplete: { count: config.keepCompleted },
-        removeOnFail: { count: config.keepFailed },
-      },
-    );
+    if (rec) await deliver(webhookQueue, config, event, rec);
   };
 
   const failArticle = async (id: string, error: JobError) => {
@@ -319,20 +308,27 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   translateWorker = new Worker<TranslateJobData, TranslateSummary>(QUEUE.translate, processTranslate, { ...common, concurrency });
   workers.push(translateWorker);
   workers.push(new Worker<AssembleJobData>(QUEUE.assemble, processAssemble, { ...common, concurrency }));
-  const deliver = createWebhookProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate });
+  const post = createWebhookProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs });
+  // Deliveries have a pool of their own (own connection, own slots): a slow receiver never holds a translation slot, nor the other way round.
+  const webhookConnection = connectRedis(config.redisUrl, 'worker');
   const webhookWorker = new Worker<WebhookJobData>(
     QUEUE.webhooks,
     async (job) => {
+      const jobId = job.data.job.id;
       try {
-        const r = await deliver(job);
+        const r = await post(job);
         await metrics.webhook('delivered');
+        await store.recordWebhook(jobId, { ok: true, event: job.data.event, status: r.status }).catch(() => {});
         return r;
       } catch (err) {
-        if (err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await metrics.webhook('failed');
+        const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (final) await metrics.webhook('failed');
+        log.warn({ job: jobId, event: job.data.event, attempt: job.attemptsMade + 1, final, err: (err as Error).message }, 'webhook delivery failed');
+        await store.recordWebhook(jobId, { ok: false, event: job.data.event, attempt: job.attemptsMade + 1, final, error: scrub((err as Error).message) }).catch(() => {});
         throw err;
       }
     },
-    { ...common, concurrency: 4 },
+    { ...common, connection: webhookConnection, concurrency: config.webhookConcurrency },
   );
   workers.push(webhookWorker);
   for (const w of workers) {
@@ -348,7 +344,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       await flushing;
       await limits.close();
       await webhookQueue.close().catch(() => {});
-      for (const c of [redis, common.connection]) if (c.status !== 'end') await c.quit().catch(() => c.disconnect());
+      for (const c of [redis, common.connection, webhookConnection]) if (c.status !== 'end') await c.quit().catch(() => c.disconnect());
     },
   };
 }

@@ -71,6 +71,17 @@ const jobSchema = {
     submittedAt: { type: 'string' },
     finishedAt: { type: 'string' },
     revision: { type: 'integer' },
+    webhook: {
+      type: 'object',
+      description: 'Webhook outcomes: the last delivery and the most recent failed attempts',
+      properties: {
+        delivered: { type: 'object', properties: { event: { type: 'string' }, at: { type: 'string' }, status: { type: 'integer' } } },
+        failures: {
+          type: 'array',
+          items: { type: 'object', properties: { event: { type: 'string' }, at: { type: 'string' }, attempt: { type: 'integer' }, final: { type: 'boolean' }, error: { type: 'string' } } },
+        },
+      },
+    },
     error: {
       type: 'object',
       properties: { code: { type: 'string' }, message: { type: 'string' }, params: { type: 'object', additionalProperties: true }, target: { type: 'string' } },

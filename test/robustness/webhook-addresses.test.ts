@@ -26,13 +26,23 @@ describe('webhook URLs that name a private address in another spelling', () => {
     'http://[::10.0.0.1]/hook',
     'http://[64:ff9b::a9fe:a9fe]/hook',
     'http://[64:ff9b:1::a00:1]/hook',
+    // 6to4 (2002:AABB:CCDD::/48 carries AA.BB.CC.DD), Teredo (relay + inverted client), SIIT, mapped in hex.
+    'http://[2002:7f00:1::]/hook',
+    'http://[2002:7f00:0001:0:0:0:0:1]/hook',
+    'http://[2002:a9fe:a9fe::1]/latest/meta-data',
+    'http://[2002:c0a8:101::]/hook',
+    'http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook',
+    'http://[2001:0:7f00:1::1]/hook',
+    'http://[::ffff:0:7f00:1]/hook',
+    'http://[::ffff:0:10.1.2.3]/hook',
+    'http://[::ffff:7f00:1]/hook',
   ])('%s is refused', async (url) => {
     await expect(checkWebhookUrl(url, false)).rejects.toMatchObject({ code: 'webhook-refused', status: 422 });
     await expect(checkWebhookUrl(url, true)).resolves.toBeInstanceOf(URL);
   });
 
   it('public IPv6 and IPv4-mapped public addresses stay allowed', () => {
-    for (const a of ['2606:4700::1111', '::ffff:8.8.8.8', '::ffff:808:808', '2001:4860:4860::8888']) expect(isPrivateAddress(a), a).toBe(false);
+    for (const a of ['2606:4700::1111', '::ffff:8.8.8.8', '::ffff:808:808', '2001:4860:4860::8888', '2002:808:808::1', '2001:0:4136:e378:8000:63bf:f7f7:f7f7']) expect(isPrivateAddress(a), a).toBe(false);
   });
 });
 
