@@ -31,7 +31,8 @@ import { jobListRoutes } from './routes/jobs-list.js';
 import { detectRoutes } from './routes/detect.js';
 import { sessionRoutes } from './routes/session.js';
 import { suggestTerms } from '../pipeline/suggest.js';
-import { createGlossaryStore, type GlossaryStore } from '../glossary/store.js';
+import { createGlossaryStore, type GlossaryStore, type SuggestionSettings } from '../glossary/store.js';
+import { createHash } from 'node:crypto';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -85,6 +86,22 @@ function bodyLimitFrom(raw: string | undefined): number {
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 1) throw new InputError('bad-config', `LOCFLOW_BODY_LIMIT must be a number ≥ 1, not "${raw}"`, { params: { name: 'LOCFLOW_BODY_LIMIT', min: 1, value: raw } });
   return n;
+}
+
+/** A setting that must be a whole number ≥ 0 when set; a typo stops the start instead of silently keeping the default. */
+function wholeFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InputError('bad-config', `${name} must be a whole number ≥ 0, not "${raw}"`, { params: { name, min: 0, value: raw } });
+  return n;
+}
+
+/** LOCFLOW_SUGGESTIONS_PER_ARTICLE (default 20) and LOCFLOW_SUGGESTION_TTL_DAYS (default 30; 0 = never expire). */
+function suggestionSettingsFrom(env: NodeJS.ProcessEnv): Partial<SuggestionSettings> {
+  const perArticle = wholeFrom(env, 'LOCFLOW_SUGGESTIONS_PER_ARTICLE');
+  const days = wholeFrom(env, 'LOCFLOW_SUGGESTION_TTL_DAYS');
+  return { ...(perArticle !== undefined ? { perArticle } : {}), ...(days !== undefined ? { ttlMs: days * 24 * 3600_000 } : {}) };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -159,7 +176,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const readyTranslatorFor = (provider: string | undefined) => translatorFor(provider);
 
   // Reviewed terms live in the glossary store; the seed files fill it on first start.
-  const glossaryStore: GlossaryStore | undefined = options.glossaryStore === false ? undefined : createGlossaryStore({ redis: queues.redis, prefix: config.prefix });
+  const suggestionSettings = suggestionSettingsFrom(env);
+  const glossaryStore: GlossaryStore | undefined = options.glossaryStore === false ? undefined : createGlossaryStore({ redis: queues.redis, prefix: config.prefix, suggestions: suggestionSettings });
+  // Also where a store written by an earlier locflow gets its indexes, once, before the API answers.
   if (glossaryStore) await glossaryStore.seedIfEmpty(SEED_DIR);
   const glossary = options.glossary ?? withMatcher(glossaryStore ? () => glossaryStore.approvedTerms() : yamlTerms());
   const tm = createRedisTm(queues.redis, `${config.prefix}:`);
@@ -181,7 +200,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
             onAnalysed: async (analysis, id, snapshot) => {
               const text = analysis.segments.map((s) => s.plain).join('\n');
               const found = suggestTerms(text, analysis.sourceLang, snapshot.matcher ?? snapshot.terms);
-              if (found.length > 0) await glossaryStore.recordSuggestions(found, { lang: analysis.sourceLang, source: id });
+              // The article's own hash, not the job id: the same article with other targets is still one article.
+              const article = createHash('sha256').update(text).digest('hex').slice(0, 16);
+              if (found.length > 0) await glossaryStore.recordSuggestions(found, { lang: analysis.sourceLang, source: id, article });
             },
           }
         : {}),

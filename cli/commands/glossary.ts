@@ -86,17 +86,19 @@ export function registerGlossary(program: Command): void {
       .addOption(new Option('--kind <kind>', 'filter by kind').choices(['keep', 'translate', 'forbidden']))
       .option('--lang <lang>', 'filter by language')
       .option('-q, --query <text>', 'search in terms, variants, translations and notes')
+      .addOption(new Option('--sort <order>', 'newest first, or suggestions most used in articles first').choices(['updated', 'frequency']))
       .option('--offset <n>', 'skip this many', '0')
       .option('--limit <n>', 'at most this many (≤ 1000)', '100')
       .option('--json', 'print {terms,total} as JSON'),
   ).action(
-    action(async (o: ClientOptions & { status?: string; kind?: string; lang?: string; query?: string; offset: string; limit: string; json?: boolean }) => {
+    action(async (o: ClientOptions & { status?: string; kind?: string; lang?: string; query?: string; sort?: string; offset: string; limit: string; json?: boolean }) => {
       const { t } = await getI18n();
       const qs = new URLSearchParams();
       if (o.status) qs.set('status', o.status);
       if (o.kind) qs.set('kind', o.kind);
       if (o.lang) qs.set('lang', o.lang);
       if (o.query) qs.set('q', o.query);
+      if (o.sort) qs.set('sort', o.sort);
       qs.set('offset', o.offset);
       qs.set('limit', o.limit);
       const res = await new ApiClient(o, t).json<{ terms: Term[]; total: number }>('GET', `/v1/glossary/terms?${qs}`);

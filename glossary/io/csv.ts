@@ -143,7 +143,16 @@ function parseExtended(table: string[][], options: DelimitedReadOptions): Term[]
 /** Every field of every term, one column per language found in the translations. */
 export function formatExtended(terms: Term[], format: Delimited): string {
   const langs = [...new Set(terms.flatMap((t) => Object.keys(t.translations)))].sort();
-  const header = [...FIXED, ...langs];
+  return extendedHeader(langs, format) + extendedRows(terms, langs, format);
+}
+
+/** The header row of the extended shape, given every translation language of the export (streamed exports know them up front). */
+export function extendedHeader(langs: string[], format: Delimited): string {
+  return writeTable([[...FIXED, ...langs]], format, format === 'tsv' ? escapeTsv : undefined);
+}
+
+/** Rows of the extended shape; consecutive calls concatenate into one file. */
+export function extendedRows(terms: Term[], langs: string[], format: Delimited): string {
   const records = terms.map((t) => [
     t.id,
     t.term,
@@ -158,7 +167,7 @@ export function formatExtended(terms: Term[], format: Delimited): string {
     ...langs.map((l) => t.translations[l] ?? ''),
   ]);
   // TSV has no quoting, so the extended form escapes tab, line break and backslash the way PostgreSQL's text format does.
-  return writeTable([header, ...records], format, format === 'tsv' ? escapeTsv : undefined);
+  return writeTable(records, format, format === 'tsv' ? escapeTsv : undefined);
 }
 
 const escapeTsv = (c: string) => c.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\r?\n/g, '\\n');

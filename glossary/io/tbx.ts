@@ -47,8 +47,12 @@ function bad(message: string, code = 'glossary-bad-file', params: Record<string,
 }
 
 export function formatTbx(terms: Term[], options: { sourceLang?: Lang } = {}): string {
-  const main = options.sourceLang ?? mostCommonLang(terms);
-  const out: string[] = [
+  return tbxHeader(options.sourceLang ?? mostCommonLang(terms)) + tbxEntries(terms) + TBX_FOOTER;
+}
+
+/** The document up to the first entry; `main` is the file's language (the most common source language). */
+export function tbxHeader(main: Lang): string {
+  return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<martif type="TBX-Basic" xml:lang="${escapeXml(main)}">`,
     '  <martifHeader>',
@@ -57,7 +61,15 @@ export function formatTbx(terms: Term[], options: { sourceLang?: Lang } = {}): s
     '  </martifHeader>',
     '  <text>',
     '    <body>',
-  ];
+    '',
+  ].join('\n');
+}
+
+export const TBX_FOOTER = ['    </body>', '  </text>', '</martif>', ''].join('\n');
+
+/** One termEntry per term, each line ending with a line break, so chunks concatenate. */
+export function tbxEntries(terms: Term[]): string {
+  const out: string[] = [];
   for (const t of terms) {
     out.push(`      <termEntry id="${escapeXml(t.id)}">`);
     const admin = (type: string, value: string) => out.push(`        <admin type="x-locflow-${type}">${escapeXml(value)}</admin>`);
@@ -80,8 +92,7 @@ export function formatTbx(terms: Term[], options: { sourceLang?: Lang } = {}): s
     }
     out.push('      </termEntry>');
   }
-  out.push('    </body>', '  </text>', '</martif>', '');
-  return out.join('\n');
+  return out.map((l) => `${l}\n`).join('');
 }
 
 function tig(term: string, status: string): string {

@@ -267,21 +267,42 @@ export function formatGlossaryYaml(terms: Term[], options: { lang?: Lang; commen
   const counts = new Map<string, number>();
   for (const t of terms) counts.set(t.lang, (counts.get(t.lang) ?? 0) + 1);
   const lang = options.lang ?? [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'en';
-  const out = terms.map((t) => {
-    const o: Record<string, unknown> = { id: t.id, term: t.term };
-    if (t.lang !== lang) o.lang = t.lang;
-    o.kind = t.kind;
-    if (t.variants.length) o.variants = t.variants;
-    if (Object.keys(t.translations).length) o.translations = t.translations;
-    if (t.grammar && Object.keys(t.grammar).length) o.grammar = t.grammar;
-    if (t.caseSensitive !== defaultCaseSensitive(t.term)) o.caseSensitive = t.caseSensitive;
-    if (t.status !== 'approved') o.status = t.status;
-    if (t.note !== undefined) o.note = t.note;
-    if (t.frequency !== undefined) o.frequency = t.frequency;
-    if (t.example !== undefined) o.example = t.example;
-    if (t.history?.length) o.history = t.history;
-    return o;
-  });
-  const body = stringify({ lang, terms: out }, { lineWidth: 0 });
-  return options.comment ? `${options.comment.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')}\n${body}` : body;
+  const body = stringify({ lang, terms: terms.map((t) => yamlEntry(t, lang)) }, { lineWidth: 0 });
+  return yamlComment(options.comment) + body;
+}
+
+function yamlComment(comment: string | undefined): string {
+  return comment ? `${comment.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')}\n` : '';
+}
+
+/** One term as the file writes it, relative to the file's language `lang`. */
+function yamlEntry(t: Term, lang: Lang): Record<string, unknown> {
+  const o: Record<string, unknown> = { id: t.id, term: t.term };
+  if (t.lang !== lang) o.lang = t.lang;
+  o.kind = t.kind;
+  if (t.variants.length) o.variants = t.variants;
+  if (Object.keys(t.translations).length) o.translations = t.translations;
+  if (t.grammar && Object.keys(t.grammar).length) o.grammar = t.grammar;
+  if (t.caseSensitive !== defaultCaseSensitive(t.term)) o.caseSensitive = t.caseSensitive;
+  if (t.status !== 'approved') o.status = t.status;
+  if (t.note !== undefined) o.note = t.note;
+  if (t.frequency !== undefined) o.frequency = t.frequency;
+  if (t.example !== undefined) o.example = t.example;
+  if (t.history?.length) o.history = t.history;
+  return o;
+}
+
+/**
+ * The same file in pieces, for exports that stream: the head (comment, file
+ * language, `terms:`), then the entries chunk by chunk, each chunk a YAML
+ * sequence indented under `terms:`. An empty glossary is `terms: []`.
+ */
+export function yamlHead(lang: Lang, comment?: string): string {
+  return `${yamlComment(comment)}${stringify({ lang }, { lineWidth: 0 })}terms:`;
+}
+
+export function yamlEntries(terms: Term[], lang: Lang): string {
+  if (terms.length === 0) return '';
+  const seq = stringify(terms.map((t) => yamlEntry(t, lang)), { lineWidth: 0 });
+  return `\n${seq.replace(/\n$/, '').replace(/^/gm, '  ')}`;
 }

@@ -6,16 +6,20 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CONTENT_TYPES, formatFromName, formatGlossaryFile, parseGlossaryFile, requireFormat, type GlossaryFormat } from '../../glossary/io/index.js';
+import { Readable } from 'node:stream';
+import { CONTENT_TYPES, formatFromName, parseGlossaryFile, requireFormat, streamGlossaryFile, type GlossaryFormat } from '../../glossary/io/index.js';
 import { MAX_TBX_BYTES } from '../../glossary/io/tbx.js';
 import { LANG_TAG, describeZod, statusSchema, termPatchSchema } from '../../glossary/schema.js';
 import type { GlossaryStore } from '../../glossary/store.js';
 import { REVIEW_ACTIONS, type Actor, type ReviewAction } from '../../glossary/workflow.js';
 import { InputError } from '../../pipeline/errors.js';
 import { TERM_KINDS } from '../../pipeline/glossary/index.js';
-import type { TermKind } from '../../pipeline/model.js';
+import type { Term, TermKind, TermStatus } from '../../pipeline/model.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { decodeBody } from '../http-errors.js';
+
+/** Terms per piece of a streamed export: small enough that formatting one never holds the event loop for long. */
+const EXPORT_CHUNK = 200;
 
 /** Import bodies: a glossary file is bigger than a JSON request but has no reason to exceed this. */
 export const IMPORT_BODY_LIMIT = MAX_TBX_BYTES;
@@ -53,6 +57,7 @@ const listQuery = z.object({
   kind: z.enum(TERM_KINDS as [TermKind, ...TermKind[]], { error: 'kind must be keep, translate or forbidden' }).optional(),
   lang: lang.optional(),
   q: z.string().max(200).optional(),
+  sort: z.enum(['updated', 'frequency'], { error: 'sort must be updated or frequency' }).optional(),
   offset: int(1_000_000).optional(),
   limit: int(1000).optional(),
   token: z.string().optional(),
@@ -93,7 +98,7 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     }
   });
 
-  app.get('/terms', { preHandler: anyone, schema: { summary: 'List glossary terms (filters: status, kind, lang, q; paging: offset, limit)', tags: ['glossary'] } }, async (request) => {
+  app.get('/terms', { preHandler: anyone, schema: { summary: 'List glossary terms, newest first (filters: status, kind, lang, q; sort: updated or frequency; paging: offset, limit)', tags: ['glossary'] } }, async (request) => {
     const q = parseWith(listQuery, request.query, 'query');
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 100;
@@ -144,10 +149,12 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     });
   }
 
-  app.post('/bulk-approve', { preHandler: reviewer, schema: { summary: 'Approve several terms at once, all or none (reviewer)', tags: ['glossary'] } }, async (request) => {
-    const { ids } = parseWith(bulkBody, request.body, 'body');
-    return store.bulkApprove(ids, actorOf(request));
-  });
+  for (const action of ['approve', 'reject'] as const) {
+    app.post(`/bulk-${action}`, { preHandler: reviewer, schema: { summary: `${action === 'approve' ? 'Approve' : 'Reject'} several terms at once, all or none (reviewer)`, tags: ['glossary'] } }, async (request) => {
+      const { ids } = parseWith(bulkBody, request.body, 'body');
+      return store.bulkReview(ids, action, actorOf(request));
+    });
+  }
 
   app.get('/conflicts', { preHandler: anyone, schema: { summary: 'Approved terms that overlap or contradict each other (offset, limit)', tags: ['glossary'] } }, async (request) => {
     const q = parseWith(listQuery, request.query, 'query');
@@ -159,11 +166,10 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
 
   app.get('/suggestions', { preHandler: anyone, schema: { summary: 'Proposed terms found in articles, most frequent first', tags: ['glossary'] } }, async (request) => {
     const q = parseWith(listQuery, request.query, 'query');
-    const all = (await store.list({ status: 'proposed', lang: q.lang, q: q.q, limit: Number.MAX_SAFE_INTEGER })).terms.filter((t) => t.frequency !== undefined);
-    all.sort((a, b) => (b.frequency ?? 0) - (a.frequency ?? 0) || a.term.localeCompare(b.term));
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 100;
-    return { terms: all.slice(offset, offset + limit), total: all.length, offset, limit };
+    const { terms, total } = await store.list({ status: 'proposed', lang: q.lang, q: q.q, sort: 'frequency', offset, limit });
+    return { terms, total, offset, limit };
   });
 
   app.get('/version', { preHandler: anyone, schema: { summary: 'Current glossary version and approved term count', tags: ['glossary'] } }, async () => {
@@ -171,18 +177,19 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     return { version, approved: terms.length };
   });
 
-  app.get('/export', { preHandler: anyone, schema: { summary: 'Export the glossary as yaml, csv, tsv or tbx', tags: ['glossary'] } }, async (request, reply) => {
+  app.get('/export', { preHandler: anyone, schema: { summary: 'Export the glossary as yaml, csv, tsv or tbx (streamed)', tags: ['glossary'] } }, async (request, reply) => {
     const q = parseWith(fileQuery, request.query, 'query');
     const format = requireFormat(q.format);
-    const terms = q.status ? (await store.all()).filter((t) => t.status === q.status) : await store.all();
-    const body = formatGlossaryFile(terms, format, { source: q.source, target: q.target });
-    const version = await store.version();
+    const [version, shape] = await Promise.all([store.version(), store.stats()]);
+    const file = streamGlossaryFile(withStatus(store.iterate(EXPORT_CHUNK), q.status), format, shape, { source: q.source, target: q.target });
+    // The first piece is taken before answering, so a bad parameter is still a 4xx and not a cut-off download.
+    const first = await file.next();
     const ext = format === 'yaml' ? 'yaml' : format;
     return reply
       .header('content-type', CONTENT_TYPES[format])
       .header('content-disposition', `attachment; filename="glossary-${version}.${ext}"`)
       .header('x-glossary-version', version)
-      .send(body);
+      .send(Readable.from(prepend(first, file)));
   });
 
   app.post(
@@ -199,6 +206,16 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     },
   );
 };
+
+async function* withStatus(chunks: AsyncIterable<Term[]>, status: TermStatus | undefined): AsyncGenerator<Term[]> {
+  for await (const terms of chunks) yield status ? terms.filter((t) => t.status === status) : terms;
+}
+
+async function* prepend(first: IteratorResult<string>, rest: AsyncGenerator<string>): AsyncGenerator<string> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
+}
 
 function formatFromContentType(type: string | undefined): GlossaryFormat | undefined {
   const t = (type ?? '').split(';')[0]!.trim().toLowerCase();

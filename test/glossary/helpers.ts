@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { createGlossaryStore, type GlossaryStore } from '../../glossary/store.js';
+import { createGlossaryStore, type GlossaryStore, type SuggestionSettings } from '../../glossary/store.js';
 import { InputError } from '../../pipeline/errors.js';
 import { parseTokens } from '../../server/auth.js';
 import { glossaryRoutes } from '../../server/routes/glossary.js';
@@ -15,7 +15,7 @@ export function newPrefix(): string {
 
 export interface Env {
   redis: Redis;
-  open(prefix?: string): GlossaryStore;
+  open(prefix?: string, suggestions?: Partial<SuggestionSettings>): GlossaryStore;
   cleanup(): Promise<void>;
 }
 
@@ -25,9 +25,9 @@ export function redisEnv(): Env {
   const prefixes: string[] = [];
   return {
     redis,
-    open(prefix = newPrefix()) {
+    open(prefix = newPrefix(), suggestions) {
       prefixes.push(prefix);
-      return createGlossaryStore({ redis, prefix });
+      return createGlossaryStore({ redis, prefix, suggestions });
     },
     async cleanup() {
       for (const p of prefixes) {

@@ -52,7 +52,7 @@ async function metered(prefix: string): Promise<Meter> {
     return (send as (...a: unknown[]) => unknown)(command, ...rest);
   }) as typeof redis.sendCommand;
   return {
-    store: createGlossaryStore({ redis, prefix }),
+    store: createGlossaryStore({ redis, prefix, suggestions: { perArticle: 0 } }),
     async measure(fn) {
       log = [];
       await fn();
@@ -76,7 +76,7 @@ async function filled(n: number): Promise<{ prefix: string; meter: Meter }> {
     reviewer,
   );
   const candidates: SuggestionInput[] = Array.from({ length: n }, (_, i) => ({ term: `Zorgon${i}`, lang: 'fr', frequency: 1 + (i % 3), example: `Le modèle Zorgon${i} est sorti.` }));
-  expect(await writer.recordSuggestions(candidates, { source: 'fill' })).toEqual({ created: n, merged: 0, skipped: 0 });
+  expect(await writer.recordSuggestions(candidates, { source: 'fill' })).toEqual({ created: n, merged: 0, skipped: 0, repeated: 0 });
   return { prefix, meter };
 }
 
@@ -98,7 +98,7 @@ describe('glossary store cost per submission', () => {
       await glossary(); // the first call per process loads the approved terms
       await meter.store.recordSuggestions([{ term: 'Warmup', lang: 'fr', frequency: 1 }]); // and the server learns the script
       const read = await meter.measure(() => glossary());
-      const record = await meter.measure(async () => expect(await meter.store.recordSuggestions(ARTICLE)).toEqual({ created: 1, merged: 1, skipped: 2 }));
+      const record = await meter.measure(async () => expect(await meter.store.recordSuggestions(ARTICLE)).toEqual({ created: 1, merged: 1, skipped: 2, repeated: 0 }));
       costs.push({ read, record });
       expect((await meter.store.get('t_gpu'))!.frequency).toBeUndefined();
       expect(await meter.store.get(deriveTermId('fr', 'Zorgon7'))).toMatchObject({ term: 'Zorgon7', status: 'proposed', frequency: 2 + 2, example: 'Le modèle Zorgon7 est sorti.' });
@@ -200,16 +200,16 @@ describe('suggestions on the indexed layout', () => {
   it('follows edits, variants, kept names across languages and deletions', async () => {
     const s = env.open();
     const t = await s.create({ term: 'Kimi', lang: 'fr', kind: 'keep', variants: ['Kimi AI'] }, reviewer);
-    expect(await s.recordSuggestions([{ term: 'kimi ai', lang: 'en', frequency: 1 }])).toEqual({ created: 0, merged: 1, skipped: 0 });
+    expect(await s.recordSuggestions([{ term: 'kimi ai', lang: 'en', frequency: 1 }])).toEqual({ created: 0, merged: 1, skipped: 0, repeated: 0 });
     await s.update(t.id, { term: 'Kimi K2', variants: [] }, reviewer);
     // The old forms are gone from the index, the new one is there.
-    expect(await s.recordSuggestions([{ term: 'Kimi K2', lang: 'fr', frequency: 1 }])).toEqual({ created: 0, merged: 1, skipped: 0 });
-    expect(await s.recordSuggestions([{ term: 'Kimi AI', lang: 'fr', frequency: 1 }])).toEqual({ created: 1, merged: 0, skipped: 0 });
+    expect(await s.recordSuggestions([{ term: 'Kimi K2', lang: 'fr', frequency: 1 }])).toEqual({ created: 0, merged: 1, skipped: 0, repeated: 0 });
+    expect(await s.recordSuggestions([{ term: 'Kimi AI', lang: 'fr', frequency: 1 }])).toEqual({ created: 1, merged: 0, skipped: 0, repeated: 0 });
     expect((await s.get(t.id))!.frequency).toBe(2);
     await s.review(t.id, 'reject', reviewer);
-    expect(await s.recordSuggestions([{ term: 'kimi k2', lang: 'vi', frequency: 1 }])).toEqual({ created: 0, merged: 0, skipped: 1 });
+    expect(await s.recordSuggestions([{ term: 'kimi k2', lang: 'vi', frequency: 1 }])).toEqual({ created: 0, merged: 0, skipped: 1, repeated: 0 });
     await s.remove(t.id, reviewer);
-    expect(await s.recordSuggestions([{ term: 'Kimi K2', lang: 'fr', frequency: 5 }])).toEqual({ created: 1, merged: 0, skipped: 0 });
+    expect(await s.recordSuggestions([{ term: 'Kimi K2', lang: 'fr', frequency: 5 }])).toEqual({ created: 1, merged: 0, skipped: 0, repeated: 0 });
     expect(await s.get(t.id)).toBeUndefined();
     expect(await s.get(deriveTermId('fr', 'Kimi K2'))).toMatchObject({ status: 'proposed', frequency: 5, history: [expect.objectContaining({ action: 'suggest' })] });
   });
@@ -227,15 +227,15 @@ describe('suggestions on the indexed layout', () => {
     const prefix = newPrefix();
     const s = env.open(prefix);
     // The first layout: frequency and example inside the term JSON, no form indexes.
-    const old: Term = { id: deriveTermId('fr', 'DeepSeek'), term: 'DeepSeek', lang: 'fr', kind: 'keep', translations: {}, variants: ['Deepseek'], caseSensitive: true, status: 'proposed', frequency: 7, example: 'DeepSeek a publié R1.', history: [{ at: '2026-01-01T00:00:00.000Z', by: 'job-0', action: 'suggest' }] };
+    const old: Term = { id: deriveTermId('fr', 'DeepSeek'), term: 'DeepSeek', lang: 'fr', kind: 'keep', translations: {}, variants: ['Deepseek'], caseSensitive: true, status: 'proposed', frequency: 7, example: 'DeepSeek a publié R1.', history: [{ at: new Date(Date.now() - 3600_000).toISOString(), by: 'job-0', action: 'suggest' }] };
     const approved: Term = { id: 't_gpu', term: 'GPU', lang: 'fr', kind: 'keep', translations: {}, variants: [], caseSensitive: true, status: 'approved' };
     await env.redis.hset(`${prefix}:glossary:terms`, old.id, JSON.stringify(old), approved.id, JSON.stringify(approved));
     await env.redis.hset(`${prefix}:glossary:approved`, approved.id, JSON.stringify(approved));
     await env.redis.set(`${prefix}:glossary:rev`, '3');
     expect((await s.get(old.id))!.frequency).toBe(7);
-    expect(await s.recordSuggestions([{ term: 'deepseek', lang: 'fr', frequency: 2 }, { term: 'GPU', lang: 'fr', frequency: 1 }])).toEqual({ created: 0, merged: 1, skipped: 1 });
+    expect(await s.recordSuggestions([{ term: 'deepseek', lang: 'fr', frequency: 2 }, { term: 'GPU', lang: 'fr', frequency: 1 }])).toEqual({ created: 0, merged: 1, skipped: 1, repeated: 0 });
     expect(await s.get(old.id)).toMatchObject({ frequency: 9, example: 'DeepSeek a publié R1.', history: old.history });
-    expect(await env.redis.get(`${prefix}:glossary:layout`)).toBe('2');
+    expect(await env.redis.get(`${prefix}:glossary:layout`)).toBe('3');
     expect((await s.approvedTerms()).terms.map((t) => t.id)).toEqual(['t_gpu']);
   });
 });

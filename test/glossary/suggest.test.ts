@@ -51,7 +51,7 @@ describe('suggestTerms', () => {
   });
 
   it('stores suggestions as proposed terms and adds frequencies up across articles', async () => {
-    const store = env.open();
+    const store = env.open(undefined, { perArticle: 0 });
     const candidates = suggestTerms(text, 'fr', []);
     const first = await store.recordSuggestions(candidates, { lang: 'fr', source: 'job-1' });
     expect(first.created).toBe(candidates.length);
@@ -64,12 +64,12 @@ describe('suggestTerms', () => {
     expect((await store.approvedTerms()).terms).toEqual([]);
     // Workers pass suggestTerms' output as is: the language travels with each candidate, and a name merges across languages.
     const en = await store.recordSuggestions([{ term: 'NIM', lang: 'en', frequency: 2 }, { term: 'Moonshot', lang: 'en', frequency: 1 }]);
-    expect(en).toEqual({ created: 1, merged: 1, skipped: 0 });
+    expect(en).toEqual({ created: 1, merged: 1, skipped: 0, repeated: 0 });
     expect((await store.list({ q: 'NIM' })).terms.find((t) => t.term === 'NIM')!.frequency).toBe(2 * candidates.find((c) => c.term === 'NIM')!.frequency + 2);
     await expect(store.recordSuggestions([{ term: 'X1', frequency: 1 }])).rejects.toThrow(/no language/);
     // A rejected suggestion is not brought back.
     await store.review(ds.id, 'reject', { role: 'reviewer', name: 'r' });
     const third = await store.recordSuggestions([{ term: 'DeepSeek', frequency: 3 }], { lang: 'fr' });
-    expect(third).toEqual({ created: 0, merged: 0, skipped: 1 });
+    expect(third).toEqual({ created: 0, merged: 0, skipped: 1, repeated: 0 });
   });
 });
