@@ -32,6 +32,8 @@ export interface JobMeta {
   filename?: string;
   title?: string;
   webhookUrl?: string;
+  /** Owner id of the token that submitted the job (a hash, never the token); absent in open mode. */
+  owner?: string;
   glossaryVersion: string;
   segments: number;
 }
@@ -235,6 +237,11 @@ export class JobStore {
     return `${this.prefix}:jobs`;
   }
 
+  /** The recent-jobs index of one owner: a submitter's list never reads anyone else's ids. */
+  ownerIndexKey(owner: string): string {
+    return `${this.prefix}:jobs:owner:${owner}`;
+  }
+
   /** `created` (new), `replaced` (an earlier failed/cancelled run) or the live record's status. */
   async create(meta: JobMeta, analysis: Analysis): Promise<'created' | 'replaced' | JobStatus> {
     const fields: string[] = [];
@@ -251,18 +258,22 @@ export class JobStore {
       String(this.ttlSeconds),
       ...fields,
     )) as 'created' | 'replaced' | JobStatus;
-    if (outcome === 'created' || outcome === 'replaced') await this.index(meta.id, Date.parse(meta.submittedAt) || Date.now());
+    if (outcome === 'created' || outcome === 'replaced') {
+      const at = Date.parse(meta.submittedAt) || Date.now();
+      await this.index(this.indexKey, meta.id, at);
+      if (meta.owner) await this.index(this.ownerIndexKey(meta.owner), meta.id, at);
+    }
     return outcome;
   }
 
-  /** Adds a job to the recent-jobs index and trims what the retention or the cap has made stale. */
-  private async index(id: string, at: number): Promise<void> {
+  /** Adds a job to a recent-jobs index and trims what the retention or the cap has made stale. */
+  private async index(key: string, id: string, at: number): Promise<void> {
     await this.redis
       .multi()
-      .zadd(this.indexKey, at, id)
-      .zremrangebyscore(this.indexKey, '-inf', at - this.ttlSeconds * 1000)
-      .zremrangebyrank(this.indexKey, 0, -(MAX_INDEXED + 1))
-      .expire(this.indexKey, this.ttlSeconds)
+      .zadd(key, at, id)
+      .zremrangebyscore(key, '-inf', at - this.ttlSeconds * 1000)
+      .zremrangebyrank(key, 0, -(MAX_INDEXED + 1))
+      .expire(key, this.ttlSeconds)
       .exec();
   }
 
@@ -270,11 +281,12 @@ export class JobStore {
    * The newest jobs first, at most `limit`, skipping `offset`. Ids whose record
    * has expired are dropped from the index as they are met.
    */
-  async recent(limit: number, offset = 0): Promise<{ jobs: JobView[]; total: number }> {
-    const [ids, total] = await Promise.all([this.redis.zrevrange(this.indexKey, offset, offset + limit - 1), this.redis.zcard(this.indexKey)]);
+  async recent(limit: number, offset = 0, owner?: string): Promise<{ jobs: JobView[]; total: number }> {
+    const key = owner === undefined ? this.indexKey : this.ownerIndexKey(owner);
+    const [ids, total] = await Promise.all([this.redis.zrevrange(key, offset, offset + limit - 1), this.redis.zcard(key)]);
     const records = await Promise.all(ids.map((id) => this.get(id)));
     const gone = ids.filter((_, i) => !records[i]);
-    if (gone.length > 0) await this.redis.zrem(this.indexKey, ...gone);
+    if (gone.length > 0) await this.redis.zrem(key, ...gone);
     const jobs = records.filter((r): r is JobRecord => !!r).map(toView);
     return { jobs, total: total - gone.length };
   }

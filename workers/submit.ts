@@ -75,7 +75,12 @@ function analysisTurn(): Promise<void> {
   return turn;
 }
 
-export async function submitArticle(ctx: SubmitContext, sub: Submission): Promise<SubmitResult> {
+/**
+ * `owner` is the submitting token's owner id (undefined in open mode). It is
+ * part of the job id, so two desks sending the same article get two jobs,
+ * each visible to its own desk only.
+ */
+export async function submitArticle(ctx: SubmitContext, sub: Submission, owner?: string): Promise<SubmitResult> {
   if (typeof sub.text !== 'string' || sub.text.trim() === '') throw new InputError('empty-input', 'the article text is empty', { params: { context: 'text' } });
   const forced = sub.sourceLang && sub.sourceLang !== 'auto' ? requireLang(sub.sourceLang, 'sourceLang') : undefined;
   const targets = normaliseTargets(sub.targets, forced);
@@ -87,7 +92,7 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
   // The title is metadata: it names the job and goes into the manifest, never into the article's text.
   const title = sub.title?.replace(/\s+/g, ' ').trim() || undefined;
   const text = sub.text;
-  const id = articleId(text, { from: forced ?? 'auto', targets, format: sub.format }, [sub.provider ?? '', glossary.version, sub.webhookUrl ?? '', title ?? '']);
+  const id = articleId(text, { from: forced ?? 'auto', targets, format: sub.format }, [sub.provider ?? '', glossary.version, sub.webhookUrl ?? '', title ?? '', ...(owner ? [owner] : [])]);
 
   // An identical live submission: answer at once without analysing again.
   const existing = await ctx.queues.store.status(id);
@@ -127,6 +132,7 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission): Promis
     ...(sub.provider ? { provider: sub.provider } : {}),
     ...(title ? { title } : {}),
     ...(sub.webhookUrl ? { webhookUrl: sub.webhookUrl } : {}),
+    ...(owner ? { owner } : {}),
   };
   const outcome = await ctx.queues.store.create(meta, analysis);
   if (outcome === 'created' || outcome === 'replaced') {

@@ -5,6 +5,7 @@ import type { Analysis } from '../../pipeline/model.js';
 import type { Queues } from '../../workers/queues.js';
 import { getI18n } from '../../locales/i18n.js';
 import { requireRole, type AuthConfig } from '../auth.js';
+import { listScope } from '../ownership.js';
 import { requestLang } from '../http-errors.js';
 import { localizeView } from './jobs.js';
 
@@ -53,7 +54,8 @@ export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfi
           throw new InputError('invalid-request', `invalid request: ${detail}`, { params: { detail } });
         }
       }
-      const { jobs, total } = await queues.store.recent(limit, offset);
+      // Submitters see their own jobs only; reviewers and admins see everyone's.
+      const { jobs, total } = await queues.store.recent(limit, offset, listScope(auth, request.principal));
       // Jobs sent without a title (most from the CLI and the API) are shown by their opening words.
       const listed = await Promise.all(
         jobs.map(async (job) => {

@@ -9,10 +9,11 @@ import { applyXliff, MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { DOC_FORMATS } from '../../pipeline/ingest.js';
 import type { i18n } from 'i18next';
 import { getI18n, renderError } from '../../locales/i18n.js';
-import { TERMINAL, type JobError, type JobView, type StoredMessage, type TargetState } from '../../workers/store.js';
+import { TERMINAL, toView, type JobError, type JobView, type StoredMessage, type TargetState } from '../../workers/store.js';
 import type { Queues } from '../../workers/queues.js';
 import { submitArticle, type SubmitContext, type Submission } from '../../workers/submit.js';
 import { requireRole, type AuthConfig } from '../auth.js';
+import { maySee, ownerForSubmission } from '../ownership.js';
 import { requestLang, sendError } from '../http-errors.js';
 import { commitRevision } from './review.js';
 import { sendBytes } from '../byte-range.js';
@@ -134,7 +135,9 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
 
   const messages = await getI18n();
   const load = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobView> => {
-    const view = await store.view(request.params.id);
+    const rec = await store.get(request.params.id);
+    // Another token's job is not there, as far as a submitter can tell.
+    const view = rec && maySee(auth, request.principal, rec.meta.owner) ? toView(rec) : undefined;
     if (!view) {
       throw new InputError('job-not-found', t('errors:job-not-found', { lng: 'en', id: request.params.id }), { status: 404, params: { id: request.params.id } });
     }
@@ -165,7 +168,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       },
     },
     async (request, reply) => {
-      const r = await submitArticle(ctx, request.body);
+      const r = await submitArticle(ctx, request.body, ownerForSubmission(auth, request));
       request.log.info({ job: r.id, created: r.created }, 'job submitted');
       return reply.code(202).header('location', `/v1/jobs/${r.id}`).send({ id: r.id, status: r.status });
     },
