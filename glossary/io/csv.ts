@@ -12,6 +12,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { GlossaryError } from '../../pipeline/errors.js';
+import { neutralizeFormulaCell, restoreFormulaCell } from '../../pipeline/formats/csv.js';
 import { translationFor } from '../../pipeline/glossary/terms.js';
 import type { Lang, Term, TermStatus } from '../../pipeline/model.js';
 import { LANG_TAG, defaultCaseSensitive, toTerm } from '../schema.js';
@@ -58,8 +59,9 @@ function isExtendedHeader(row: string[]): boolean {
 export function parseDelimited(text: string, format: Delimited, options: DelimitedReadOptions = {}): Term[] {
   const table = rows(text, format);
   if (table.length === 0) throw bad(`the ${format.toUpperCase()} file has no rows`);
-  if (!isExtendedHeader(table[0]!)) return parsePairs(table, format, options);
-  return parseExtended(format === 'tsv' ? table.map((r) => r.map(unescapeTsv)) : table, options);
+  // Cells locflow wrote with a quote in front of =, +, -, @ (spreadsheet formula guard) come back as they were.
+  if (!isExtendedHeader(table[0]!)) return parsePairs(table.map((r) => r.map(restoreFormulaCell)), format, options);
+  return parseExtended(table.map((r) => r.map((c) => restoreFormulaCell(format === 'tsv' ? unescapeTsv(c) : c))), options);
 }
 
 function parsePairs(table: string[][], format: Delimited, options: DelimitedReadOptions): Term[] {
@@ -190,8 +192,10 @@ export function formatPairs(terms: Term[], format: Delimited, source: Lang, targ
 }
 
 function writeTable(table: string[][], format: Delimited, escape?: (c: string) => string): string {
-  if (format === 'csv') return stringify(table, { record_delimiter: 'unix' });
+  // No cell a spreadsheet would run as a formula (see neutralizeFormulaCell); import reverses it.
+  const safe = table.map((r) => r.map(neutralizeFormulaCell));
+  if (format === 'csv') return stringify(safe, { record_delimiter: 'unix' });
   // DeepL's TSV has no escaping: a tab or line break inside a cell cannot be written, so it becomes a space.
   const cell = escape ?? ((c: string) => c.replace(/[\t\r\n]+/g, ' '));
-  return table.map((r) => r.map(cell).join('\t')).join('\n') + (table.length ? '\n' : '');
+  return safe.map((r) => r.map(cell).join('\t')).join('\n') + (safe.length ? '\n' : '');
 }

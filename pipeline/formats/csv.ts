@@ -8,8 +8,30 @@ import type { AlignedDocument } from '../model.js';
 
 export const CSV_BOM = '\uFEFF';
 
+/**
+ * Spreadsheets evaluate a cell that starts with `=`, `+`, `-` or `@` (and,
+ * in some, tab or CR) as a formula, so a sentence from an article or a term
+ * from a submitter could run `=HYPERLINK(…)` or worse on a reviewer's
+ * machine. Following OWASP's CSV-injection rule, such a cell is written with
+ * a leading single quote, which spreadsheets show as text and hide.
+ * A cell that already starts with quotes before such a character gets one
+ * more, so that {@link restoreFormulaCell} can take exactly one away and a
+ * round trip through locflow's own reader is exact.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+export function neutralizeFormulaCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** The inverse of {@link neutralizeFormulaCell}, for files locflow reads back (glossary import). */
+export function restoreFormulaCell(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+}
+
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = neutralizeFormulaCell(value);
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export function alignedCsv(doc: AlignedDocument): string {
