@@ -199,16 +199,18 @@ export interface QueueRun {
   loopDelay: { p50: number; p99: number; max: number };
 }
 
-export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'distinct', articles = ARTICLES): Promise<QueueRun> {
+/** `separateWorker`: true or a number of `locflow worker` processes; false runs the workers in this process. */
+export async function fullQueue(separateWorker: boolean | number, kind: 'sample' | 'distinct', articles = ARTICLES): Promise<QueueRun> {
+  const processes = separateWorker === true ? 1 : separateWorker === false ? 0 : separateWorker;
   const prefix = `{lfbench-${randomBytes(4).toString('hex')}}`;
   const config = queueConfig({ ...process.env, REDIS_URL, LOCFLOW_PREFIX: prefix });
   const app = await buildServer({ config, logger: false, auth: parseTokens('') });
-  const child = separateWorker ? await spawnWorker(prefix) : undefined;
+  const childProcs = await Promise.all(Array.from({ length: processes }, () => spawnWorker(prefix)));
   // Completions are observed the same way in both set-ups: a listener on the assemble queue's events.
   const eventsConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const events = new QueueEvents('assemble', { connection: eventsConnection, prefix });
   await events.waitUntilReady();
-  const running = separateWorker ? undefined : await startWorkers({ config, concurrency: CONCURRENCY });
+  const running = processes > 0 ? undefined : await startWorkers({ config, concurrency: CONCURRENCY });
   const assemble = { on: (_e: 'completed', fn: () => void) => events.on('completed', fn), removeAllListeners: (_e: 'completed') => events.removeAllListeners('completed') };
   // Warm up (module loading, the detector's model, the glossary matcher, the JIT) outside the timing,
   // with articles of the same kind that are not submitted again.
@@ -243,7 +245,7 @@ export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'disti
     }
   }
   await running?.close();
-  if (child) {
+  for (const child of childProcs) {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
@@ -258,7 +260,7 @@ export async function fullQueue(separateWorker: boolean, kind: 'sample' | 'disti
     articlesPerSecond: articles / seconds,
     tmHits,
     segments,
-    ...(separateWorker ? {} : { cpuMs: cpuMs / articles }),
+    ...(processes > 0 ? {} : { cpuMs: cpuMs / articles }),
     loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
   };
 }

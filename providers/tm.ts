@@ -52,12 +52,58 @@ export function createMemoryTm(): TranslationMemory & { size(): number; clear():
 export interface RedisTmOptions {
   /** Expiry of machine entries in seconds (default: none). Human entries never expire. */
   machineTtlSeconds?: number;
+  /**
+   * Most machine entries kept (default: no cap). Past it, the least recently
+   * used go first: a hit counts as a use. Human entries (post-edits) are not
+   * counted and never evicted: they are a person's work, and few.
+   */
+  maxEntries?: number;
 }
+
+// KEYS[1]: the recency index (zset: machine entry key → last use, ms); KEYS[2..]: entry keys.
+// Returns the values; machine entries that were found count as used now.
+const LOOKUP_LRU = `
+local values = redis.call('MGET', unpack(KEYS, 2))
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #KEYS do
+  if values[i - 1] and string.find(KEYS[i], ':tm:m:', 1, true) then redis.call('ZADD', KEYS[1], 'XX', now, KEYS[i]) end
+end
+return values
+`;
+
+// KEYS[1]: the recency index; KEYS[2..]: entry keys. ARGV[1]: cap, ARGV[2]: machine TTL (0: none),
+// then per key its value and 'h' or 'm'. Machine entries past the cap go, least recently used first.
+const STORE_LRU = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+for i = 2, #KEYS do
+  local value, kind = ARGV[2 * i - 1], ARGV[2 * i]
+  if kind == 'm' then
+    if ttl > 0 then redis.call('SET', KEYS[i], value, 'EX', ttl) else redis.call('SET', KEYS[i], value) end
+    redis.call('ZADD', KEYS[1], now, KEYS[i])
+  else
+    redis.call('SET', KEYS[i], value)
+  end
+end
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[1])
+local evicted = 0
+while excess > 0 do
+  local victims = redis.call('ZRANGE', KEYS[1], 0, math.min(excess, 500) - 1)
+  redis.call('DEL', unpack(victims))
+  redis.call('ZREM', KEYS[1], unpack(victims))
+  excess = excess - #victims
+  evicted = evicted + #victims
+end
+return evicted
+`;
 
 /**
  * Redis-backed memory. Keys are `<prefix>tm:h:<hash>` / `<prefix>tm:m:<hash>`;
  * with a hash-tagged prefix such as `{locflow}` they all live in one cluster
- * slot, so one MGET answers a whole article.
+ * slot, so one MGET (or one script) answers a whole article. With `maxEntries`,
+ * `<prefix>tm:lru` orders machine entries by last use and bounds their number.
  */
 export function createRedisTm(redis: Redis | Cluster, prefix: string, options: RedisTmOptions = {}): TranslationMemory {
   const k = (suffix: string) => `${prefix}tm:${suffix}`;
@@ -70,15 +116,26 @@ export function createRedisTm(redis: Redis | Cluster, prefix: string, options: R
       return undefined;
     }
   };
+  const lru = options.maxEntries === undefined ? undefined : k('lru');
   return {
     async lookup(keys) {
       if (keys.length === 0) return [];
       const names = keys.flatMap((key) => [k(humanKey(key)), k(machineKey(key))]);
-      const values = await redis.mget(...names);
+      const values = lru ? ((await redis.eval(LOOKUP_LRU, names.length + 1, lru, ...names)) as (string | null)[]) : await redis.mget(...names);
       return keys.map((_, i) => parse(values[2 * i]) ?? parse(values[2 * i + 1]));
     },
     async store(entries) {
       if (entries.length === 0) return;
+      if (lru) {
+        const names: string[] = [];
+        const args: string[] = [String(options.maxEntries), String(options.machineTtlSeconds ?? 0)];
+        for (const { key, entry } of entries) {
+          names.push(k(entry.human ? humanKey(key) : machineKey(key)));
+          args.push(JSON.stringify({ text: entry.text, provider: entry.provider, human: entry.human, at: entry.at }), entry.human ? 'h' : 'm');
+        }
+        await redis.eval(STORE_LRU, names.length + 1, lru, ...names, ...args);
+        return;
+      }
       // Entries without expiry go in one MSET (one command for a whole batch); expiring ones need SET … EX.
       // A MULTI only when both kinds are present: ioredis builds every transaction object afresh, at a cost.
       const plain: string[] = [];

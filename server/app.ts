@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { getI18n } from '../locales/i18n.js';
 import { createRedisTm, listProviders, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import { inFlight } from '../workers/provider-limits.js';
-import { queueConfig, type QueueConfig } from '../workers/config.js';
+import { queueConfig, tmOptions, type QueueConfig } from '../workers/config.js';
 import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
@@ -181,7 +181,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   // Also where a store written by an earlier locflow gets its indexes, once, before the API answers.
   if (glossaryStore) await glossaryStore.seedIfEmpty(SEED_DIR);
   const glossary = options.glossary ?? withMatcher(glossaryStore ? () => glossaryStore.approvedTerms() : yamlTerms());
-  const tm = createRedisTm(queues.redis, `${config.prefix}:`);
+  const tm = createRedisTm(queues.redis, `${config.prefix}:`, tmOptions(config));
 
   await app.register(jobRoutes, {
     prefix: '/v1/jobs',

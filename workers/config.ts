@@ -20,6 +20,8 @@ export interface QueueConfig {
   keepCompleted: number;
   keepFailed: number;
   eventsMaxLen: number;
+  /** Machine translation-memory entries kept, least recently used evicted first (0: no cap). */
+  tmMaxEntries: number;
   /** Segments per provider call: progress and TM writes happen per batch, so smaller loses less on a crash. */
   batchSize: number;
   webhookSecret: string | undefined;
@@ -55,6 +57,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     keepCompleted: envInt(env, 'LOCFLOW_KEEP_COMPLETED', 1000),
     keepFailed: envInt(env, 'LOCFLOW_KEEP_FAILED', 5000),
     eventsMaxLen: envInt(env, 'LOCFLOW_EVENTS_MAXLEN', 10_000, 100),
+    tmMaxEntries: envInt(env, 'LOCFLOW_TM_MAX_ENTRIES', 100_000),
     batchSize: envInt(env, 'LOCFLOW_BATCH_SIZE', 25, 1),
     webhookSecret: env.LOCFLOW_WEBHOOK_SECRET || undefined,
     webhookAllowPrivate: env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === '1' || env.LOCFLOW_WEBHOOK_ALLOW_PRIVATE === 'true',
@@ -62,4 +65,9 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     webhookTimeoutMs: envInt(env, 'LOCFLOW_WEBHOOK_TIMEOUT_MS', 10_000, 100),
     webhookConcurrency: envInt(env, 'LOCFLOW_WEBHOOK_CONCURRENCY', 4, 1),
   };
+}
+
+/** The translation memory's bounds, the same in every process (the API writes post-edits, workers machine entries). */
+export function tmOptions(config: QueueConfig): { maxEntries?: number } {
+  return config.tmMaxEntries > 0 ? { maxEntries: config.tmMaxEntries } : {};
 }

@@ -13,7 +13,7 @@ import { noticesOf } from '../pipeline/notices.js';
 import { translateTarget } from '../pipeline/run.js';
 import { createRedisTm, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import { createSharedLimits } from './provider-limits.js';
-import type { QueueConfig } from './config.js';
+import { tmOptions, type QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData, type TranslateSummary } from './queues.js';
 import { connectRedis } from './redis.js';
@@ -94,7 +94,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   const redis: Redis = connectRedis(config.redisUrl, 'worker');
   const store = new JobStore(redis, config.prefix, config.retentionSeconds);
   const metrics = new Metrics(redis, config.prefix);
-  const tm: TranslationMemory = createRedisTm(redis, `${config.prefix}:`);
+  const tm: TranslationMemory = createRedisTm(redis, `${config.prefix}:`, tmOptions(config));
   const analyses = new AnalysisCache();
   const analysisOf = (id: string) => analyses.get(id, () => store.analysis(id));
   const webhookQueue = new (await import('bullmq')).Queue<WebhookJobData>(QUEUE.webhooks, {

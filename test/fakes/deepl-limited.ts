@@ -13,7 +13,7 @@ export interface LimitedDeepl {
   url: string;
   env: NodeJS.ProcessEnv;
   /** `maxOffered`: the most calls that were in flight or arriving at once, refused ones included. */
-  readonly stats: { served: number; refused: number; maxInFlight: number; maxOffered: number; inFlight: number };
+  readonly stats: { served: number; refused: number; maxInFlight: number; maxOffered: number; inFlight: number; firstAt: number; lastAt: number };
   /** Zeroes the counters (not the calls in flight). */
   reset(): void;
   close(): Promise<void>;
@@ -30,12 +30,14 @@ export async function startLimitedDeepl(options: LimitedDeeplOptions = {}): Prom
   const limit = options.limit ?? 4;
   const delayMs = options.delayMs ?? 200;
   const upstream = await startDeeplFake();
-  const stats = { served: 0, refused: 0, maxInFlight: 0, maxOffered: 0, inFlight: 0 };
+  /** `firstAt`: when the first translate call arrived; `lastAt`: when the last one was answered (ms). */
+  const stats = { served: 0, refused: 0, maxInFlight: 0, maxOffered: 0, inFlight: 0, firstAt: 0, lastAt: 0 };
   const server: Server = createServer((req, res) => {
     const isTranslate = req.method === 'POST' && (req.url ?? '').startsWith('/v2/translate');
     if (isTranslate) {
       // Counted on arrival, like an engine that admits or refuses a request as it comes in.
       stats.maxOffered = Math.max(stats.maxOffered, stats.inFlight + 1);
+      if (!stats.firstAt) stats.firstAt = performance.now();
       if (stats.inFlight >= limit) {
         stats.refused++;
         req.resume();
@@ -65,7 +67,10 @@ export async function startLimitedDeepl(options: LimitedDeeplOptions = {}): Prom
           ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
         });
         const out = Buffer.from(await up.arrayBuffer());
-        if (isTranslate && up.status === 200) stats.served++;
+        if (isTranslate && up.status === 200) {
+          stats.served++;
+          stats.lastAt = performance.now();
+        }
         res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });
         res.end(out);
       })().catch(() => res.destroy());
@@ -82,6 +87,8 @@ export async function startLimitedDeepl(options: LimitedDeeplOptions = {}): Prom
       stats.refused = 0;
       stats.maxInFlight = stats.inFlight;
       stats.maxOffered = stats.inFlight;
+      stats.firstAt = 0;
+      stats.lastAt = 0;
     },
     close: async () => {
       server.closeAllConnections();

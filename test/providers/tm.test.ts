@@ -110,6 +110,27 @@ describe('Redis translation memory', () => {
     expect(Object.fromEntries(ttls).m).toBeGreaterThan(0);
   });
 
+  it('keeps at most maxEntries machine entries, evicting the least recently used; a hit counts as a use', async (ctx) => {
+    if (!available) ctx.skip();
+    const p = `${prefix}lru:`;
+    const tm = createRedisTm(redis!, p, { maxEntries: 3 });
+    const at = (n: number) => key({ source: `Phrase ${n}.` });
+    for (const n of [1, 2, 3]) {
+      await tm.store([{ key: at(n), entry: machine(`m${n}`) }]);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    // 1 is the oldest write, but a hit makes it the most recently used: 2 goes first.
+    expect((await tm.lookup([at(1)]))[0]?.text).toBe('m1');
+    await new Promise((r) => setTimeout(r, 3));
+    await tm.store([{ key: at(4), entry: machine('m4') }]);
+    expect((await tm.lookup([at(1), at(2), at(3), at(4)])).map((e) => e?.text)).toEqual(['m1', undefined, 'm3', 'm4']);
+    // A person's entries are neither counted nor evicted.
+    await tm.store([{ key: at(5), entry: human('h5') }, { key: at(6), entry: machine('m6') }, { key: at(7), entry: machine('m7') }]);
+    expect((await tm.lookup([at(5)]))[0]?.text).toBe('h5');
+    expect(await redis!.zcard(`${p}tm:lru`)).toBe(3);
+    expect((await redis!.keys(`${p}tm:m:*`)).length).toBe(3);
+  });
+
   it('ignores a corrupt entry instead of failing the job', async (ctx) => {
     if (!available) ctx.skip();
     const p = `${prefix}corrupt:`;
