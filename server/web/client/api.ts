@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole JSON answer, for refusals that say more than code and message (a stale edit carries the current text). */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -23,7 +25,7 @@ export interface RawBody {
   type: string;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
   const raw = body instanceof Object && 'raw' in body && (body as RawBody).raw instanceof Blob ? (body as RawBody) : undefined;
   const contentType = raw ? raw.type : body === undefined ? undefined : 'application/json';
   let res: Response;
@@ -34,7 +36,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       // A job's files change with each post-edited revision: always ask the server.
       cache: 'no-store',
       // Server messages come back in the interface language.
-      headers: { accept: 'application/json', 'accept-language': currentLanguage(), ...(contentType ? { 'content-type': contentType } : {}) },
+      headers: { accept: 'application/json', 'accept-language': currentLanguage(), ...(contentType ? { 'content-type': contentType } : {}), ...extraHeaders },
       ...(raw ? { body: raw.raw } : body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
@@ -52,7 +54,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     // The session ended (expired cookie, token removed): the page goes back to its sign-in form.
     if (res.status === 401 && path !== '/v1/session' && path !== '/v1/me') window.dispatchEvent(new CustomEvent(SIGNED_OUT));
     const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code ?? `http-${res.status}`, err?.message ?? res.statusText);
+    throw new ApiError(res.status, err?.code ?? `http-${res.status}`, err?.message ?? res.statusText, data);
   }
   return data as T;
 }

@@ -44,6 +44,8 @@ export interface QaFinding {
   params?: Record<string, string | number>;
   /** English, as the bundle keeps it. */
   message: string;
+  /** Who wrote the text: an engine, the memory, or a person (a reviewer's warning). */
+  origin?: 'machine' | 'tm' | 'human';
 }
 
 export interface AlignedDocument {
@@ -54,7 +56,7 @@ export interface AlignedDocument {
     paragraph: number;
     lang?: string;
     text: Record<string, string>;
-    meta: Record<string, { provider: string; tm: boolean; human: boolean; terms: string[]; qa: QaFinding[]; skipped?: string }>;
+    meta: Record<string, { provider: string; tm: boolean; human: boolean; state?: 'machine' | 'edited' | 'reviewed'; terms: string[]; qa: QaFinding[]; skipped?: string }>;
   }[];
 }
 

@@ -13,6 +13,7 @@ import { follow } from '../live.js';
 import { href } from '../router.js';
 import { TERMINAL, type AlignedDocument, type JobView, type QaFinding, type Term } from '../types.js';
 import { progressBar } from './jobs.js';
+import { startEditor } from './editor.js';
 
 function bundleUrl(id: string, format?: string, target?: string): string {
   const q = new URLSearchParams();
@@ -80,6 +81,23 @@ export function findingText(f: QaFinding): { text: string; lang: string } {
   return { text: i18next.t(`qa:${f.code}`, { ...values, lng, defaultValue: f.message }) as string, lang: lng };
 }
 
+/**
+ * One finding as a list item. A finding about a person's text (origin
+ * `human`) is a reviewer's warning: it says what the reviewer's sentence
+ * breaks, and never blames an engine.
+ */
+export function findingItem(f: QaFinding): HTMLElement {
+  const said = findingText(f);
+  const human = f.origin === 'human';
+  return h(
+    'li',
+    { class: `finding sev-${f.severity}${human ? ' origin-human' : ''}`, 'data-code': f.code, 'data-origin': f.origin ?? 'machine' },
+    human ? h('span', { class: 'origin' }, `${t('editor.reviewerWarning')} · `) : null,
+    h('span', { class: 'sev' }, `${t(`job.severity.${f.severity}`)} · ${f.check}: `),
+    h('span', { class: 'finding-text', lang: said.lang }, said.text),
+  );
+}
+
 function findingsOf(meta: AlignedDocument['segments'][number]['meta'][string] | undefined): QaFinding[] {
   return meta?.qa ?? [];
 }
@@ -97,22 +115,14 @@ function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLEl
       const classes = [isSource ? 'source' : '', level ? `qa qa-${level}` : '', meta?.human ? 'human' : ''].filter(Boolean).join(' ');
       return h(
         'td',
-        { lang: isSource && seg.lang ? seg.lang : lang, class: classes || undefined },
+        { lang: isSource && seg.lang ? seg.lang : lang, 'data-lang': lang, class: classes || undefined },
         h('div', { class: 'seg-text' }, highlight(seg.text[lang] ?? '', forms, { class: 'term', title: t('job.termMark') })),
         meta?.human ? h('p', { class: 'human-mark', lang: currentLanguage() }, t('job.postEdited')) : null,
         qa.length
           ? h(
               'ul',
               { class: 'findings', 'aria-label': t('job.findings') },
-              qa.map((f) => {
-                const said = findingText(f);
-                return h(
-                  'li',
-                  { class: `finding sev-${f.severity}`, 'data-code': f.code },
-                  h('span', { class: 'sev' }, `${t(`job.severity.${f.severity}`)} · ${f.check}: `),
-                  h('span', { class: 'finding-text', lang: said.lang }, said.text),
-                );
-              }),
+              qa.map(findingItem),
             )
           : null,
       );
@@ -229,6 +239,7 @@ export const jobPage: Page = (main, ctx) => {
   document.title = `${t('job.title', { id })} · locflow`;
   main.classList.add('wide');
   let stopStream: (() => void) | undefined;
+  let stopEditor: (() => void) | undefined;
   let left = false;
   // The summary is redrawn on every progress event, so it is not a live region (it would be read out again and
   // again); the announcer below says only when the job or a language changes state.
@@ -332,6 +343,17 @@ export const jobPage: Page = (main, ctx) => {
       const done = Object.entries(view.targets).filter(([, s]) => s.status === 'completed').map(([l]) => l);
       if (can(ctx.me, 'reviewer') && done.length > 0) postEdit ??= postEditForm(id, done, reload);
       replace(result, downloads(view), postEdit, alignedTable(doc, bySurface));
+      stopEditor?.();
+      stopEditor = undefined;
+      const table = result.querySelector<HTMLTableElement>('table.aligned');
+      if (can(ctx.me, 'reviewer') && table) {
+        // The segment editor upgrades the table in place (pages/editor.ts).
+        const toolbar = h('div', { class: 'editor-toolbar' });
+        table.closest('.aligned-wrap')?.before(toolbar);
+        const stop = await startEditor({ jobId: id, table, toolbar, findingItem, announce: (text) => (announcer.textContent = text) });
+        if (left) stop();
+        else stopEditor = stop;
+      }
     } catch (err) {
       replace(result, errorBox(err));
     }
@@ -384,5 +406,6 @@ export const jobPage: Page = (main, ctx) => {
   return () => {
     left = true;
     stopStream?.();
+    stopEditor?.();
   };
 };
