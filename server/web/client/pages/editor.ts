@@ -9,7 +9,7 @@
  * reviewers' revisions arrive over `/v1/jobs/:id/review/events`.
  */
 import { api, ApiError, get } from '../api.js';
-import { h, replace } from '../dom.js';
+import { h, highlight, replace } from '../dom.js';
 import { errorText } from '../feedback.js';
 import { currentLanguage, languageName, t } from '../i18n.js';
 import type { QaFinding } from '../types.js';
@@ -101,8 +101,9 @@ function chip(tk: Exclude<Token, { type: 'text' }>, spans: EditorSegment['spans'
   return h('span', { class: `chip chip-${tk.type}`, contenteditable: 'false', ...data, title: t('editor.chip', { label }) }, shown);
 }
 
-function fill(box: HTMLElement, inline: string, spans: EditorSegment['spans']): void {
-  replace(box, tokens(inline).map((tk) => (tk.type === 'text' ? tk.text : chip(tk, spans))));
+/** Draws inline XML into a textbox: chips for placeholders, the glossary renderings it must hold marked as on the rest of the page. */
+function fill(box: HTMLElement, inline: string, spans: EditorSegment['spans'], terms: string[] = []): void {
+  replace(box, tokens(inline).map((tk) => (tk.type === 'text' ? highlight(tk.text, terms, { class: 'term', title: t('job.termMark') }) : chip(tk, spans))));
 }
 
 /** The textbox's content back to inline XML; whatever the browser added (a `<br>`, a `<div>`) counts as its text. */
@@ -146,6 +147,7 @@ interface Cell {
   base: number;
 }
 
+const formsOf = (c: Cell) => c.seg.terms.map((tm) => tm.forms[c.lang]).filter((f): f is string => !!f);
 const dirty = (c: Cell) => serialize(c.box) !== serialize(fillCopy(c));
 function fillCopy(c: Cell): HTMLElement {
   const tmp = document.createElement('div');
@@ -240,7 +242,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
           ' ',
           h('q', { lang: c.lang }, readable(mem.text, c.seg.spans)),
           ' ',
-          h('button', { type: 'button', class: 'hint-use', onmousedown: (e: MouseEvent) => e.preventDefault(), onclick: () => (fill(c.box, mem.text, c.seg.spans), c.box.focus()) }, t('editor.useMemory')),
+          h('button', { type: 'button', class: 'hint-use', onmousedown: (e: MouseEvent) => e.preventDefault(), onclick: () => (fill(c.box, mem.text, c.seg.spans, formsOf(c)), c.box.focus()) }, t('editor.useMemory')),
         ),
       );
     }
@@ -261,7 +263,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
       const tgt = c.seg.targets[c.lang]!;
       Object.assign(tgt, { text: res.segment.text, state: res.segment.state, by: res.segment.by, qa: res.findings, human: true });
       c.original = res.segment.text;
-      fill(c.box, res.segment.text, c.seg.spans);
+      fill(c.box, res.segment.text, c.seg.spans, formsOf(c));
       replace(c.conflict);
       stateLabel(c, tgt);
       showFindings(c, res.findings);
@@ -316,7 +318,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
             onclick: () => {
               c.original = theirs;
               c.base = stale.revision;
-              fill(c.box, theirs, c.seg.spans);
+              fill(c.box, theirs, c.seg.spans, formsOf(c));
               replace(c.conflict);
               c.box.focus();
             },
@@ -332,7 +334,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
             onclick: async () => {
               c.original = theirs;
               c.base = stale.revision;
-              fill(c.box, mine, c.seg.spans);
+              fill(c.box, mine, c.seg.spans, formsOf(c));
               if (await save(c, stale.revision)) c.box.focus();
             },
           },
@@ -351,7 +353,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
       e.preventDefault();
     } else if (e.key === 'Escape') {
       e.preventDefault();
-      fill(c.box, c.original, c.seg.spans);
+      fill(c.box, c.original, c.seg.spans, formsOf(c));
       replace(c.conflict);
       placeCaretAtEnd(c.box);
       options.announce(t('editor.cancelled', { segment: c.seg.id }));
@@ -405,7 +407,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
       const tgt = seg.targets[lang];
       if (!td || !tgt) continue;
       const box = h('div', {
-        class: 'seg-edit',
+        class: 'seg-text seg-edit',
         role: 'textbox',
         contenteditable: 'true',
         spellcheck: 'true',
@@ -424,12 +426,12 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
         original: tgt.text,
         findings: h('div', { class: 'cell-findings' }),
         status: h('p', { class: 'seg-status' }),
-        hints: h('div', { class: 'hints', 'aria-label': t('editor.hints') }),
+        hints: h('div', { class: 'hints', role: 'group', 'aria-label': t('editor.hints') }),
         conflict: h('div', { class: 'conflict-box' }),
         saving: false,
         base: view.revision,
       };
-      fill(box, tgt.text, seg.spans);
+      fill(box, tgt.text, seg.spans, formsOf(c));
       const onKey = keydown(c);
       box.addEventListener('keydown', (e) => void onKey(e));
       box.addEventListener('beforeinput', guardChips(c));
@@ -525,7 +527,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
         c.seg.terms = seg.terms;
         // A cell being changed here keeps the reviewer's text; saving it will show the conflict if there is one.
         if (!dirty(c)) {
-          if (tgt.text !== c.original) fill(c.box, tgt.text, c.seg.spans);
+          if (tgt.text !== c.original) fill(c.box, tgt.text, c.seg.spans, formsOf(c));
           c.original = tgt.text;
           c.base = view.revision;
         }
