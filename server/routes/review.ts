@@ -15,8 +15,9 @@ import type { BundleInput, InlineSpan, Lang, TmEntry, TmKey, TranslationMemory }
 import { approveTarget, checkEdit, findTarget, reviseTarget, segmentState } from '../../pipeline/revise.js';
 import { getI18n, renderError } from '../../locales/i18n.js';
 import type { Queues } from '../../workers/queues.js';
-import { toView, type RevisionEvent, type SaveRevisionOutcome } from '../../workers/store.js';
-import type { WebhookJobData } from '../../workers/webhooks.js';
+import type { RevisionEvent, SaveRevisionOutcome } from '../../workers/store.js';
+import { deliver, type WebhookEvent, type WebhookJobData } from '../../workers/webhooks.js';
+import type { Queue } from 'bullmq';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { requestLang } from '../http-errors.js';
 
@@ -82,19 +83,17 @@ export async function commitRevision(
   const outcome = await ctx.queues.store.saveRevision(next, zip, base.revision, event);
   if (!outcome.ok) return outcome;
   await ctx.tm.store(humanEntries(next, event.lang, humanSegments));
-  await notify(ctx.queues, next.jobId, 'job.revised', outcome.revision);
-  if (event.kind === 'approve') await notify(ctx.queues, next.jobId, 'job.approved', outcome.revision);
+  // One `revised` for every revision a person makes, whichever path made it; an approval is also `approved`.
+  const extra = { revision: outcome.revision, change: { kind: event.kind, lang: event.lang, segments: event.segments, by: event.by, at: event.at } };
+  await notify(ctx.queues, next.jobId, 'job.revised', extra);
+  if (event.kind === 'approve') await notify(ctx.queues, next.jobId, 'job.approved', { ...extra, review: findTarget(next, event.lang).review });
   return outcome;
 }
 
-/** Queues one delivery per event and revision on the webhook queue the workers deliver from. */
-async function notify(queues: Queues, id: string, event: WebhookJobData['event'], revision: number): Promise<void> {
+/** One delivery per event and revision, through the webhook queue's one entry point. */
+async function notify(queues: Queues, id: string, event: WebhookEvent, extra: Record<string, unknown>): Promise<void> {
   const rec = await queues.store.get(id);
-  if (!rec?.meta.webhookUrl) return;
-  await queues.webhooks.add('deliver', { url: rec.meta.webhookUrl, event, job: toView(rec) } satisfies WebhookJobData, {
-    jobId: `${id}-${event.replace('.', '-')}-${revision}`,
-    attempts: queues.config.webhookAttempts,
-  });
+  if (rec) await deliver(queues.webhooks as Queue<WebhookJobData>, queues.config, event, rec, extra);
 }
 
 /** `If-Match: "3"` (also `W/"3"` and a bare `3`): the revision a change is based on; `*` means any. */
