@@ -120,7 +120,18 @@ export interface TranslateTargetOptions {
   batchSize?: number;
   /** How glossary terms are imposed on the engine (see Imposition); default: the approach chosen by measurement. */
   imposition?: Imposition;
+  /**
+   * Translate masked segments a second time without the glossary, so that QA
+   * can report what masking did to the sentence (`glossary-side-effect`).
+   * Default: only on routes whose engines bill nothing (FREE_ENGINES); paid
+   * engines when the operator sets `LOCFLOW_TERM_CHECK=1`. Substituted
+   * segments need no second call: the engine's plain translation is their start.
+   */
+  termCheck?: boolean;
 }
+
+/** Engines that bill nothing: a second, plain translation of a masked segment costs only time. */
+export const FREE_ENGINES = new Set(['apertium', 'pseudo']);
 
 /**
  * How glossary terms reach a translation:
@@ -253,6 +264,18 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     report();
   }
 
+  const termCheck = options.termCheck ?? plan.providers.every((p) => FREE_ENGINES.has(p.split(':')[0]!));
+  /** The plain translation of segments that were masked, compared with the masked one (costs one call per batch). */
+  const checkMasked = async (list: Pending[], provider: string) => {
+    if (list.length === 0) return;
+    const plain = await options.translator.translate({ segments: list.map((p) => ({ id: p.segment.id, text: p.segment.source })), from, to: target, terms: [], signal: options.signal });
+    billedChars += plain.billedChars;
+    list.forEach((p, j) => {
+      const seg = done.get(p.segment.id);
+      if (seg && seg.provider === provider) seg.qa.push(...sideEffectFindings(p.segment.id, target, plain.texts[j] ?? '', seg.text));
+    });
+  };
+
   // How the engine renders each term alone: where to look for it in the sentence's translation.
   const renderings = new Map<string, string>();
   const toProbe = new Map<string, string>();
@@ -296,6 +319,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     const at = new Date().toISOString();
     const stored: { key: TmKey; entry: TmEntry }[] = [];
     const provider = result.plan.providers.join('+');
+    const maskedNow: Pending[] = [];
     const fallback: { p: Pending; plain: string; unplaced: TermMatch[] }[] = [];
     batch.forEach((p, j) => {
       const text = result.texts[j]!;
@@ -310,6 +334,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       }
       record.masked += Object.keys(p.masks).length;
       finish(p, text, { provider, route, tm: false, human: false });
+      if (Object.keys(p.masks).length > 0) maskedNow.push(p);
       stored.push({ key: { ...p.key, routeId: result.plan.id }, entry: { text, provider, human: false, at } });
     });
     if (fallback.length > 0) {
@@ -333,6 +358,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     }
     // Written per batch so that a retried job reuses what it already paid for.
     if (options.tm) await options.tm.store(stored);
+    if (termCheck) await checkMasked(maskedNow, provider);
     report();
   }
 
@@ -404,6 +430,9 @@ export interface TranslateArticleOptions extends AnalyseOptions {
   onAnalysed?: (analysis: Analysis) => void;
   onProgress?: (target: Lang, done: number, total: number) => void;
   signal?: AbortSignal;
+  /** See TranslateTargetOptions. */
+  imposition?: Imposition;
+  termCheck?: boolean;
 }
 
 /** Everything in-process: what `locflow translate` runs. Returns the bundle input; writing it is the caller's. */
@@ -419,6 +448,8 @@ export async function translateArticle(input: string | Uint8Array, options: Tran
         tm: options.tm,
         signal: options.signal,
         onProgress: (d, n) => options.onProgress?.(to, d, n),
+        ...(options.imposition ? { imposition: options.imposition } : {}),
+        ...(options.termCheck !== undefined ? { termCheck: options.termCheck } : {}),
       }),
     ),
   );

@@ -31,6 +31,8 @@ export interface QueueConfig {
   webhookTimeoutMs: number;
   /** Deliveries one worker process runs at once, in a worker of their own (never translation slots). */
   webhookConcurrency: number;
+  /** `LOCFLOW_TERM_CHECK=1`: pay for a plain translation of masked segments so that QA can see what the glossary changed. */
+  termCheck: boolean;
 }
 
 /** A whole-number setting; a value that is not one stops the start (bad-config) rather than being replaced by the default. */
@@ -64,6 +66,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     webhookAttempts: envInt(env, 'LOCFLOW_WEBHOOK_ATTEMPTS', 8, 1),
     webhookTimeoutMs: envInt(env, 'LOCFLOW_WEBHOOK_TIMEOUT_MS', 10_000, 100),
     webhookConcurrency: envInt(env, 'LOCFLOW_WEBHOOK_CONCURRENCY', 4, 1),
+    termCheck: env.LOCFLOW_TERM_CHECK === '1' || env.LOCFLOW_TERM_CHECK === 'true',
   };
 }
 

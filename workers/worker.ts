@@ -212,7 +212,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       translator = translatorFor(provider);
       // Providers list their pairs in the background; planning before that would miss routes.
       await translator.ready();
-      const result = await translateTarget(analysis, lang, { translator, tm, onProgress, signal: abort.signal, batchSize: config.batchSize });
+      const result = await translateTarget(analysis, lang, { translator, tm, onProgress, signal: abort.signal, batchSize: config.batchSize, ...(config.termCheck ? { termCheck: true } : {}) });
       await progress;
       const kept = await store.completeTarget(id, result, {
         status: 'completed',

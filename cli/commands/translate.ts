@@ -68,6 +68,7 @@ async function translate(file: string, opts: TranslateOptions): Promise<void> {
     targets,
     translator,
     toolVersion: version,
+    ...(process.env.LOCFLOW_TERM_CHECK === '1' || process.env.LOCFLOW_TERM_CHECK === 'true' ? { termCheck: true } : {}),
     onAnalysed: (analysis) => {
       const how = analysis.detection === 'forced' ? t('translate.sourceForced') : t('translate.sourceDetected', { confidence: analysis.confidence.toFixed(2) });
       process.stderr.write(`${t('translate.source', { lang: analysis.sourceLang, how, segments: analysis.segments.length, terms: analysis.terms.length })}\n`);

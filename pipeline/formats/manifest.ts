@@ -47,6 +47,8 @@ export function buildManifest(input: BundleInput, files: string[]): Record<strin
       segments: t.segments.length,
       humanEdited: t.segments.filter((s) => s.human).map((s) => s.id),
       ...(t.review ? { review: { ...t.review } } : {}),
+      // How glossary terms were imposed: substituted in the engine's translation, masked, or served from memory.
+      ...(t.imposition ? { terms: { ...t.imposition } } : {}),
       skipped: t.segments.filter((s) => s.skipped).map((s) => ({ id: s.id, reason: s.skipped })),
       warnings: t.warnings,
       qa: qaSummary(t.segments.flatMap((s) => s.qa)),

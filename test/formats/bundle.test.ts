@@ -74,6 +74,14 @@ describe('writeBundle', () => {
     expect(m.files).not.toContain('manifest.json');
   });
 
+  it('manifest records per target how glossary terms were imposed', () => {
+    const input = fixture();
+    input.targets[0]!.imposition = { method: 'substitute', substituted: 3, masked: 1, fromMemory: 0 };
+    const m = JSON.parse(writeBundle(input, { renderer: plainRenderer }).get('manifest.json') as string);
+    expect(m.targets[0].terms).toEqual({ method: 'substitute', substituted: 3, masked: 1, fromMemory: 0 });
+    expect(m.targets[1].terms).toBeUndefined();
+  });
+
   it('renders a document per language with the translated sentences in their blocks', () => {
     const f = files();
     expect(f.get('documents/en.txt')).toBe(

@@ -172,6 +172,10 @@ describe('translateTarget imposes terms by substitution, masking only as a fallb
     const masked = await translateTarget(analysis, 'en', { translator, skipSameLanguage: false, imposition: 'mask' });
     expect(masked.segments[0]!.plain).toBe('The training of the alone model has cost two million.');
     expect(masked.imposition).toMatchObject({ method: 'mask', masked: 1 });
+    // A paid engine is not asked for the plain translation unless the operator wants it (LOCFLOW_TERM_CHECK=1).
+    expect(masked.segments[0]!.qa.filter((f) => f.check === 'glossary-side-effect')).toEqual([]);
+    const checked = await translateTarget(analysis, 'en', { translator, skipSameLanguage: false, imposition: 'mask', termCheck: true });
+    expect(checked.segments[0]!.qa.filter((f) => f.check === 'glossary-side-effect').map((f) => f.params?.words)).toEqual(['not']);
   });
 
   it('masks a term whose rendering cannot be found, and reports what the glossary cost the sentence', async () => {
