@@ -10,14 +10,21 @@
  *   (`Moonshot AI`, `Google Brain`) — in mid-sentence and not a person;
  * - single capitalised words that recur in mid-sentence and never appear in
  *   lower case in the article (Qwen, Kimi);
- * - lower-case multi-word phrases repeated at least three times with no stop
- *   word at either end (`open source`).
+ * - lower-case multi-word phrases repeated in at least three sentences whose
+ *   words are all content words (`open source`, `modèle de langage`): no
+ *   stop word of the article's language (stopwords-iso lists for fr, en, es,
+ *   vi…, plus everyday news words), except a linking word in the middle (`de`).
+ *
+ * Identical sentences count once (an article that repeats a paragraph does
+ * not repeat its candidates), and a hyphenated verb form (`a-t-il`,
+ * `explique-t-elle`) is never part of a phrase.
  *
  * What is left out: anything capitalised only because it starts a sentence or
  * a quotation, stop words, roman numerals, ordinals, common place names, and
  * people — a capitalised run that starts with a known given name or follows
  * an honorific (`M. Ng`), and every later mention of its words (`Altman`).
  */
+import { createRequire } from 'node:module';
 import { compileGlossary, type GlossaryMatcher } from './glossary/index.js';
 import type { Lang, Term, TermKind } from './model.js';
 
@@ -61,6 +68,55 @@ jean pierre michel philippe alain nicolas françois jacques bernard christophe p
 liang zheng wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo deng xie tang han feng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng wei su lu ding ren shen yao zhong jin
 nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý nguyen tran pham hoang huynh vu vo dang bui do ho ngo duong
 `);
+
+/** Per-language stop words from stopwords-iso (fr, en, es, vi and 50 others), keyed by primary language subtag. */
+const ISO = createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
+
+/**
+ * Everyday news vocabulary the stop lists lack: time words, reporting verbs,
+ * money and quantity words. Phrases made of them recur in every article
+ * (`semaine prochaine`, `a déclaré`, `milliards de dollars`) without being terms.
+ */
+const NEWS: Record<string, string> = {
+  fr: `semaine semaines mois année années an ans jour jours heure heures minute minutes hier demain aujourd'hui matin soir soirée week-end lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août septembre octobre novembre décembre prochain prochaine prochains prochaines dernier dernière derniers dernières passé passée écrit déclaré expliqué ajouté affirmé indiqué estimé souligné précisé annoncé raconté confié assuré rappelé noté selon million millions milliard milliards dollars euros pourcent cent fois début fin moitié`,
+  en: `week weeks month months year years day days hour hours today yesterday tomorrow morning evening weekend monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december next last past said wrote told added explained noted announced according million millions billion billions dollars euros percent times`,
+  es: `semana semanas mes meses año años día días hora horas hoy ayer mañana lunes martes miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre próximo próxima pasado pasada escribió dijo afirmó explicó añadió declaró según millón millones dólares euros ciento veces`,
+  vi: `tuần tháng năm ngày giờ hôm nay qua mai sáng tối triệu tỷ đô la phần trăm lần cho biết nói viết`,
+};
+
+/** Words that may link the words of a term (`modèle de langage`, `speech to text`), never start or end one. */
+const LINKERS: Record<string, Set<string>> = {
+  fr: words('de du des d à au aux en la le les l'),
+  en: words('of to for and'),
+  es: words('de del la el los las a en para'),
+  vi: words('của và'),
+};
+
+const stopCache = new Map<string, Set<string>>();
+function stopWords(lang: Lang): Set<string> {
+  const primary = lang.toLowerCase().split('-')[0]!;
+  let set = stopCache.get(primary);
+  if (!set) {
+    set = new Set([...STOP, ...(ISO[primary] ?? []), ...(NEWS[primary] ?? '').split(/\s+/).filter(Boolean)].map((w) => w.normalize('NFC').toLowerCase()));
+    stopCache.set(primary, set);
+  }
+  return set;
+}
+
+/** French (and Spanish) verb inversion: `a-t-il`, `dit-elle`, `explique-t-on`. */
+const INVERSION = /-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)$/u;
+
+/** Is this lower-case word ordinary in `lang`: a stop word, an inflected stop word (dernière → dernier), or a verb inversion? */
+function ordinaryWord(w: string, stop: Set<string>): boolean {
+  if (stop.has(w)) return true;
+  if (INVERSION.test(w)) return true;
+  if (w.includes('-')) return w.split('-').every((p) => p === '' || stop.has(p));
+  // Feminine and plural forms of listed words.
+  for (const [suffix, base] of [['s', ''], ['es', ''], ['e', ''], ['ère', 'er'], ['ières', 'ier'], ['ière', 'ier'], ['ères', 'er'], ['x', '']] as const) {
+    if (w.length > suffix.length + 2 && w.endsWith(suffix) && stop.has(w.slice(0, -suffix.length) + base)) return true;
+  }
+  return false;
+}
 
 const HONORIFICS = words('m mme mlle dr pr mr mrs ms prof sir monsieur madame ông bà anh chị');
 
@@ -136,7 +192,15 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
   const minBrand = options.minBrand ?? 2;
   const minPhrase = options.minPhrase ?? 3;
   const { forms, matcher } = knownForms(known);
-  const sents = sentences(text);
+  const stop = stopWords(lang);
+  const linkers = LINKERS[lang.toLowerCase().split('-')[0]!] ?? new Set<string>();
+  // A sentence repeated word for word (a paragraph pasted twice, a recurring sign-off) counts once.
+  const seenSentences = new Set<string>();
+  const sents = sentences(text).filter((s) => {
+    if (seenSentences.has(s.text)) return false;
+    seenSentences.add(s.text);
+    return true;
+  });
 
   // Words that are people's names anywhere in the article.
   const people = new Set<string>();
@@ -176,7 +240,8 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
     else found.set(key, { term, reason, count: 1, example });
   };
   const brandCounts = new Map<string, { count: number; example: string }>();
-  const phrases = new Map<string, { count: number; example: string }>();
+  /** Phrases with the places they occur (sentence, first and last token), to tell fragments from terms. */
+  const phrases = new Map<string, { count: number; example: string; at: [number, number, number][] }>();
 
   sents.forEach((s, si) => {
     const cov = covered[si]!;
@@ -206,28 +271,41 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
       if (isModel(w) && t.cap) return note(w, 'model', s.text);
       if (isCamel(w)) return note(w, 'camelcase', s.text);
       if (inRun.has(i)) return;
-      if (t.cap && !t.initial && !STOP.has(lw) && !PLACES.has(lw) && !GIVEN.has(lw) && !HONORIFICS.has(lw) && !lower.has(lw)) {
+      if (t.cap && !t.initial && !stop.has(lw) && !PLACES.has(lw) && !GIVEN.has(lw) && !HONORIFICS.has(lw) && !lower.has(lw)) {
         const b = brandCounts.get(w) ?? { count: 0, example: s.text };
         b.count++;
         brandCounts.set(w, b);
       }
     });
     // Lower-case phrases of two or three words. Per token, once: can it be in a phrase, and is only a space before the next one.
-    const phraseWord = s.tokens.map((t, i) => free(i) && !t.cap && !/\d/.test(t.text) && t.text.length >= 2);
+    const phraseWord = s.tokens.map((t, i) => free(i) && !t.cap && !/\d/.test(t.text) && (t.text.length >= 2 || linkers.has(t.lower)));
+    // A content word can be any word of a phrase; a linking word only an inner one.
+    const content = s.tokens.map((t) => t.text.length >= 2 && !ordinaryWord(t.lower, stop));
     const spaceAfter = s.tokens.map((t, i) => i + 1 < s.tokens.length && /^[ \u00A0]$/.test(s.text.slice(t.end, s.tokens[i + 1]!.start)));
+    const inSentence = new Set<string>();
+    // Words inside a quotation are someone's speech, not the article naming a thing.
+    const quoted = quotedTokens(s);
     for (let n = 2; n <= 3; n++) {
       for (let i = 0; i + n <= s.tokens.length; i++) {
         let k = 0;
         while (k < n && phraseWord[i + k]) k++;
         if (k < n) continue;
-        if (STOP.has(s.tokens[i]!.lower) || STOP.has(s.tokens[i + n - 1]!.lower)) continue;
+        if (!content[i] || !content[i + n - 1]) continue;
+        k = 1;
+        while (k < n - 1 && (content[i + k] || linkers.has(s.tokens[i + k]!.lower))) k++;
+        if (k < n - 1) continue;
         // Only a space between the words: a comma or a dash breaks the phrase.
         k = 0;
         while (k < n - 1 && spaceAfter[i + k]) k++;
         if (k < n - 1) continue;
+        if (quoted[i] || quoted[i + n - 1]) continue;
         const phrase = s.text.slice(s.tokens[i]!.start, s.tokens[i + n - 1]!.end).toLowerCase();
-        const p = phrases.get(phrase) ?? { count: 0, example: s.text };
+        // Counted once per sentence: a phrase must recur across the article.
+        if (inSentence.has(phrase)) continue;
+        inSentence.add(phrase);
+        const p = phrases.get(phrase) ?? { count: 0, example: s.text, at: [] };
         p.count++;
+        p.at.push([si, i, i + n - 1]);
         phrases.set(phrase, p);
       }
     }
@@ -237,8 +315,19 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
   for (const [w, b] of brandCounts) if (b.count >= minBrand && !found.has(w)) found.set(w, { term: w, reason: 'brand', count: b.count, example: b.example });
   // A phrase whose longer form is also frequent is reported once, as the longer form.
   const frequentPhrases = [...phrases.entries()].filter(([, p]) => p.count >= minPhrase);
+  // A phrase that mostly straddles the edge of a more frequent one is a fragment of a clause around it
+  // (`langage compte` in `le modèle de langage compte …`), not a term of its own.
+  const overlapsMore = (p: { count: number; at: [number, number, number][] }, phrase: string) => {
+    let straddling = 0;
+    for (const [si, a, b] of p.at) {
+      const hit = frequentPhrases.some(([other, q]) => other !== phrase && !other.includes(phrase) && q.count > p.count && q.at.some(([sj, c, d]) => sj === si && c <= b && a <= d));
+      if (hit) straddling++;
+    }
+    return straddling * 2 >= p.count;
+  };
   for (const [phrase, p] of frequentPhrases) {
     if (frequentPhrases.some(([other, q]) => other !== phrase && other.includes(phrase) && q.count >= p.count)) continue;
+    if (overlapsMore(p, phrase)) continue;
     found.set(phrase, { term: phrase, reason: 'phrase', count: p.count, example: p.example });
   }
 
@@ -249,6 +338,13 @@ export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | 
   }
   out.sort((a, b) => b.frequency - a.frequency || a.term.localeCompare(b.term));
   return out.slice(0, options.limit ?? 100);
+}
+
+/** For each token of a sentence: is it inside a quotation (« … », “ … ”, " … ")? */
+function quotedTokens(s: Sentence): boolean[] {
+  const inside: [number, number][] = [];
+  for (const m of s.text.matchAll(/«[^»]*»|“[^”]*”|"[^"]*"/gu)) inside.push([m.index, m.index + m[0].length]);
+  return s.tokens.map((t) => inside.some(([a, b]) => t.start > a && t.end < b));
 }
 
 /** Where a person's name begins in a run of capitalised words: a known given name or surname followed by another word; -1 if none. */

@@ -73,3 +73,76 @@ describe('suggestTerms', () => {
     expect(third).toEqual({ created: 0, merged: 0, skipped: 1, repeated: 0 });
   });
 });
+
+/**
+ * A long news article in the style of the one that flooded the review queue
+ * (issue 16.4): "semaine dernière" and "a-t-il écrit" in a great many
+ * different sentences, next to a few real terms.
+ */
+function noisyArticle(): string {
+  const out: string[] = [];
+  for (let i = 1; i <= 150; i++) {
+    out.push(
+      `La semaine dernière, l'équipe n° ${i} a testé DeepSeek sur des GPU récents.`,
+      `« Le marché change vite », a-t-il écrit dans sa note ${i}.`,
+      `Ce modèle de langage compte ${i} milliards de paramètres, a-t-il écrit la semaine dernière.`,
+      `Selon le rapport ${i}, la semaine dernière a été chargée pour les ingénieurs, a déclaré la direction.`,
+      `Il y a ${i} jours, l'entreprise a expliqué que le modèle de langage était prêt, a-t-elle précisé.`,
+    );
+    if (i % 10 === 0) out.push('');
+  }
+  return out.join(' ').replace(/ {2}/g, '\n\n');
+}
+
+describe('suggestions a reviewer can trust', () => {
+  it('leaves out everyday phrases of a long article and keeps its terms', () => {
+    const got = suggestTerms(noisyArticle(), 'fr', []);
+    const terms = got.map((s) => s.term);
+    for (const t of ['DeepSeek', 'GPU', 'modèle de langage']) expect(terms).toContain(t);
+    for (const t of ['semaine dernière', 'la semaine dernière', 'a-t-il écrit', 'a-t-il', 'il écrit', 'milliards de paramètres', 'a déclaré', 'a-t-elle précisé']) expect(terms).not.toContain(t);
+    // The only lower-case phrase in it that names a thing.
+    expect(got.filter((s) => s.reason === 'phrase').map((s) => s.term)).toEqual(['modèle de langage']);
+  });
+
+  it('counts an article once however often it is submitted, caps what one article creates, and expires what nobody acted on', async () => {
+    const store = env.open(undefined, { perArticle: 3, ttlMs: 60_000 });
+    const candidates = [
+      { term: 'QuarkNet', lang: 'fr', frequency: 5 },
+      { term: 'Zeta7', lang: 'fr', frequency: 4 },
+      { term: 'NeuroPix', lang: 'fr', frequency: 3 },
+      { term: 'HexaCore', lang: 'fr', frequency: 2 },
+      { term: 'TinyLM', lang: 'fr', frequency: 1 },
+    ];
+    // The cap keeps the article's most used candidates.
+    expect(await store.recordSuggestions(candidates, { article: 'a1', source: 'job-1' })).toEqual({ created: 3, merged: 0, skipped: 2, repeated: 0 });
+    expect((await store.list({ status: 'proposed', sort: 'frequency' })).terms.map((t) => t.term)).toEqual(['QuarkNet', 'Zeta7', 'NeuroPix']);
+    // The same article again (another job, other targets): nothing is counted twice.
+    expect(await store.recordSuggestions(candidates.slice(0, 3), { article: 'a1', source: 'job-2' })).toEqual({ created: 0, merged: 0, skipped: 0, repeated: 3 });
+    expect((await store.list({ q: 'quarknet' })).terms[0]!.frequency).toBe(5);
+    // Another article counts.
+    expect(await store.recordSuggestions([{ term: 'QuarkNet', lang: 'fr', frequency: 2 }], { article: 'a2' })).toMatchObject({ merged: 1 });
+    expect((await store.list({ q: 'quarknet' })).terms[0]!.frequency).toBe(7);
+
+    // A reviewer edits one: it no longer expires. Nobody touches the others.
+    const zeta = (await store.list({ q: 'zeta7' })).terms[0]!;
+    await store.update(zeta.id, { note: 'a model name' }, { role: 'reviewer', name: 'r' });
+    expect(await store.expireSuggestions(Date.now() + 30_000)).toBe(0);
+    // An article uses QuarkNet again later: its clock restarts.
+    const later = Date.now() + 50_000;
+    const realNow = Date.now;
+    Date.now = () => later;
+    try {
+      await store.recordSuggestions([{ term: 'QuarkNet', lang: 'fr', frequency: 1 }], { article: 'a3' });
+    } finally {
+      Date.now = realNow;
+    }
+    expect(await store.expireSuggestions(Date.now() + 61_000)).toBe(1);
+    const left = (await store.list({})).terms.map((t) => t.term).sort();
+    expect(left).toEqual(['QuarkNet', 'Zeta7']);
+    expect(await store.expireSuggestions(later + 61_000)).toBe(1);
+    expect((await store.list({})).terms.map((t) => t.term)).toEqual(['Zeta7']);
+    // What expired leaves nothing behind in the indexes.
+    expect((await store.list({ status: 'proposed', sort: 'frequency' })).total).toBe(1);
+    expect(await store.stats()).toEqual({ langs: { fr: 1 }, translationLangs: [] });
+  });
+});
