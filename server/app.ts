@@ -190,6 +190,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     t,
     tm,
     pollMs: options.pollMs,
+    sse: { perToken: limits.ssePerToken, maxMs: limits.sseMaxMs },
     submit: {
       glossary,
       translatorFor: readyTranslatorFor,

@@ -14,7 +14,8 @@ import type { Queues } from '../../workers/queues.js';
 import { submitArticle, type SubmitContext, type Submission } from '../../workers/submit.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { maySee, ownerForSubmission } from '../ownership.js';
-import { requestLang, sendError } from '../http-errors.js';
+import { requestLang, sendError, sendLocalized } from '../http-errors.js';
+import { StreamSlots } from '../stream-slots.js';
 import { commitRevision } from './review.js';
 import { sendBytes } from '../byte-range.js';
 
@@ -26,7 +27,12 @@ export interface JobRoutesOptions {
   t: TFunction;
   /** How often SSE streams look at the job record. */
   pollMs?: number;
+  /** Streams one caller may hold open, and how long one lasts before the client is told to reconnect. */
+  sse?: { perToken: number; maxMs: number };
 }
+
+/** The reconnect delay sent with `retry:` when a stream reaches its lifetime. */
+export const SSE_RETRY_MS = 1000;
 
 const errorSchema = {
   type: 'object',
@@ -132,6 +138,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   const submitter = requireRole(auth, 'submitter');
   const reviewer = requireRole(auth, 'reviewer');
   const ctx: SubmitContext = { ...opts.submit, queues };
+  const slots = new StreamSlots(opts.sse?.perToken ?? 20);
+  const sseMaxMs = opts.sse?.maxMs ?? 30 * 60_000;
 
   const messages = await getI18n();
   const load = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobView> => {
@@ -187,6 +195,13 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       let view = await load(request);
       // EventSource cannot set headers: a page passes its language as ?lng=.
       const lng = requestLang(request);
+      const who = auth.tokens.length > 0 ? (request.principal?.owner ?? request.ip) : request.ip;
+      if (!slots.take(who)) {
+        return sendLocalized(reply.header('retry-after', '5'), request, 429, { code: 'too-many-streams', message: `this token already has ${slots.max} event streams open; close one (or wait for one to end) and try again`, params: { max: slots.max } });
+      }
+      reply.raw.on('close', () => slots.give(who));
+      // A stream lives at most maxMs; the client reconnects after `retry:` and picks up from the current state.
+      const endAt = Date.now() + sseMaxMs;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -202,6 +217,10 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       };
       const poll = opts.pollMs ?? 250;
       while (!closed) {
+        if (Date.now() >= endAt) {
+          res.write(`retry: ${SSE_RETRY_MS}\n: stream lifetime reached, reconnect\n\n`);
+          break;
+        }
         const json = JSON.stringify(view);
         if (json !== last) {
           last = json;
