@@ -190,3 +190,29 @@ describe('wrong language', () => {
     expect(checks(input(src, 'The company has always taken a closed approach, keeping secret details.', { to: 'en', detect: unsure }), 'wrong-language')).toEqual([]);
   });
 });
+
+describe('origin: who wrote the text', () => {
+  const src = "L'approche open source de DeepSeek séduit.";
+  it('every finding says machine, tm or human', () => {
+    const lost = input(src, 'El enfoque de fuente abierta de DeepSeek seduce.', { lostMasks: ['t1'] });
+    expect(checkSegment(lost).map((f) => f.origin)).toEqual(checkSegment(lost).map(() => 'machine'));
+    expect(checkSegment({ ...lost, origin: 'tm' }).every((f) => f.origin === 'tm')).toBe(true);
+  });
+
+  it("a person's text is never reported as an engine's fault, but its broken term is", () => {
+    const human = checkSegment(input(src, 'El enfoque de fuente abierta de DeepSeek seduce.', { lostMasks: ['t1'], origin: 'human' }));
+    expect(human.map((f) => f.code)).toContain('glossary-form-missing');
+    expect(human.some((f) => f.code === 'glossary-mask-lost' || /engine/.test(f.message))).toBe(false);
+    expect(human.every((f) => f.origin === 'human')).toBe(true);
+  });
+
+  it("a person's text in the wrong language is flagged without blaming an engine; left as the source it is their choice", () => {
+    const frSrc = "L'entreprise a toujours adopté une approche fermée, gardant secrets des détails tels que ses méthodes.";
+    const detect = () => ({ lang: 'fr', confidence: 0.99 });
+    const wrong = checkSegment(input(frSrc, "L'entreprise a toujours adopté une approche fermée, gardant secrets des détails.", { to: 'en', detect, origin: 'human' }));
+    const f = wrong.find((x) => x.check === 'wrong-language')!;
+    expect(f).toMatchObject({ origin: 'human', params: { context: 'human' } });
+    expect(f.message).not.toMatch(/engine/);
+    expect(checkSegment(input(frSrc, frSrc, { to: 'en', detect, origin: 'human' })).filter((x) => x.check === 'wrong-language' || x.check === 'untranslated')).toEqual([]);
+  });
+});

@@ -62,7 +62,15 @@ describe('segment editor', { timeout: 180_000 }, () => {
     expect(await page.locator('[aria-label="p1.s1 es"] .chip').count()).toBe(2);
     await page.keyboard.press('Escape');
 
+    // One key press inserts the term's required rendering where the caret was.
+    const terms = async () => ((await cell(page, 'p1.s1 es').textContent()) ?? '').split('código abierto').length - 1;
+    const before1 = await terms();
     await page.keyboard.press('End');
+    await page.keyboard.press('Tab');
+    expect(await focusedName(page)).toBe('Insert código abierto');
+    await page.keyboard.press('Enter');
+    expect(await focusedName(page)).toBe('p1.s1 es');
+    expect(await terms()).toBe(before1 + 1);
     await page.keyboard.type(' 99');
     await page.keyboard.press('Control+Enter');
     // Saved: the next segment has focus, and the new number is reported as the reviewer's own finding.
@@ -93,7 +101,7 @@ describe('segment editor', { timeout: 180_000 }, () => {
     const review = await api<{ revision: number; targets: { es: { review: { state: string } } }; segments: { targets: { es: { text: string; state: string } } }[] }>(`/v1/jobs/${id}/review`);
     expect(review.targets.es.review.state).toBe('approved');
     expect(review.segments[0]!.targets.es.state).toBe('edited');
-    expect(review.segments[0]!.targets.es.text).toMatch(/<g id="[^"]+">.*<\/g>.* 99$/);
+    expect(review.segments[0]!.targets.es.text).toMatch(/<g id="[^"]+">.*<\/g>.*código abierto 99$/);
     expect(review.segments[1]!.targets.es.state).toBe('reviewed');
     expect(errors).toEqual([]);
     await context.close();

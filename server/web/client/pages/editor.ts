@@ -204,10 +204,20 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
     replace(c.findings, qa.length ? h('ul', { class: 'findings', 'aria-label': t('job.findings') }, qa.map(options.findingItem)) : null);
   };
 
+  // Where the caret was when the reviewer left the cell for a hint button: the insertion goes there.
+  const carets = new WeakMap<Cell, Range>();
+  const keepCaret = (c: Cell) => {
+    const sel = getSelection();
+    if (sel && sel.rangeCount > 0 && c.box.contains(sel.getRangeAt(0).startContainer)) carets.set(c, sel.getRangeAt(0).cloneRange());
+  };
   const insertAtCaret = (c: Cell, text: string) => {
     c.box.focus();
+    const kept = carets.get(c);
     const sel = getSelection();
-    if (!sel || sel.rangeCount === 0 || !c.box.contains(sel.anchorNode)) placeCaretAtEnd(c.box);
+    if (kept && c.box.contains(kept.startContainer) && sel) {
+      sel.removeAllRanges();
+      sel.addRange(kept);
+    } else placeCaretAtEnd(c.box);
     document.execCommand('insertText', false, text);
   };
 
@@ -436,6 +446,7 @@ export async function startEditor(options: EditorOptions): Promise<() => void> {
       box.addEventListener('keydown', (e) => void onKey(e));
       box.addEventListener('beforeinput', guardChips(c));
       box.addEventListener('paste', paste);
+      for (const ev of ['keyup', 'mouseup', 'input', 'blur'] as const) box.addEventListener(ev, () => keepCaret(c));
       box.addEventListener('focus', () => {
         td.classList.add('editing');
         drawHints(c);
