@@ -18,6 +18,19 @@ export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
  */
 const ANSWER_TIMEOUT_MS = 60_000;
 
+/** Tries of one request while the server answers 503 (about half a minute with the server's Retry-After of 2 s and the cap below). */
+const UNAVAILABLE_ATTEMPTS = 8;
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
 /** `--server` and `--token`, as every client command takes them. */
 export interface ClientOptions {
   server?: string;
@@ -33,6 +46,8 @@ export class ApiRefusal extends ExitError {
     readonly status: number,
     readonly error: { code?: string; message?: string } | undefined,
     line: string,
+    /** The server's Retry-After, when it sent one. */
+    readonly retryAfterMs?: number,
   ) {
     // The caller's mistake (bad input, unknown job, bad token) is exit 2; a broken server is a failure.
     super(status < 500 ? EXIT_BAD_INPUT : EXIT_JOB_FAILED, line);
@@ -63,8 +78,24 @@ export class ApiClient {
     this.token = opts.token ?? env.LOCFLOW_TOKEN ?? undefined;
   }
 
-  /** A 2xx answer that is not a web page; everything else is thrown as one line for the user. */
+  /**
+   * A 2xx answer that is not a web page; everything else is thrown as one line
+   * for the user. A 503 (Redis failing over, full, or restarting) is tried
+   * again after its Retry-After, a few times: every request locflow sends may
+   * be repeated (a submission's id is the hash of its content).
+   */
   async request(method: string, path: string, body?: RequestBody, accept = 'application/json'): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestOnce(method, path, body, accept);
+      } catch (err) {
+        if (!(err instanceof ApiRefusal) || err.status !== 503 || attempt >= UNAVAILABLE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(err.retryAfterMs ?? 1000 * attempt, MAX_RETRY_AFTER_MS)));
+      }
+    }
+  }
+
+  private async requestOnce(method: string, path: string, body: RequestBody | undefined, accept: string): Promise<Response> {
     // The server words its errors in the CLI's language.
     const headers: Record<string, string> = { accept, 'accept-language': processLanguage() };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -98,7 +129,7 @@ export class ApiClient {
       let line = this.t('server:httpError', { status: res.status, message });
       // A 401 is fixed on the command line: say where the token goes (and whether one was sent at all).
       if (res.status === 401) line += `\n${this.t(this.token ? 'server:tokenRefused' : 'server:tokenMissing')}`;
-      throw new ApiRefusal(res.status, error, line);
+      throw new ApiRefusal(res.status, error, line, retryAfterMs(res.headers.get('retry-after')));
     }
     // The API never answers a web page: refuse one before anything reads or saves it.
     const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

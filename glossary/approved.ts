@@ -4,7 +4,7 @@
  * loaded again only when the version moved (an approval in any process).
  * Conflicts between approved terms are computed once per version too.
  */
-import type { Redis } from 'ioredis';
+import type { Redis } from './keys.js';
 import { glossaryVersion } from '../pipeline/glossary/index.js';
 import type { Term } from '../pipeline/model.js';
 import { findConflicts, type Conflict } from './conflicts.js';

@@ -12,7 +12,10 @@
  * build from it; it is passed as a key so the cluster client routes by it.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis as SingleRedis } from 'ioredis';
+
+/** A single server or a cluster client: the glossary uses only commands both have, on keys of one slot. */
+export type Redis = SingleRedis | Cluster;
 
 export const KEY_NAMES = [
   /** hash id → term JSON with history, without frequency and example */

@@ -9,7 +9,7 @@
  * no single call holds Redis for long and no term JSON crosses the wire until
  * the page is known.
  */
-import type { Redis } from 'ioredis';
+import type { Redis } from './keys.js';
 import type { TermKind, TermStatus, Term } from '../pipeline/model.js';
 import { langSet, searchQuery } from './indexes.js';
 import { runScript, type GlossaryKeys } from './keys.js';

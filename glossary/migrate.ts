@@ -12,7 +12,7 @@
  * a term already indexed is skipped. Old suggestions nobody acted on join the
  * expiry set, dated by their last history entry, so an old backlog expires.
  */
-import type { Redis } from 'ioredis';
+import type { Redis } from './keys.js';
 import type { Term } from '../pipeline/model.js';
 import { indexRecord, lastChange, LAYOUT, stored, untouchedSuggestion } from './indexes.js';
 import { runScript, type GlossaryKeys } from './keys.js';

@@ -18,7 +18,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { Redis } from './keys.js';
 import { GlossaryError } from '../pipeline/errors.js';
 import { glossaryVersion, parseGlossaryYaml } from '../pipeline/glossary/index.js';
 import type { Term, TermEvent } from '../pipeline/model.js';

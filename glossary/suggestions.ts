@@ -12,7 +12,7 @@
  * candidates). A suggestion nobody acts on expires `ttlMs` after an article
  * last used it.
  */
-import type { Redis } from 'ioredis';
+import type { Redis } from './keys.js';
 import { GlossaryError } from '../pipeline/errors.js';
 import type { Lang, TermKind } from '../pipeline/model.js';
 import { indexRecord, stored, untouchedSuggestion } from './indexes.js';

@@ -11,7 +11,7 @@
  * the new version and for conflict warnings); it comes from the per-version
  * cache, so it is read from Redis only when another process changed it.
  */
-import type { Redis } from 'ioredis';
+import type { Redis } from './keys.js';
 import { GlossaryError } from '../pipeline/errors.js';
 import { glossaryVersion } from '../pipeline/glossary/index.js';
 import type { Term } from '../pipeline/model.js';

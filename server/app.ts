@@ -16,12 +16,13 @@ import { queueConfig, tmOptions, type QueueConfig } from '../workers/config.js';
 import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
-import { installAuth, parseTokens, requireRole, type AuthConfig } from './auth.js';
+import { hasRole, identify, installAuth, parseTokens, requireRole, type AuthConfig } from './auth.js';
 import { installOpenModeGuards, originPolicy } from './origin.js';
 import { redisSessions } from './sessions.js';
 import { fastifyTimeouts, serverLimits, type ServerLimits } from './limits.js';
 import { InputError } from '../pipeline/errors.js';
-import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, requestLang, sendError } from './http-errors.js';
+import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, REDIS_RETRY_AFTER_S, requestLang, sendError } from './http-errors.js';
+import { withTimeout } from '../workers/redis.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reviewRoutes } from './routes/review.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
@@ -223,12 +224,18 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     return { providers: await listProviders({ env, health, timeoutMs: 5000 }) };
   });
 
-  app.get('/healthz', { config: { public: true }, schema: { summary: 'Liveness and Redis reachability' } }, async (_request, reply) => {
+  // A write, not a PING: a Redis that answers but refuses writes (OOM at maxmemory, READONLY after a failover) cannot take jobs.
+  const healthKey = `${config.prefix}:healthz`;
+  app.get('/healthz', { config: { public: true }, schema: { summary: 'Liveness and whether Redis takes writes (error details for admins only)' } }, async (request, reply) => {
     try {
-      await queues.redis.ping();
+      await withTimeout(queues.redis.set(healthKey, new Date().toISOString(), 'PX', 60_000), 3000);
       return { status: 'ok', version, redis: 'ok' };
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', version, redis: (err as Error).message });
+      request.log.warn({ err: (err as Error).message }, 'health check: Redis does not take writes');
+      // The server's own error text names hosts and settings: only an admin sees it.
+      const admin = hasRole(await identify(auth, request).catch(() => undefined), 'admin');
+      reply.header('retry-after', String(REDIS_RETRY_AFTER_S));
+      return reply.code(503).send({ status: 'unavailable', version, redis: 'unavailable', ...(admin ? { detail: (err as Error).message } : {}) });
     }
   });
 
@@ -264,7 +271,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
         return payload;
       }
       if (!looksLikeRedisDown(new Error(message))) return payload;
-      reply.code(503).header('content-type', 'application/json; charset=utf-8');
+      reply.code(503).header('content-type', 'application/json; charset=utf-8').header('retry-after', String(REDIS_RETRY_AFTER_S));
       return JSON.stringify({ error: { code: 'unavailable', message: t('errors:unavailable', { lng: requestLang(request) }) } });
     });
     await scope.register(board.registerPlugin() as never, { prefix: '/admin/queues' });

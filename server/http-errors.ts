@@ -47,12 +47,53 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'bad-json'],
 };
 
+/**
+ * Redis trouble the caller can wait out: the server is away or restarting, a
+ * failover is moving the slot (MOVED/TRYAGAIN/CLUSTERDOWN, READONLY from a
+ * demoted master), or Redis refuses writes because it is full (OOM). Each is
+ * a 503 with Retry-After, never a 500.
+ */
+const REDIS_TROUBLE = new RegExp(
+  [
+    'Connection is closed',
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'EHOSTUNREACH',
+    'ETIMEDOUT',
+    "Stream isn't writeable",
+    'enableOfflineQueue',
+    'max retries per request',
+    'MaxRetriesPerRequest',
+    '^LOADING',
+    '^OOM',
+    '^READONLY',
+    '^MASTERDOWN',
+    '^NOREPLICAS',
+    '^MOVED',
+    '^ASK',
+    '^TRYAGAIN',
+    '^CLUSTERDOWN',
+    'Too many Cluster redirections',
+    'Cluster isn.t ready',
+    'None of startup nodes is available',
+    'Failed to refresh slots cache',
+    'All sentinels are unreachable',
+    'No master found',
+  ].join('|'),
+  'i',
+);
+
 export function looksLikeRedisDown(err: Error): boolean {
-  const m = err.message ?? '';
-  return (
-    err instanceof RedisUnavailableError ||
-    /Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|max retries per request|MaxRetriesPerRequest|LOADING|ETIMEDOUT/i.test(m)
-  );
+  return err instanceof RedisUnavailableError || REDIS_TROUBLE.test(err?.message ?? '');
+}
+
+/** Seconds a client should wait before trying again after a 503 for Redis trouble (a cluster failover takes a few). */
+export const REDIS_RETRY_AFTER_S = 2;
+
+/** The 503 every route answers while Redis cannot take the request. */
+export function sendUnavailable(reply: FastifyReply, message: string): FastifyReply {
+  reply.header('retry-after', String(REDIS_RETRY_AFTER_S));
+  return sendError(reply, 503, 'unavailable', message);
 }
 
 export function installErrorHandling(app: FastifyInstance, t: TFunction, bodyLimit: number): void {
@@ -92,7 +133,7 @@ export function installErrorHandling(app: FastifyInstance, t: TFunction, bodyLim
     }
     if (looksLikeRedisDown(err)) {
       request.log.warn({ err: err.message }, 'Redis unavailable');
-      return sendError(reply, 503, 'unavailable', t('errors:unavailable', { lng }));
+      return sendUnavailable(reply, t('errors:unavailable', { lng }));
     }
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, 500, 'internal', t('errors:internal', { lng }));

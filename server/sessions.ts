@@ -6,7 +6,7 @@
  * and removing a token from LOCFLOW_TOKENS ends its sessions too.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../workers/redis.js';
 
 export interface SessionStore {
   /** A new session for the token with this digest; returns the id for the cookie. */

@@ -3,9 +3,9 @@
  * from the environment. Defaults suit one machine; docs/queue.md lists them.
  */
 import { InputError } from '../pipeline/errors.js';
+import { redisTopologySettings, type RedisTopologySettings } from './redis.js';
 
-export interface QueueConfig {
-  redisUrl: string;
+export interface QueueConfig extends RedisTopologySettings {
   /** Hash-tagged so that every key of one deployment lands in one Redis Cluster slot. */
   prefix: string;
   retentionSeconds: number;
@@ -33,6 +33,10 @@ export interface QueueConfig {
   webhookConcurrency: number;
   /** `LOCFLOW_TERM_CHECK=1`: pay for a plain translation of masked segments so that QA can see what the glossary changed. */
   termCheck: boolean;
+  /** How long a submission waits for one replica to hold it before the API answers 202 (0: do not wait). */
+  replicaWaitMs: number;
+  /** How often the reconciler looks for job records without a BullMQ flow. */
+  reconcileIntervalMs: number;
 }
 
 /** A whole-number setting; a value that is not one stops the start (bad-config) rather than being replaced by the default. */
@@ -49,7 +53,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
   const days = Number(env.LOCFLOW_RETENTION_DAYS ?? 7);
   if (!Number.isFinite(days) || days <= 0) throw new InputError('bad-config', `LOCFLOW_RETENTION_DAYS must be a positive number, not "${env.LOCFLOW_RETENTION_DAYS}"`, { params: { name: 'LOCFLOW_RETENTION_DAYS', value: env.LOCFLOW_RETENTION_DAYS, context: 'positive' } });
   return {
-    redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
+    ...redisTopologySettings(env, prefix),
     prefix,
     retentionSeconds: Math.max(60, Math.round(days * 86_400)),
     attempts: envInt(env, 'LOCFLOW_ATTEMPTS', 5, 1),
@@ -67,6 +71,8 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     webhookTimeoutMs: envInt(env, 'LOCFLOW_WEBHOOK_TIMEOUT_MS', 10_000, 100),
     webhookConcurrency: envInt(env, 'LOCFLOW_WEBHOOK_CONCURRENCY', 4, 1),
     termCheck: env.LOCFLOW_TERM_CHECK === '1' || env.LOCFLOW_TERM_CHECK === 'true',
+    replicaWaitMs: envInt(env, 'REDIS_REPLICA_WAIT_MS', 1000),
+    reconcileIntervalMs: envInt(env, 'LOCFLOW_RECONCILE_INTERVAL_MS', 60_000, 100),
   };
 }
 

@@ -3,7 +3,7 @@
  * Redis hash rather than in process memory. The API renders them (plus BullMQ's
  * live job counts) as Prometheus text at /metrics.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.js';
 
 /** Article durations (submit → bundle), in seconds. */
 export const DURATION_BUCKETS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];

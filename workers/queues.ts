@@ -11,10 +11,9 @@
  * input gets a 4xx at once) and stores the Analysis once, by job id.
  */
 import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Lang } from '../pipeline/model.js';
 import type { QueueConfig } from './config.js';
-import { connectRedis } from './redis.js';
+import { closeRedis, connectRedis, nodeForKey, parseInfo, type RedisClient } from './redis.js';
 import { JobStore } from './store.js';
 
 export const QUEUE = {
@@ -68,15 +67,15 @@ export function jobOptions(config: QueueConfig): JobsOptions {
  * One instance per process.
  */
 export class Queues {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly store: JobStore;
   readonly flow: FlowProducer;
   readonly translate: Queue<TranslateJobData>;
   readonly assemble: Queue<AssembleJobData>;
   readonly webhooks: Queue;
 
-  constructor(readonly config: QueueConfig, redis?: Redis) {
-    this.redis = redis ?? connectRedis(config.redisUrl, 'producer');
+  constructor(readonly config: QueueConfig, redis?: RedisClient) {
+    this.redis = redis ?? connectRedis(config, 'producer');
     this.store = new JobStore(this.redis, config.prefix, config.retentionSeconds);
     const base = { connection: this.redis, prefix: config.prefix, streams: { events: { maxLen: config.eventsMaxLen } } };
     this.flow = new FlowProducer({ connection: this.redis, prefix: config.prefix });
@@ -122,8 +121,34 @@ export class Queues {
     }
   }
 
+  private replicasCheckedAt = -Infinity;
+  private replicas = 0;
+
+  /**
+   * After a submission's writes: waits until at least one replica of the
+   * master that holds the deployment's keys has them too (`WAIT 1`), so that a
+   * failover right after the 202 does not lose an acknowledged job. Without
+   * replicas there is nothing to wait for. Returns the replicas that
+   * acknowledged, or undefined when it did not wait.
+   *
+   * WAIT covers the writes of this connection; the job record and the flow go
+   * through it (in a cluster, through the node connection that WAIT uses).
+   */
+  async waitForReplicas(): Promise<number | undefined> {
+    if (this.config.replicaWaitMs <= 0) return undefined;
+    const node = nodeForKey(this.redis, `${this.config.prefix}:job`);
+    if (!node) return undefined;
+    // Whether the master has replicas is read at most every 10 s: INFO on each submission would cost more than the WAIT.
+    if (Date.now() - this.replicasCheckedAt > 10_000) {
+      this.replicas = Number(parseInfo(await node.info('replication')).connected_slaves ?? 0) || 0;
+      this.replicasCheckedAt = Date.now();
+    }
+    if (this.replicas === 0) return undefined;
+    return node.wait(1, this.config.replicaWaitMs);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.flow.close(), this.translate.close(), this.assemble.close(), this.webhooks.close()]);
-    if (this.redis.status !== 'end') await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

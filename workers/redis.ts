@@ -1,9 +1,15 @@
 /**
- * Redis connections and the start-up checks every queue process runs before
- * doing anything: reachable, new enough, and not evicting keys (an evicted
- * BullMQ key silently loses jobs).
+ * The one place that creates Redis clients, for every topology locflow runs
+ * on, and the start-up checks every queue process runs before doing anything:
+ * reachable, new enough, the topology it was told, and not evicting keys (an
+ * evicted BullMQ key silently loses jobs).
+ *
+ *   standalone  REDIS_URL                               a plain ioredis client
+ *   cluster     REDIS_CLUSTER_NODES=host:port,…         an ioredis Cluster (wins over REDIS_URL)
+ *   sentinel    REDIS_SENTINELS=host:port,… + REDIS_SENTINEL_NAME   a client that asks the sentinels for the master
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
 import { InputError, LocflowError } from '../pipeline/errors.js';
 
 /** Redis cannot be used: the CLI reports it on one line and exits 2. */
@@ -13,41 +19,325 @@ export class RedisUnavailableError extends LocflowError {
   }
 }
 
+/** Every client locflow holds: BullMQ, the store, the glossary and the TM accept either. */
+export type RedisClient = Redis | Cluster;
+
 export type ConnectionRole =
   /** Blocking BullMQ workers: must retry forever (BullMQ requires maxRetriesPerRequest: null). */
   | 'worker'
-  /** Request handlers: fail fast instead of queueing commands while Redis is away. */
+  /** Request handlers: a command is retried a little through a reconnect, then fails (→ HTTP 503). */
   | 'producer';
 
-export function connectRedis(url: string, role: ConnectionRole, extra: RedisOptions = {}): Redis {
-  const options: RedisOptions = {
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+export interface ClusterSettings {
+  nodes: RedisNode[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+  /** The servers' cluster-node-timeout: clients keep retrying a moved slot for longer than a failover takes. */
+  nodeTimeoutMs: number;
+}
+
+export interface SentinelSettings {
+  sentinels: RedisNode[];
+  name: string;
+  username?: string;
+  password?: string;
+  sentinelPassword?: string;
+  tls: boolean;
+}
+
+/** Where Redis is. Cluster wins over Sentinel, which wins over the plain URL. */
+export interface RedisTopologySettings {
+  redisUrl: string;
+  redisCluster?: ClusterSettings;
+  redisSentinel?: SentinelSettings;
+}
+
+export type TopologyKind = 'standalone' | 'cluster' | 'sentinel';
+
+export function topologyKind(s: RedisTopologySettings): TopologyKind {
+  return s.redisCluster ? 'cluster' : s.redisSentinel ? 'sentinel' : 'standalone';
+}
+
+/** One line for logs and start-up messages; never holds a password. */
+export function describeTopology(s: RedisTopologySettings): string {
+  if (s.redisCluster) return `Redis Cluster (seed nodes ${s.redisCluster.nodes.map(nodeName).join(', ')})`;
+  if (s.redisSentinel) return `Redis Sentinel "${s.redisSentinel.name}" (sentinels ${s.redisSentinel.sentinels.map(nodeName).join(', ')})`;
+  return `Redis ${redacted(s.redisUrl)}`;
+}
+
+function nodeName(n: RedisNode): string {
+  return `${n.host}:${n.port}`;
+}
+
+function badNodes(name: string, value: string, detail: string): InputError {
+  return new InputError('bad-config', `${name} must list host:port pairs separated by commas (${detail}), not "${value}"`, { params: { name, value, detail, context: 'redis-nodes' } });
+}
+
+/** `host:port`, `[::1]:7000` or `redis[s]://user:pass@host:port`; returns the node and any URL parts. */
+function parseNode(name: string, entry: string): { node: RedisNode; username?: string; password?: string; tls: boolean; db?: string } {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ? entry : `redis://${entry}`;
+  let u: URL;
+  try {
+    u = new URL(withScheme);
+  } catch {
+    throw badNodes(name, entry, 'not host:port');
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw badNodes(name, entry, `scheme ${u.protocol} is neither redis: nor rediss:`);
+  const port = Number(u.port || 6379);
+  if (!u.hostname || !Number.isInteger(port) || port < 1 || port > 65535) throw badNodes(name, entry, 'no host or port');
+  const db = u.pathname.replace(/^\/+/, '');
+  return {
+    node: { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port },
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    tls: u.protocol === 'rediss:',
+    ...(db ? { db } : {}),
+  };
+}
+
+function parseNodeList(name: string, raw: string) {
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw badNodes(name, raw, 'no node');
+  return entries.map((e) => parseNode(name, e));
+}
+
+/** A prefix whose keys share one cluster slot: it holds a non-empty `{…}` (Redis hashes only that part). */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  if (open < 0) return false;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1;
+}
+
+/**
+ * Reads the topology from the environment. Credentials come from the node
+ * entries' userinfo, else REDIS_USERNAME / REDIS_PASSWORD.
+ */
+export function redisTopologySettings(env: NodeJS.ProcessEnv, prefix: string): RedisTopologySettings {
+  const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
+  const username = env.REDIS_USERNAME || undefined;
+  const password = env.REDIS_PASSWORD || undefined;
+  const clusterRaw = env.REDIS_CLUSTER_NODES?.trim();
+  if (clusterRaw) {
+    const parsed = parseNodeList('REDIS_CLUSTER_NODES', clusterRaw);
+    const withDb = parsed.find((p) => p.db !== undefined && p.db !== '0');
+    if (withDb) {
+      throw new InputError('bad-config', `REDIS_CLUSTER_NODES names database ${withDb.db}; Redis Cluster has only database 0, so remove "/${withDb.db}"`, {
+        params: { name: 'REDIS_CLUSTER_NODES', value: withDb.db, context: 'cluster-db' },
+      });
+    }
+    // BullMQ's scripts touch several keys of a queue at once; in a cluster they must hash to one slot.
+    if (!hasHashTag(prefix)) {
+      throw new InputError('bad-config', `LOCFLOW_PREFIX "${prefix}" has no {…} hash tag; in Redis Cluster every key of a deployment must share one slot: use e.g. {${prefix || 'locflow'}}`, {
+        params: { name: 'LOCFLOW_PREFIX', value: prefix, suggestion: `{${prefix || 'locflow'}}`, context: 'cluster-prefix' },
+      });
+    }
+    const first = parsed.find((p) => p.username || p.password);
+    return {
+      redisUrl,
+      redisCluster: {
+        nodes: parsed.map((p) => p.node),
+        ...((first?.username ?? username) ? { username: first?.username ?? username } : {}),
+        ...((first?.password ?? password) ? { password: first?.password ?? password } : {}),
+        tls: parsed.some((p) => p.tls),
+        nodeTimeoutMs: envMs(env, 'REDIS_CLUSTER_NODE_TIMEOUT_MS', 15_000),
+      },
+    };
+  }
+  const sentinelRaw = env.REDIS_SENTINELS?.trim();
+  if (sentinelRaw) {
+    const parsed = parseNodeList('REDIS_SENTINELS', sentinelRaw);
+    const name = env.REDIS_SENTINEL_NAME?.trim();
+    if (!name) {
+      throw new InputError('bad-config', 'REDIS_SENTINELS is set but REDIS_SENTINEL_NAME is not: give the name of the master the sentinels watch (e.g. mymaster)', {
+        params: { name: 'REDIS_SENTINEL_NAME', context: 'sentinel-name' },
+      });
+    }
+    const first = parsed.find((p) => p.username || p.password);
+    return {
+      redisUrl,
+      redisSentinel: {
+        sentinels: parsed.map((p) => p.node),
+        name,
+        ...(username ? { username } : {}),
+        ...(password ? { password } : {}),
+        ...(first?.password ? { sentinelPassword: first.password } : {}),
+        tls: parsed.some((p) => p.tls),
+      },
+    };
+  }
+  return { redisUrl };
+}
+
+function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 1) throw new InputError('bad-config', `${name} must be a number ≥ 1, not "${raw}"`, { params: { name, min: 1, value: raw } });
+  return Math.floor(n);
+}
+
+/** How long a client waits between tries while a moved slot is still unserved. */
+export const RETRY_DELAY_ON_FAILOVER_MS = 200;
+
+/** Enough redirection tries to outlast a failover: about twice cluster-node-timeout, plus the election. */
+export function maxRedirectionsFor(nodeTimeoutMs: number): number {
+  return Math.ceil((2 * nodeTimeoutMs + 5000) / RETRY_DELAY_ON_FAILOVER_MS);
+}
+
+/** A demoted master answers READONLY: reconnect (to the new master) and send the command again. */
+function reconnectOnError(err: Error): 2 | false {
+  return /^(READONLY|LOADING|MASTERDOWN)/.test(err.message) ? 2 : false;
+}
+
+/** Reconnect forever with a capped delay: a restarted Redis must be picked up again. */
+const reconnectDelay = (times: number) => Math.min(200 * times, 2000);
+
+/**
+ * Repeated connection errors: the first is logged, then at most one line per
+ * interval with the number of errors in between (a dead node otherwise gives
+ * thousands of lines a second).
+ */
+export function rateLimitedErrorLog(log: (line: string) => void, intervalMs = 10_000, now = Date.now): (err: Error) => void {
+  let last = -Infinity;
+  let suppressed = 0;
+  return (err) => {
+    const t = now();
+    if (t - last < intervalMs) {
+      suppressed++;
+      return;
+    }
+    const more = suppressed ? ` (${suppressed} more connection errors since the last report)` : '';
+    last = t;
+    suppressed = 0;
+    log(`Redis connection error: ${err.message}${more}`);
+  };
+}
+
+let connectionErrorLog: ((err: Error) => void) | undefined;
+
+/** Where connection errors of every client go (the CLI's serve and worker set it; libraries stay quiet). */
+export function setConnectionErrorLog(log: ((line: string) => void) | undefined): void {
+  connectionErrorLog = log ? rateLimitedErrorLog(log) : undefined;
+}
+
+export interface ConnectOptions {
+  /** Overrides for the data connections (e.g. the preflight's no-retry client). */
+  extra?: RedisOptions;
+  /** Give up connecting instead of retrying (start-up checks). */
+  failFast?: boolean;
+}
+
+export function connectRedis(settings: RedisTopologySettings, role: ConnectionRole, options: ConnectOptions = {}): RedisClient {
+  const base: RedisOptions = {
     lazyConnect: true,
     maxRetriesPerRequest: role === 'worker' ? null : 2,
     enableOfflineQueue: true,
-    // Reconnect forever with a capped delay: a restarted Redis must be picked up again.
-    retryStrategy: (times) => Math.min(200 * times, 2000),
-    ...extra,
+    connectTimeout: 5000,
+    reconnectOnError,
+    ...options.extra,
   };
-  let redis: Redis;
-  try {
-    redis = new Redis(url, options);
-  } catch (err) {
-    // ioredis parses the URL in its constructor; the value is not echoed because it may hold a password.
-    const detail = (err as Error).message;
-    throw new InputError('bad-config', `REDIS_URL is not a Redis URL (${detail}); use e.g. redis://127.0.0.1:6379`, { cause: err, params: { name: 'REDIS_URL', detail, context: 'redis-url' } });
+  const retry = options.failFast ? () => null : reconnectDelay;
+  let client: RedisClient;
+  if (settings.redisCluster) {
+    const c = settings.redisCluster;
+    const clusterOptions: ClusterOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      enableReadyCheck: true,
+      // MOVED after a failover and closed connections to a dead master are retried until a replica has taken over.
+      retryDelayOnFailover: RETRY_DELAY_ON_FAILOVER_MS,
+      maxRedirections: maxRedirectionsFor(c.nodeTimeoutMs),
+      retryDelayOnClusterDown: 300,
+      retryDelayOnTryAgain: 200,
+      retryDelayOnMoved: 0,
+      slotsRefreshTimeout: 2000,
+      slotsRefreshInterval: 5000,
+      clusterRetryStrategy: retry,
+      // Not clusterNodeRetryStrategy: it left idle BullMQ workers stuck on a dead node for over a minute.
+      redisOptions: {
+        ...base,
+        ...(c.username ? { username: c.username } : {}),
+        ...(c.password ? { password: c.password } : {}),
+        ...(c.tls ? { tls: {} } : {}),
+      },
+    };
+    client = new Cluster(c.nodes, clusterOptions);
+  } else if (settings.redisSentinel) {
+    const s = settings.redisSentinel;
+    client = new Redis({
+      ...base,
+      sentinels: s.sentinels,
+      name: s.name,
+      role: 'master',
+      ...(s.username ? { username: s.username } : {}),
+      ...(s.password ? { password: s.password } : {}),
+      ...(s.sentinelPassword ? { sentinelPassword: s.sentinelPassword } : {}),
+      ...(s.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      retryStrategy: retry,
+      sentinelRetryStrategy: options.failFast ? () => null : reconnectDelay,
+      // Not failoverDetector: its +switch-master disconnect, arriving while the client was already
+      // reconnecting to the dead master, ended the client for good (status "end") in our failover test.
+      // A killed master drops the connection anyway, and the reconnect asks the sentinels again.
+    });
+  } else {
+    try {
+      client = new Redis(settings.redisUrl, { ...base, retryStrategy: retry });
+    } catch (err) {
+      // ioredis parses the URL in its constructor; the value is not echoed because it may hold a password.
+      const detail = (err as Error).message;
+      throw new InputError('bad-config', `REDIS_URL is not a Redis URL (${detail}); use e.g. redis://127.0.0.1:6379`, { cause: err, params: { name: 'REDIS_URL', detail, context: 'redis-url' } });
+    }
   }
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
-  redis.on('error', () => {});
-  return redis;
+  client.on('error', (err: Error) => connectionErrorLog?.(err));
+  if (client instanceof Cluster) client.on('node error', (err: Error) => connectionErrorLog?.(err));
+  return client;
+}
+
+/** Closes a client whatever state it is in, without waiting on a server that is gone. */
+export async function closeRedis(client: RedisClient, timeoutMs = 2000): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    await withTimeout(client.quit(), timeoutMs);
+  } catch {
+    client.disconnect();
+  }
+}
+
+/**
+ * The connection that serves a key's slot: the client itself, or in a cluster
+ * the master node's connection (WAIT and INFO have no key, so a Cluster would
+ * send them to any node).
+ */
+export function nodeForKey(client: RedisClient, key: string): Redis | undefined {
+  if (!(client instanceof Cluster)) return client;
+  const owner = client.slots[calculateSlot(key)]?.[0];
+  if (!owner) return undefined;
+  return client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
 }
 
 export interface RedisInfo {
+  topology: TopologyKind;
+  /** What the start-up line says, e.g. "Redis Cluster (3 masters, 3 replicas)". */
+  description: string;
   version: string;
   maxmemoryPolicy: string | undefined;
+  /** Replicas of the master serving the deployment's keys. */
+  replicas: number;
   warnings: string[];
 }
 
-function redacted(url: string): string {
+export function redacted(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -57,29 +347,59 @@ function redacted(url: string): string {
   }
 }
 
-/** Connects and checks the server; throws RedisUnavailableError with one clear sentence. */
-export async function checkRedis(redis: Redis, url: string, timeoutMs = 3000): Promise<RedisInfo> {
-  const where = redacted(url);
+/** Connects and checks the servers; throws RedisUnavailableError with one clear sentence. */
+export async function checkRedis(client: RedisClient, settings: RedisTopologySettings, prefix: string, timeoutMs = 5000): Promise<RedisInfo> {
+  const kind = topologyKind(settings);
+  const where = kind === 'standalone' ? redacted(settings.redisUrl) : describeTopology(settings);
   try {
     await withTimeout(
       (async () => {
-        if (redis.status === 'wait') await redis.connect();
-        await redis.ping();
+        if (client.status === 'wait') await client.connect();
+        await client.ping();
       })(),
       timeoutMs,
     );
   } catch (err) {
     throw new RedisUnavailableError(`cannot reach Redis at ${where} (${(err as Error).message}); start Redis or set REDIS_URL`, err, { url: where, detail: (err as Error).message });
   }
-  const info = parseInfo(await redis.info());
-  const version = info.redis_version ?? info.valkey_version ?? '0';
+  const masters: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  const infos = await withTimeout(Promise.all(masters.map(async (m) => parseInfo(await m.info()))), timeoutMs).catch((err: Error) => {
+    throw new RedisUnavailableError(`cannot reach Redis at ${where} (${err.message}); start Redis or set REDIS_URL`, err, { url: where, detail: err.message });
+  });
+  const first = infos[0] ?? {};
+  if (kind !== 'cluster' && first.cluster_enabled === '1') {
+    const setting = kind === 'sentinel' ? 'REDIS_SENTINELS' : 'REDIS_URL';
+    throw new RedisUnavailableError(`Redis at ${where} is a Redis Cluster node: set REDIS_CLUSTER_NODES=host:port,… (some or all of its nodes) instead of ${setting}`, undefined, {
+      url: where,
+      setting,
+      context: 'cluster-node',
+    });
+  }
+  const version = first.redis_version ?? first.valkey_version ?? '0';
   if (olderThanBullmqNeeds(version)) throw new RedisUnavailableError(`Redis at ${where} is version ${version}; locflow needs Redis 6.2 or later`, undefined, { url: where, version, context: 'version' });
   const warnings: string[] = [];
-  const policy = info.maxmemory_policy;
-  if (policy && policy !== 'noeviction') {
-    warnings.push(`Redis maxmemory-policy is ${policy}: set it to noeviction, or Redis may evict queue keys and lose jobs`);
+  // Every master holds some keys; in a cluster one evicting master loses the jobs that hash there.
+  masters.forEach((m, i) => {
+    const policy = infos[i]?.maxmemory_policy;
+    if (policy && policy !== 'noeviction') {
+      const node = masters.length > 1 ? ` on ${m.options.host}:${m.options.port}` : '';
+      warnings.push(`Redis maxmemory-policy is ${policy}${node}: set it to noeviction, or Redis may evict queue keys and lose jobs`);
+    }
+  });
+  const owner = nodeForKey(client, `${prefix}:job`);
+  const ownerIndex = owner ? masters.indexOf(owner) : 0;
+  const replicas = Number(infos[Math.max(0, ownerIndex)]?.connected_slaves ?? 0) || 0;
+  let description: string;
+  if (client instanceof Cluster) {
+    description = `Redis Cluster (${masters.length} masters, ${client.nodes('slave').length} replicas)`;
+  } else if (kind === 'sentinel') {
+    // The options hold no address in Sentinel mode: the master is the server at the other end of the connection.
+    const host = (client as Redis & { stream?: { remoteAddress?: string } }).stream?.remoteAddress ?? '?';
+    description = `Redis Sentinel "${settings.redisSentinel!.name}" (master ${host}:${first.tcp_port ?? '?'}, ${replicas} replicas)`;
+  } else {
+    description = `Redis ${redacted(settings.redisUrl)}${replicas ? ` (${replicas} replicas)` : ''}`;
   }
-  return { version, maxmemoryPolicy: policy, warnings };
+  return { topology: kind, description, version, maxmemoryPolicy: first.maxmemory_policy, replicas, warnings };
 }
 
 /** BullMQ states full compatibility from Redis 6.2.0; older servers lack commands its scripts use. */
@@ -88,7 +408,7 @@ export function olderThanBullmqNeeds(version: string): boolean {
   return major < 6 || (major === 6 && minor < 2);
 }
 
-function parseInfo(text: string): Record<string, string> {
+export function parseInfo(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split(/\r?\n/)) {
     const i = line.indexOf(':');
@@ -97,7 +417,7 @@ function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     p.then(

@@ -14,7 +14,7 @@
  *   <prefix>:jobs            sorted set of job ids by submit time (ms), for "recent jobs";
  *                            entries older than the retention, or past MAX_INDEXED, are trimmed
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.js';
 import type { Analysis, BundleInput, Lang, TargetResult } from '../pipeline/model.js';
 
 export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
@@ -152,9 +152,11 @@ local cur = redis.call('HGET', KEYS[1], 'status')
 if cur and cur ~= 'failed' and cur ~= 'cancelled' then return cur end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('HSET', KEYS[1], 'status', 'queued', 'meta', ARGV[1])
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
+-- Indexed in the same step: the reconciler finds a record through the index even if the process dies right after.
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5])
 if cur then return 'replaced' end
 return 'created'
 `;
@@ -245,21 +247,25 @@ export class JobStore {
   /** `created` (new), `replaced` (an earlier failed/cancelled run) or the live record's status. */
   async create(meta: JobMeta, analysis: Analysis): Promise<'created' | 'replaced' | JobStatus> {
     const fields: string[] = [];
+    const at = Date.parse(meta.submittedAt) || Date.now();
     for (const lang of meta.targets) fields.push(`t:${lang}`, JSON.stringify(initialTarget(analysis)));
     const outcome = (await this.redis.eval(
       CREATE,
-      4,
+      5,
       this.key('job', meta.id),
       this.key('analysis', meta.id),
       this.key('bundle', meta.id),
       this.key('results', meta.id),
+      this.indexKey,
       JSON.stringify(meta),
       JSON.stringify(analysis),
       String(this.ttlSeconds),
+      String(at),
+      meta.id,
       ...fields,
     )) as 'created' | 'replaced' | JobStatus;
     if (outcome === 'created' || outcome === 'replaced') {
-      const at = Date.parse(meta.submittedAt) || Date.now();
+      // The main index got the id inside CREATE already; this trims it.
       await this.index(this.indexKey, meta.id, at);
       if (meta.owner) await this.index(this.ownerIndexKey(meta.owner), meta.id, at);
     }
@@ -363,6 +369,11 @@ export class JobStore {
   async view(id: string): Promise<JobView | undefined> {
     const r = await this.get(id);
     return r ? toView(r) : undefined;
+  }
+
+  /** Ids submitted between `from` and `to` (ms), oldest first, at most `limit`. */
+  async submittedBetween(from: number, to: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.indexKey, from, to, 'LIMIT', 0, limit);
   }
 
   async analysis(id: string): Promise<Analysis | undefined> {

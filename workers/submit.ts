@@ -138,6 +138,8 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission, owner?:
   if (outcome === 'created' || outcome === 'replaced') {
     if (outcome === 'replaced') await ctx.queues.removeFlow(id, targets);
     await ctx.queues.addFlow(id, targets, sub.provider);
+    // Acknowledged means held by a replica too (when there is one): see docs/queue.md "Scaling out".
+    await ctx.queues.waitForReplicas();
     await ctx.onAnalysed?.(analysis, id, glossary).catch(() => undefined);
     return { id, status: 'queued', created: true };
   }

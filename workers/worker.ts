@@ -5,7 +5,6 @@
  */
 import { createRequire } from 'node:module';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
 import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
 import type { BundleInput, TargetResult, TranslationMemory } from '../pipeline/model.js';
@@ -16,7 +15,7 @@ import { createSharedLimits } from './provider-limits.js';
 import { tmOptions, type QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData, type TranslateSummary } from './queues.js';
-import { connectRedis } from './redis.js';
+import { closeRedis, connectRedis, type RedisClient } from './redis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError, type StoredMessage } from './store.js';
 import { noteOf, plainParams } from './notes.js';
@@ -91,7 +90,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   const log = options.log ?? silent;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   // Commands on this connection retry through a Redis restart instead of failing the job.
-  const redis: Redis = connectRedis(config.redisUrl, 'worker');
+  const redis: RedisClient = connectRedis(config, 'worker');
   const store = new JobStore(redis, config.prefix, config.retentionSeconds);
   const metrics = new Metrics(redis, config.prefix);
   const tm: TranslationMemory = createRedisTm(redis, `${config.prefix}:`, tmOptions(config));
@@ -159,7 +158,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffDelay(attemptsMade, config.retryBaseMs, config.retryMaxMs, err),
   };
   const common = {
-    connection: connectRedis(config.redisUrl, 'worker'),
+    connection: connectRedis(config, 'worker'),
     prefix: config.prefix,
     settings,
     stalledInterval: config.stalledIntervalMs,
@@ -310,7 +309,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   workers.push(new Worker<AssembleJobData>(QUEUE.assemble, processAssemble, { ...common, concurrency }));
   const post = createWebhookProcessor({ secret: config.webhookSecret, allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs });
   // Deliveries have a pool of their own (own connection, own slots): a slow receiver never holds a translation slot, nor the other way round.
-  const webhookConnection = connectRedis(config.redisUrl, 'worker');
+  const webhookConnection = connectRedis(config, 'worker');
   const webhookWorker = new Worker<WebhookJobData>(
     QUEUE.webhooks,
     async (job) => {
@@ -344,7 +343,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       await flushing;
       await limits.close();
       await webhookQueue.close().catch(() => {});
-      for (const c of [redis, common.connection, webhookConnection]) if (c.status !== 'end') await c.quit().catch(() => c.disconnect());
+      await Promise.all([redis, common.connection, webhookConnection].map((c) => closeRedis(c)));
     },
   };
 }

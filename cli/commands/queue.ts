@@ -10,13 +10,14 @@ import { loadProvidersConfig } from '../../providers/config.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
-import { envInt, queueConfig } from '../../workers/config.js';
-import { checkRedis, connectRedis, RedisUnavailableError } from '../../workers/redis.js';
+import { envInt, queueConfig, type QueueConfig } from '../../workers/config.js';
+import { startReconciler } from '../../workers/reconciler.js';
+import { checkRedis, connectRedis, RedisUnavailableError, setConnectionErrorLog, type RedisInfo } from '../../workers/redis.js';
 import { startWorkers, type Logger, type RunningWorkers } from '../../workers/worker.js';
 import { ApiClient, type ClientOptions } from '../api-client.js';
 import { writeFileAtomic } from '../bundle-output.js';
 import { readArticle } from '../input.js';
-import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, joinList, localizedMessage, parseList } from '../run-command.js';
+import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, joinList, localizedMessage, parseList, report } from '../run-command.js';
 
 function positiveInt(name: string, min = 0) {
   return (value: string): number => {
@@ -41,14 +42,14 @@ function settings(): NodeJS.ProcessEnv {
   return loadProvidersConfig(process.env).env;
 }
 
-/** Redis reachable, new enough, not evicting: otherwise one line and exit 2. */
-async function preflight(): Promise<{ version: string }> {
-  const config = queueConfig(settings());
-  const redis = connectRedis(config.redisUrl, 'producer', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** Redis reachable, new enough, the topology it was told, not evicting: otherwise one line and exit 2. */
+async function preflight(config: QueueConfig): Promise<RedisInfo> {
+  // No retries here: a wrong address must end the start within seconds, not reconnect forever.
+  const redis = connectRedis(config, 'producer', { failFast: true, extra: { maxRetriesPerRequest: 0 } });
   try {
-    const info = await checkRedis(redis, config.redisUrl);
+    const info = await checkRedis(redis, config, config.prefix);
     for (const w of info.warnings) process.stderr.write(`locflow: warning: ${w}\n`);
-    return { version: info.version };
+    return info;
   } catch (err) {
     if (err instanceof RedisUnavailableError) throw new ExitError(EXIT_BAD_INPUT, localizedMessage(await getI18n(), err));
     throw err;
@@ -57,19 +58,52 @@ async function preflight(): Promise<{ version: string }> {
   }
 }
 
-/** Resolves on the first SIGTERM/SIGINT, after `stop` has finished; a second signal exits at once. */
-function untilSignal(t: TFunction, stop: () => Promise<void>): Promise<void> {
+/** How long `serve`/`worker` let running jobs finish after SIGTERM before exiting anyway. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Resolves on the first SIGTERM/SIGINT once `stop` has finished, or when the
+ * grace period is over (a Redis that is gone can hold a close forever); a
+ * second signal exits at once.
+ */
+function untilSignal(t: TFunction, graceMs: number, stop: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) process.exit(130);
       stopping = true;
       process.stderr.write(`${t('server:shuttingDown', { signal })}\n`);
-      void stop().finally(resolve);
+      const timer = setTimeout(() => {
+        process.stderr.write(`locflow: ${t('server:graceOver', { seconds: Math.round(graceMs / 1000) })}\n`);
+        resolve();
+      }, graceMs);
+      timer.unref();
+      void stop().finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/**
+ * `serve` and `worker` end the process themselves: a client still dialling a
+ * dead Redis node would otherwise keep it alive after a failed start or a stop.
+ * A failure to start is exit 2.
+ */
+function service<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let code = 0;
+    try {
+      await fn(...args);
+    } catch (err) {
+      const reported = await report(err);
+      code = reported === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    process.exit(code);
+  };
 }
 
 interface ServeOptions {
@@ -87,13 +121,13 @@ export function registerQueueCommands(program: Command): void {
     .option('--host <host>', 'address to bind (default 0.0.0.0 with LOCFLOW_TOKENS, 127.0.0.1 without)')
     .option('--workers <n>', 'in-process workers (0 = API only)', positiveInt('--workers'), 1)
     .option('--concurrency <n>', 'jobs each in-process worker runs at once', positiveInt('--concurrency', 1), 4)
-    .action(action(async (opts: ServeOptions) => serve(opts)));
+    .action(service(async (opts: ServeOptions) => serve(opts)));
 
   program
     .command('worker')
     .description('run a queue worker (start more of these, on any machine, against the same Redis to scale out)')
     .option('--concurrency <n>', 'jobs this process runs at once', positiveInt('--concurrency', 1), 4)
-    .action(action(async (opts: { concurrency: number }) => worker(opts)));
+    .action(service(async (opts: { concurrency: number }) => worker(opts)));
 
   program
     .command('submit')
@@ -139,7 +173,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   const auth = parseTokens(env.LOCFLOW_TOKENS);
   const config = queueConfig(env);
   const port = opts.port ?? envInt(env, 'PORT', 3000);
-  const redis = await preflight();
+  const graceMs = envInt(env, 'LOCFLOW_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS);
+  setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${line}\n`));
+  const redis = await preflight(config);
   let host = opts.host ?? (auth.tokens.length ? '0.0.0.0' : '127.0.0.1');
   if (auth.tokens.length === 0 && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
     // Open mode makes every caller an admin: only safe where only this machine can call.
@@ -156,9 +192,11 @@ async function serve(opts: ServeOptions): Promise<void> {
   }
   const bound = (app.server.address() as { port: number } | null)?.port ?? port;
   if (auth.tokens.length === 0) process.stderr.write(`locflow: ${t('server:openMode', { host })}\n`);
-  process.stderr.write(`locflow: ${t('server:listening', { host, port: bound })} (Redis ${redis.version})\n`);
+  process.stderr.write(`locflow: ${t('server:listening', { host, port: bound })} (${redis.description}, version ${redis.version})\n`);
   if (opts.workers > 0) process.stderr.write(`locflow: ${t('server:workersStarted', { count: opts.workers, concurrency: opts.concurrency })}\n`);
-  await untilSignal(t, async () => {
+  const reconciler = startReconciler({ config, log: stderrLog });
+  await untilSignal(t, graceMs, async () => {
+    await reconciler.stop();
     await app.close();
     await Promise.allSettled(running.map((w) => w.close()));
   });
@@ -166,11 +204,18 @@ async function serve(opts: ServeOptions): Promise<void> {
 
 async function worker(opts: { concurrency: number }): Promise<void> {
   const { t } = await getI18n();
-  const config = queueConfig(settings());
-  const redis = await preflight();
+  const env = settings();
+  const config = queueConfig(env);
+  const graceMs = envInt(env, 'LOCFLOW_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS);
+  setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${line}\n`));
+  const redis = await preflight(config);
   const running = await startWorkers({ config, concurrency: opts.concurrency, log: stderrLog });
-  process.stderr.write(`locflow: ${t('server:workerReady', { concurrency: opts.concurrency, prefix: config.prefix, version: redis.version })}\n`);
-  await untilSignal(t, () => running.close());
+  const reconciler = startReconciler({ config, log: stderrLog });
+  process.stderr.write(`locflow: ${t('server:workerReady', { concurrency: opts.concurrency, prefix: config.prefix, version: `${redis.version}, ${redis.description}` })}\n`);
+  await untilSignal(t, graceMs, async () => {
+    await reconciler.stop();
+    await running.close();
+  });
 }
 
 // ---- HTTP client side ----
