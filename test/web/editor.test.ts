@@ -142,4 +142,25 @@ describe('segment editor', { timeout: 180_000 }, () => {
     await a.context.close();
     await b.context.close();
   });
+
+  it('is usable on a 390-pixel phone: the cell is wide enough to read and saves with Ctrl+Enter', async () => {
+    const id = await apiJob(stack, 'sub-ed-token', { text: ARTICLE.replace('20', '40'), format: 'markdown', sourceLang: 'fr', targets: ['es'] });
+    const { context, page, errors } = await reviewerOn(`/jobs/${id}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const box = cell(page, 'p1.s1 es');
+    await box.waitFor();
+    await box.scrollIntoViewIfNeeded();
+    const b = (await box.boundingBox())!;
+    expect(b.width).toBeGreaterThan(120);
+    expect(b.x).toBeGreaterThanOrEqual(0);
+    expect(b.x + b.width).toBeLessThanOrEqual(390);
+    expect(await page.locator('button.approve').isVisible()).toBe(true);
+    await box.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' móvil');
+    await page.keyboard.press('Control+Enter');
+    await expect.poll(() => page.locator('tr[data-segment="p1.s1"] .seg-state').textContent()).toBe('edited');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
