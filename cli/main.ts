@@ -18,7 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   providers: async () => (await import('./commands/providers.js')).registerProviders,
   'import-xliff': async () => (await import('./commands/import-xliff.js')).registerImportXliff,
 };
-const QUEUE_COMMANDS = ['serve', 'worker', 'submit', 'status', 'download'];
+const QUEUE_COMMANDS = ['serve', 'worker', 'submit', 'status', 'download', 'doctor'];
 
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('locflow')

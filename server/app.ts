@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { getI18n } from '../locales/i18n.js';
 import { createRedisTm, listProviders, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import { inFlight } from '../workers/provider-limits.js';
+import { measureUsage } from '../workers/usage.js';
 import { queueConfig, tmOptions, type QueueConfig } from '../workers/config.js';
 import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
@@ -254,6 +255,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     const inFlightNow = Object.fromEntries(sharedSlots.map((id, i) => [id, busy[i]!]));
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(counters, { translate, assemble, webhooks }, inFlightNow));
   });
+
+  app.get('/v1/admin/usage', { preHandler: requireRole(auth, 'admin'), schema: { summary: 'Redis memory of this deployment by kind of key (as `locflow doctor`)' } }, async () =>
+    measureUsage(queues.redis, config.prefix),
+  );
 
   // The dashboard sees every job: admins only.
   const board = new FastifyAdapter();

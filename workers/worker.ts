@@ -12,6 +12,7 @@ import { noticesOf } from '../pipeline/notices.js';
 import { translateTarget } from '../pipeline/run.js';
 import { createRedisTm, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import { createSharedLimits } from './provider-limits.js';
+import { startJanitor } from './janitor.js';
 import { tmOptions, type QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData, type TranslateSummary } from './queues.js';
@@ -111,6 +112,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     onLeaseLost: (provider) => log.warn({ provider }, 'a provider call outlived its lease (was this process stalled?); the deployment may briefly exceed maxInFlight'),
   });
   const translatorFor = options.translatorFor ?? translatorsByProvider(options.env, { wrapProvider: limits.wrap });
+  const janitor = startJanitor(redis, config, (err) => log.warn({ err: err.message }, 'could not trim finished jobs'));
   // Before anything is stored, logged or handed to BullMQ (which keeps failedReason and stack), credentials come out.
   const scrub = scrubberFor(options.env ?? process.env);
 
@@ -342,6 +344,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       await Promise.allSettled(workers.map((w) => w.close()));
       await flushing;
       await limits.close();
+      await janitor.close();
       await webhookQueue.close().catch(() => {});
       await Promise.all([redis, common.connection, webhookConnection].map((c) => closeRedis(c)));
     },

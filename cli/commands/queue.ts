@@ -14,6 +14,7 @@ import { envInt, queueConfig, type QueueConfig } from '../../workers/config.js';
 import { startReconciler } from '../../workers/reconciler.js';
 import { checkRedis, connectRedis, RedisUnavailableError, setConnectionErrorLog, type RedisInfo } from '../../workers/redis.js';
 import { startWorkers, type Logger, type RunningWorkers } from '../../workers/worker.js';
+import { formatUsage, measureUsage } from '../../workers/usage.js';
 import { ApiClient, type ClientOptions } from '../api-client.js';
 import { writeFileAtomic } from '../bundle-output.js';
 import { readArticle } from '../input.js';
@@ -130,6 +131,13 @@ export function registerQueueCommands(program: Command): void {
     .action(service(async (opts: { concurrency: number }) => worker(opts)));
 
   program
+    .command('doctor')
+    .description('show the Redis memory this deployment uses, by kind of key (job records, bundles, translation memory, BullMQ…)')
+    .option('--sample <n>', 'keys measured per kind (the rest extrapolated)', positiveInt('--sample', 1), 1000)
+    .option('--json', 'print the figures as JSON')
+    .action(action(async (opts: { sample: number; json?: boolean }) => doctor(opts)));
+
+  program
     .command('submit')
     .description('submit an article to the queue through the API')
     .argument('<file>', 'article file (text, Markdown or HTML), or - for stdin')
@@ -216,6 +224,18 @@ async function worker(opts: { concurrency: number }): Promise<void> {
     await reconciler.stop();
     await running.close();
   });
+}
+
+async function doctor(opts: { sample: number; json?: boolean }): Promise<void> {
+  const config = queueConfig(settings());
+  await preflight();
+  const redis = connectRedis(config.redisUrl, 'producer');
+  try {
+    const usage = await measureUsage(redis, config.prefix, opts.sample);
+    process.stdout.write(opts.json ? `${JSON.stringify(usage, null, 2)}\n` : `${formatUsage(usage)}\n`);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 // ---- HTTP client side ----
