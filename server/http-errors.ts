@@ -84,7 +84,10 @@ const REDIS_TROUBLE = new RegExp(
 );
 
 export function looksLikeRedisDown(err: Error): boolean {
-  return err instanceof RedisUnavailableError || REDIS_TROUBLE.test(err?.message ?? '');
+  if (err instanceof RedisUnavailableError || REDIS_TROUBLE.test(err?.message ?? '')) return true;
+  // A MULTI whose commands were refused (OOM, READONLY) fails as EXECABORT; the reason is in the commands' errors.
+  const previous = (err as Error & { previousErrors?: Error[] })?.previousErrors;
+  return Array.isArray(previous) && previous.some((e) => REDIS_TROUBLE.test(e?.message ?? ''));
 }
 
 /** Seconds a client should wait before trying again after a 503 for Redis trouble (a cluster failover takes a few). */
