@@ -4,7 +4,7 @@
  */
 import { promisify } from 'node:util';
 import { crc32, deflateRaw, deflateRawSync } from 'node:zlib';
-import { strToU8, Zip, type ZipInputFile } from 'fflate';
+import { strToU8, unzipSync, Zip, type ZipInputFile } from 'fflate';
 import { InputError } from '../errors.js';
 import type { BundleFiles, BundleInput, InlineXml, Lang, Segment, SourceDocument } from '../model.js';
 import { extensionFor, renderDocument as realRenderDocument } from '../ingest.js';
@@ -171,4 +171,22 @@ function zipTime(files: BundleFiles): Date {
   // UTC fields makes the bytes the same in every time zone.
   if (!d || Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1980 || d.getUTCFullYear() > 2107) return new Date(1980, 0, 1);
   return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+}
+
+/**
+ * The files of a stored bundle zip, inflated one at a time as they are asked
+ * for: serving one file of a 48 000-segment bundle inflates that file only,
+ * instead of rebuilding every format from the bundle input.
+ */
+export function filesOfZip(zip: Uint8Array): BundleFiles {
+  const files: BundleFiles = new Map();
+  const cached = files.get.bind(files);
+  files.get = (path: string) => {
+    const hit = cached(path);
+    if (hit !== undefined) return hit;
+    const one = unzipSync(zip, { filter: (f) => f.name === path })[path];
+    if (one) files.set(path, one);
+    return one;
+  };
+  return files;
 }

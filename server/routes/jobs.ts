@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TFunction } from 'i18next';
 import { InputError } from '../../pipeline/errors.js';
 import { selectDownload, contentDisposition } from '../../pipeline/formats/download.js';
-import { writeBundle } from '../../pipeline/formats/bundle.js';
+import { filesOfZip, writeBundle } from '../../pipeline/formats/bundle.js';
 import type { TranslationMemory } from '../../pipeline/model.js';
 import { applyXliff, MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { DOC_FORMATS } from '../../pipeline/ingest.js';
@@ -262,16 +262,20 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       const view = await load(request);
       if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('errors:not-ready', { lng: requestLang(request), id: view.id, status: view.status }));
       const format = request.query.format ?? 'zip';
-      if (format === 'zip' && !request.query.target) {
-        const zip = await store.zip(view.id);
-        if (zip) {
-          const name = view.revision && view.revision > 1 ? `${view.id}-r${view.revision}.zip` : `${view.id}.zip`;
-          return sendBytes(request, reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)), zip, t);
-        }
+      // Every file of a revision was rendered once, by the worker, into the stored zip: a download is those bytes, never a rebuild here.
+      const zip = await store.zip(view.id);
+      if (zip && format === 'zip' && !request.query.target) {
+        const name = view.revision && view.revision > 1 ? `${view.id}-r${view.revision}.zip` : `${view.id}.zip`;
+        return sendBytes(request, reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)), zip, t);
       }
-      const input = await store.bundleInput(view.id);
-      if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
-      const dl = selectDownload(writeBundle(input), format, request.query.target);
+      let files = zip && format !== 'zip' ? filesOfZip(zip) : undefined;
+      if (!files) {
+        // A record written before zips were stored: render from the bundle input as before.
+        const input = await store.bundleInput(view.id);
+        if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
+        files = writeBundle(input);
+      }
+      const dl = selectDownload(files, format, request.query.target);
       reply.header('content-type', dl.contentType).header('content-disposition', contentDisposition(dl.filename));
       return sendBytes(request, reply, Buffer.from(dl.body), t);
     },
