@@ -4,7 +4,7 @@
  *
  * Sorted sets, all under the `idx` stem, member = term id:
  *   all, status:<status>, kind:<kind>, lang:<tag>   score = last change (ms); a list is a range of one of them
- *   freq                                             score = frequency, proposed terms found in articles
+ *   freq                                             score = frequency (0 when none), proposed terms
  *   ids                                              score 0, ordered by id (exports walk it in stable order)
  * `lang:` holds every prefix of the tag in lower case (`pt` and `pt-br` for
  * pt-BR), so `lang=pt` finds Brazilian terms with a range read, as before.

@@ -28,10 +28,13 @@ local function index_add(id, rec, score)
   for _, f in ipairs(rec.stats) do redis.call('HINCRBY', K.stats, f, 1) end
   redis.call('HSET', K.text, id, rec.text)
 end
--- The frequency index mirrors the freq hash, for proposed terms only (what GET /suggestions ranks).
+-- The frequency index ranks every proposed term by the freq hash (0 for one no article used yet): what reviewers see first.
 local function sync_freq(id, status)
-  local f = redis.call('HGET', K.freq, id)
-  if status == 'proposed' and f then redis.call('ZADD', K.idx .. 'freq', f, id) else redis.call('ZREM', K.idx .. 'freq', id) end
+  if status == 'proposed' then
+    redis.call('ZADD', K.idx .. 'freq', redis.call('HGET', K.freq, id) or 0, id)
+  else
+    redis.call('ZREM', K.idx .. 'freq', id)
+  end
 end
 local function indexed(id)
   return redis.call('ZSCORE', K.idx .. 'ids', id) ~= false

@@ -6,6 +6,9 @@
  *
  * Keys (outside text fields): `/` search, `j`/`k` or arrows move, `a` approve,
  * `r` reject, `e` edit, `h` history, `n` propose a term, `?` list of keys.
+ * No row is selected until the reviewer moves to one, so a stray key never
+ * decides on a term. Reviewers tick several rows and approve or reject them
+ * in one confirmed step.
  */
 import { get, patch, post } from '../api.js';
 import { can, type Page } from '../context.js';
@@ -30,8 +33,12 @@ export const glossaryPage: Page = (main, ctx) => {
   const reviewer = can(ctx.me, 'reviewer');
   const query = ctx.query;
   let terms: Term[] = [];
-  let selected = 0;
+  /** The row shortcuts act on; -1 until the reviewer moves to one. */
+  let selected = -1;
   let left = false;
+  /** Ids ticked for a bulk action. */
+  const chosen = new Set<string>();
+  const cols = reviewer ? 8 : 7;
 
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
   const search = h('input', { id: 'g-search', type: 'search', value: query.get('q') ?? '', 'aria-keyshortcuts': '/' });
@@ -57,13 +64,62 @@ export const glossaryPage: Page = (main, ctx) => {
   const select = (i: number, focus = true) => {
     const list = rows();
     if (list.length === 0) return;
-    selected = Math.max(0, Math.min(i, list.length - 1));
+    selected = i < 0 ? -1 : Math.min(i, list.length - 1);
     list.forEach((r, j) => {
       r.classList.toggle('selected', j === selected);
-      r.tabIndex = j === selected ? 0 : -1;
+      // Without a selection the first row is still reachable by Tab (and focusing it selects it).
+      r.tabIndex = j === Math.max(selected, 0) ? 0 : -1;
       r.setAttribute('aria-selected', String(j === selected));
     });
-    if (focus) list[selected]!.focus();
+    if (focus && selected >= 0) list[selected]!.focus();
+  };
+
+  // Bulk actions: tick rows, then one button and a confirmation.
+  const bulkCount = h('span', { class: 'bulk-count', 'aria-live': 'polite' });
+  const bulkApprove = h('button', { type: 'button', id: 'bulk-approve', disabled: true, onclick: () => confirmBulk('approve') }, t('glossary.bulk.approve'));
+  const bulkReject = h('button', { type: 'button', id: 'bulk-reject', disabled: true, onclick: () => confirmBulk('reject') }, t('glossary.bulk.reject'));
+  const selectAll = h('input', { type: 'checkbox', id: 'g-select-all', 'aria-label': t('glossary.bulk.selectAll') });
+  const confirmText = h('p', { id: 'bulk-confirm-text' });
+  const confirmOk = h('button', { type: 'submit', value: 'ok', class: 'primary', id: 'bulk-confirm-ok' }, '');
+  const confirmDialog = h(
+    'dialog',
+    { id: 'bulk-confirm', 'aria-labelledby': 'bulk-confirm-text' },
+    confirmText,
+    h('form', { method: 'dialog' }, h('button', { type: 'submit', value: 'cancel', id: 'bulk-confirm-cancel' }, t('glossary.cancel')), ' ', confirmOk),
+  );
+  const refreshBulk = () => {
+    for (const box of body.querySelectorAll<HTMLInputElement>('input.pick')) box.checked = chosen.has(box.value);
+    const n = chosen.size;
+    bulkApprove.disabled = n === 0;
+    bulkReject.disabled = n === 0;
+    replace(bulkCount, n ? t('glossary.bulk.count', { count: n }) : '');
+    const boxes = body.querySelectorAll('input.pick').length;
+    selectAll.checked = boxes > 0 && n === boxes;
+    selectAll.indeterminate = n > 0 && n < boxes;
+  };
+  selectAll.addEventListener('change', () => {
+    chosen.clear();
+    if (selectAll.checked) for (const box of body.querySelectorAll<HTMLInputElement>('input.pick')) chosen.add(box.value);
+    refreshBulk();
+  });
+  const confirmBulk = (action: 'approve' | 'reject') => {
+    const ids = [...chosen];
+    if (ids.length === 0) return;
+    replace(confirmText, t(`glossary.bulk.confirm.${action}`, { count: ids.length }));
+    replace(confirmOk, t(`glossary.bulk.${action}`));
+    confirmDialog.returnValue = '';
+    confirmDialog.onclose = async () => {
+      if (confirmDialog.returnValue !== 'ok') return;
+      try {
+        await post(`/v1/glossary/bulk-${action}`, { ids });
+        announce(t(`glossary.bulk.done.${action}`, { count: ids.length }));
+        chosen.clear();
+        await load(false);
+      } catch (err) {
+        replace(status, errorBox(err));
+      }
+    };
+    confirmDialog.showModal();
   };
 
   const review = async (term: Term, action: 'approve' | 'reject' | 'deprecate') => {
@@ -92,7 +148,7 @@ export const glossaryPage: Page = (main, ctx) => {
           { class: 'history-row' },
           h(
             'td',
-            { colspan: 7 },
+            { colspan: cols },
             h('h3', {}, t('glossary.historyOf', { term: term.term })),
             events.length === 0
               ? h('p', {}, t('glossary.noHistory'))
@@ -160,7 +216,7 @@ export const glossaryPage: Page = (main, ctx) => {
       ' ',
       h('button', { type: 'button', onclick: cancel }, t('glossary.cancel')),
     );
-    row.after(h('tr', { class: 'edit-row' }, h('td', { colspan: 7 }, form)));
+    row.after(h('tr', { class: 'edit-row' }, h('td', { colspan: cols }, form)));
     inputs[0]?.focus();
   };
 
@@ -177,9 +233,26 @@ export const glossaryPage: Page = (main, ctx) => {
           if (selected !== index) select(index, false);
         },
         onclick: (e: Event) => {
-          if (!(e.target as HTMLElement).closest('button, a, input')) select(index);
+          if (!(e.target as HTMLElement).closest('button, a, input, label')) select(index);
         },
       },
+      reviewer
+        ? h(
+            'td',
+            { class: 'pick-cell' },
+            h('input', {
+              type: 'checkbox',
+              class: 'pick',
+              value: term.id,
+              'aria-label': t('glossary.bulk.pick', { term: term.term }),
+              onchange: (e: Event) => {
+                if ((e.target as HTMLInputElement).checked) chosen.add(term.id);
+                else chosen.delete(term.id);
+                refreshBulk();
+              },
+            }),
+          )
+        : null,
       h('th', { scope: 'row', class: 'term-cell' }, h('span', { class: 'term-text', lang: term.lang }, term.term), term.variants.length ? h('span', { class: 'variants' }, ` (${term.variants.join(', ')})`) : null),
       h('td', {}, `${languageName(term.lang)} · ${t(`glossary.kinds.${term.kind}`)}`, h('br'), statusBadge(term.status)),
       h('td', { class: 'num' }, term.frequency === undefined ? '—' : String(term.frequency)),
@@ -205,20 +278,24 @@ export const glossaryPage: Page = (main, ctx) => {
     if (statusSel.value !== 'all') q.set('status', statusSel.value);
     if (kindSel.value) q.set('kind', kindSel.value);
     if (langSel.value.trim()) q.set('lang', langSel.value.trim());
+    // What articles use most is reviewed first; other lists show the latest changes first.
+    if (statusSel.value === 'proposed') q.set('sort', 'frequency');
     q.set('limit', String(LIMIT));
     try {
       const res = await get<{ terms: Term[]; total: number }>(`/v1/glossary/terms?${q}`);
       if (left) return;
       terms = res.terms;
-      // What articles use most is reviewed first.
-      if (statusSel.value === 'proposed') terms.sort((a, b) => (b.frequency ?? 0) - (a.frequency ?? 0) || a.term.localeCompare(b.term));
+      // Ticks survive a reload only for terms still listed.
+      for (const id of [...chosen]) if (!terms.some((x) => x.id === id)) chosen.delete(id);
       replace(
         body,
-        terms.length ? terms.map(termRow) : h('tr', { class: 'empty-row' }, h('td', { colspan: 7, class: 'empty' }, t(search.value.trim() || kindSel.value || langSel.value.trim() ? 'glossary.emptyFiltered' : 'glossary.empty', { status: t(`glossary.statuses.${statusSel.value}`) }))),
+        terms.length ? terms.map(termRow) : h('tr', { class: 'empty-row' }, h('td', { colspan: cols, class: 'empty' }, t(search.value.trim() || kindSel.value || langSel.value.trim() ? 'glossary.emptyFiltered' : 'glossary.empty', { status: t(`glossary.statuses.${statusSel.value}`) }))),
       );
       replace(count, t('glossary.count', { count: terms.length, total: res.total }));
-      if (resetSelection) selected = 0;
+      // Never a preselected row: a stray key must not approve the first term.
+      if (resetSelection) selected = -1;
       select(selected, false);
+      refreshBulk();
     } catch (err) {
       replace(status, errorBox(err));
     }
@@ -343,14 +420,16 @@ export const glossaryPage: Page = (main, ctx) => {
     ),
     status,
     count,
+    reviewer ? h('div', { class: 'bulk-bar', role: 'group', 'aria-label': t('glossary.bulk.label') }, bulkApprove, ' ', bulkReject, ' ', bulkCount) : null,
     h(
       'table',
       { class: 'terms' },
       h('caption', { class: 'visually-hidden' }, t('glossary.title')),
-      h('thead', {}, h('tr', {}, ['term', 'kind', 'frequency', 'example', 'translations', 'note', 'actions'].map((c) => h('th', { scope: 'col' }, t(`glossary.columns.${c}`))))),
+      h('thead', {}, h('tr', {}, reviewer ? h('th', { scope: 'col', class: 'pick-cell' }, selectAll) : null, ['term', 'kind', 'frequency', 'example', 'translations', 'note', 'actions'].map((c) => h('th', { scope: 'col' }, t(`glossary.columns.${c}`))))),
       body,
     ),
     shortcuts,
+    confirmDialog,
   );
   void load();
   return () => {
