@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   queue: async () => (await import('./commands/queue.js')).registerQueueCommands,
   glossary: async () => (await import('./commands/glossary.js')).registerGlossary,
   providers: async () => (await import('./commands/providers.js')).registerProviders,
+  'provider-test': async () => (await import('./commands/provider-test.js')).registerProviderTest,
   'import-xliff': async () => (await import('./commands/import-xliff.js')).registerImportXliff,
 };
 const QUEUE_COMMANDS = ['serve', 'worker', 'submit', 'status', 'download', 'doctor'];

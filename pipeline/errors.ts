@@ -113,6 +113,9 @@ const DEFAULT_RETRYABLE: Record<ProviderFailure, boolean> = {
   'too-large': false,
 };
 
+/** Every failure reason, e.g. to recognise a ProviderError made by another copy of locflow. */
+export const PROVIDER_FAILURES = Object.keys(DEFAULT_RETRYABLE) as ProviderFailure[];
+
 /** Failures after which a route should try the next provider in its chain. */
 export function shouldFallBack(err: unknown): boolean {
   if (!(err instanceof ProviderError)) return false;

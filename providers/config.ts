@@ -60,7 +60,10 @@ export interface ProvidersConfig {
   /** Pivot languages to try, in order of preference (default `en`, `es`, `fr`, then any). */
   pivots: string[];
   retry: RetryOptions;
-  /** Per-provider settings from the file's `providers:` section, by provider id. */
+  /**
+   * Per-provider settings from the file's `providers:` section, by provider
+   * id. A `module` makes the id a plugin (`providers/plugins.ts` loads it).
+   */
   providers?: Record<string, ProviderSettings>;
   /** The config file that was read, if any (for `locflow providers`). */
   file?: string;
@@ -74,7 +77,8 @@ export function camelToEnv(key: string): string {
 }
 
 /**
- * One provider's entry under `providers:`. The limits hold for the whole
+ * One provider's entry under `providers:` — the one schema for that section.
+ * `module`/`options` make the id a plugin (`providers/plugins.ts`). The limits hold for the whole
  * deployment: every worker process shares them through Redis
  * (`workers/provider-limits.ts`); a process without Redis (the one-shot CLI)
  * keeps only `maxInFlight`, as its local cap.
@@ -87,6 +91,10 @@ export const ProviderSettingsSchema = z
     requestsPerMinute: z.number().positive().optional(),
     /** Characters sent per minute, for engines that bill and throttle by characters. */
     charsPerMinute: z.number().positive().optional(),
+    /** A plugin module: a file path relative to the config file, or a package name. */
+    module: z.string().min(1).optional(),
+    /** Passed as is to the plugin's `createProvider(options, {env})`. */
+    options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 export type ProviderSettings = z.infer<typeof ProviderSettingsSchema>;
@@ -96,7 +104,7 @@ const FileSchema = z
   .object({
     routes: z.record(z.string().regex(/^(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]+)*)-(\*|[A-Za-z]{2,3}(-[A-Za-z0-9]+)*)$|^\*$/, 'a pair such as "fr-en", "*-vi" or "*"'), z.array(routeEntry).min(1)).optional(),
     pivots: z.array(z.string().min(2)).optional(),
-    providers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a provider id such as "deepl"'), ProviderSettingsSchema).optional(),
+    providers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a provider id: lower-case letters, digits and dashes'), ProviderSettingsSchema.nullable()).optional(),
     retry: z
       .object({
         attempts: z.number().int().min(1).max(20).optional(),
@@ -170,7 +178,8 @@ function readConfigFile(file: string): { vars: Record<string, string>; routes: R
   const cleanRetry: RetryOptions = {};
   for (const [k, v] of Object.entries(retry ?? {})) if (v !== undefined) (cleanRetry as Record<string, number>)[k] = v;
   const cleanProviders: Record<string, ProviderSettings> = {};
-  for (const [id, entry] of Object.entries(providers ?? {})) cleanProviders[id] = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
+  // `deepl:` with nothing under it is harmless: an empty entry.
+  for (const [id, entry] of Object.entries(providers ?? {})) cleanProviders[id] = Object.fromEntries(Object.entries(entry ?? {}).filter(([, v]) => v !== undefined));
   return { vars, routes: routes ?? {}, pivots, retry: cleanRetry, providers: cleanProviders };
 }
 

@@ -7,6 +7,7 @@
 import { InputError } from '../pipeline/errors.js';
 import type { LanguagePair, ProviderLimits, TranslationProvider } from './contract.js';
 import { configuredChain, loadProvidersConfig, type ProvidersConfig } from './config.js';
+import { loadedPlugins } from './plugins.js';
 import { Gate, processGate, type RetryOptions } from './policy.js';
 import { BUILTIN_IDS, DEFAULT_ORDER, REQUIREMENTS, createBuiltin, parseProviderRef, type ProviderRef } from './registry.js';
 import { createRouter, type LocflowTranslator, type ProviderHandle } from './router.js';
@@ -15,6 +16,7 @@ export type { LocflowTranslator, ProviderUsage, Route, Leg } from './router.js';
 export type { ProvidersConfig } from './config.js';
 export type { RetryOptions } from './policy.js';
 export { loadProvidersConfig } from './config.js';
+export { loadPlugin, loadPlugins } from './plugins.js';
 export { createMemoryTm, createRedisTm } from './tm.js';
 export { parseProviderRef, BUILTIN_IDS, DEFAULT_ORDER } from './registry.js';
 export { createPseudo, pseudoLocalize } from './pseudo/index.js';
@@ -55,7 +57,8 @@ export interface CreateTranslatorOptions {
  */
 export function createTranslator(options: CreateTranslatorOptions = {}): LocflowTranslator {
   const config = options.config ?? loadProvidersConfig(options.env ?? process.env);
-  const injected = new Map((options.providers ?? []).map((p) => [p.id, p]));
+  // Plugins from the config file, then providers handed in by the caller (which win on the same id).
+  const injected = new Map([...loadedPlugins(config), ...(options.providers ?? [])].map((p) => [p.id, p]));
   const extraIds = [...injected.keys()];
   const forced = options.provider ? parseProviderRef(options.provider, extraIds) : undefined;
 
@@ -158,6 +161,8 @@ export interface ProviderInfo {
   health?: { ok: boolean; message: string };
   /** True for the pseudo-localisation provider: output is not a translation. */
   test: boolean;
+  /** For a plugin: the module named in the config file. */
+  module?: string;
 }
 
 export interface ListProvidersOptions {
@@ -173,7 +178,7 @@ export interface ListProvidersOptions {
 /** Every known provider, configured or not, with pairs and (optionally) a health check. */
 export async function listProviders(options: ListProvidersOptions = {}): Promise<ProviderInfo[]> {
   const config = options.config ?? loadProvidersConfig(options.env ?? process.env);
-  const injected = new Map((options.providers ?? []).map((p) => [p.id, p]));
+  const injected = new Map([...loadedPlugins(config), ...(options.providers ?? [])].map((p) => [p.id, p]));
   const ids = [...new Set([...BUILTIN_IDS, ...injected.keys()])];
   const timeoutMs = options.timeoutMs ?? 10_000;
   return Promise.all(
@@ -186,6 +191,7 @@ export async function listProviders(options: ListProvidersOptions = {}): Promise
         glossary: provider.glossary,
         limits: { ...provider.limits },
         test: id === 'pseudo',
+        ...(config.providers?.[id]?.module ? { module: config.providers[id]!.module } : {}),
       };
       if (!provider.configured) {
         info.requires = REQUIREMENTS[id] ?? 'its settings';

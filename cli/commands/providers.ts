@@ -1,7 +1,7 @@
 /** `locflow providers [--json] [--no-health]`: every provider, configured or not, its pairs and health. */
 import type { Command } from 'commander';
 import { getI18n } from '../../locales/i18n.js';
-import { listProviders, loadProvidersConfig, openTranslator, type ProviderInfo } from '../../providers/index.js';
+import { listProviders, loadPlugins, loadProvidersConfig, openTranslator, type ProviderInfo } from '../../providers/index.js';
 import { action } from '../run-command.js';
 
 const ROUTE_LANGS = ['fr', 'en', 'vi', 'es'];
@@ -22,6 +22,7 @@ export function registerProviders(program: Command): void {
 
 async function providers(opts: ProvidersOptions): Promise<void> {
   const config = loadProvidersConfig(process.env);
+  await loadPlugins(config);
   const [list, translator] = await Promise.all([listProviders({ config, health: opts.health }), openTranslator({ config })]);
   // The route each pair of the first-class languages would take right now: what users most want to know.
   const routes = ROUTE_LANGS.flatMap((from) => ROUTE_LANGS.filter((to) => to !== from).map((to) => ({ from, to, plan: translator.plan(from, to) })));

@@ -7,6 +7,7 @@ import type { TFunction } from 'i18next';
 import { getI18n } from '../../locales/i18n.js';
 import { InputError } from '../../pipeline/errors.js';
 import { loadProvidersConfig } from '../../providers/config.js';
+import { loadPlugins } from '../../providers/plugins.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
@@ -41,6 +42,11 @@ function fmtLog(o: object | string, m?: string): string {
 /** The environment over the LOCFLOW_CONFIG file, which may set REDIS_URL, LOCFLOW_PREFIX and LOCFLOW_TOKENS too. */
 function settings(): NodeJS.ProcessEnv {
   return loadProvidersConfig(process.env).env;
+}
+
+/** Provider plugins load before any job is taken: a broken module stops the start (exit 2), never a job. */
+async function startPlugins(): Promise<void> {
+  await loadPlugins(loadProvidersConfig(process.env));
 }
 
 /** Redis reachable, new enough, the topology it was told, not evicting: otherwise one line and exit 2. */
@@ -183,6 +189,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const port = opts.port ?? envInt(env, 'PORT', 3000);
   const graceMs = envInt(env, 'LOCFLOW_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS);
   setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${line}\n`));
+  await startPlugins();
   const redis = await preflight(config);
   let host = opts.host ?? (auth.tokens.length ? '0.0.0.0' : '127.0.0.1');
   if (auth.tokens.length === 0 && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
@@ -216,6 +223,7 @@ async function worker(opts: { concurrency: number }): Promise<void> {
   const config = queueConfig(env);
   const graceMs = envInt(env, 'LOCFLOW_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS);
   setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${line}\n`));
+  await startPlugins();
   const redis = await preflight(config);
   const running = await startWorkers({ config, concurrency: opts.concurrency, log: stderrLog });
   const reconciler = startReconciler({ config, log: stderrLog });

@@ -6,7 +6,7 @@ import { InputError } from '../../pipeline/errors.js';
 import { writeBundle } from '../../pipeline/formats/bundle.js';
 import { requireLang } from '../../pipeline/languages.js';
 import { translateArticle } from '../../pipeline/run.js';
-import { openTranslator } from '../../providers/index.js';
+import { loadPlugins, loadProvidersConfig, openTranslator } from '../../providers/index.js';
 import { checkOutPath, writeBundleTo } from '../bundle-output.js';
 import { loadGlossaryFiles } from '../glossary-files.js';
 import { readArticle } from '../input.js';
@@ -57,7 +57,9 @@ async function translate(file: string, opts: TranslateOptions): Promise<void> {
   await checkOutPath(opts.out);
 
   const terms = await loadGlossaryFiles(opts.glossary);
-  const translator = await openTranslator({ provider: opts.provider, allowPseudo: true });
+  const config = loadProvidersConfig(process.env);
+  await loadPlugins(config);
+  const translator = await openTranslator({ config, provider: opts.provider, allowPseudo: true });
   const article = await readArticle(file);
 
   const bundle = await translateArticle(article.bytes, {

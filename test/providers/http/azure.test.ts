@@ -4,13 +4,19 @@ import type { FakeServer } from '../../fakes/common.js';
 import { expectedFake } from '../../fakes/common.js';
 import { AZURE_FAKE_KEY, azureError, startAzureFake } from '../../fakes/azure.js';
 import { expectNotices, runConformance } from '../conformance.js';
-import { catchProviderError, routed, term } from './helpers.js';
+import { catchProviderError, faultsFor, routed, term } from './helpers.js';
 
 runConformance(
   'azure (fake)',
   async () => {
     const fake = await startAzureFake({ region: 'westeurope' });
-    return { provider: createAzure({ apiKey: AZURE_FAKE_KEY, region: 'westeurope', baseURL: fake.url, env: {} }), close: fake.close, requests: () => fake.requests.length };
+    return { provider: createAzure({ apiKey: AZURE_FAKE_KEY, region: 'westeurope', baseURL: fake.url, env: {} }), close: fake.close, requests: () => fake.requests.length,
+      faults: faultsFor(fake, {
+        'rate-limit': { status: 429, headers: { 'retry-after': '3' }, body: { error: { code: 429001, message: 'The server rejected the request because the client has exceeded request limits.' } } },
+        quota: { status: 403, body: { error: { code: 403001, message: 'The operation is not allowed because the subscription has exceeded its free quota.' } } },
+        auth: { status: 401, body: { error: { code: 401000, message: 'The request is not authorized because credentials are missing or invalid.' } } },
+      }),
+    };
   },
   { from: 'fr', to: 'vi' },
 );

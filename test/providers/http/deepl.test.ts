@@ -5,13 +5,19 @@ import { createDeepl, deeplBaseURL, deeplTarget, DEEPL_FREE_URL, DEEPL_PRO_URL }
 import { expectedFake } from '../../fakes/common.js';
 import { DEEPL_FAKE_KEY, startDeeplFake, type DeeplFake } from '../../fakes/deepl.js';
 import { expectNotices, runConformance } from '../conformance.js';
-import { catchProviderError, routed, term } from './helpers.js';
+import { catchProviderError, faultsFor, routed, term } from './helpers.js';
 
 runConformance(
   'deepl (fake)',
   async () => {
     const fake = await startDeeplFake();
-    return { provider: createDeepl({ apiKey: DEEPL_FAKE_KEY, baseURL: fake.url, env: {} }), close: fake.close, requests: () => fake.requests.length };
+    return { provider: createDeepl({ apiKey: DEEPL_FAKE_KEY, baseURL: fake.url, env: {} }), close: fake.close, requests: () => fake.requests.length,
+      faults: faultsFor(fake, {
+        'rate-limit': { status: 429, headers: { 'retry-after': '3' }, body: { message: 'Too many requests' } },
+        quota: { status: 456, body: { message: 'Quota exceeded' } },
+        auth: { status: 403, body: { message: 'Wrong key' } },
+      }),
+    };
   },
   { from: 'fr', to: 'en-US' },
 );

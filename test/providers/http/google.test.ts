@@ -3,13 +3,19 @@ import { createGoogle, googleLang } from '../../../providers/google/index.js';
 import { expectedFake } from '../../fakes/common.js';
 import { GOOGLE_FAKE_KEY, GOOGLE_FAKE_PROJECT, GOOGLE_FAKE_TOKEN, googleError, startGoogleFake, type GoogleFake } from '../../fakes/google.js';
 import { runConformance } from '../conformance.js';
-import { catchProviderError, routed } from './helpers.js';
+import { catchProviderError, faultsFor, routed } from './helpers.js';
 
 runConformance(
   'google v2 (fake)',
   async () => {
     const fake = await startGoogleFake();
-    return { provider: createGoogle({ apiKey: GOOGLE_FAKE_KEY, baseURL: fake.url, env: {} }), close: fake.close, requests: () => fake.requests.length };
+    return { provider: createGoogle({ apiKey: GOOGLE_FAKE_KEY, baseURL: fake.url, env: {} }), close: fake.close, requests: () => fake.requests.length,
+      faults: faultsFor(fake, {
+        'rate-limit': { status: 429, headers: { 'retry-after': '3' }, body: { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Rate Limit Exceeded', errors: [{ reason: 'rateLimitExceeded' }] } } },
+        quota: { status: 403, body: { error: { code: 403, message: 'Daily Limit Exceeded', errors: [{ reason: 'dailyLimitExceeded' }] } } },
+        auth: { status: 401, body: { error: { code: 401, status: 'UNAUTHENTICATED', message: 'API key not valid.' } } },
+      }),
+    };
   },
   { from: 'fr', to: 'vi' },
 );

@@ -27,3 +27,14 @@ export function routed(provider: TranslationProvider, retry: RetryOptions = { at
   const translator = createTranslator({ provider: provider.id, providers: [provider], config: { env: { PATH: '/nonexistent' }, routes: {}, pivots: [], retry } });
   return (req: Omit<TranslatorRequest, 'terms'> & { terms?: Term[] }) => translator.translate({ ...req, terms: req.terms ?? [] });
 }
+
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
+
+/**
+ * Conformance-kit fault hooks that script a fake with the engine's documented
+ * answers for a rate limit (with Retry-After: 3), a spent quota and a rejected
+ * key, so the kit sees the adapter's typed errors.
+ */
+export function faultsFor(fake: { script(answer: Answer, options?: { path?: string }): void }, answers: Partial<Record<'rate-limit' | 'quota' | 'auth', Answer>>) {
+  return Object.fromEntries(Object.entries(answers).map(([kind, answer]) => [kind, () => fake.script(answer!)]));
+}

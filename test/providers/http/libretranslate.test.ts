@@ -3,13 +3,19 @@ import { createLibreTranslate, libreCode } from '../../../providers/libretransla
 import { expectedFake, type FakeServer } from '../../fakes/common.js';
 import { LIBRE_FAKE_KEY, startLibreFake } from '../../fakes/libretranslate.js';
 import { runConformance } from '../conformance.js';
-import { catchProviderError, routed } from './helpers.js';
+import { catchProviderError, faultsFor, routed } from './helpers.js';
 
 runConformance(
   'libretranslate (fake)',
   async () => {
     const fake = await startLibreFake({ apiKey: LIBRE_FAKE_KEY, charLimit: 5000 });
-    return { provider: createLibreTranslate({ baseURL: fake.url, apiKey: LIBRE_FAKE_KEY, env: {} }), close: fake.close, requests: () => fake.requests.length };
+    return { provider: createLibreTranslate({ baseURL: fake.url, apiKey: LIBRE_FAKE_KEY, env: {} }), close: fake.close, requests: () => fake.requests.length,
+      // LibreTranslate has no quota answer: that check is skipped.
+      faults: faultsFor(fake, {
+        'rate-limit': { status: 429, headers: { 'retry-after': '3' }, body: { error: 'Too many request limits violations' } },
+        auth: { status: 403, body: { error: 'Invalid API key' } },
+      }),
+    };
   },
   { from: 'fr', to: 'es' },
 );

@@ -3,13 +3,19 @@ import { checkAnswer, createOpenAI, termsInBatch } from '../../../providers/open
 import { expectedFake, type FakeServer } from '../../fakes/common.js';
 import { chatAnswer, fakeContent, OPENAI_FAKE_KEY, OPENAI_FAKE_MODEL, openaiError, payloadOf, startOpenAIFake } from '../../fakes/openai.js';
 import { expectNotices, runConformance } from '../conformance.js';
-import { catchProviderError, term } from './helpers.js';
+import { catchProviderError, faultsFor, term } from './helpers.js';
 
 runConformance(
   'openai-compatible (fake)',
   async () => {
     const fake = await startOpenAIFake();
-    return { provider: createOpenAI({ apiKey: OPENAI_FAKE_KEY, baseURL: `${fake.url}/v1`, model: OPENAI_FAKE_MODEL, env: {} }), close: fake.close, requests: () => fake.requests.length };
+    return { provider: createOpenAI({ apiKey: OPENAI_FAKE_KEY, baseURL: `${fake.url}/v1`, model: OPENAI_FAKE_MODEL, env: {} }), close: fake.close, requests: () => fake.requests.length,
+      faults: faultsFor(fake, {
+        'rate-limit': { status: 429, headers: { 'retry-after': '3' }, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } },
+        quota: { status: 429, body: { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } } },
+        auth: { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } },
+      }),
+    };
   },
   { from: 'fr', to: 'vi' },
 );

@@ -1,0 +1,1 @@
+export default () => ({ id: 'bad', contractVersion: 3, configured: true, glossary: 'mask', limits: { maxTexts: 0, maxChars: 100 }, pairs: async () => [], health: async () => ({ ok: true, message: 'x' }) });

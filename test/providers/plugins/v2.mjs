@@ -1,0 +1,1 @@
+export default () => ({ id: 'old', contractVersion: 2, configured: true, glossary: 'mask', limits: { maxTexts: 10, maxChars: 100 }, pairs: async () => [], translate: async () => ({ texts: [], billedChars: 0, warnings: [] }), health: async () => ({ ok: true, message: 'old' }) });
