@@ -30,6 +30,7 @@ import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
 import { webRoutes } from './web/plugin.js';
 import { jobListRoutes } from './routes/jobs-list.js';
+import { configureText, providerRoutes } from './routes/providers.js';
 import { detectRoutes } from './routes/detect.js';
 import { sessionRoutes } from './routes/session.js';
 import { suggestTerms } from '../pipeline/suggest.js';
@@ -184,6 +185,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   if (glossaryStore) await glossaryStore.seedIfEmpty(SEED_DIR);
   const glossary = options.glossary ?? withMatcher(glossaryStore ? () => glossaryStore.approvedTerms() : yamlTerms());
   const tm = createRedisTm(queues.redis, `${config.prefix}:`, tmOptions(config));
+  let unconfigured: Promise<string> | undefined;
 
   await app.register(jobRoutes, {
     prefix: '/v1/jobs',
@@ -196,6 +198,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     submit: {
       glossary,
       translatorFor: readyTranslatorFor,
+      // The providers' settings are read once at start: so is what a refused pair would need.
+      configureHint: () => (unconfigured ??= listProviders({ env, health: false, timeoutMs: 5000 }).then(configureText)),
       allowPrivateWebhooks: config.webhookAllowPrivate,
       // Every analysed article proposes the tech terms it uses that the glossary lacks.
       ...(glossaryStore
@@ -220,10 +224,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(detectRoutes, { prefix: '/v1/detect', auth, glossary });
   await app.register(sessionRoutes, { prefix: '/v1', auth });
 
-  app.get('/v1/providers', { preHandler: requireRole(auth, 'submitter'), schema: { summary: 'Providers, their pairs and health' } }, async (request) => {
-    const health = (request.query as { health?: string }).health !== 'false';
-    return { providers: await listProviders({ env, health, timeoutMs: 5000 }) };
-  });
+  await app.register(providerRoutes, { prefix: '/v1/providers', auth, env, translatorFor: readyTranslatorFor });
 
   // A write, not a PING: a Redis that answers but refuses writes (OOM at maxmemory, READONLY after a failover) cannot take jobs.
   const healthKey = `${config.prefix}:healthz`;

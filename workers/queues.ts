@@ -89,9 +89,14 @@ export class Queues {
     this.webhooks.on('error', () => {});
   }
 
-  /** Adds the article's flow. Custom job ids make a repeated call a no-op. */
-  async addFlow(id: string, targets: Lang[], provider: string | undefined): Promise<void> {
+  /**
+   * Adds the article's flow. Custom job ids make a repeated call a no-op.
+   * `provider` is one provider for every target, or one per target (a target it
+   * does not name takes the configured route).
+   */
+  async addFlow(id: string, targets: Lang[], provider: string | Record<Lang, string> | undefined): Promise<void> {
     const opts = jobOptions(this.config);
+    const providerOf = (lang: Lang) => (typeof provider === 'string' ? provider : provider?.[lang]);
     await this.flow.add({
       name: 'assemble',
       queueName: QUEUE.assemble,
@@ -100,7 +105,7 @@ export class Queues {
       children: targets.map((lang) => ({
         name: 'translate',
         queueName: QUEUE.translate,
-        data: { id, lang, ...(provider ? { provider } : {}) } satisfies TranslateJobData,
+        data: { id, lang, ...(providerOf(lang) ? { provider: providerOf(lang) } : {}) } satisfies TranslateJobData,
         // A target that fails for good fails the article: a bundle with a hole is not a bundle.
         opts: { ...opts, jobId: childJobId(id, lang), failParentOnFailure: true },
       })),

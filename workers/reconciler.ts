@@ -42,7 +42,7 @@ export async function reconcileOnce(queues: Queues, options: { now?: number; min
       if (!rec || (rec.status !== 'queued' && rec.status !== 'active')) continue;
       if (await queues.assemble.getJob(id)) continue;
       if (await store.analysis(id)) {
-        await queues.addFlow(id, rec.meta.targets, rec.meta.provider);
+        await queues.addFlow(id, rec.meta.targets, rec.meta.providers ?? rec.meta.provider);
         report.requeued.push(id);
       } else {
         await store.fail(id, {

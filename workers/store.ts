@@ -28,6 +28,8 @@ export interface JobMeta {
   detection: 'auto' | 'forced';
   targets: Lang[];
   provider?: string;
+  /** Provider per target, when the submission chose them per target. */
+  providers?: Record<Lang, string>;
   format: string;
   filename?: string;
   title?: string;
@@ -103,6 +105,7 @@ export interface JobView {
   detection: 'auto' | 'forced';
   targets: Record<Lang, TargetState>;
   provider?: string;
+  providers?: Record<Lang, string>;
   glossaryVersion: string;
   segments: number;
   submittedAt: string;
@@ -478,6 +481,7 @@ export function toView(r: JobRecord): JobView {
     detection: r.meta.detection,
     targets: r.targets,
     provider: r.meta.provider,
+    ...(r.meta.providers ? { providers: r.meta.providers } : {}),
     glossaryVersion: r.meta.glossaryVersion,
     segments: r.meta.segments,
     submittedAt: r.meta.submittedAt,

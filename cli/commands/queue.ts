@@ -19,6 +19,7 @@ import { formatUsage, measureUsage } from '../../workers/usage.js';
 import { ApiClient, type ClientOptions } from '../api-client.js';
 import { writeFileAtomic } from '../bundle-output.js';
 import { readArticle } from '../input.js';
+import { parseProviderOption } from '../provider-option.js';
 import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, joinList, localizedMessage, parseList, report } from '../run-command.js';
 
 function positiveInt(name: string, min = 0) {
@@ -149,9 +150,9 @@ export function registerQueueCommands(program: Command): void {
     .argument('<file>', 'article file (text, Markdown or HTML), or - for stdin')
     .requiredOption('--to <langs>', 'target languages, comma-separated (en,vi,es); repeatable', joinList)
     .option('--from <lang>', 'source language, or auto', 'auto')
-    .option('--provider <id>', 'translation provider to use first')
+    .option('--provider <id>', 'translation provider: one id for every target, or per target (vi=pseudo,en=deepl; an id without LANG= is the default for the others); repeatable', joinList)
     .option('--format <format>', 'text, markdown or html (default: detected)')
-    .option('--title <title>', 'article title')
+    .option('--title <title>', 'article title (metadata: names the job, never part of the text)')
     .option('--webhook <url>', 'URL to call when the job completes or fails')
     .option('--wait', 'follow progress until the job finishes')
     .option('--out <file>', 'download the bundle here when done (implies --wait)')
@@ -357,13 +358,15 @@ async function submit(file: string, opts: SubmitOptions): Promise<void> {
     throw new InputError('invalid-utf8', `${article.filename ?? 'stdin'} is not valid UTF-8 text`, { params: { file: article.filename ?? 'stdin' } });
   }
   const format = opts.format ?? formatOf(article.filename);
+  const chosen = parseProviderOption(opts.provider);
   const created = await client.json<{ id: string; status: string }>('POST', '/v1/jobs', {
     json: {
       text,
       targets,
       ...(format ? { format } : {}),
       ...(opts.from && opts.from !== 'auto' ? { sourceLang: opts.from } : {}),
-      ...(opts.provider ? { provider: opts.provider } : {}),
+      ...(chosen.provider ? { provider: chosen.provider } : {}),
+      ...(chosen.providers ? { providers: chosen.providers } : {}),
       ...(opts.title ? { title: opts.title } : {}),
       ...(opts.webhook ? { webhookUrl: opts.webhook } : {}),
     },

@@ -18,6 +18,7 @@ import { requestLang, sendError, sendLocalized } from '../http-errors.js';
 import { StreamSlots } from '../stream-slots.js';
 import { commitRevision } from './review.js';
 import { sendBytes } from '../byte-range.js';
+import { errorSchema } from '../schemas.js';
 
 export interface JobRoutesOptions {
   queues: Queues;
@@ -34,10 +35,6 @@ export interface JobRoutesOptions {
 /** The reconnect delay sent with `retry:` when a stream reaches its lifetime. */
 export const SSE_RETRY_MS = 1000;
 
-const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
-};
 const messageSchema = {
   type: 'object',
   properties: { code: { type: 'string' }, message: { type: 'string' }, params: { type: 'object', additionalProperties: true } },
@@ -73,6 +70,7 @@ const jobSchema = {
     detection: { type: 'string' },
     targets: { type: 'object', additionalProperties: targetSchema },
     provider: { type: 'string' },
+    providers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Provider per target, when the submission chose them per target' },
     glossaryVersion: { type: 'string' },
     segments: { type: 'integer' },
     submittedAt: { type: 'string' },
@@ -168,7 +166,13 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
             title: { type: 'string', maxLength: 1000 },
             sourceLang: { type: 'string', maxLength: 35, description: 'BCP-47 code, or auto (default)' },
             targets: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 35 } },
-            provider: { type: 'string', maxLength: 100 },
+            provider: { type: 'string', maxLength: 100, description: 'Provider for the targets `providers` does not name (default: the configured route)' },
+            providers: {
+              type: 'object',
+              description: 'Provider per target language, e.g. {"vi":"pseudo","en":"deepl"}',
+              maxProperties: 50,
+              additionalProperties: { type: 'string', minLength: 1, maxLength: 100 },
+            },
             webhookUrl: { type: 'string', maxLength: 2000 },
           },
         },

@@ -22,6 +22,8 @@ import { assertSafeXml } from '../../glossary/io/tbx.js';
 import { assertReviewer, nextStatus } from '../../glossary/workflow.js';
 import { toTerm } from '../../glossary/schema.js';
 import { checkWebhookUrl } from '../../workers/webhooks.js';
+import { providersByTarget } from '../../workers/submit.js';
+import { parseProviderOption } from '../../cli/provider-option.js';
 import { queueConfig } from '../../workers/config.js';
 import { parseTokens } from '../../server/auth.js';
 import type { Term } from '../../pipeline/model.js';
@@ -77,6 +79,10 @@ const CASES: [string, () => unknown, string?][] = [
   ['empty XLIFF', () => applyXliff(fixture(), '')],
   ['XLIFF with a DOCTYPE', () => applyXliff(fixture(), '<?xml version="1.0"?><!DOCTYPE x><xliff version="1.2"/>')],
   ['malformed XLIFF', () => applyXliff(fixture(), '<xliff version="1.2"><file>')],
+  ['XLIFF with a misnested tag', () => applyXliff(fixture(), '<xliff version="1.2"><file></body></file></xliff>')],
+  ['providers for a language that is not a target', () => providersByTarget(['en', 'es'], undefined, { vi: 'pseudo' })],
+  ['two default providers', () => parseProviderOption('deepl,google')],
+  ['a per-target provider without its id', () => parseProviderOption('en=deepl,vi=')],
   ['not XLIFF', () => applyXliff(fixture(), '<?xml version="1.0"?><html/>')],
   ['XLIFF 2.0', () => applyXliff(fixture(), '<?xml version="1.0"?><xliff version="2.0"><file/></xliff>')],
   [
@@ -127,6 +133,10 @@ const EXPECTED_CODES: Record<string, string> = {
   'empty XLIFF': 'xliff-empty',
   'XLIFF with a DOCTYPE': 'xliff-doctype',
   'malformed XLIFF': 'xliff-malformed',
+  'XLIFF with a misnested tag': 'xliff-malformed',
+  'providers for a language that is not a target': 'provider-target-unknown',
+  'two default providers': 'bad-option',
+  'a per-target provider without its id': 'bad-option',
   'not XLIFF': 'xliff-not-xliff',
   'XLIFF 2.0': 'xliff-version',
   'XLIFF with unknown segments': 'xliff-unknown-segment',

@@ -1,10 +1,12 @@
 /**
- * Issue 16 against the real server, workers and Redis (pseudo provider): the
- * title as job metadata, and the rough edges a newsroom hit first — an HTML
- * article through the API, empty text, a text/plain body, a truncated XLIFF
- * file.
+ * Issue 16 against the real server, workers and Redis (pseudo provider, and
+ * the local Apertium where installed): the title as job metadata, providers
+ * chosen per target (API and CLI), and the rough edges a newsroom hit first —
+ * an HTML article through the API, empty text, a text/plain body, a truncated
+ * XLIFF file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +16,8 @@ import { getI18n } from '../../locales/i18n.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
-import { ROOT } from '../helpers.js';
+import { findExecutable } from '../../providers/apertium/binary.js';
+import { ROOT, runCli } from '../helpers.js';
 import { checkBundle, cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
 
 const HTML = readFileSync(join(ROOT, 'samples', 'open-models.fr.html'), 'utf8');
@@ -125,5 +128,86 @@ describe('rough edges (16.8)', { timeout: 60_000 }, () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('xliff-malformed');
     expect(body.error.message).toMatch(/^the XLIFF file ends \(line \d+, column \d+\) before <trans-unit> is closed: it may have been cut short$/);
+  });
+});
+
+const APERTIUM = !!findExecutable('apertium') && existsSync('/usr/share/apertium/modes/fr-es.mode');
+
+describe('providers per target', { timeout: 120_000 }, () => {
+  it.skipIf(!APERTIUM)('one job mixes providers: Spanish by Apertium, Vietnamese by pseudo', async () => {
+    const res = await submit({ text: `${TEXT}\n\nMélange.`, targets: ['es', 'vi'], providers: { vi: 'pseudo', es: 'apertium' } });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(await job(id)).toMatchObject({ providers: { es: 'apertium', vi: 'pseudo' } });
+    const done = (await finished(id)) as { status: string; targets: Record<string, { route: string }> };
+    expect(done.status).toBe('completed');
+    expect(done.targets.es!.route).toBe('apertium:fr→es');
+    expect(done.targets.vi!.route).toBe('pseudo:fr→vi');
+    const { manifest } = checkBundle(await zip(id), ['fr', 'es', 'vi']);
+    const routes = Object.fromEntries((manifest.targets as { lang: string; providers: string[] }[]).map((t) => [t.lang, t.providers]));
+    expect(routes).toEqual({ es: ['apertium'], vi: ['pseudo'] });
+  });
+
+  it('the same article with the same choices is the same job, in any key order; other choices are another job', async () => {
+    const text = `${TEXT}\n\nIdentité.`;
+    const ids = async (body: Record<string, unknown>) => ((await (await submit({ text, targets: ['en', 'vi'], ...body })).json()) as { id: string }).id;
+    const a = await ids({ providers: { vi: 'pseudo', en: 'pseudo' } });
+    expect(await ids({ providers: { en: 'pseudo', vi: 'pseudo' } })).toBe(a);
+    // The same choice said another way: a default provider for every target.
+    expect(await ids({ provider: 'pseudo', providers: { vi: 'pseudo' } })).toBe(a);
+    const b = await ids({ provider: 'pseudo' });
+    expect(b).not.toBe(a);
+    expect(await ids({ provider: 'pseudo' })).toBe(b);
+  });
+
+  it('refuses a provider for a language that is not a target, and says what a refused target needs', async () => {
+    const stray = await submit({ text: TEXT, targets: ['en'], provider: 'pseudo', providers: { vi: 'pseudo' } });
+    expect(stray.status).toBe(400);
+    expect(((await stray.json()) as { error: { code: string } }).error.code).toBe('provider-target-unknown');
+
+    // Nothing configured here serves French → Vietnamese: the refusal names what to configure, and pseudo.
+    const none = await submit({ text: TEXT, targets: ['vi'] });
+    expect(none.status).toBe(422);
+    const said = ((await none.json()) as { error: { code: string; message: string } }).error;
+    expect(said.code).toBe('unsupported-pair');
+    expect(said.message).toContain('fr→vi');
+    expect(said.message).toContain('deepl (needs DEEPL_AUTH_KEY)');
+    expect(said.message).toContain('choose pseudo for vi');
+
+    const forced = await submit({ text: TEXT, targets: ['vi'], providers: { vi: 'apertium' } });
+    expect(forced.status).toBe(422);
+    expect(((await forced.json()) as { error: { message: string } }).error.message).toBe('apertium does not translate fr→vi, directly or through a pivot language; choose another provider for vi');
+  });
+
+  it('GET /v1/providers?from= gives each target its route, the providers that could serve it, and what to configure', async () => {
+    const res = await fetch(`${base}/v1/providers?health=false&from=fr&to=en,vi,es,fr`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { providers: { id: string }[]; routes: { from: string; targets: Record<string, { route: string | null; choices: { provider: string; route: string; test: boolean }[]; configure?: string }> } };
+    expect(body.providers.map((p) => p.id)).toContain('pseudo');
+    expect(body.routes.from).toBe('fr');
+    // The source is never a target.
+    expect(Object.keys(body.routes.targets)).toEqual(['en', 'vi', 'es']);
+    const vi = body.routes.targets.vi!;
+    expect(vi.route).toBeNull();
+    expect(vi.choices).toEqual([{ provider: 'pseudo', route: 'pseudo:fr→vi', test: true }]);
+    expect(vi.configure).toContain('deepl (needs DEEPL_AUTH_KEY)');
+    if (APERTIUM) {
+      expect(body.routes.targets.es).toMatchObject({ route: 'apertium:fr→es' });
+      expect(body.routes.targets.es!.choices.map((c) => c.provider)).toEqual(['apertium', 'pseudo']);
+      expect(body.routes.targets.es!.configure).toBeUndefined();
+    }
+  });
+
+  it('locflow submit --provider vi=pseudo,en=pseudo sends providers per target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'locflow-submit-'));
+    const file = join(dir, 'article.txt');
+    writeFileSync(file, `${TEXT}\n\nEn ligne de commande.`);
+    const r = await runCli(['submit', file, '--to', 'en,vi', '--provider', 'vi=pseudo,en=pseudo', '--server', base, '--json'], { env: { LOCFLOW_TOKEN: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    const { id } = JSON.parse(r.stdout) as { id: string };
+    expect(await job(id)).toMatchObject({ providers: { en: 'pseudo', vi: 'pseudo' } });
+    const bad = await runCli(['submit', file, '--to', 'en', '--provider', 'deepl,pseudo', '--server', base], { env: { LOCFLOW_TOKEN: '' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--provider takes one default provider');
   });
 });
