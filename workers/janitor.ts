@@ -6,7 +6,7 @@
  * a time (a lock key with an expiry); the others skip that round.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.js';
 import type { QueueConfig } from './config.js';
 import { QUEUE } from './queues.js';
 

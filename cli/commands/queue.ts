@@ -237,8 +237,8 @@ async function worker(opts: { concurrency: number }): Promise<void> {
 
 async function doctor(opts: { sample: number; json?: boolean }): Promise<void> {
   const config = queueConfig(settings());
-  await preflight();
-  const redis = connectRedis(config.redisUrl, 'producer');
+  await preflight(config);
+  const redis = connectRedis(config, 'producer');
   try {
     const usage = await measureUsage(redis, config.prefix, opts.sample);
     process.stdout.write(opts.json ? `${JSON.stringify(usage, null, 2)}\n` : `${formatUsage(usage)}\n`);

@@ -17,7 +17,7 @@ import { parseTokens } from '../../server/auth.js';
 import { Queues } from '../../workers/queues.js';
 import { reconcileOnce } from '../../workers/reconciler.js';
 import { startWorkers } from '../../workers/worker.js';
-import { freePort } from '../helpers.js';
+import { freePort, ROOT } from '../helpers.js';
 import { testConfig, waitFor } from './helpers.js';
 
 let dir: string;
@@ -150,4 +150,39 @@ describe('the reconciler', () => {
       await queues.close();
     }
   });
+});
+
+describe('SIGTERM while Redis is unreachable', () => {
+  it('stops a worker within its grace period', async () => {
+    const config = testConfig({ redisUrl: `redis://127.0.0.1:${port}` });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), 'worker'], {
+      cwd: ROOT,
+      env: { ...process.env, LOCFLOW_LANG: 'en', REDIS_URL: config.redisUrl, LOCFLOW_PREFIX: config.prefix, LOCFLOW_SHUTDOWN_GRACE_MS: '2000', LOCFLOW_WEBHOOK_SECRET: 's' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let err = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (err.includes('worker ready')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+      });
+      const redisGone = new Promise((r) => server!.once('exit', r));
+      server!.kill('SIGKILL');
+      await redisGone;
+      await new Promise((r) => setTimeout(r, 1000));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      await exited;
+      expect(Date.now() - t0).toBeLessThan(2000 + 3000);
+      // Connection errors while Redis was away: a few rate-limited lines, not thousands.
+      expect(err.split('Redis connection error').length - 1).toBeLessThanOrEqual(3);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await startRedis();
+    }
+  }, 60_000);
 });
