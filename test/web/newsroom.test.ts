@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
-import { launchChromium, openPage, startStack, type Stack } from './harness.js';
+import { launchChromium, openPage, startStack, waitForJob, type Stack } from './harness.js';
 
 const TOKENS = 'sub-nr-token:submitter,rev-nr-token:reviewer,adm-nr-token:admin';
 const TEXT = readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8');
@@ -61,6 +61,45 @@ describe('web page: title and focus', { timeout: 120_000 }, () => {
     expect(await page.textContent('main .job-id')).toBe(id);
     expect(await focused(page)).toBe('h1 in main');
     expect(await page.title()).toBe('Open models shake Silicon Valley · locflow');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('web page: a route for each target', { timeout: 180_000 }, () => {
+  it('pre-checks only targets a route serves, so the first submission of a fresh install succeeds; a provider can be chosen per target', async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${stack.base}/`);
+    await signIn(page, 'sub-nr-token');
+    await page.fill('#article', `${TEXT}\n\nPremière soumission.`);
+    await page.waitForSelector('#detected[data-lang="fr"]');
+    await page.waitForFunction(() => !document.querySelector('#route-vi')?.textContent?.startsWith('Route shown'));
+    // Nothing serves French → Vietnamese without a key: not pre-checked, and the page says what to configure.
+    expect(await page.isChecked('#target-vi')).toBe(false);
+    expect(await page.textContent('#route-vi')).toContain('DEEPL_AUTH_KEY');
+    const checked = await page.locator('input[name=targets]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    for (const lang of checked) expect(await page.getAttribute(`#route-${lang}`, 'data-route'), lang).toBeTruthy();
+    if (checked.length > 0) {
+      // The first submission, exactly as the page offers it.
+      await page.click('form button[type=submit].primary');
+      await page.waitForURL(/\/jobs\/j_/);
+      await waitForJob(stack, 'sub-nr-token', decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!));
+      await page.goto(`${stack.base}/`);
+      await page.fill('#article', `${TEXT}\n\nDeuxième soumission.`);
+      await page.waitForSelector('#detected[data-lang="fr"]');
+      await page.waitForFunction(() => !document.querySelector('#route-vi')?.textContent?.startsWith('Route shown'));
+    }
+    // Vietnamese by pseudo, chosen for that target alone.
+    await page.selectOption('#provider-vi', 'pseudo');
+    expect(await page.textContent('#route-vi')).toBe('Route: pseudo:fr→vi');
+    await page.check('#target-vi');
+    for (const lang of checked) await page.uncheck(`#target-${lang}`);
+    await page.click('form button[type=submit].primary');
+    await page.waitForURL(/\/jobs\/j_/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const view = (await (await fetch(`${stack.base}/v1/jobs/${id}`, { headers: { authorization: 'Bearer sub-nr-token' } })).json()) as { providers?: Record<string, string> };
+    expect(view.providers).toEqual({ vi: 'pseudo' });
+    await waitForJob(stack, 'sub-nr-token', id);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -52,6 +52,12 @@ export function decodeArticle(bytes: Uint8Array, html = false): { text: string }
   }
 }
 
+interface RouteInfo {
+  route: string | null;
+  choices: { provider: string; route: string; test: boolean }[];
+  configure?: string;
+}
+
 interface Detected {
   lang: string;
   confidence: number;
@@ -86,19 +92,82 @@ export const submitPage: Page = (main, ctx) => {
     h('option', { value: 'auto' }, t('submit.sourceAuto')),
     COMMON_TARGETS.map((code) => h('option', { value: code }, `${languageName(code)} (${code})`)),
   );
-  const provider = h('select', { id: 'provider', name: 'provider' }, h('option', { value: '' }, t('submit.providerAuto')));
+  const provider = h('select', { id: 'provider', name: 'provider', onchange: () => showRoutes() }, h('option', { value: '' }, t('submit.providerAuto')));
   const other = h('input', { id: 'other-targets', type: 'text', placeholder: 'it, pt-BR, zh-Hans', 'aria-describedby': 'other-help' });
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
   const button = h('button', { type: 'submit', class: 'primary' }, t('submit.send'));
 
+  // English and Vietnamese are offered first; once the article's language is known, only those a route serves stay checked.
+  let touched = false;
   const boxes = COMMON_TARGETS.map((code) =>
-    h('input', { type: 'checkbox', name: 'targets', value: code, id: `target-${code}`, checked: code === 'en' || code === 'vi' }),
+    h('input', { type: 'checkbox', name: 'targets', value: code, id: `target-${code}`, checked: code === 'en' || code === 'vi', 'aria-describedby': `route-${code}`, onchange: () => (touched = true) }),
+  );
+  const routeOut = new Map(COMMON_TARGETS.map((code) => [code, h('span', { id: `route-${code}`, class: 'route help' }, t('submit.routeUnknown'))]));
+  const perTarget = new Map(
+    COMMON_TARGETS.map((code) => [
+      code,
+      h('select', { id: `provider-${code}`, class: 'target-provider', 'aria-label': t('submit.targetProvider', { language: languageName(code) }), onchange: () => showRoutes() }, h('option', { value: '' }, t('submit.providerAuto'))),
+    ]),
   );
   const targetList = h(
     'ul',
-    { class: 'checks' },
-    boxes.map((box) => h('li', {}, box, h('label', { for: box.id }, `${languageName(box.value)} (${box.value})`))),
+    { class: 'checks targets-routes' },
+    boxes.map((box) => h('li', { 'data-lang': box.value }, box, h('label', { for: box.id }, `${languageName(box.value)} (${box.value})`), ' ', perTarget.get(box.value)!, routeOut.get(box.value)!)),
   );
+
+  // The route that would serve each target from the article's language, and the providers that could (GET /v1/providers?from=).
+  let routes: Record<string, RouteInfo> | undefined;
+  let routesFor: string | undefined;
+  const showRoutes = () => {
+    for (const code of COMMON_TARGETS) {
+      const out = routeOut.get(code)!;
+      const info = routes?.[code];
+      if (!routes) {
+        out.textContent = t('submit.routeUnknown');
+        continue;
+      }
+      if (!info) {
+        out.textContent = '';
+        continue;
+      }
+      const chosen = perTarget.get(code)!.value || provider.value;
+      const via = chosen ? info.choices.find((c) => c.provider === chosen)?.route : info.route;
+      out.textContent = via ? t('submit.routeVia', { route: via }) : t('submit.routeNone', { configure: info.configure ?? '—' });
+      out.classList.toggle('unserved', !via);
+      delete out.dataset.route;
+      if (via) out.dataset.route = via;
+    }
+  };
+  const servable = (code: string) => {
+    const info = routes?.[code];
+    const chosen = perTarget.get(code)?.value || provider.value;
+    return !!info && !!(chosen ? info.choices.some((c) => c.provider === chosen) : info.route);
+  };
+  const loadRoutes = async (source: string | undefined) => {
+    if (!source || source === routesFor) return;
+    routesFor = source;
+    try {
+      const q = new URLSearchParams({ health: 'false', from: source, to: COMMON_TARGETS.join(',') });
+      const res = await get<{ routes?: { targets: Record<string, RouteInfo> } }>(`/v1/providers?${q}`);
+      if (routesFor !== source) return;
+      routes = res.routes?.targets ?? {};
+      for (const code of COMMON_TARGETS) {
+        const select = perTarget.get(code)!;
+        const keep = select.value;
+        replace(select, h('option', { value: '' }, t('submit.providerAuto')), (routes[code]?.choices ?? []).map((c) => h('option', { value: c.provider }, c.test ? t('submit.providerTest', { id: c.provider }) : c.provider)));
+        select.value = [...select.options].some((o) => o.value === keep) ? keep : '';
+      }
+      if (!touched) {
+        // Pre-checked: English and Vietnamese where a route serves them, else the first language one serves.
+        const preferred = ['en', 'vi'].filter((c) => servable(c) && !boxes.find((b) => b.value === c)!.disabled);
+        const chosen = preferred.length ? preferred : boxes.filter((b) => !b.disabled && servable(b.value)).slice(0, 1).map((b) => b.value);
+        for (const box of boxes) box.checked = chosen.includes(box.value);
+      }
+      showRoutes();
+    } catch {
+      routesFor = undefined;
+    }
+  };
 
   // The source language cannot be a target: its box is switched off while it is the detected (or chosen) language.
   const syncSourceBox = () => {
@@ -108,6 +177,7 @@ export const submitPage: Page = (main, ctx) => {
       box.disabled = isSource;
       if (isSource) box.checked = false;
     }
+    void loadRoutes(source);
   };
 
   const runDetect = async () => {
@@ -207,6 +277,8 @@ export const submitPage: Page = (main, ctx) => {
             ...(sourceSel.value !== 'auto' ? { sourceLang: sourceSel.value } : {}),
             ...(provider.value ? { provider: provider.value } : {}),
           };
+          const providers = Object.fromEntries(targets.filter((l) => perTarget.get(l)?.value).map((l) => [l, perTarget.get(l)!.value]));
+          if (Object.keys(providers).length) Object.assign(body, { providers });
           const res = await post<{ id: string; status: string }>('/v1/jobs', body);
           ctx.navigate(`/jobs/${encodeURIComponent(res.id)}`);
         } catch (err) {
