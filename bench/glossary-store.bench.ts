@@ -50,7 +50,7 @@ return 1
 `;
 
 /** The previous `recordSuggestions`: a snapshot of every term, the merge in JavaScript, a compare-and-set write. */
-async function snapshotRecord(redis: Redis, prefix: string, candidates: SuggestionInput[], lang: Lang, source: string): Promise<void> {
+export async function snapshotRecord(redis: Redis, prefix: string, candidates: SuggestionInput[], lang: Lang, source: string): Promise<void> {
   const keys = { terms: `${prefix}:glossary:terms`, approved: `${prefix}:glossary:approved`, rev: `${prefix}:glossary:rev` };
   for (;;) {
     const res = (await redis.multi().get(keys.rev).hgetall(keys.terms).exec())!;
@@ -127,7 +127,7 @@ async function run(): Promise<Figure[]> {
     ];
     const actor = { role: 'admin' as const, name: 'bench' };
 
-    const store = createGlossaryStore({ redis, prefix: ours });
+    const store = createGlossaryStore({ redis, prefix: ours, suggestions: { perArticle: 0 } });
     await store.importTerms(seed, actor);
     await store.recordSuggestions(earlier, { source: 'earlier' });
     // The baseline store holds the same terms in the previous layout (frequency and example inside each term's JSON).
