@@ -163,4 +163,24 @@ describe('segment editor', { timeout: 180_000 }, () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("accepts an XLIFF import that breaks an approved term and shows it as the reviewer's warning", async () => {
+    const id = await apiJob(stack, 'sub-ed-token', { text: 'Le modèle open source coûte 50 dollars.\n\nEncore une phrase pour finir.', sourceLang: 'fr', targets: ['es'] });
+    const xliff = await (await fetch(`${stack.base}/v1/jobs/${id}/bundle?format=xliff&target=es`, { headers: { authorization: 'Bearer rev-ed-token' } })).text();
+    const broken = xliff.replace(/(<trans-unit id="p1\.s1"[\s\S]*?<target[^>]*>)[\s\S]*?(<\/target>)/, '$1El modelo de fuente abierta cuesta 50 dólares.$2');
+    const { context, page, errors } = await reviewerOn(`/jobs/${id}`);
+    await cell(page, 'p1.s1 es').waitFor();
+    await page.selectOption('#pe-target', 'es');
+    await page.setInputFiles('#pe-file', { name: 'fr-es.xlf', mimeType: 'application/xml', buffer: Buffer.from(broken) });
+    await page.click('form.post-edit button[type=submit]');
+    const said = page.locator('form.post-edit .import-findings');
+    await said.waitFor();
+    expect(await said.textContent()).toContain("Reviewer's warning");
+    expect(await said.textContent()).toContain('código abierto');
+    const finding = page.locator('tr[data-segment="p1.s1"] td[data-lang="es"] li.finding[data-code="glossary-form-missing"]');
+    await expect.poll(() => finding.getAttribute('data-origin')).toBe('human');
+    expect(await cell(page, 'p1.s1 es').textContent()).toBe('El modelo de fuente abierta cuesta 50 dólares.');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -333,7 +333,7 @@ describe('web page', { timeout: 120_000 }, () => {
     await page.selectOption('#pe-target', 'en');
     await page.setInputFiles('#pe-file', { name: 'fr-en.xlf', mimeType: 'application/xml', buffer: Buffer.from(changed) });
     await page.click('form.post-edit button[type=submit]');
-    await expect.poll(() => page.locator('form.post-edit .form-status').textContent()).toBe('Revision 2 saved: 1 English segment changed.');
+    await expect.poll(() => page.locator('form.post-edit .form-status p.ok').textContent()).toBe('Revision 2 saved: 1 English segment changed.');
     const cell = page.locator('table.aligned tr[data-segment="p1.s1"] td[lang="en"]');
     await expect.poll(() => cell.locator('.seg-text').textContent()).toBe(edited);
     expect(await cell.getAttribute('class')).toContain('human');

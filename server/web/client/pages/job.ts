@@ -163,6 +163,8 @@ interface PostEditResult {
   revision: number;
   lang: string;
   edited: string[];
+  /** QA of the imported segments (origin `human`): accepted, and said here as the reviewer's warnings. */
+  findings?: QaFinding[];
 }
 
 /** The target languages an XLIFF file declares (`<file target-language>`), when its text can be read. */
@@ -207,9 +209,26 @@ function postEditForm(id: string, targets: string[], onDone: () => Promise<void>
         try {
           const res = await upload<PostEditResult>(`/v1/jobs/${encodeURIComponent(id)}/xliff`, f, 'application/xml');
           const language = languageName(res.lang);
+          const findings = res.findings ?? [];
           replace(
             status,
             h('p', { class: 'ok' }, res.edited.length === 0 ? t('job.postEdit.unchanged', { language }) : t('job.postEdit.done', { count: res.edited.length, language, revision: res.revision })),
+            findings.length
+              ? h(
+                  'div',
+                  { class: 'import-findings', role: 'status' },
+                  h('p', {}, t('job.postEdit.findings', { count: findings.length })),
+                  h(
+                    'ul',
+                    { class: 'findings' },
+                    findings.map((f) => {
+                      const li = findingItem(f);
+                      li.prepend(h('span', { class: 'seg-id' }, `${f.segment} `));
+                      return li;
+                    }),
+                  ),
+                )
+              : null,
           );
           file.value = '';
           await onDone();
