@@ -180,12 +180,23 @@ const isCamel = (w: string) => /\p{Ll}\p{Lu}/u.test(w) || /^\p{Lu}{2,}\p{Ll}{2,}
 const isCapitalised = (w: string) => /^\p{Lu}/u.test(w);
 const technical = (w: string) => isAcronym(w) || isModel(w) || isCamel(w);
 
+/** Known forms per shared matcher: the API passes one matcher per glossary version, so the set is built once per version. */
+const formsOfMatcher = new WeakMap<GlossaryMatcher, { forms: Set<string>; matcher: GlossaryMatcher }>();
+
 /** Every form the glossary already knows, folded, plus a matcher for approved terms. */
 function knownForms(known: GlossaryMatcher | Term[]): { forms: Set<string>; matcher: GlossaryMatcher } {
-  const terms = Array.isArray(known) ? known : known.terms;
+  if (!Array.isArray(known)) {
+    let cached = formsOfMatcher.get(known);
+    if (!cached) formsOfMatcher.set(known, (cached = knownFormsOf(known.terms, known)));
+    return cached;
+  }
+  return knownFormsOf(known, compileGlossary(known));
+}
+
+function knownFormsOf(terms: Term[], matcher: GlossaryMatcher): { forms: Set<string>; matcher: GlossaryMatcher } {
   const forms = new Set<string>();
   for (const t of terms) for (const f of [t.term, ...t.variants, ...Object.values(t.translations)]) forms.add(f.normalize('NFC').toLowerCase());
-  return { forms, matcher: Array.isArray(known) ? compileGlossary(known) : known };
+  return { forms, matcher };
 }
 
 export function suggestTerms(text: string, lang: Lang, known: GlossaryMatcher | Term[], options: SuggestOptions = {}): Suggestion[] {
