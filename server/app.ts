@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { getI18n } from '../locales/i18n.js';
 import { createRedisTm, listProviders, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
@@ -145,6 +146,12 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const limits = options.limits ?? serverLimits(env);
   const app = Fastify({
     logger: loggerOption as never,
+    // A caller's X-Request-Id (a CMS tracing its own calls) becomes the request's id in every log line, and is echoed;
+    // without one (or with one that is not a plain token) the server makes one. Never written to logs unchecked.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
     bodyLimit,
     ...fastifyTimeouts(limits),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
@@ -160,6 +167,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   if (auth.tokens.length === 0) installOpenModeGuards(app, originPolicy(env));
   auth.sessions ??= redisSessions(queues.redis, config.prefix);
   installAuth(app, auth);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   installErrorHandling(app, t, bodyLimit);
   installBodyDecoding(app);
 

@@ -211,3 +211,34 @@ describe('providers per target', { timeout: 120_000 }, () => {
     expect(bad.stderr).toContain('--provider takes one default provider');
   });
 });
+
+describe('API for integrations', { timeout: 60_000 }, () => {
+  it('echoes a caller\'s X-Request-Id and logs under it; makes one otherwise; never takes one that is not a plain token', async () => {
+    const lines: string[] = [];
+    const logged = await buildServer({ config, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens(''), logger: { stream: { write: (l: string) => lines.push(l) } } });
+    try {
+      const mine = await logged.inject({ method: 'GET', url: '/v1/jobs/j_nosuchjob', headers: { 'x-request-id': 'cms-42.a:b' } });
+      expect(mine.statusCode).toBe(404);
+      expect(mine.headers['x-request-id']).toBe('cms-42.a:b');
+      expect(lines.some((l) => (JSON.parse(l) as { reqId?: string }).reqId === 'cms-42.a:b')).toBe(true);
+      const made = await logged.inject({ method: 'GET', url: '/healthz' });
+      expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const bad = await logged.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'a\\nfake log line' } });
+      expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it('README: the quick start reads files the repository ships, and the webhook line names the timestamp header', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Web page'));
+    expect(quick).not.toContain('../shared/');
+    const paths = [...quick.matchAll(/\b(samples\/[\w.-]+)/g)].map((m) => m[1]!);
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) expect(existsSync(join(ROOT, path)), path).toBe(true);
+    const webhook = readme.split('\n').find((l) => l.startsWith('- Webhooks:'))!;
+    expect(webhook).toContain('X-Locflow-Timestamp');
+    expect(webhook).toContain('X-Locflow-Signature');
+  });
+});
