@@ -6,9 +6,9 @@
  * a time (a lock key with an expiry); the others skip that round.
  */
 import { Queue } from 'bullmq';
-import type { RedisClient as Redis } from './redis.js';
 import type { QueueConfig } from './config.js';
 import { QUEUE } from './queues.js';
+import type { RedisClient } from './redis.js';
 
 /** How often a round runs (and how long its lock holds). */
 export const JANITOR_INTERVAL_MS = 10 * 60_000;
@@ -19,7 +19,7 @@ export interface Janitor {
   close(): Promise<void>;
 }
 
-export function startJanitor(redis: Redis, config: QueueConfig, onError: (err: Error) => void = () => {}, intervalMs = JANITOR_INTERVAL_MS): Janitor {
+export function startJanitor(redis: RedisClient, config: QueueConfig, onError: (err: Error) => void = () => {}, intervalMs = JANITOR_INTERVAL_MS): Janitor {
   const queues = Object.values(QUEUE).map((name) => new Queue(name, { connection: redis, prefix: config.prefix }));
   for (const q of queues) q.on('error', () => {});
   const lock = `${config.prefix}:janitor`;

@@ -8,6 +8,7 @@
  * glossary, metrics, BullMQ's queue structures) they are a leak.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { nodeForKey } from './redis.js';
 
 export interface KindUsage {
   kind: string;
@@ -46,7 +47,9 @@ export function kindOf(key: string, prefix: string): string {
   return head;
 }
 
-export async function measureUsage(redis: Redis | Cluster, prefix: string, samplePerKind = 1000): Promise<Usage> {
+export async function measureUsage(client: Redis | Cluster, prefix: string, samplePerKind = 1000): Promise<Usage> {
+  // Every key of the deployment shares the prefix's hash tag: in a cluster they all live on the master of that slot.
+  const redis = nodeForKey(client, `${prefix}:jobs`) ?? (client as Redis);
   const pattern = `${prefix.replace(/[[\]*?\\]/g, '\\$&')}:*`;
   const byKind = new Map<string, { keys: string[]; count: number }>();
   let cursor = '0';

@@ -13,7 +13,7 @@ import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { envInt, queueConfig, type QueueConfig } from '../../workers/config.js';
 import { startReconciler } from '../../workers/reconciler.js';
-import { checkRedis, connectRedis, RedisUnavailableError, setConnectionErrorLog, type RedisInfo } from '../../workers/redis.js';
+import { checkRedis, closeRedis, connectRedis, RedisUnavailableError, setConnectionErrorLog, type RedisInfo } from '../../workers/redis.js';
 import { startWorkers, type Logger, type RunningWorkers } from '../../workers/worker.js';
 import { formatUsage, measureUsage } from '../../workers/usage.js';
 import { ApiClient, type ClientOptions } from '../api-client.js';
@@ -243,7 +243,7 @@ async function doctor(opts: { sample: number; json?: boolean }): Promise<void> {
     const usage = await measureUsage(redis, config.prefix, opts.sample);
     process.stdout.write(opts.json ? `${JSON.stringify(usage, null, 2)}\n` : `${formatUsage(usage)}\n`);
   } finally {
-    redis.disconnect();
+    await closeRedis(redis);
   }
 }
 
