@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import { GlossaryError } from '../pipeline/errors.js';
 import { canonicalLang } from '../pipeline/languages.js';
-import { deriveTermId, TERM_KINDS, TERM_STATUSES } from '../pipeline/glossary/index.js';
+import { deriveTermId, GENDERS, NUMBERS, TERM_KINDS, TERM_STATUSES } from '../pipeline/glossary/index.js';
 import { ID_SHAPE, isMatchableForm, isVisiblyEmpty, LANG_TAG, unmatchableMessage } from '../pipeline/glossary/rules.js';
-import type { Term, TermKind, TermStatus } from '../pipeline/model.js';
+import type { Term, TermGrammar, TermKind, TermStatus } from '../pipeline/model.js';
 
 export { LANG_TAG } from '../pipeline/glossary/rules.js';
 /** Long enough for any real term or note; short enough that one request cannot bloat the store. */
@@ -67,6 +67,33 @@ const translations = z
     }
     return out;
   });
+/**
+ * Gender and number per language of a translation (or of the term in its own
+ * language): `{"es": {"gender": "m", "number": "sg"}}`. Agreement repair uses
+ * them to fix the articles and adjectives next to an imposed term.
+ */
+const grammar = z
+  .record(z.string(), z.unknown(), { error: 'grammar must be an object of language: {gender, number}, e.g. {"es": {"gender": "m"}}' })
+  .transform((raw, ctx) => {
+    const out: Record<string, TermGrammar> = {};
+    const entry = z.strictObject(
+      {
+        gender: z.enum(GENDERS, { error: 'gender must be m, f or n' }).optional(),
+        number: z.enum(NUMBERS, { error: 'number must be sg or pl' }).optional(),
+      },
+      { error: 'a grammar entry is {"gender": "m"|"f"|"n", "number": "sg"|"pl"}' },
+    );
+    for (const [key, value] of Object.entries(raw)) {
+      const k = lang('a grammar key').safeParse(key);
+      const v = entry.safeParse(value);
+      if (!k.success || !v.success) {
+        for (const issue of (k.error ?? v.error)!.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [key] });
+        return z.NEVER;
+      }
+      if (v.data.gender !== undefined || v.data.number !== undefined) out[k.data] = v.data;
+    }
+    return out;
+  });
 const variants = z.array(form('a variant'), { error: 'variants must be a list of forms' }).max(50, { error: 'at most 50 variants' });
 
 /** POST /terms and every imported term. */
@@ -76,6 +103,7 @@ export const termInputSchema = z.strictObject({
   lang: lang('lang'),
   kind,
   translations: translations.optional(),
+  grammar: grammar.optional(),
   variants: variants.optional(),
   caseSensitive: z.boolean({ error: 'caseSensitive must be true or false' }).optional(),
   status: statusSchema.optional(),
@@ -91,6 +119,7 @@ export const termPatchSchema = z.strictObject({
   lang: lang('lang').optional(),
   kind: kind.optional(),
   translations: translations.optional(),
+  grammar: grammar.nullable().optional(),
   variants: variants.optional(),
   caseSensitive: z.boolean({ error: 'caseSensitive must be true or false' }).optional(),
   note: z.string({ error: 'note must be text' }).refine(...wellFormed('note')).max(MAX_NOTE).nullable().optional(),
@@ -126,6 +155,7 @@ export function toTerm(raw: unknown, where = '', defaults: { status?: TermStatus
     caseSensitive: t.caseSensitive ?? defaultCaseSensitive(t.term),
     status: t.status ?? defaults.status ?? 'proposed',
   };
+  if (t.grammar !== undefined && Object.keys(t.grammar).length > 0) term.grammar = t.grammar;
   if (t.note !== undefined && t.note !== '') term.note = t.note;
   if (t.frequency !== undefined) term.frequency = t.frequency;
   if (t.example !== undefined && t.example !== '') term.example = t.example;

@@ -99,7 +99,7 @@ function notFound(id: string): GlossaryError {
   return new GlossaryError('glossary-term-not-found', `no glossary term with id "${id}"`, { status: 404, params: { id } });
 }
 
-const EDITABLE = ['term', 'lang', 'kind', 'translations', 'variants', 'caseSensitive', 'note'] as const;
+const EDITABLE = ['term', 'lang', 'kind', 'translations', 'grammar', 'variants', 'caseSensitive', 'note'] as const;
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -240,6 +240,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string; su
           const v = patch[k];
           if (v === undefined) continue;
           if (k === 'note' && v === null) delete after.note;
+          else if (k === 'grammar' && (v === null || Object.keys(v as object).length === 0)) delete after.grammar;
           else (after as unknown as Record<string, unknown>)[k] = v;
         }
         if (patch.variants) after.variants = [...new Set(patch.variants.filter((v) => v !== after.term))];

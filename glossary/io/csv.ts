@@ -5,9 +5,10 @@
  *   entry format DeepL's glossary API takes (`entries_format=csv|tsv`). It
  *   needs the pair from outside the file (`?source=fr&target=en`).
  * - **extended**: a header row `id,term,lang,kind,status,caseSensitive,
- *   variants,note,example,frequency,en,vi,…` with one column per target
- *   language, so a multilingual glossary survives a round trip through a
- *   spreadsheet. Only `term` is required; variants are separated by `|`.
+ *   variants,note,example,frequency,grammar,en,vi,…` with one column per
+ *   target language, so a multilingual glossary survives a round trip through
+ *   a spreadsheet. Only `term` is required; variants are separated by `|`;
+ *   grammar reads `es:m.sg|fr:f` (language: gender.number).
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -19,7 +20,7 @@ import { LANG_TAG, defaultCaseSensitive, toTerm } from '../schema.js';
 
 export type Delimited = 'csv' | 'tsv';
 
-const FIXED = ['id', 'term', 'lang', 'kind', 'status', 'caseSensitive', 'variants', 'note', 'example', 'frequency'] as const;
+const FIXED = ['id', 'term', 'lang', 'kind', 'status', 'caseSensitive', 'variants', 'note', 'example', 'frequency', 'grammar'] as const;
 const FIXED_LOWER = new Set(FIXED.map((f) => f.toLowerCase()));
 
 export interface DelimitedReadOptions {
@@ -135,6 +136,8 @@ function parseExtended(table: string[][], options: DelimitedReadOptions): Term[]
     if (cell('note') !== undefined) raw.note = cell('note');
     if (cell('example') !== undefined) raw.example = cell('example');
     if (freq !== undefined) raw.frequency = Number(freq);
+    const grammar = cell('grammar');
+    if (grammar !== undefined) raw.grammar = parseGrammarCell(grammar, where);
     const term = toTerm(raw, where, { status: options.status });
     if (seen.has(term.id)) throw bad(`${where}duplicate id "${term.id}"`);
     seen.add(term.id);
@@ -166,10 +169,24 @@ export function extendedRows(terms: Term[], langs: string[], format: Delimited):
     t.note ?? '',
     t.example ?? '',
     t.frequency === undefined ? '' : String(t.frequency),
+    Object.entries(t.grammar ?? {})
+      .map(([l, g]) => `${l}:${g.gender ?? ''}${g.number ? `.${g.number}` : ''}`)
+      .join('|'),
     ...langs.map((l) => t.translations[l] ?? ''),
   ]);
   // TSV has no quoting, so the extended form escapes tab, line break and backslash the way PostgreSQL's text format does.
   return writeTable(records, format, format === 'tsv' ? escapeTsv : undefined);
+}
+
+/** `es:m.sg|fr:f` → `{es: {gender: 'm', number: 'sg'}, fr: {gender: 'f'}}`; the schema then checks the values. */
+function parseGrammarCell(cell: string, where: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const part of cell.split('|').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([^:\s]+)\s*:\s*([a-z]*)(?:\.([a-z]+))?$/.exec(part);
+    if (!m) throw bad(`${where}grammar must read like es:m.sg|fr:f, not "${part}"`);
+    out[m[1]!] = { ...(m[2] ? { gender: m[2] } : {}), ...(m[3] ? { number: m[3] } : {}) };
+  }
+  return out;
 }
 
 const escapeTsv = (c: string) => c.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\r?\n/g, '\\n');

@@ -30,7 +30,7 @@ import { GlossaryError } from '../../pipeline/errors.js';
 import { findBadReference } from '../../pipeline/formats/xml.js';
 import { unescapeXml } from '../../pipeline/inline.js';
 import { escapeXml } from '../../pipeline/inline.js';
-import type { Lang, Term, TermStatus } from '../../pipeline/model.js';
+import type { Lang, Term, TermGrammar, TermStatus } from '../../pipeline/model.js';
 import { defaultCaseSensitive, toTerm } from '../schema.js';
 
 export const MAX_TBX_BYTES = 5 * 1024 * 1024;
@@ -82,12 +82,12 @@ export function tbxEntries(terms: Term[]): string {
     if (t.note !== undefined) out.push(`        <note>${escapeXml(t.note)}</note>`);
     const sourceStatus = t.kind === 'forbidden' ? 'deprecatedTerm-admn-sts' : STATUS_ADMIN[t.status];
     out.push(`        <langSet xml:lang="${escapeXml(t.lang)}">`);
-    out.push(tig(t.term, sourceStatus));
+    out.push(tig(t.term, sourceStatus, t.grammar?.[t.lang]));
     for (const v of t.variants) out.push(tig(v, t.kind === 'forbidden' ? 'deprecatedTerm-admn-sts' : 'admittedTerm-admn-sts'));
     out.push('        </langSet>');
     for (const [lang, form] of Object.entries(t.translations)) {
       out.push(`        <langSet xml:lang="${escapeXml(lang)}">`);
-      out.push(tig(form, t.kind === 'forbidden' ? 'deprecatedTerm-admn-sts' : sourceStatus));
+      out.push(tig(form, t.kind === 'forbidden' ? 'deprecatedTerm-admn-sts' : sourceStatus, t.grammar?.[lang]));
       out.push('        </langSet>');
     }
     out.push('      </termEntry>');
@@ -95,8 +95,17 @@ export function tbxEntries(terms: Term[]): string {
   return out.map((l) => `${l}\n`).join('');
 }
 
-function tig(term: string, status: string): string {
-  return `          <tig><term>${escapeXml(term)}</term><termNote type="administrativeStatus">${status}</termNote></tig>`;
+/** TBX's own data categories for gender and number, which CAT tools show. */
+const TBX_GENDER: Record<string, string> = { m: 'masculine', f: 'feminine', n: 'neuter' };
+const TBX_NUMBER: Record<string, string> = { sg: 'singular', pl: 'plural' };
+const fromTbx = (table: Record<string, string>, value: string | undefined) => Object.entries(table).find(([, v]) => v === value)?.[0];
+
+function tig(term: string, status: string, grammar?: TermGrammar): string {
+  const notes = [
+    grammar?.gender ? `<termNote type="grammaticalGender">${TBX_GENDER[grammar.gender]}</termNote>` : '',
+    grammar?.number ? `<termNote type="grammaticalNumber">${TBX_NUMBER[grammar.number]}</termNote>` : '',
+  ].join('');
+  return `          <tig><term>${escapeXml(term)}</term><termNote type="administrativeStatus">${status}</termNote>${notes}</tig>`;
 }
 
 function mostCommonLang(terms: Term[]): Lang {
@@ -170,7 +179,7 @@ function typed(list: unknown, type: string): string | undefined {
 
 interface LangTerms {
   lang: string;
-  forms: { term: string; status?: string }[];
+  forms: { term: string; status?: string; grammar?: Record<string, string> }[];
 }
 
 function entryToTerm(entry: Node, i: number, rootLang: string | undefined, options: { status?: TermStatus }): Term {
@@ -187,7 +196,10 @@ function entryToTerm(entry: Node, i: number, rootLang: string | undefined, optio
       if (markup) throw bad(`${where}the term in ${lang} has <${markup}> markup inside; write it as plain text`);
       const term = str(holder.term);
       if (!term) throw bad(`${where}a term in ${lang} is empty`);
-      return { term, status: typed(holder.termNote ?? g.termNote, 'administrativeStatus') };
+      const notes = holder.termNote ?? g.termNote;
+      const gender = fromTbx(TBX_GENDER, typed(notes, 'grammaticalGender'));
+      const number = fromTbx(TBX_NUMBER, typed(notes, 'grammaticalNumber'));
+      return { term, status: typed(notes, 'administrativeStatus'), ...(gender || number ? { grammar: { ...(gender ? { gender } : {}), ...(number ? { number } : {}) } } : {}) };
     });
     return { lang, forms };
   });
@@ -214,6 +226,10 @@ function entryToTerm(entry: Node, i: number, rootLang: string | undefined, optio
     translations,
     variants: source.slice(1).map((f) => f.term),
   };
+  const grammar: Record<string, Record<string, string>> = {};
+  if (source[0]!.grammar) grammar[srcLang] = source[0]!.grammar;
+  for (const s of others) if (s.forms[0]!.grammar && !Object.hasOwn(grammar, s.lang)) grammar[s.lang] = s.forms[0]!.grammar;
+  if (Object.keys(grammar).length) raw.grammar = grammar;
   if (typeof entry['@id'] === 'string') raw.id = entry['@id'];
   const status = typed(admin, 'x-locflow-status') ?? options.status;
   if (status !== undefined) raw.status = status;

@@ -33,6 +33,8 @@ export function glossaryVersion(terms: Term[]): string {
         variants: [...t.variants].sort(),
         caseSensitive: t.caseSensitive,
         note: t.note ?? null,
+        // Only when set, so that glossaries without it keep their version.
+        ...(t.grammar ? { grammar: t.grammar } : {}),
       }),
     )
     .sort();

@@ -55,3 +55,23 @@ describe('glossary YAML files follow the same term rules', () => {
     expect(() => parseGlossaryYaml(yaml, 'bad.yaml')).toThrow(/bad\.yaml:5: .*term "\." has no letter, digit or symbol/);
   });
 });
+
+describe('grammar (gender and number per language)', () => {
+  it('is kept through the API schema, with language keys canonicalised', () => {
+    const term = toTerm({ term: 'formation', lang: 'fr', kind: 'translate', translations: { es: 'entrenamiento' }, grammar: { 'pt-br': { gender: 'm', number: 'sg' } } });
+    expect(term.grammar).toEqual({ 'pt-BR': { gender: 'm', number: 'sg' } });
+    expect(toTerm({ term: 'GPU', lang: 'fr', kind: 'keep' }).grammar).toBeUndefined();
+  });
+
+  it('refuses a gender or number it does not know, naming the field', () => {
+    expect(() => toTerm({ term: 'puce', lang: 'fr', kind: 'translate', translations: { es: 'chip' }, grammar: { es: { gender: 'masc' } } })).toThrow(/grammar\.es: gender must be m, f or n/);
+    expect(() => toTerm({ term: 'puce', lang: 'fr', kind: 'translate', translations: { es: 'chip' }, grammar: { es: { plural: true } } })).toThrow(/grammar\.es/);
+  });
+
+  it('reads and writes it in glossary files', () => {
+    const yaml = 'lang: fr\nterms:\n  - term: formation\n    kind: translate\n    translations: {es: entrenamiento}\n    grammar: {es: {gender: m, number: sg}}\n';
+    const [term] = parseGlossaryYaml(yaml, 'g.yaml');
+    expect(term!.grammar).toEqual({ es: { gender: 'm', number: 'sg' } });
+    expect(() => parseGlossaryYaml(yaml.replace('gender: m', 'gender: x'), 'g.yaml')).toThrow(/g\.yaml:6: .*gender must be m, f or n/);
+  });
+});

@@ -17,6 +17,9 @@ import { errorBox, statusBadge } from '../feedback.js';
 import { formatDate, languageName, t } from '../i18n.js';
 import type { Term } from '../types.js';
 
+/** Gender.number pairs a reviewer can give a form; `` leaves it unknown (no agreement repair). */
+const GRAMMAR_CHOICES = ['', 'm.sg', 'f.sg', 'm.pl', 'f.pl', 'n.sg', 'n.pl'];
+
 const STATUSES = ['proposed', 'approved', 'rejected', 'deprecated', 'all'];
 const KINDS = ['keep', 'translate', 'forbidden'];
 /** Translation columns always shown; a term's other languages are added to its editor. */
@@ -183,6 +186,19 @@ export const glossaryPage: Page = (main, ctx) => {
     }
     const langs = [...new Set([...EDIT_LANGS, ...Object.keys(term.translations)])].filter((l) => l !== term.lang);
     const inputs = langs.map((l) => h('input', { id: `tr-${term.id}-${l}`, type: 'text', value: term.translations[l] ?? '', lang: l, 'data-lang': l }));
+    // Gender and number of each form: agreement repair fixes the articles next to an imposed term from them.
+    const grammarLangs = [term.lang, ...langs];
+    const grammarOf = (l: string) => {
+      const g = term.grammar?.[l];
+      return g?.gender ? `${g.gender}.${g.number ?? 'sg'}` : g?.number ? `.${g.number}` : '';
+    };
+    const grammarSelects = grammarLangs.map((l) =>
+      h(
+        'select',
+        { id: `gr-${term.id}-${l}`, 'data-lang': l },
+        GRAMMAR_CHOICES.map((v) => h('option', { value: v, ...(v === grammarOf(l) ? { selected: true } : {}) }, t(`glossary.grammarChoice.${v.replace('.', '_') || 'none'}`))),
+      ),
+    );
     const note = h('input', { id: `note-${term.id}`, type: 'text', value: term.note ?? '' });
     const cancel = () => {
       form.closest('tr')?.remove();
@@ -196,8 +212,13 @@ export const glossaryPage: Page = (main, ctx) => {
           e.preventDefault();
           const translations: Record<string, string> = {};
           for (const input of inputs) if (input.value.trim()) translations[input.dataset.lang!] = input.value.trim();
+          const grammar: Record<string, { gender?: string; number?: string }> = {};
+          for (const select of grammarSelects) {
+            const [gender, number] = select.value.split('.');
+            if (select.value) grammar[select.dataset.lang!] = { ...(gender ? { gender } : {}), ...(number ? { number } : {}) };
+          }
           try {
-            await patch(`/v1/glossary/terms/${encodeURIComponent(term.id)}`, { translations, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+            await patch(`/v1/glossary/terms/${encodeURIComponent(term.id)}`, { translations, grammar, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
             announce(t('glossary.done.edit', { term: term.term }));
             await load(false);
             select(selected);
@@ -211,6 +232,12 @@ export const glossaryPage: Page = (main, ctx) => {
       },
       h('h3', {}, t('glossary.editing', { term: term.term })),
       h('div', { class: 'grid' }, langs.map((l, i) => h('div', { class: 'field' }, h('label', { for: inputs[i]!.id }, `${languageName(l)} (${l})`), inputs[i]!))),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, t('glossary.grammar')),
+        h('div', { class: 'grid' }, grammarLangs.map((l, i) => h('div', { class: 'field' }, h('label', { for: grammarSelects[i]!.id }, `${languageName(l)} (${l})`), grammarSelects[i]!))),
+      ),
       h('div', { class: 'field' }, h('label', { for: note.id }, t('glossary.note')), note),
       h('button', { type: 'submit', class: 'primary' }, t('glossary.save')),
       ' ',
