@@ -39,7 +39,7 @@ describe('bounded Redis memory', () => {
         ids.push(res.json().id as string);
       }
       for (const id of ids) {
-        await waitFor(async () => ((await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json().status === 'completed' ? true : undefined), `job ${id}`, 120_000, 50);
+        await waitFor(async () => ((await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json().status === 'completed' ? true : undefined), `job ${id}`, Math.max(120_000, JOBS * 300), 50);
       }
       const usage = (await app.inject({ method: 'GET', url: '/v1/admin/usage' })).json() as Usage;
       const kind = (name: string) => usage.kinds.find((k) => k.kind === name);
@@ -71,7 +71,7 @@ describe('bounded Redis memory', () => {
       await workers.close();
       await app.close();
     }
-  }, 300_000);
+  }, Math.max(300_000, JOBS * 400));
 
   it('trims finished BullMQ jobs by age on its own round, once per deployment at a time', async () => {
     const before = await redis.zcard(`${config.prefix}:assemble:completed`);
