@@ -175,7 +175,7 @@ export function registerQueueCommands(program: Command): void {
     .description('download a job’s bundle, or one file of it')
     .argument('<job>', 'job id')
     .requiredOption('--out <file>', 'where to write it')
-    .option('--format <format>', 'zip (default), json, xliff, tmx, i18next or csv', 'zip')
+    .option('--format <format>', 'zip (default), json, xliff, tmx, i18next, csv or document (the translated article alone)', 'zip')
     .option('--target <lang>', 'language, for xliff and i18next')
     .option('--server <url>', 'locflow API (default LOCFLOW_SERVER or http://127.0.0.1:3000)')
     .option('--token <token>', 'API token (default LOCFLOW_TOKEN)')

@@ -6,8 +6,11 @@ import { InputError, LocflowError } from '../errors.js';
 import type { BundleFiles, Lang } from '../model.js';
 import { zipBundle } from './bundle.js';
 
-export const DOWNLOAD_FORMATS = ['zip', 'json', 'xliff', 'tmx', 'i18next', 'csv'] as const;
+export const DOWNLOAD_FORMATS = ['zip', 'json', 'xliff', 'tmx', 'i18next', 'csv', 'document'] as const;
 export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
+
+/** The translated article keeps the form it was submitted in: its type follows the extension writeBundle gave it. */
+const DOCUMENT_TYPES: Record<string, string> = { txt: 'text/plain', md: 'text/markdown', html: 'text/html' };
 
 export interface Download {
   filename: string;
@@ -96,6 +99,15 @@ export function selectDownload(files: BundleFiles, format: string, target?: Lang
     case 'i18next': {
       const lang = pick(all, 'i18next resources');
       return { filename: `${base}.${safeName(lang)}.json`, contentType: 'application/json', body: fileOf(files, `locales/${lang}/article.json`) };
+    }
+    case 'document': {
+      const lang = pick(all, 'the article');
+      // A stored zip's file map is read lazily (it cannot list its names): ask for each extension the bundle may use.
+      for (const [ext, type] of Object.entries(DOCUMENT_TYPES)) {
+        const body = files.get(`documents/${lang}.${ext}`);
+        if (body !== undefined) return { filename: `${base}.${safeName(lang)}.${ext}`, contentType: `${type}; charset=utf-8`, body };
+      }
+      throw new LocflowError('bundle-corrupt', `the bundle lacks documents/${lang}.*`, { params: { path: `documents/${lang}.*`, context: 'missing' } });
     }
   }
 }
