@@ -158,6 +158,13 @@ interface Pending {
 
 /** TM entries of substituted segments hold the final text, so they live apart from masked ones. */
 const SUBSTITUTED_ROUTE = '#substituted';
+/** TM entries of a term translated alone (substitution's probe of how the engine renders it). */
+const PROBE_ROUTE = '#probe';
+
+/** As the TM normalises a source (NFC, one space, trimmed). */
+function normaliseText(text: string): string {
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+}
 
 export async function translateTarget(analysis: Analysis, to: Lang, options: TranslateTargetOptions): Promise<TargetResult> {
   const started = Date.now();
@@ -200,7 +207,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
         masks,
         mode,
         // Keyed by the masked source either way, so that a reviewer's entry (human keys ignore the route) still applies.
-        key: { source: text.normalize('NFC').replace(/\s+/g, ' ').trim(), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: routeKey(plan.id, mode) },
+        key: { source: normaliseText(text), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: routeKey(plan.id, mode) },
       });
     }
   }
@@ -287,12 +294,31 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     }
   }
   if (toProbe.size > 0) {
-    options.signal?.throwIfAborted();
-    const keys = [...toProbe.keys()];
-    const probe = await options.translator.translate({ segments: keys.map((k, i) => ({ id: `term${i + 1}`, text: toProbe.get(k)! })), from, to: target, terms: [], signal: options.signal });
-    billedChars += probe.billedChars;
-    for (const n of noticesOf(probe)) if (!notices.has(n.message)) notices.set(n.message, n);
-    keys.forEach((k, i) => renderings.set(k, plainText(probe.texts[i] ?? '')));
+    // Renderings are bought once per (term, pair, glossary, route) and kept in the TM like sentences: a job retried
+    // after a crash (or the next article with the same terms) reads them instead of paying the engine again.
+    const probeKey = (k: string): TmKey => ({ source: normaliseText(toProbe.get(k)!), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: `${plan.id}${PROBE_ROUTE}` });
+    let keys = [...toProbe.keys()];
+    if (options.tm) {
+      const known = await options.tm.lookup(keys.map(probeKey));
+      // Only the engine's own rendering locates the term in its sentence: a reviewer's entry for the same words does not.
+      keys.forEach((k, i) => {
+        const entry = known[i];
+        if (entry && !entry.human) renderings.set(k, plainText(entry.text));
+      });
+      keys = keys.filter((k) => !renderings.has(k));
+    }
+    if (keys.length > 0) {
+      options.signal?.throwIfAborted();
+      const probe = await options.translator.translate({ segments: keys.map((k, i) => ({ id: `term${i + 1}`, text: toProbe.get(k)! })), from, to: target, terms: [], signal: options.signal });
+      billedChars += probe.billedChars;
+      for (const n of noticesOf(probe)) if (!notices.has(n.message)) notices.set(n.message, n);
+      keys.forEach((k, i) => renderings.set(k, plainText(probe.texts[i] ?? '')));
+      if (options.tm) {
+        const provider = probe.plan.providers.join('+');
+        const at = new Date().toISOString();
+        await options.tm.store(keys.map((k, i) => ({ key: { ...probeKey(k), routeId: `${probe.plan.id}${PROBE_ROUTE}` }, entry: { text: probe.texts[i] ?? '', provider, human: false, at } })));
+      }
+    }
   }
 
   const batchSize = options.batchSize ?? 25;

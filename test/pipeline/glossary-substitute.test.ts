@@ -9,6 +9,7 @@ import { renderingKey, substituteTerms } from '../../pipeline/glossary/substitut
 import type { Term } from '../../pipeline/model.js';
 import { sideEffectFindings } from '../../pipeline/qa.js';
 import { analyse, translateTarget } from '../../pipeline/run.js';
+import { createMemoryTm } from '../../providers/tm.js';
 
 const terms = parseGlossaryYaml(
   `lang: fr
@@ -189,5 +190,20 @@ describe('translateTarget imposes terms by substitution, masking only as a fallb
     expect(result.imposition).toMatchObject({ method: 'substitute', masked: 1 });
     expect(result.segments[0]!.plain).toContain('priced');
     expect(result.segments[0]!.qa.filter((f) => f.check === 'glossary-side-effect').map((f) => f.params?.words)).toEqual(['not']);
+  });
+
+  it('buys how a term renders alone once: a run retried after a crash reads it from the TM', async () => {
+    const analysis = analyse(sentence, { terms, from: 'fr', format: 'text' });
+    const tm = createMemoryTm();
+    sent.length = 0;
+    // The worker dies after the probe was paid for, while the sentence is in flight.
+    const crashing = { ...translator, translate: async (req: { segments: { id: string; text: string }[] }) => (req.segments.some((s) => s.text === sentence) ? Promise.reject(new Error('killed')) : translator.translate(req)) };
+    await expect(translateTarget(analysis, 'en', { translator: crashing, tm, skipSameLanguage: false })).rejects.toThrow('killed');
+    expect(sent).toEqual(['formation']);
+    const retried = await translateTarget(analysis, 'en', { translator, tm, skipSameLanguage: false });
+    expect(retried.segments[0]!.plain).toBe('The training of the model has not cost that two million.');
+    // The probe reached the engine once in all; only the sentence was sent by the retry.
+    expect(sent.filter((t) => t === 'formation')).toHaveLength(1);
+    expect(sent.filter((t) => t === sentence)).toHaveLength(1);
   });
 });
