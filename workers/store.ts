@@ -17,7 +17,8 @@
 import type { RedisClient as Redis } from './redis.js';
 import type { Analysis, BundleInput, Lang, TargetResult } from '../pipeline/model.js';
 
-export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+export const JOB_STATUSES = ['queued', 'active', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL: JobStatus[] = ['completed', 'failed', 'cancelled'];
 
 export interface JobMeta {
@@ -298,6 +299,31 @@ export class JobStore {
     if (gone.length > 0) await this.redis.zrem(key, ...gone);
     const jobs = records.filter((r): r is JobRecord => !!r).map(toView);
     return { jobs, total: total - gone.length };
+  }
+
+  /**
+   * The page `offset`..`offset+limit` of the jobs `keep` accepts, newest first, and how many it accepts
+   * in all. The index holds only the retention period's jobs, so it is read whole, a batch at a time.
+   */
+  async recentMatching(limit: number, offset: number, owner: string | undefined, keep: (job: JobView) => Promise<boolean> | boolean): Promise<{ jobs: JobView[]; total: number }> {
+    const key = owner === undefined ? this.indexKey : this.ownerIndexKey(owner);
+    const BATCH = 200;
+    const jobs: JobView[] = [];
+    let total = 0;
+    for (let start = 0; ; start += BATCH) {
+      const ids = await this.redis.zrevrange(key, start, start + BATCH - 1);
+      if (ids.length === 0) break;
+      const records = await Promise.all(ids.map((id) => this.get(id)));
+      for (const r of records) {
+        if (!r) continue;
+        const view = toView(r);
+        if (!(await keep(view))) continue;
+        if (total >= offset && jobs.length < limit) jobs.push(view);
+        total++;
+      }
+      if (ids.length < BATCH) break;
+    }
+    return { jobs, total };
   }
 
   async transition(id: string, to: JobStatus, from: JobStatus[], fields: Record<string, string> = {}): Promise<JobStatus | undefined> {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { InputError } from '../../pipeline/errors.js';
 import type { Analysis } from '../../pipeline/model.js';
 import type { Queues } from '../../workers/queues.js';
+import { JOB_STATUSES, type JobView } from '../../workers/store.js';
 import { getI18n } from '../../locales/i18n.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { listScope } from '../ownership.js';
@@ -25,18 +26,21 @@ export function excerptOf(analysis: Analysis | undefined, max = EXCERPT_CHARS): 
 
 export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfig }> = async (app, { queues, auth }) => {
   const messages = await getI18n();
-  app.get<{ Querystring: { limit?: number; offset?: number } }>(
+  app.get<{ Querystring: { limit?: number; offset?: number; status?: string; lang?: string; q?: string } }>(
     '/',
     {
       preHandler: requireRole(auth, 'submitter'),
       schema: {
-        summary: 'Recent jobs, newest first (kept for the retention period)',
+        summary: 'Recent jobs, newest first (kept for the retention period); filters status, lang (source or target) and q (title or opening words)',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: MAX_LIST, default: 50 },
             offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
+            status: { type: 'string', maxLength: 20, description: 'queued, active, completed, failed or cancelled' },
+            lang: { type: 'string', maxLength: 35, description: 'jobs with this source or target language' },
+            q: { type: 'string', maxLength: 200, description: 'case-insensitive part of the title or, for untitled jobs, of the opening words' },
             token: { type: 'string' },
             lng: { type: 'string', maxLength: 35 },
           },
@@ -54,8 +58,22 @@ export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfi
           throw new InputError('invalid-request', `invalid request: ${detail}`, { params: { detail } });
         }
       }
+      const { status, lang, q } = request.query;
+      if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+        throw new InputError('unknown-status', `unknown job status "${status}"; use one of ${JOB_STATUSES.join(', ')}`, { params: { status, statuses: JOB_STATUSES.join(', ') } });
+      }
+      const langLower = lang?.trim().toLowerCase() || undefined;
+      const needle = q?.trim().toLowerCase() || undefined;
       // Submitters see their own jobs only; reviewers and admins see everyone's.
-      const { jobs, total } = await queues.store.recent(limit, offset, listScope(auth, request.principal));
+      const scope = listScope(auth, request.principal);
+      const keep = async (job: JobView): Promise<boolean> => {
+        if (status && job.status !== status) return false;
+        if (langLower && ![job.sourceLang, ...Object.keys(job.targets)].some((l) => l.toLowerCase() === langLower)) return false;
+        if (!needle) return true;
+        if (job.title?.toLowerCase().includes(needle)) return true;
+        return !job.title && !!excerptOf(await queues.store.analysis(job.id).catch(() => undefined))?.toLowerCase().includes(needle);
+      };
+      const { jobs, total } = status || langLower || needle ? await queues.store.recentMatching(limit, offset, scope, keep) : await queues.store.recent(limit, offset, scope);
       // Jobs sent without a title (most from the CLI and the API) are shown by their opening words.
       const listed = await Promise.all(
         jobs.map(async (job) => {

@@ -95,3 +95,74 @@ describe('format=document: the translated article alone', () => {
     expect(body).not.toContain('La ville de Lyon accueille un festival cette semaine.');
   });
 });
+
+describe('job list filters: status, lang, q', () => {
+  let fr: string;
+  let de: string;
+  let cancelled: string;
+  const tag = `zq${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    fr = await submit({ text: `Le marché de ${tag} rouvre ses portes ce matin.`, sourceLang: 'fr', targets: ['vi'], provider: 'pseudo' });
+    de = await submit({ text: 'Der Markt öffnet heute wieder.', title: `Dossier ${tag.toUpperCase()} Markt`, sourceLang: 'de', targets: ['it'], provider: 'pseudo' });
+    await completed(fr);
+    await completed(de);
+    // A job the workers never see: its flow is removed before it runs.
+    cancelled = await submit({ text: 'Une annonce qui ne sera jamais traduite, finalement.', sourceLang: 'fr', targets: ['ja'], provider: 'pseudo' });
+    const del = await app.inject({ method: 'DELETE', url: `/v1/jobs/${cancelled}` });
+    if (del.statusCode !== 200) cancelled = '';
+  });
+
+  const list = async (query: string) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/jobs?${query}` });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { jobs: { id: string; status: string; sourceLang: string }[]; total: number; limit: number; offset: number };
+  };
+
+  it('status keeps only jobs in that state', async () => {
+    const done = await list('status=completed&limit=200');
+    expect(done.jobs.map((j) => j.id)).toEqual(expect.arrayContaining([fr, de]));
+    expect(done.jobs.every((j) => j.status === 'completed')).toBe(true);
+    expect(done.total).toBe(done.jobs.length);
+    if (cancelled) {
+      const c = await list('status=cancelled');
+      expect(c.jobs.map((j) => j.id)).toEqual([cancelled]);
+      expect(done.jobs.map((j) => j.id)).not.toContain(cancelled);
+    }
+  });
+
+  it('lang matches the source or a target language', async () => {
+    expect((await list('lang=de')).jobs.map((j) => j.id)).toEqual([de]);
+    expect((await list('lang=IT')).jobs.map((j) => j.id)).toEqual([de]);
+    const vi = (await list('lang=vi')).jobs.map((j) => j.id);
+    expect(vi).toContain(fr);
+    expect(vi).not.toContain(de);
+  });
+
+  it('q is a case-insensitive part of the title, or of the opening words of an untitled job', async () => {
+    const both = await list(`q=${tag.toUpperCase()}`);
+    expect(both.jobs.map((j) => j.id).sort()).toEqual([fr, de].sort());
+    expect(both.total).toBe(2);
+    expect((await list(`q=${tag}&lang=fr`)).jobs.map((j) => j.id)).toEqual([fr]);
+    expect((await list(`q=${encodeURIComponent('dossier ' + tag)}`)).jobs.map((j) => j.id)).toEqual([de]);
+    expect((await list('q=nothing-has-this-in-it')).total).toBe(0);
+  });
+
+  it('pages the filtered list with limit and offset', async () => {
+    const first = await list(`q=${tag}&limit=1`);
+    const second = await list(`q=${tag}&limit=1&offset=1`);
+    expect(first.total).toBe(2);
+    expect(second.total).toBe(2);
+    expect(first.jobs).toHaveLength(1);
+    expect(second.jobs).toHaveLength(1);
+    // Newest first: the German job was submitted second.
+    expect([first.jobs[0]!.id, second.jobs[0]!.id]).toEqual([de, fr]);
+  });
+
+  it('refuses an unknown status with 400 unknown-status', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/jobs?status=done' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('unknown-status');
+    expect(res.json().error.message).toContain('completed');
+  });
+});
