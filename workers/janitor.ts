@@ -20,7 +20,8 @@ export interface Janitor {
 }
 
 export function startJanitor(redis: RedisClient, config: QueueConfig, onError: (err: Error) => void = () => {}, intervalMs = JANITOR_INTERVAL_MS): Janitor {
-  const queues = Object.values(QUEUE).map((name) => new Queue(name, { connection: redis, prefix: config.prefix }));
+  // With the deployment's stream cap: a Queue writes its options to the queue's meta, and the default (10 000) would replace it.
+  const queues = Object.values(QUEUE).map((name) => new Queue(name, { connection: redis, prefix: config.prefix, streams: { events: { maxLen: config.eventsMaxLen } } }));
   for (const q of queues) q.on('error', () => {});
   const lock = `${config.prefix}:janitor`;
   const run = async (): Promise<number | undefined> => {
