@@ -7,6 +7,8 @@ import { redisTopologySettings, type RedisTopologySettings } from './redis.js';
 
 export interface QueueConfig extends RedisTopologySettings {
   /** Hash-tagged so that every key of one deployment lands in one Redis Cluster slot. */
+  /** Base of the absolute URLs webhooks carry (`bundleUrl`), without a trailing slash. */
+  publicUrl: string;
   prefix: string;
   retentionSeconds: number;
   /** Attempts per job, the first included. */
@@ -73,7 +75,18 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     termCheck: env.LOCFLOW_TERM_CHECK === '1' || env.LOCFLOW_TERM_CHECK === 'true',
     replicaWaitMs: envInt(env, 'REDIS_REPLICA_WAIT_MS', 1000),
     reconcileIntervalMs: envInt(env, 'LOCFLOW_RECONCILE_INTERVAL_MS', 60_000, 100),
+    publicUrl: publicUrlOf(env),
   };
+}
+
+/**
+ * Where people and webhook receivers reach the API (bundle URLs): LOCFLOW_PUBLIC_URL, else the
+ * address `locflow serve` listens on by default (it puts its real one here once bound).
+ */
+export function publicUrlOf(env: NodeJS.ProcessEnv): string {
+  const pub = env.LOCFLOW_PUBLIC_URL?.trim();
+  if (pub) return pub.replace(/\/+$/, '');
+  return `http://localhost:${env.PORT?.trim() || '3000'}`;
 }
 
 /** The translation memory's bounds, the same in every process (the API writes post-edits, workers machine entries). */

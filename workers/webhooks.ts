@@ -214,6 +214,8 @@ export interface WebhookQueueSettings {
   retryBaseMs: number;
   keepCompleted: number;
   keepFailed: number;
+  /** Base of `bundleUrl` in every payload. */
+  publicUrl: string;
 }
 
 /**
@@ -233,7 +235,8 @@ export async function deliver(
   if (!url) return false;
   await queue.add(
     'deliver',
-    { url, event, job: toView(rec), ...(extra ? { extra } : {}) },
+    // Every event carries where the job's current bundle is: the receiver fetches it with its own token.
+    { url, event, job: toView(rec), extra: { bundleUrl: `${settings.publicUrl}/v1/jobs/${encodeURIComponent(rec.meta.id)}/bundle`, ...extra } },
     {
       jobId: `${rec.meta.id}-${event.replace('.', '-')}-${rec.revision ?? 0}`,
       attempts: settings.webhookAttempts,

@@ -207,6 +207,11 @@ async function serve(opts: ServeOptions): Promise<void> {
     throw new ExitError(EXIT_BAD_INPUT, t('server:cannotListen', { host, port, detail: (err as Error).message }));
   }
   const bound = (app.server.address() as { port: number } | null)?.port ?? port;
+  // Without LOCFLOW_PUBLIC_URL, webhooks point at the address this server really listens on (a wildcard bind is reached as localhost).
+  if (!env.LOCFLOW_PUBLIC_URL?.trim()) {
+    const name = ['0.0.0.0', '::'].includes(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    config.publicUrl = `http://${name}:${bound}`;
+  }
   if (auth.tokens.length === 0) process.stderr.write(`locflow: ${t('server:openMode', { host })}\n`);
   process.stderr.write(`locflow: ${t('server:listening', { host, port: bound })} (${redis.description}, version ${redis.version})\n`);
   if (opts.workers > 0) process.stderr.write(`locflow: ${t('server:workersStarted', { count: opts.workers, concurrency: opts.concurrency })}\n`);

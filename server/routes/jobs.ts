@@ -11,6 +11,8 @@ import type { i18n } from 'i18next';
 import { getI18n, renderError } from '../../locales/i18n.js';
 import { TERMINAL, toView, type JobError, type JobView, type StoredMessage, type TargetState } from '../../workers/store.js';
 import type { Queues } from '../../workers/queues.js';
+import { deliver, type WebhookJobData } from '../../workers/webhooks.js';
+import type { Queue } from 'bullmq';
 import { submitArticle, type SubmitContext, type Submission } from '../../workers/submit.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { maySee, ownerForSubmission } from '../ownership.js';
@@ -295,6 +297,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
         return sendError(reply, 409, 'already-finished', t('errors:already-finished', { lng: requestLang(request), id: view.id, status: now ?? view.status }));
       }
       await queues.removeFlow(view.id, Object.keys(view.targets));
+      const rec = await store.get(view.id);
+      if (rec) await deliver(queues.webhooks as Queue<WebhookJobData>, queues.config, 'job.cancelled', rec);
       return { id: view.id, status: 'cancelled' };
     },
   );
