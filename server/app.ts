@@ -3,6 +3,7 @@
  * `app.inject()` and `locflow serve` adds `listen()`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createBullBoard } from '@bull-board/api';
@@ -19,7 +20,7 @@ import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
 import { hasRole, identify, installAuth, parseTokens, requireRole, type AuthConfig } from './auth.js';
-import { installOpenModeGuards, originPolicy } from './origin.js';
+import { corsAllows, installOpenModeGuards, originPolicy } from './origin.js';
 import { redisSessions } from './sessions.js';
 import { fastifyTimeouts, serverLimits, type ServerLimits } from './limits.js';
 import { InputError } from '../pipeline/errors.js';
@@ -163,8 +164,18 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     },
   });
 
-  // Before anything else: which Host and which browser origin may talk to an open server, then who the caller is.
-  if (auth.tokens.length === 0) installOpenModeGuards(app, originPolicy(env));
+  // Before anything else: CORS answers a browser's preflight (which carries no token) for the allowed origins only;
+  // a page from another origin gets no CORS header, so its browser keeps the answer from it.
+  const origins = originPolicy(env);
+  await app.register(cors, {
+    origin: (origin, cb) => cb(null, corsAllows(origins, origin)),
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'if-match', 'if-range', 'range', 'accept-language'],
+    exposedHeaders: ['location', 'x-request-id', 'etag', 'content-disposition', 'content-range', 'retry-after'],
+    maxAge: 600,
+  });
+  // Then which Host and which browser origin may talk to an open server, then who the caller is.
+  if (auth.tokens.length === 0) installOpenModeGuards(app, origins);
   auth.sessions ??= redisSessions(queues.redis, config.prefix);
   installAuth(app, auth);
   app.addHook('onRequest', async (request, reply) => {

@@ -25,7 +25,7 @@ export interface OriginPolicy {
   publicHosts: Set<string>;
 }
 
-function normalizeOrigin(raw: string): string | undefined {
+export function normalizeOrigin(raw: string): string | undefined {
   try {
     const u = new URL(raw.trim());
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
@@ -111,4 +111,14 @@ export function installOpenModeGuards(app: FastifyInstance, policy: OriginPolicy
       throw new InputError('cross-site', 'a page of another site may not change anything here: without LOCFLOW_TOKENS, writes from a browser must come from this server’s own page or an origin in LOCFLOW_CORS_ORIGINS', { status: 403 });
     }
   });
+}
+
+/**
+ * Whether a browser page at `origin` may call the API (CORS): the origins of LOCFLOW_CORS_ORIGINS and the
+ * API's own public origin, the same list the open-mode cross-site rule uses.
+ */
+export function corsAllows(policy: OriginPolicy, origin: string | undefined): boolean {
+  if (!origin) return false;
+  const o = normalizeOrigin(origin);
+  return !!o && policy.allowedOrigins.has(o);
 }

@@ -217,3 +217,38 @@ describe('webhooks: cancelled, and bundleUrl in every payload', () => {
     expect(String(hook.body.bundleUrl)).toMatch(/^http:\/\/[^/]+\/v1\/jobs\//);
   });
 });
+
+describe('CORS from LOCFLOW_CORS_ORIGINS', () => {
+  let secured: FastifyInstance;
+  const CMS = 'https://cms.example.com';
+  beforeAll(async () => {
+    secured = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_CORS_ORIGINS: `${CMS}, https://desk.example.org` }, auth: parseTokens('sub-token:submitter') });
+  });
+  afterAll(async () => secured?.close());
+
+  const preflight = (origin: string) =>
+    secured.inject({
+      method: 'OPTIONS',
+      url: '/v1/jobs',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, idempotency-key' },
+    });
+
+  it('answers a preflight from an allowed origin, without a token', async () => {
+    const res = await preflight(CMS);
+    expect(res.statusCode).toBeLessThan(300);
+    expect(res.headers['access-control-allow-origin']).toBe(CMS);
+    expect(String(res.headers['access-control-allow-methods'])).toContain('POST');
+    expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toContain('idempotency-key');
+    const get = await secured.inject({ method: 'GET', url: '/v1/jobs', headers: { origin: 'https://desk.example.org', authorization: 'Bearer sub-token' } });
+    expect(get.statusCode).toBe(200);
+    expect(get.headers['access-control-allow-origin']).toBe('https://desk.example.org');
+    expect(String(get.headers['access-control-expose-headers'])).toContain('x-request-id');
+  });
+
+  it('gives another origin no CORS header', async () => {
+    const res = await preflight('https://evil.example.net');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    const get = await secured.inject({ method: 'GET', url: '/v1/jobs', headers: { origin: 'https://evil.example.net', authorization: 'Bearer sub-token' } });
+    expect(get.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
