@@ -20,6 +20,7 @@ import { requestLang, sendError, sendLocalized } from '../http-errors.js';
 import { StreamSlots } from '../stream-slots.js';
 import { commitRevision } from './review.js';
 import { sendBytes } from '../byte-range.js';
+import { bodyDigest, IdempotencyKeys, idempotencyKeyOf, reusedKey } from '../idempotency.js';
 import { errorSchema } from '../schemas.js';
 
 export interface JobRoutesOptions {
@@ -138,6 +139,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   const submitter = requireRole(auth, 'submitter');
   const reviewer = requireRole(auth, 'reviewer');
   const ctx: SubmitContext = { ...opts.submit, queues };
+  const idempotency = new IdempotencyKeys(queues.redis, queues.config.prefix);
   const slots = new StreamSlots(opts.sse?.perToken ?? 20);
   const sseMaxMs = opts.sse?.maxMs ?? 30 * 60_000;
 
@@ -182,7 +184,24 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       },
     },
     async (request, reply) => {
-      const r = await submitArticle(ctx, request.body, ownerForSubmission(auth, request));
+      const owner = ownerForSubmission(auth, request);
+      const key = idempotencyKeyOf(request.headers['idempotency-key']);
+      const digest = key ? bodyDigest(request.body) : '';
+      if (key) {
+        const seen = await idempotency.recall(owner, key);
+        if (seen && seen.body !== digest) throw reusedKey(key);
+        if (seen) {
+          // A retry: the job it made the first time, in its state now.
+          const status = (await store.status(seen.id)) ?? 'queued';
+          return reply.code(202).header('location', `/v1/jobs/${seen.id}`).header('idempotent-replayed', 'true').send({ id: seen.id, status });
+        }
+      }
+      const r = await submitArticle(ctx, request.body, owner);
+      if (key) {
+        const kept = await idempotency.remember(owner, key, { body: digest, id: r.id });
+        // Two first tries raced with different bodies: the other one holds the key.
+        if (kept.body !== digest) throw reusedKey(key);
+      }
       request.log.info({ job: r.id, created: r.created }, 'job submitted');
       return reply.code(202).header('location', `/v1/jobs/${r.id}`).send({ id: r.id, status: r.status });
     },

@@ -13,7 +13,8 @@ import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { runCli } from '../helpers.js';
-import { cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
+import { Redis } from 'ioredis';
+import { cleanPrefix, REDIS_URL, testConfig, waitFor } from '../queue/helpers.js';
 
 const config = testConfig({ webhookAllowPrivate: true });
 let app: FastifyInstance;
@@ -250,5 +251,59 @@ describe('CORS from LOCFLOW_CORS_ORIGINS', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     const get = await secured.inject({ method: 'GET', url: '/v1/jobs', headers: { origin: 'https://evil.example.net', authorization: 'Bearer sub-token' } });
     expect(get.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('Idempotency-Key on POST /v1/jobs', () => {
+  const post = (key: string, payload: object, token?: string, on = app) =>
+    on.inject({ method: 'POST', url: '/v1/jobs', payload, headers: { 'idempotency-key': key, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const body = { text: 'Le conseil municipal vote le budget ce soir.', sourceLang: 'fr', targets: ['es'], provider: 'pseudo' };
+
+  it('the same key and body give the same job; the key is kept 24 h under the prefix', async () => {
+    const key = `k-${Date.now()}`;
+    const first = await post(key, body);
+    expect(first.statusCode).toBe(202);
+    // The keys of the body in another order are the same body.
+    const again = await post(key, { provider: 'pseudo', targets: ['es'], sourceLang: 'fr', text: body.text });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().id).toBe(first.json().id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${config.prefix}:idem:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      const ttl = await redis.ttl(keys[0]!);
+      expect(ttl).toBeGreaterThan(23 * 3600);
+      expect(ttl).toBeLessThanOrEqual(24 * 3600);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('the same key with another body is 422 idempotency-key-reused, and makes no job', async () => {
+    const key = `k2-${Date.now()}`;
+    expect((await post(key, body)).statusCode).toBe(202);
+    const before = (await app.inject({ method: 'GET', url: '/v1/jobs' })).json().total as number;
+    const other = await post(key, { ...body, text: 'Un tout autre article, sur le sport.' });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().error.code).toBe('idempotency-key-reused');
+    expect(other.json().error.message).toContain(key);
+    expect((await app.inject({ method: 'GET', url: '/v1/jobs' })).json().total).toBe(before);
+    const bad = await post('has space', body);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('bad-idempotency-key');
+  });
+
+  it('keys are per token owner: another owner may use the same key for its own article', async () => {
+    const secured = await buildServer({ config, logger: false, auth: parseTokens('alice-token:submitter,bob-token:submitter') });
+    try {
+      const a = await post('shared-key', body, 'alice-token', secured);
+      const b = await post('shared-key', { ...body, text: 'Bob écrit sur autre chose.' }, 'bob-token', secured);
+      expect(a.statusCode).toBe(202);
+      expect(b.statusCode, b.body).toBe(202);
+      expect(b.json().id).not.toBe(a.json().id);
+    } finally {
+      await secured.close();
+    }
   });
 });
