@@ -302,6 +302,13 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
       expect(a.statusCode).toBe(202);
       expect(b.statusCode, b.body).toBe(202);
       expect(b.json().id).not.toBe(a.json().id);
+      const retry = await post('shared-key', body, 'alice-token', secured);
+      expect([retry.json().id, retry.headers['idempotent-replayed']]).toEqual([a.json().id, 'true']);
+      // The list filters keep ownership: a submitter finds only its own jobs, whatever it searches for.
+      const search = async (token: string, q: string) =>
+        (await secured.inject({ method: 'GET', url: `/v1/jobs?q=${encodeURIComponent(q)}`, headers: { authorization: `Bearer ${token}` } })).json() as { jobs: { id: string }[]; total: number };
+      expect((await search('alice-token', 'Bob écrit')).total).toBe(0);
+      expect((await search('bob-token', 'Bob écrit')).jobs.map((j) => j.id)).toEqual([b.json().id]);
     } finally {
       await secured.close();
     }
