@@ -461,7 +461,7 @@ export function sideEffectFindings(segment: string, lang: Lang, plainTranslation
   if (lost.length === 0) return [];
   const plain = plainText(plainTranslation);
   const glossed = plainText(withGlossary);
-  const message = `imposing the glossary lost "${lost.join('", "')}": without the glossary the engine wrote "${plain}", with it "${glossed}"`;
+  const message = `imposing the glossary lost "${lost.join(', ')}": without the glossary the engine wrote "${plain}", with it "${glossed}"`;
   return [{ segment, lang, ...finding('glossary-side-effect', 'warning', 'glossary-side-effect', { words: lost.join(', '), plain, glossed }, message) }];
 
 }

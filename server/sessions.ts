@@ -18,9 +18,19 @@ export interface SessionStore {
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
 
+/**
+ * How long a session this process has seen alive stays usable while Redis
+ * cannot be asked. Only a Redis failure falls back to it: whenever Redis
+ * answers, its answer (a sign-out from any process included) wins. Without
+ * it a Redis blip signed every reader out, and the page could not even say
+ * that the queue store was down.
+ */
+const REMEMBER_MS = 5 * 60_000;
+
 export function redisSessions(redis: Redis, prefix: string): SessionStore {
   // Only a hash of the id is a key: whoever reads Redis (a dump, MONITOR) cannot replay a session from it.
   const key = (id: string) => `${prefix}:session:${createHash('sha256').update(id).digest('hex')}`;
+  const seen = new Map<string, { digest: Buffer; until: number }>();
   return {
     async create(digest, ttlSeconds) {
       const id = randomBytes(32).toString('base64url');
@@ -29,10 +39,25 @@ export function redisSessions(redis: Redis, prefix: string): SessionStore {
     },
     async lookup(id) {
       if (!ID.test(id)) return undefined;
-      const hex = await redis.get(key(id));
-      return hex ? Buffer.from(hex, 'hex') : undefined;
+      let hex: string | null;
+      try {
+        hex = await redis.get(key(id));
+      } catch (err) {
+        const known = seen.get(id);
+        if (known && known.until > Date.now()) return known.digest;
+        throw err;
+      }
+      if (!hex) {
+        seen.delete(id);
+        return undefined;
+      }
+      const digest = Buffer.from(hex, 'hex');
+      if (seen.size > 10_000) seen.clear();
+      seen.set(id, { digest, until: Date.now() + REMEMBER_MS });
+      return digest;
     },
     async delete(id) {
+      seen.delete(id);
       if (ID.test(id)) await redis.del(key(id));
     },
   };

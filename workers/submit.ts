@@ -9,6 +9,7 @@ import { InputError, ProviderError } from '../pipeline/errors.js';
 import type { GlossaryMatcher } from '../pipeline/glossary/index.js';
 import { requireLang, sameLanguage } from '../pipeline/languages.js';
 import type { Analysis, DocFormat, Lang, Term, Translator } from '../pipeline/model.js';
+import { checkWellFormed } from '../pipeline/ingest/decode.js';
 import { analyse, articleId } from '../pipeline/run.js';
 import type { Queues } from './queues.js';
 import type { JobMeta, JobStatus } from './store.js';
@@ -123,6 +124,8 @@ export async function submitArticle(ctx: SubmitContext, sub: Submission, owner?:
 
   const glossary = await ctx.glossary();
   // The title is metadata: it names the job and goes into the manifest, never into the article's text.
+  // A lone surrogate would be written out as U+FFFD in the manifest and the page: refused like one in the text.
+  if (sub.title) checkWellFormed(sub.title);
   const title = sub.title?.replace(/\s+/g, ' ').trim() || undefined;
   const text = sub.text;
   // Same article + same options = same id. Per-target providers take the single provider's place in the hash only when

@@ -53,6 +53,8 @@ async function submitSample(page: Page, targets: string[], text = sample): Promi
   await page.click('nav a[href^="/"]:not([href^="/jobs"]):not([href^="/glossary"])');
   await page.waitForSelector('#article');
   await page.fill('#article', text);
+  // The page re-checks targets once it knows the article's language; boxes set before that could be reset.
+  await page.waitForSelector('#detected[data-lang]');
   for (const box of await page.locator('input[name=targets]').all()) {
     const value = await box.getAttribute('value');
     if (!(await box.isDisabled())) await box.setChecked(targets.includes(value ?? ''));

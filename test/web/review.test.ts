@@ -359,7 +359,13 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
       await expect
         .poll(
           async () => {
-            await page.click('nav a[href^="/jobs"]');
+            // Sessions live in Redis: a restarted Redis without persistence has forgotten them, so the page asks to sign in again.
+            await page.goto(`${own.base}/jobs`);
+            if (await page.isVisible('#token')) {
+              await page.fill('#token', 'sub-rv-token');
+              await page.click('form button[type=submit]');
+              await page.waitForSelector('main h1', { timeout: 5000 }).catch(() => undefined);
+            }
             return page.locator('main').textContent();
           },
           { timeout: 20_000, interval: 500 },
