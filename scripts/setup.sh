@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what locflow uses from Debian's packages when they are missing:
 # Apertium with its fr-es and eng-spa pairs and the APy server (real offline
-# translation), Redis (queue, glossary, TM) and Chromium (web page tests).
+# translation), Redis (queue, glossary, TM), Chromium (web page tests) and xmllint
+# (schema checks of the XLIFF and TMX exports).
 # Needs root; without it, prints what to install and exits 0 so `npm run
 # setup` never blocks a user who does not want system packages.
 set -euo pipefail
@@ -13,6 +14,8 @@ command -v apertium >/dev/null 2>&1 || need+=(apertium)
 command -v apertium-apy >/dev/null 2>&1 || need+=(apertium-apy)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# xmllint validates XLIFF exports against the OASIS strict schema and TMX against its DTD in the tests.
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
