@@ -2,11 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { unzipSync, strFromU8 } from 'fflate';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { queueConfig, type QueueConfig } from '../../workers/config.js';
+import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { assertValidExports } from '../formats/schemas.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -71,26 +73,64 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string,
   }
 }
 
+export interface StackOptions {
+  config?: QueueConfig;
+  /** LOCFLOW_TOKENS for the API; empty (the default) is open mode, every caller admin. */
+  tokens?: string;
+  /** Worker concurrency in this process; 0 (the default) starts no workers. */
+  workers?: number;
+  /** Listen on a loopback port so `base` answers real HTTP (inject() needs no port). */
+  listen?: boolean;
+}
+
 /**
- * An API with no tokens (every caller is admin) and no workers, on a prefix of
- * its own: built before the file's tests, closed and its keys removed after.
- * Read `app` inside tests, not at import time.
+ * An API (and optionally workers) on a prefix of its own: built before the
+ * file's tests, closed and its keys removed after. Read the getters inside
+ * tests, not at import time.
  */
-export function openApiForTests(): { readonly app: FastifyInstance; readonly config: QueueConfig } {
-  const config = testConfig({});
+export function stackForTests(options: StackOptions = {}): {
+  readonly app: FastifyInstance;
+  readonly base: string;
+  readonly config: QueueConfig;
+  readonly workers: RunningWorkers;
+} {
+  const config = options.config ?? testConfig({});
+  const tokens = options.tokens ?? '';
   let app: FastifyInstance | undefined;
+  let base = '';
+  let workers: RunningWorkers | undefined;
   beforeAll(async () => {
-    app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
+    app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: tokens }, auth: parseTokens(tokens) });
+    if (options.listen) {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    }
+    if (options.workers) workers = await startWorkers({ config, concurrency: options.workers });
   });
   afterAll(async () => {
+    await workers?.close();
     await app?.close();
     await cleanPrefix(config.prefix);
   });
+  const built = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined || value === '') throw new Error(`stackForTests: ${what} is not there (built in beforeAll; read it inside a test, and ask for it in the options)`);
+    return value;
+  };
   return {
     config,
     get app() {
-      if (!app) throw new Error('openApiForTests: the app is built in beforeAll; read it inside a test');
-      return app;
+      return built(app, 'the app');
+    },
+    get base() {
+      return built(base, 'base (listen: true)');
+    },
+    get workers() {
+      return built(workers, 'workers (workers: N)');
     },
   };
+}
+
+/** An API with no tokens (every caller is admin) and no workers. */
+export function openApiForTests(): { readonly app: FastifyInstance; readonly config: QueueConfig } {
+  return stackForTests();
 }

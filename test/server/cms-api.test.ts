@@ -14,37 +14,23 @@ import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { runCli } from '../helpers.js';
 import { Redis } from 'ioredis';
-import { cleanPrefix, REDIS_URL, testConfig, waitFor } from '../queue/helpers.js';
+import { cleanPrefix, REDIS_URL, stackForTests, testConfig, waitFor } from '../queue/helpers.js';
 
 const config = testConfig({ webhookAllowPrivate: true });
-let app: FastifyInstance;
-let base: string;
-let workers: RunningWorkers;
+const stack = stackForTests({ config, listen: true, workers: 4 });
 const dir = mkdtempSync(join(tmpdir(), 'lf-cms-'));
 
-beforeAll(async () => {
-  app = await buildServer({ config, logger: process.env.CMS_LOG ? { level: 'error' } : false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  workers = await startWorkers({ config, concurrency: 4 });
-});
-
-afterAll(async () => {
-  await workers?.close();
-  await app?.close();
-  await cleanPrefix(config.prefix);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function submit(payload: object): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload });
+  const res = await stack.app.inject({ method: 'POST', url: '/v1/jobs', payload });
   expect(res.statusCode).toBe(202);
   return res.json().id as string;
 }
 
 async function completed(id: string): Promise<void> {
   await waitFor(async () => {
-    const s = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json().status as string;
+    const s = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json().status as string;
     if (s === 'failed' || s === 'cancelled') throw new Error(`job ${id} ${s}`);
     return s === 'completed' ? true : undefined;
   }, `job ${id} to complete`);
@@ -60,7 +46,7 @@ describe('format=document: the translated article alone', () => {
     it(`serves documents/es.${ext} of a ${format} job with its own type`, async () => {
       const id = await submit({ text, format, sourceLang: 'fr', targets: ['es', 'en'], provider: 'pseudo' });
       await completed(id);
-      const res = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document&target=es` });
+      const res = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document&target=es` });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.headers['content-type']).toBe(type);
       expect(String(res.headers['content-disposition'])).toContain(`${id}.es.${ext}`);
@@ -68,7 +54,7 @@ describe('format=document: the translated article alone', () => {
       expect(res.body).toContain('[');
       expect(res.body).not.toContain('Un article sur la ville de Lyon et ses habitants.');
       if (format === 'html') expect(res.body).toMatch(/^<!DOCTYPE html>/);
-      const source = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document&target=fr` });
+      const source = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document&target=fr` });
       expect(source.body).toContain('Un article sur la');
     });
   }
@@ -76,11 +62,11 @@ describe('format=document: the translated article alone', () => {
   it('refuses a language the job lacks, and a missing target where several exist, with {error:{code,message}}', async () => {
     const id = await submit({ text: 'Un autre article sur la ville de Lyon.', sourceLang: 'fr', targets: ['es', 'en'], provider: 'pseudo' });
     await completed(id);
-    const unknown = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document&target=de` });
+    const unknown = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document&target=de` });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toMatchObject({ code: 'unknown-target' });
     expect(unknown.json().error.message).toContain('de');
-    const missing = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document` });
+    const missing = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=document` });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().error.code).toBe('target-required');
   });
@@ -89,7 +75,7 @@ describe('format=document: the translated article alone', () => {
     const id = await submit({ text: '# Titre\n\nLa ville de Lyon accueille un festival cette semaine.\n', sourceLang: 'fr', targets: ['es', 'vi'], provider: 'pseudo' });
     await completed(id);
     const out = join(dir, 'es.md');
-    const r = await runCli(['download', id, '--format', 'document', '--target', 'es', '--out', out, '--server', base], { env: { LOCFLOW_TOKEN: '' } });
+    const r = await runCli(['download', id, '--format', 'document', '--target', 'es', '--out', out, '--server', stack.base], { env: { LOCFLOW_TOKEN: '' } });
     expect(r.code, r.stderr).toBe(0);
     const body = readFileSync(out, 'utf8');
     expect(body.startsWith('# ')).toBe(true);
@@ -111,12 +97,12 @@ describe('job list filters: status, lang, q', () => {
     await completed(de);
     // A job the workers never see: its flow is removed before it runs.
     cancelled = await submit({ text: 'Une annonce qui ne sera jamais traduite, finalement.', sourceLang: 'fr', targets: ['ja'], provider: 'pseudo' });
-    const del = await app.inject({ method: 'DELETE', url: `/v1/jobs/${cancelled}` });
+    const del = await stack.app.inject({ method: 'DELETE', url: `/v1/jobs/${cancelled}` });
     if (del.statusCode !== 200) cancelled = '';
   });
 
   const list = async (query: string) => {
-    const res = await app.inject({ method: 'GET', url: `/v1/jobs?${query}` });
+    const res = await stack.app.inject({ method: 'GET', url: `/v1/jobs?${query}` });
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as { jobs: { id: string; status: string; sourceLang: string }[]; total: number; limit: number; offset: number };
   };
@@ -162,7 +148,7 @@ describe('job list filters: status, lang, q', () => {
   });
 
   it('refuses an unknown status with 400 unknown-status', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1/jobs?status=done' });
+    const res = await stack.app.inject({ method: 'GET', url: '/v1/jobs?status=done' });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('unknown-status');
     expect(res.json().error.message).toContain('completed');
@@ -255,7 +241,7 @@ describe('CORS from LOCFLOW_CORS_ORIGINS', () => {
 });
 
 describe('Idempotency-Key on POST /v1/jobs', () => {
-  const post = (key: string, payload: object, token?: string, on = app) =>
+  const post = (key: string, payload: object, token?: string, on = stack.app) =>
     on.inject({ method: 'POST', url: '/v1/jobs', payload, headers: { 'idempotency-key': key, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
   const body = { text: 'Le conseil municipal vote le budget ce soir.', sourceLang: 'fr', targets: ['es'], provider: 'pseudo' };
 
@@ -283,12 +269,12 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
   it('the same key with another body is 422 idempotency-key-reused, and makes no job', async () => {
     const key = `k2-${Date.now()}`;
     expect((await post(key, body)).statusCode).toBe(202);
-    const before = (await app.inject({ method: 'GET', url: '/v1/jobs' })).json().total as number;
+    const before = (await stack.app.inject({ method: 'GET', url: '/v1/jobs' })).json().total as number;
     const other = await post(key, { ...body, text: 'Un tout autre article, sur le sport.' });
     expect(other.statusCode).toBe(422);
     expect(other.json().error.code).toBe('idempotency-key-reused');
     expect(other.json().error.message).toContain(key);
-    expect((await app.inject({ method: 'GET', url: '/v1/jobs' })).json().total).toBe(before);
+    expect((await stack.app.inject({ method: 'GET', url: '/v1/jobs' })).json().total).toBe(before);
     const bad = await post('has space', body);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('bad-idempotency-key');

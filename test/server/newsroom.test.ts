@@ -8,44 +8,26 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { strFromU8 } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getI18n } from '../../locales/i18n.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
-import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { findExecutable } from '../../providers/apertium/binary.js';
 import { ROOT, runCli } from '../helpers.js';
-import { checkBundle, cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
+import { checkBundle, stackForTests, testConfig, waitFor } from '../queue/helpers.js';
 
 const HTML = readFileSync(join(ROOT, 'samples', 'open-models.fr.html'), 'utf8');
 const TEXT = readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8');
 const config = testConfig({ webhookAllowPrivate: true });
-let app: FastifyInstance;
-let base: string;
-let workers: RunningWorkers;
-
-beforeAll(async () => {
-  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  workers = await startWorkers({ config, concurrency: 4 });
-});
-
-afterAll(async () => {
-  await workers?.close();
-  await app?.close();
-  await cleanPrefix(config.prefix);
-});
+const stack = stackForTests({ config, listen: true, workers: 4 });
 
 async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${stack.base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
 
 async function job(id: string): Promise<Record<string, unknown> & { status: string }> {
-  return (await (await fetch(`${base}/v1/jobs/${id}`)).json()) as Record<string, unknown> & { status: string };
+  return (await (await fetch(`${stack.base}/v1/jobs/${id}`)).json()) as Record<string, unknown> & { status: string };
 }
 
 async function finished(id: string): Promise<Record<string, unknown> & { status: string }> {
@@ -56,7 +38,7 @@ async function finished(id: string): Promise<Record<string, unknown> & { status:
 }
 
 async function zip(id: string): Promise<Uint8Array> {
-  const res = await fetch(`${base}/v1/jobs/${id}/bundle`);
+  const res = await fetch(`${stack.base}/v1/jobs/${id}/bundle`);
   expect(res.status).toBe(200);
   return new Uint8Array(await res.arrayBuffer());
 }
@@ -68,7 +50,7 @@ describe('the title is metadata', { timeout: 90_000 }, () => {
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     expect(await job(id)).toMatchObject({ id, title });
-    const listed = (await (await fetch(`${base}/v1/jobs?limit=50`)).json()) as { jobs: { id: string; title?: string }[] };
+    const listed = (await (await fetch(`${stack.base}/v1/jobs?limit=50`)).json()) as { jobs: { id: string; title?: string }[] };
     expect(listed.jobs.find((j) => j.id === id)?.title).toBe(title);
     expect((await finished(id)).status).toBe('completed');
 
@@ -111,7 +93,7 @@ describe('rough edges (16.8)', { timeout: 60_000 }, () => {
   });
 
   it('a text/plain body is 415, not a schema complaint', async () => {
-    const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: TEXT });
+    const res = await fetch(`${stack.base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: TEXT });
     expect(res.status).toBe(415);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('unsupported-media-type');
@@ -121,9 +103,9 @@ describe('rough edges (16.8)', { timeout: 60_000 }, () => {
   it('a truncated XLIFF file is said to be cut short, naming the element left open', async () => {
     const { id } = (await (await submit({ text: `${TEXT}\n\nXLIFF.`, targets: ['en'], provider: 'pseudo' })).json()) as { id: string };
     expect((await finished(id)).status).toBe('completed');
-    const xliff = await (await fetch(`${base}/v1/jobs/${id}/bundle?format=xliff&target=en`)).text();
+    const xliff = await (await fetch(`${stack.base}/v1/jobs/${id}/bundle?format=xliff&target=en`)).text();
     const cut = xliff.slice(0, xliff.indexOf('</trans-unit>'));
-    const res = await fetch(`${base}/v1/jobs/${id}/xliff`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: cut });
+    const res = await fetch(`${stack.base}/v1/jobs/${id}/xliff`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: cut });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('xliff-malformed');
@@ -180,7 +162,7 @@ describe('providers per target', { timeout: 120_000 }, () => {
   });
 
   it('GET /v1/providers?from= gives each target its route, the providers that could serve it, and what to configure', async () => {
-    const res = await fetch(`${base}/v1/providers?health=false&from=fr&to=en,vi,es,fr`);
+    const res = await fetch(`${stack.base}/v1/providers?health=false&from=fr&to=en,vi,es,fr`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { providers: { id: string }[]; routes: { from: string; targets: Record<string, { route: string | null; choices: { provider: string; route: string; test: boolean }[]; configure?: string }> } };
     expect(body.providers.map((p) => p.id)).toContain('pseudo');
@@ -202,11 +184,11 @@ describe('providers per target', { timeout: 120_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'locflow-submit-'));
     const file = join(dir, 'article.txt');
     writeFileSync(file, `${TEXT}\n\nEn ligne de commande.`);
-    const r = await runCli(['submit', file, '--to', 'en,vi', '--provider', 'vi=pseudo,en=pseudo', '--server', base, '--json'], { env: { LOCFLOW_TOKEN: '' } });
+    const r = await runCli(['submit', file, '--to', 'en,vi', '--provider', 'vi=pseudo,en=pseudo', '--server', stack.base, '--json'], { env: { LOCFLOW_TOKEN: '' } });
     expect(r.code, r.stderr).toBe(0);
     const { id } = JSON.parse(r.stdout) as { id: string };
     expect(await job(id)).toMatchObject({ providers: { en: 'pseudo', vi: 'pseudo' } });
-    const bad = await runCli(['submit', file, '--to', 'en', '--provider', 'deepl,pseudo', '--server', base], { env: { LOCFLOW_TOKEN: '' } });
+    const bad = await runCli(['submit', file, '--to', 'en', '--provider', 'deepl,pseudo', '--server', stack.base], { env: { LOCFLOW_TOKEN: '' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--provider takes one default provider');
   });
