@@ -10,6 +10,7 @@ import { configuredChain, loadProvidersConfig, type ProvidersConfig } from './co
 import { loadedPlugins } from './plugins.js';
 import { Gate, processGate, type RetryOptions } from './policy.js';
 import { BUILTIN_IDS, DEFAULT_ORDER, REQUIREMENTS, createBuiltin, parseProviderRef, type ProviderRef } from './registry.js';
+import type { CheckCache, CheckResult } from './check-cache.js';
 import { createRouter, type LocflowTranslator, type ProviderHandle } from './router.js';
 
 export type { LocflowTranslator, ProviderUsage, Route, Leg } from './router.js';
@@ -18,6 +19,7 @@ export type { RetryOptions } from './policy.js';
 export { loadProvidersConfig } from './config.js';
 export { loadPlugin, loadPlugins } from './plugins.js';
 export { createMemoryTm, createRedisTm } from './tm.js';
+export { CheckCache } from './check-cache.js';
 export { parseProviderRef, BUILTIN_IDS, DEFAULT_ORDER } from './registry.js';
 export { createPseudo, pseudoLocalize } from './pseudo/index.js';
 export { createApertium } from './apertium/index.js';
@@ -157,8 +159,8 @@ export interface ProviderInfo {
   pairs: string[];
   glossary: 'native' | 'mask';
   limits: ProviderLimits;
-  /** Only checked for configured providers; undefined when `health: false` was asked. */
-  health?: { ok: boolean; message: string };
+  /** Only checked for configured providers; undefined when `health: false` was asked. `checkedAt` (ISO time) says how old a cached check is. */
+  health?: { ok: boolean; message: string; checkedAt?: string };
   /** True for the pseudo-localisation provider: output is not a translation. */
   test: boolean;
   /** For a plugin: the module named in the config file. */
@@ -173,6 +175,14 @@ export interface ListProvidersOptions {
   /** Per check (default 10 s). */
   timeoutMs?: number;
   providers?: TranslationProvider[];
+  /**
+   * Reuse pair listings and health checks younger than the cache's TTL, and
+   * share a check in flight (the API's `GET /v1/providers`); without it every
+   * call asks the engines again (the one-shot CLI).
+   */
+  cache?: CheckCache;
+  /** Applied to every engine message before it is returned (credentials blanked). */
+  scrub?: (text: string) => string;
 }
 
 /** Every known provider, configured or not, with pairs and (optionally) a health check. */
@@ -181,6 +191,8 @@ export async function listProviders(options: ListProvidersOptions = {}): Promise
   const injected = new Map([...loadedPlugins(config), ...(options.providers ?? [])].map((p) => [p.id, p]));
   const ids = [...new Set([...BUILTIN_IDS, ...injected.keys()])];
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const scrub = options.scrub ?? ((text: string) => text);
+  const cached = <T>(key: string, run: () => Promise<T>): Promise<CheckResult<T>> => (options.cache ? options.cache.get(key, run) : run().then((value) => ({ value, checkedAt: Date.now() })));
   return Promise.all(
     ids.map(async (id): Promise<ProviderInfo> => {
       const provider = injected.get(id) ?? createBuiltin({ ref: id, id }, config.env);
@@ -197,19 +209,27 @@ export async function listProviders(options: ListProvidersOptions = {}): Promise
         info.requires = REQUIREMENTS[id] ?? 'its settings';
         return info;
       }
-      try {
-        const pairs: LanguagePair[] = await withTimeout(provider.pairs(), timeoutMs, `${id}: listing pairs`);
-        // A wildcard provider lists common pairs for lookups; for people, "any pair" says it all.
-        info.pairs = pairs.some((p) => p.from === '*' && p.to === '*') ? ['*-*'] : pairs.map((p) => `${p.from}-${p.to}`);
-      } catch (err) {
-        info.health = { ok: false, message: (err as Error).message };
-      }
-      if (options.health !== false && !info.health) {
+      const listed = await cached(`${id}\0pairs`, async (): Promise<{ pairs: string[] } | { error: string }> => {
         try {
-          info.health = await withTimeout(provider.health(), timeoutMs, `${id}: health check`);
+          const pairs: LanguagePair[] = await withTimeout(provider.pairs(), timeoutMs, `${id}: listing pairs`);
+          // A wildcard provider lists common pairs for lookups; for people, "any pair" says it all.
+          return { pairs: pairs.some((p) => p.from === '*' && p.to === '*') ? ['*-*'] : pairs.map((p) => `${p.from}-${p.to}`) };
         } catch (err) {
-          info.health = { ok: false, message: (err as Error).message };
+          return { error: scrub((err as Error).message) };
         }
+      });
+      if ('pairs' in listed.value) info.pairs = listed.value.pairs;
+      else info.health = { ok: false, message: listed.value.error, checkedAt: new Date(listed.checkedAt).toISOString() };
+      if (options.health !== false && !info.health) {
+        const checked = await cached(`${id}\0health`, async () => {
+          try {
+            const h = await withTimeout(provider.health(), timeoutMs, `${id}: health check`);
+            return { ok: h.ok, message: scrub(h.message) };
+          } catch (err) {
+            return { ok: false, message: scrub((err as Error).message) };
+          }
+        });
+        info.health = { ...checked.value, checkedAt: new Date(checked.checkedAt).toISOString() };
       }
       return info;
     }),

@@ -12,10 +12,11 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { getI18n } from '../locales/i18n.js';
-import { createRedisTm, listProviders, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
+import { CheckCache, createRedisTm, listProviders, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import { inFlight } from '../workers/provider-limits.js';
 import { measureUsage } from '../workers/usage.js';
-import { queueConfig, tmOptions, type QueueConfig } from '../workers/config.js';
+import { envInt, queueConfig, tmOptions, type QueueConfig } from '../workers/config.js';
+import { scrubberFor } from '../providers/secrets.js';
 import { Metrics, renderPrometheus } from '../workers/metrics.js';
 import { Queues } from '../workers/queues.js';
 import type { GlossarySnapshot } from '../workers/submit.js';
@@ -131,6 +132,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const queues = options.queues ?? new Queues(config);
   const i18n = await getI18n();
   const t = i18n.t.bind(i18n);
+  // The same scrubber as the workers': any configured credential becomes *** in logs and answers.
+  const scrub = scrubberFor(env);
 
   const loggerOption =
     options.logger === false
@@ -245,7 +248,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(detectRoutes, { prefix: '/v1/detect', auth, glossary });
   await app.register(sessionRoutes, { prefix: '/v1', auth });
 
-  await app.register(providerRoutes, { prefix: '/v1/providers', auth, env, translatorFor: readyTranslatorFor });
+  // Engine checks are reused for LOCFLOW_PROVIDER_CHECK_TTL_MS: the page asks for this list on every load, and engines bill or rate-limit their own endpoints.
+  const checks = new CheckCache({ ttlMs: envInt(env, 'LOCFLOW_PROVIDER_CHECK_TTL_MS', 30_000, 0) });
+  await app.register(providerRoutes, { prefix: '/v1/providers', auth, env, translatorFor: readyTranslatorFor, checks, scrub });
 
   // A write, not a PING: a Redis that answers but refuses writes (OOM at maxmemory, READONLY after a failover) cannot take jobs.
   const healthKey = `${config.prefix}:healthz`;

@@ -21,7 +21,7 @@ import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError, type StoredMessage } from './store.js';
 import { noteOf, plainParams } from './notes.js';
 import { createWebhookProcessor, deliver, type WebhookEvent, type WebhookJobData } from './webhooks.js';
-import { scrubberFor, scrubError, type Scrub } from './secrets.js';
+import { scrubberFor, scrubError, type Scrub } from '../providers/secrets.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { canonicalLang } from '../../pipeline/languages.js';
 import type { Lang } from '../../pipeline/model.js';
-import { listProviders, type LocflowTranslator, type ProviderInfo } from '../../providers/index.js';
+import { listProviders, type CheckCache, type LocflowTranslator, type ProviderInfo } from '../../providers/index.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { errorSchema } from '../schemas.js';
 
@@ -15,6 +15,10 @@ export interface ProviderRoutesOptions {
   auth: AuthConfig;
   env: NodeJS.ProcessEnv;
   translatorFor: (provider: string | undefined) => LocflowTranslator;
+  /** Engine checks shared by every request of this process for a short TTL (the web page asks on every load). */
+  checks: CheckCache;
+  /** Blanks credentials in engine messages. */
+  scrub: (text: string) => string;
 }
 
 /** Targets listed when `from` is given without `to`: the first-class languages. */
@@ -88,7 +92,7 @@ const providerSchema = {
     pairs: { type: 'array', items: { type: 'string' } },
     glossary: { type: 'string', enum: ['native', 'mask'] },
     limits: { type: 'object', additionalProperties: true },
-    health: { type: 'object', properties: { ok: { type: 'boolean' }, message: { type: 'string' } } },
+    health: { type: 'object', properties: { ok: { type: 'boolean' }, message: { type: 'string' }, checkedAt: { type: 'string', description: 'When the engine was last asked (checks are reused for a short while)' } } },
     test: { type: 'boolean', description: 'pseudo-localisation: output is not a translation' },
   },
 };
@@ -111,7 +115,7 @@ const routesSchema = {
   },
 };
 
-export const providerRoutes: FastifyPluginAsync<ProviderRoutesOptions> = async (app, { auth, env, translatorFor }) => {
+export const providerRoutes: FastifyPluginAsync<ProviderRoutesOptions> = async (app, { auth, env, translatorFor, checks, scrub }) => {
   app.get<{ Querystring: { health?: string; from?: string; to?: string } }>(
     '/',
     {
@@ -137,7 +141,7 @@ export const providerRoutes: FastifyPluginAsync<ProviderRoutesOptions> = async (
     },
     async (request) => {
       const { health, from, to } = request.query;
-      const list = await listProviders({ env, health: health !== 'false', timeoutMs: 5000 });
+      const list = await listProviders({ env, health: health !== 'false', timeoutMs: 5000, cache: checks, scrub });
       if (!from) return { providers: list };
       const source = canonicalLang(from);
       if (!source) return { providers: list };

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
-import { scrubberFor, secretsOf } from '../../workers/secrets.js';
+import { scrubberFor, secretsOf } from '../../providers/secrets.js';
 import { startDeeplFake, type DeeplFake } from '../fakes/deepl.js';
 import { cleanPrefix, REDIS_URL, testConfig, waitFor } from '../queue/helpers.js';
 

@@ -6,7 +6,7 @@
  * page that echoes a header, a plugin that puts its key in a message) and
  * runs before anything is cut short, so a key is never half-removed.
  */
-import { redact } from '../providers/http.js';
+import { redact } from './http.js';
 
 /** Environment variables whose values are credentials. */
 const SECRET_NAME = /(^|_)(KEY|API_KEY|AUTH_KEY|SECRET|PASSWORD|TOKEN|ACCESS_TOKEN)$/;
