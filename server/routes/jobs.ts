@@ -20,7 +20,7 @@ import { requestLang, sendError, sendLocalized } from '../http-errors.js';
 import { StreamSlots } from '../stream-slots.js';
 import { commitRevision } from './review.js';
 import { sendBytes } from '../byte-range.js';
-import { bodyDigest, IdempotencyKeys, idempotencyKeyOf, reusedKey } from '../idempotency.js';
+import { bodyDigest, IdempotencyKeys, idempotencyKeyOf, IN_FLIGHT_RETRY_AFTER_S, inFlightKey, reusedKey } from '../idempotency.js';
 import { errorSchema } from '../schemas.js';
 
 export interface JobRoutesOptions {
@@ -186,22 +186,37 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     async (request, reply) => {
       const owner = ownerForSubmission(auth, request);
       const key = idempotencyKeyOf(request.headers['idempotency-key']);
-      const digest = key ? bodyDigest(request.body) : '';
-      if (key) {
-        const seen = await idempotency.recall(owner, key);
-        if (seen && seen.body !== digest) throw reusedKey(key);
-        if (seen) {
-          // A retry: the job it made the first time, in its state now.
-          const status = (await store.status(seen.id)) ?? 'queued';
-          return reply.code(202).header('location', `/v1/jobs/${seen.id}`).header('idempotent-replayed', 'true').send({ id: seen.id, status });
+      if (!key) {
+        const r = await submitArticle(ctx, request.body, owner);
+        request.log.info({ job: r.id, created: r.created }, 'job submitted');
+        return reply.code(202).header('location', `/v1/jobs/${r.id}`).send({ id: r.id, status: r.status });
+      }
+      const digest = bodyDigest(request.body);
+      // The key is taken before anything is submitted: two requests that race with one key never make two jobs.
+      const held = await idempotency.reserve(owner, key, digest);
+      if (held.kind !== 'reserved') {
+        const body = held.kind === 'done' ? held.remembered.body : held.body;
+        if (body !== digest) throw reusedKey(key);
+        if (held.kind === 'in-flight') {
+          reply.header('retry-after', String(IN_FLIGHT_RETRY_AFTER_S));
+          throw inFlightKey(key);
         }
+        // A retry: the job it made the first time, in its state now.
+        const { id } = held.remembered;
+        const status = (await store.status(id)) ?? 'queued';
+        return reply.code(202).header('location', `/v1/jobs/${id}`).header('idempotent-replayed', 'true').send({ id, status });
       }
-      const r = await submitArticle(ctx, request.body, owner);
-      if (key) {
-        const kept = await idempotency.remember(owner, key, { body: digest, id: r.id });
-        // Two first tries raced with different bodies: the other one holds the key.
-        if (kept.body !== digest) throw reusedKey(key);
+      let r: Awaited<ReturnType<typeof submitArticle>>;
+      try {
+        r = await submitArticle(ctx, request.body, owner);
+      } catch (err) {
+        // A refused or failed submission made no job: the key is free for the client's corrected retry.
+        await idempotency.release(owner, key, held.token, digest).catch((e: Error) => request.log.warn({ err: e.message }, 'could not release an Idempotency-Key'));
+        throw err;
       }
+      const kept = await idempotency.complete(owner, key, held.token, { body: digest, id: r.id });
+      // Only after a reservation outlived its 120 s and another request took the key with another body.
+      if (kept.body !== digest) throw reusedKey(key);
       request.log.info({ job: r.id, created: r.created }, 'job submitted');
       return reply.code(202).header('location', `/v1/jobs/${r.id}`).send({ id: r.id, status: r.status });
     },

@@ -8,13 +8,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { runCli } from '../helpers.js';
 import { Redis } from 'ioredis';
 import { cleanPrefix, REDIS_URL, stackForTests, testConfig, waitFor } from '../queue/helpers.js';
+import { bodyDigest, IdempotencyKeys } from '../../server/idempotency.js';
 
 const config = testConfig({ webhookAllowPrivate: true });
 const stack = stackForTests({ config, listen: true, workers: 4 });
@@ -298,5 +299,75 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     } finally {
       await secured.close();
     }
+  });
+
+  /** Real concurrent HTTP requests (not inject, which the test would run one after another in effect). */
+  const race = (key: string, bodies: object[]) =>
+    Promise.all(
+      bodies.map(async (b) => {
+        const res = await fetch(`${stack.base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(b) });
+        return { status: res.status, replayed: res.headers.get('idempotent-replayed'), retryAfter: res.headers.get('retry-after'), json: (await res.json()) as { id?: string; error?: { code: string } } };
+      }),
+    );
+  const total = async () => (await stack.app.inject({ method: 'GET', url: '/v1/jobs' })).json().total as number;
+
+  it('concurrent requests with one key and different bodies make exactly one job; the others are refused', async () => {
+    const key = `race-diff-${Date.now()}`;
+    const before = await total();
+    const bodies = Array.from({ length: 6 }, (_, i) => ({ ...body, text: `Article numéro ${i} sur le conseil municipal de Lyon, envoyé en même temps.` }));
+    const answers = await race(key, bodies);
+    const accepted = answers.filter((a) => a.status === 202);
+    expect(accepted, JSON.stringify(answers)).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 202)) expect([a.status, a.json.error?.code]).toEqual([422, 'idempotency-key-reused']);
+    expect(await total()).toBe(before + 1);
+  });
+
+  it('concurrent requests with one key and the same body make exactly one job; the others get 409 in flight or the same job', async () => {
+    const key = `race-same-${Date.now()}`;
+    const before = await total();
+    const same = { ...body, text: `Un article envoyé six fois à la fois (${key}).` };
+    const answers = await race(key, Array.from({ length: 6 }, () => same));
+    const fresh = answers.filter((a) => a.status === 202 && a.replayed !== 'true');
+    expect(fresh, JSON.stringify(answers)).toHaveLength(1);
+    const id = fresh[0]!.json.id;
+    for (const a of answers) {
+      if (a.status === 409) expect([a.json.error?.code, a.retryAfter]).toEqual(['idempotency-key-in-flight', '1']);
+      else expect([a.status, a.json.id]).toEqual([202, id]);
+    }
+    expect(await total()).toBe(before + 1);
+    // Once the first is done, a retry gets its job.
+    const [retry] = await race(key, [same]);
+    expect([retry!.status, retry!.replayed, retry!.json.id]).toEqual([202, 'true', id]);
+  });
+
+  it('a key whose request is still running is 409 idempotency-key-in-flight (fr, vi too), with Retry-After', async () => {
+    const key = `held-${Date.now()}`;
+    const redis = new Redis(REDIS_URL);
+    onTestFinished(() => redis.disconnect());
+    const keys = new IdempotencyKeys(redis, config.prefix);
+    const held = await keys.reserve(undefined, key, bodyDigest(body));
+    expect(held.kind).toBe('reserved');
+    const res = await stack.app.inject({ method: 'POST', url: '/v1/jobs', payload: body, headers: { 'idempotency-key': key, 'accept-language': 'fr' } });
+    expect(res.statusCode).toBe(409);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json().error.code).toBe('idempotency-key-in-flight');
+    expect(res.json().error.message).toContain('encore en cours');
+    const vi = await stack.app.inject({ method: 'POST', url: '/v1/jobs', payload: body, headers: { 'idempotency-key': key, 'accept-language': 'vi' } });
+    expect(vi.json().error.message).toContain('vẫn đang được xử lý');
+    // The same key with another body while in flight is still a reused key.
+    const other = await stack.app.inject({ method: 'POST', url: '/v1/jobs', payload: { ...body, text: 'Autre chose.' }, headers: { 'idempotency-key': key } });
+    expect([other.statusCode, other.json().error.code]).toEqual([422, 'idempotency-key-reused']);
+    await keys.release(undefined, key, (held as { token: string }).token, bodyDigest(body));
+    expect((await stack.app.inject({ method: 'POST', url: '/v1/jobs', payload: body, headers: { 'idempotency-key': key } })).statusCode).toBe(202);
+  });
+
+  it('a refused submission frees its key: the corrected request with the same key is accepted', async () => {
+    const key = `refused-${Date.now()}`;
+    const bad = await post(key, { ...body, targets: ['fr'] });
+    expect(bad.statusCode).toBeGreaterThanOrEqual(400);
+    expect(bad.statusCode).toBeLessThan(500);
+    const good = await post(key, body);
+    expect(good.statusCode, good.body).toBe(202);
+    expect(good.headers['idempotent-replayed']).toBeUndefined();
   });
 });
