@@ -23,6 +23,7 @@ import type { GlossarySnapshot } from '../workers/submit.js';
 import { hasRole, identify, installAuth, parseTokens, requireRole, type AuthConfig } from './auth.js';
 import { corsAllows, installOpenModeGuards, originPolicy } from './origin.js';
 import { redisSessions } from './sessions.js';
+import { sharedFailureLimiter, sharedStreamSlots } from './shared-limits.js';
 import { fastifyTimeouts, serverLimits, type ServerLimits } from './limits.js';
 import { InputError } from '../pipeline/errors.js';
 import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, REDIS_RETRY_AFTER_S, requestLang, sendError } from './http-errors.js';
@@ -180,6 +181,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   // Then which Host and which browser origin may talk to an open server, then who the caller is.
   if (auth.tokens.length === 0) installOpenModeGuards(app, origins);
   auth.sessions ??= redisSessions(queues.redis, config.prefix);
+  // One failed-sign-in bucket per address for the whole deployment: several API processes must not each give a guesser its own.
+  auth.failures ??= sharedFailureLimiter(queues.redis, config.prefix, { onFallback: (err) => app.log.warn({ err: scrub(err.message) }, 'Redis did not answer: failed sign-ins are counted in this process for now') });
   installAuth(app, auth);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -218,7 +221,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     t,
     tm,
     pollMs: options.pollMs,
-    sse: { perToken: limits.ssePerToken, maxMs: limits.sseMaxMs },
+    sse: {
+      // Shared by every API process through Redis, like the failure bucket.
+      slots: sharedStreamSlots(queues.redis, config.prefix, limits.ssePerToken, { onFallback: (err) => app.log.warn({ err: scrub(err.message) }, 'Redis did not answer: event streams are counted in this process for now') }),
+      maxMs: limits.sseMaxMs,
+    },
     submit: {
       glossary,
       translatorFor: readyTranslatorFor,

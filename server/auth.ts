@@ -15,7 +15,7 @@ import { parse as parseCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import { InputError } from '../pipeline/errors.js';
 import { sendLocalized } from './http-errors.js';
-import { FailureBucket } from './failure-bucket.js';
+import { localFailureLimiter, type FailureLimiter } from './shared-limits.js';
 import type { SessionStore } from './sessions.js';
 
 export type Role = 'submitter' | 'reviewer' | 'admin';
@@ -40,8 +40,8 @@ export interface AuthConfig {
   tokens: TokenEntry[];
   /** Where the web page's sessions live (Redis); without it `POST /v1/session` is refused. */
   sessions?: SessionStore;
-  /** Failed authentications per address; one is made by installAuth when absent. */
-  failures?: FailureBucket;
+  /** Failed authentications per address (the server shares one through Redis); a per-process one is made by installAuth when absent. */
+  failures?: FailureLimiter;
 }
 
 export function parseTokens(spec: string | undefined): AuthConfig {
@@ -206,17 +206,18 @@ type RoleHook = onRequestHookHandler & { [ROLE_HOOK]?: Role };
 
 /** Checks the caller against `role` and sets `request.principal`; 401/403/429 otherwise. */
 async function enforce(config: AuthConfig, role: Role, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  const failures = (config.failures ??= new FailureBucket());
+  const failures = (config.failures ??= localFailureLimiter());
   const address = addressOf(request);
   // Guessing is slowed for the address as a whole: while its bucket is empty every credential it offers waits.
-  if (config.tokens.length > 0 && !failures.allowed(address)) {
-    const wait = Math.max(1, Math.ceil(failures.retryAfterMs(address) / 1000));
+  const waitMs = config.tokens.length > 0 ? await failures.waitMs(address) : 0;
+  if (waitMs > 0) {
+    const wait = Math.max(1, Math.ceil(waitMs / 1000));
     reply.header('retry-after', String(wait));
     return sendLocalized(reply, request, 429, { code: 'too-many-auth-failures', message: `too many failed sign-ins from this address; try again in ${wait} s`, params: { seconds: wait } });
   }
   const id = await identifyRequest(config, request);
   if (!('principal' in id)) {
-    if ('bad' in id) failures.fail(address);
+    if ('bad' in id) await failures.fail(address);
     reply.header('www-authenticate', 'Bearer');
     if ('bad' in id && id.bad === 'query-token') {
       return sendLocalized(reply, request, 401, { code: 'unauthorized', message: '?token= is accepted only on event streams; send the token as Authorization: Bearer', params: { context: 'query-token' } });
@@ -254,7 +255,7 @@ const GUARDED = /^\/(v1|admin|metrics)(\/|$)/;
  * that names no role gets the submitter one.
  */
 export function installAuth(app: FastifyInstance, config: AuthConfig): void {
-  config.failures ??= new FailureBucket();
+  config.failures ??= localFailureLimiter();
   app.addHook('onRoute', (route: RouteOptions) => {
     const pre = asArray(route.preHandler as unknown as RoleHook | RoleHook[] | undefined);
     const roleHooks = pre.filter((h) => typeof h === 'function' && h[ROLE_HOOK]);

@@ -2,8 +2,8 @@
  * Open event streams per caller. Each stream holds a socket and a polling
  * loop for as long as the client likes, so one token (or, in open mode, one
  * address) may hold only so many at once; the next gets 429 until one ends.
- * Counted per API process: with several API processes behind a balancer the
- * cap applies per process.
+ * This is one process's count: the server shares the cap across processes
+ * through Redis (shared-limits.ts) and falls back to this while Redis is away.
  */
 export class StreamSlots {
   private readonly open = new Map<string, number>();

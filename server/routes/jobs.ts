@@ -17,7 +17,7 @@ import { submitArticle, type SubmitContext, type Submission } from '../../worker
 import { requireRole, type AuthConfig } from '../auth.js';
 import { maySee, ownerForSubmission } from '../ownership.js';
 import { requestLang, sendError, sendLocalized } from '../http-errors.js';
-import { StreamSlots } from '../stream-slots.js';
+import { localStreamSlots, type StreamSlotPool } from '../shared-limits.js';
 import { commitRevision } from './review.js';
 import { sendBytes } from '../byte-range.js';
 import { bodyDigest, IdempotencyKeys, idempotencyKeyOf, IN_FLIGHT_RETRY_AFTER_S, inFlightKey, reusedKey } from '../idempotency.js';
@@ -32,7 +32,8 @@ export interface JobRoutesOptions {
   /** How often SSE streams look at the job record. */
   pollMs?: number;
   /** Streams one caller may hold open, and how long one lasts before the client is told to reconnect. */
-  sse?: { perToken: number; maxMs: number };
+  /** Event streams: a slot pool (shared through Redis by the server; per process when absent, `perToken` each) and the longest lifetime. */
+  sse?: { slots?: StreamSlotPool; perToken?: number; maxMs: number };
 }
 
 /** The reconnect delay sent with `retry:` when a stream reaches its lifetime. */
@@ -140,7 +141,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   const reviewer = requireRole(auth, 'reviewer');
   const ctx: SubmitContext = { ...opts.submit, queues };
   const idempotency = new IdempotencyKeys(queues.redis, queues.config.prefix);
-  const slots = new StreamSlots(opts.sse?.perToken ?? 20);
+  const slots = opts.sse?.slots ?? localStreamSlots(opts.sse?.perToken ?? 20);
   const sseMaxMs = opts.sse?.maxMs ?? 30 * 60_000;
 
   const messages = await getI18n();
@@ -236,10 +237,11 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       // EventSource cannot set headers: a page passes its language as ?lng=.
       const lng = requestLang(request);
       const who = auth.tokens.length > 0 ? (request.principal?.owner ?? request.ip) : request.ip;
-      if (!slots.take(who)) {
+      const slot = await slots.take(who);
+      if (!slot) {
         return sendLocalized(reply.header('retry-after', '5'), request, 429, { code: 'too-many-streams', message: `this token already has ${slots.max} event streams open; close one (or wait for one to end) and try again`, params: { max: slots.max } });
       }
-      reply.raw.on('close', () => slots.give(who));
+      reply.raw.on('close', () => slot.release());
       // A stream lives at most maxMs; the client reconnects after `retry:` and picks up from the current state.
       const endAt = Date.now() + sseMaxMs;
       reply.hijack();
@@ -276,6 +278,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
           lastWrite = Date.now();
         }
         await new Promise((r) => setTimeout(r, poll));
+        await slot.renew();
         try {
           const next = await store.view(view.id);
           if (!next) break;

@@ -50,14 +50,15 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
     async (request, reply) => {
       if (open) return { role: 'admin', name: 'local', open };
       const address = addressOf(request);
-      if (auth.failures && !auth.failures.allowed(address)) {
-        const wait = Math.max(1, Math.ceil(auth.failures.retryAfterMs(address) / 1000));
+      const waitMs = auth.failures ? await auth.failures.waitMs(address) : 0;
+      if (waitMs > 0) {
+        const wait = Math.max(1, Math.ceil(waitMs / 1000));
         reply.header('retry-after', String(wait));
         return sendLocalized(reply, request, 429, { code: 'too-many-auth-failures', message: `too many failed sign-ins from this address; try again in ${wait} s`, params: { seconds: wait } });
       }
       const entry = lookupToken(auth, request.body.token.trim());
       if (!entry || !auth.sessions) {
-        auth.failures?.fail(address);
+        await auth.failures?.fail(address);
         return sendLocalized(reply, request, 401, { code: 'unauthorized', message: 'this token is not valid here', params: { context: 'bad-token' } });
       }
       const id = await auth.sessions.create(entry.digest, SESSION_SECONDS);
