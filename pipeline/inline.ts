@@ -87,6 +87,37 @@ export function readableText(inline: InlineXml, spans: Record<string, InlineSpan
     .join('');
 }
 
+/**
+ * Maps offsets in `plainText(inline)` (where glossary matches are found) to
+ * offsets in `readableText(inline, spans)` (the text aligned.json shows):
+ * the two differ where a code span, URL or line break is kept for the reader.
+ * A start offset lands after any text a placeholder inserts at that point, an
+ * end offset before it, so a span never swallows a neighbouring code span.
+ */
+export function plainToReadable(inline: InlineXml, spans: Record<string, InlineSpan>): (offset: number, side: 'start' | 'end') => number {
+  const parts = inline.split(/(<x\s+id="[^"]*"\s*\/>)/);
+  // Runs of text both versions share: [plain start, readable start, length].
+  const runs: [number, number, number][] = [];
+  let plain = 0;
+  let readable = 0;
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) {
+      const len = plainText(part).length;
+      runs.push([plain, readable, len]);
+      plain += len;
+      readable += len;
+    } else {
+      const span = spans[/id="([^"]*)"/.exec(part)![1]!];
+      readable += (span?.label === 'br' ? '\n' : span?.kind === 'standalone' ? (span.text ?? '') : '').length;
+    }
+  });
+  return (offset, side) => {
+    const run = side === 'start' ? runs.find(([p, , n]) => offset >= p && offset < p + n) : runs.find(([p, , n]) => offset > p && offset <= p + n);
+    const [p, r] = run ?? runs[runs.length - 1]!;
+    return r + (offset - p);
+  };
+}
+
 /** A `<` that does not open `<x id="…"/>`, `<g id="…">` or `</g>`. */
 const NOT_CANONICAL_TAG = /<(?!x id="[^"]*"\/>|g id="[^"]*">|\/g>)/;
 

@@ -288,7 +288,36 @@ export interface AlignedSegment {
   text: Record<Lang, string>;
   /** Per-segment detected language when it differs from the document's. */
   lang?: Lang;
-  meta: Record<Lang, { provider: string; tm: boolean; human: boolean; state: SegmentState; terms: string[]; qa: QaFinding[]; skipped?: string }>;
+  meta: Record<Lang, AlignedMeta>;
+}
+
+/** What aligned.json says about one target of a segment. */
+export interface AlignedMeta {
+  provider: string;
+  tm: boolean;
+  human: boolean;
+  state: SegmentState;
+  /** The glossary terms enforced, by their glossary name (the term as the glossary writes it, in the glossary's language). */
+  terms: string[];
+  /** Each occurrence of a glossary term in this segment's source, whatever the source language. */
+  matches: AlignedTermMatch[];
+  qa: QaFinding[];
+  skipped?: string;
+}
+
+/**
+ * One glossary term found in a segment's source: the words as the source
+ * writes them (NFC), where they stand in the source text of aligned.json
+ * (UTF-16 offsets into `text[sourceLang]`), and the rendering the glossary
+ * requires in this target, when it says one.
+ */
+export interface AlignedTermMatch {
+  /** The glossary term's id. */
+  id: string;
+  source: string;
+  start: number;
+  end: number;
+  target?: string;
 }
 
 /** A bundle as files: relative path → content. Writing them (directory or zip) is the caller's I/O. */

@@ -70,10 +70,40 @@ export function swapKeepingFocus(old: Element, next: Element): void {
   if (key) (next.querySelector(key) as HTMLElement | null)?.focus({ preventScroll: true });
 }
 
-/** A string to highlight; plain strings match without regard to case. */
-export type Needle = string | { text: string; caseSensitive: boolean };
+/** A string to highlight; plain strings match without regard to case. `attrs` go on its marks (e.g. the term id). */
+export type Needle = string | { text: string; caseSensitive: boolean; attrs?: Attrs };
+
+/** A stretch of text to mark, by UTF-16 offsets. */
+export interface MarkRange {
+  start: number;
+  end: number;
+  attrs?: Attrs;
+}
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/**
+ * `text` as nodes with the given ranges wrapped in `<mark>` (overlapping or
+ * out-of-bounds ranges are dropped): for places the server has already
+ * found, such as a glossary term in a segment's source.
+ */
+export function markRanges(text: string, ranges: MarkRange[], markAttrs: Attrs = {}): Node[] {
+  const kept: MarkRange[] = [];
+  for (const r of [...ranges].sort((a, b) => a.start - b.start)) {
+    if (r.start < 0 || r.end > text.length || r.end <= r.start) continue;
+    if (kept.some((k) => r.start < k.end && r.end > k.start)) continue;
+    kept.push(r);
+  }
+  const out: Node[] = [];
+  let pos = 0;
+  for (const r of kept) {
+    if (r.start > pos) out.push(document.createTextNode(text.slice(pos, r.start)));
+    out.push(h('mark', { ...markAttrs, ...r.attrs }, text.slice(r.start, r.end)));
+    pos = r.end;
+  }
+  if (pos < text.length || out.length === 0) out.push(document.createTextNode(text.slice(pos)));
+  return out;
+}
 
 /**
  * `text` as nodes with every occurrence of `needles` wrapped in `<mark>`.
@@ -87,7 +117,7 @@ export function highlight(text: string, needles: Needle[], markAttrs: Attrs = {}
     .sort((a, b) => b.text.length - a.text.length);
   if (list.length === 0) return [document.createTextNode(text)];
   const lower = text.toLocaleLowerCase();
-  const spans: [number, number][] = [];
+  const spans: MarkRange[] = [];
   for (const needle of list) {
     const hay = needle.caseSensitive ? text : lower;
     const n = needle.caseSensitive ? needle.text : needle.text.toLocaleLowerCase();
@@ -96,17 +126,8 @@ export function highlight(text: string, needles: Needle[], markAttrs: Attrs = {}
       const wordBefore = at > 0 && WORD_CHAR.test(text[at - 1]!) && WORD_CHAR.test(n[0]!);
       const wordAfter = end < text.length && WORD_CHAR.test(text[end]!) && WORD_CHAR.test(n[n.length - 1]!);
       if (wordBefore || wordAfter) continue;
-      if (!spans.some(([s, e]) => at < e && end > s)) spans.push([at, end]);
+      if (!spans.some((s) => at < s.end && end > s.start)) spans.push({ start: at, end, attrs: 'attrs' in needle ? needle.attrs : undefined });
     }
   }
-  spans.sort((a, b) => a[0] - b[0]);
-  const out: Node[] = [];
-  let pos = 0;
-  for (const [s, e] of spans) {
-    if (s > pos) out.push(document.createTextNode(text.slice(pos, s)));
-    out.push(h('mark', markAttrs, text.slice(s, e)));
-    pos = e;
-  }
-  if (pos < text.length) out.push(document.createTextNode(text.slice(pos)));
-  return out;
+  return markRanges(text, spans, markAttrs);
 }

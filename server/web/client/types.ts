@@ -56,7 +56,20 @@ export interface AlignedDocument {
     paragraph: number;
     lang?: string;
     text: Record<string, string>;
-    meta: Record<string, { provider: string; tm: boolean; human: boolean; state?: 'machine' | 'edited' | 'reviewed'; terms: string[]; qa: QaFinding[]; skipped?: string }>;
+    meta: Record<
+      string,
+      {
+        provider: string;
+        tm: boolean;
+        human: boolean;
+        state?: 'machine' | 'edited' | 'reviewed';
+        terms: string[];
+        /** Glossary terms in the source (offsets into the source text) and this target's rendering; absent in bundles made before it existed. */
+        matches?: { id: string; source: string; start: number; end: number; target?: string }[];
+        qa: QaFinding[];
+        skipped?: string;
+      }
+    >;
   }[];
 }
 

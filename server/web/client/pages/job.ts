@@ -6,7 +6,7 @@
 import i18next from 'i18next';
 import { del, get, upload } from '../api.js';
 import { can, type Page } from '../context.js';
-import { h, highlight, replace, replaceKeepingFocus, type Needle } from '../dom.js';
+import { h, highlight, markRanges, replace, replaceKeepingFocus, type Needle } from '../dom.js';
 import { errorBox, errorText, jobFailure, statusBadge, targetStatus } from '../feedback.js';
 import { currentLanguage, formatDate, formatPercent, languageName, t } from '../i18n.js';
 import { follow } from '../live.js';
@@ -102,21 +102,48 @@ function findingsOf(meta: AlignedDocument['segments'][number]['meta'][string] | 
   return meta?.qa ?? [];
 }
 
-function alignedTable(doc: AlignedDocument, glossary: Map<string, Term>): HTMLElement {
+type Segment = AlignedDocument['segments'][number];
+
+/**
+ * One language's text with its glossary terms marked. The bundle says where
+ * each term stands in the source (in the source's own words, whatever its
+ * language) and what each target must read, so the source is marked at those
+ * places and each target where its rendering occurs; each mark carries the
+ * term id, so one term can be followed across the row. Bundles made before
+ * that are marked from the glossary names they list.
+ */
+function markedText(seg: Segment, lang: string, isSource: boolean, byId: Map<string, Term>, byName: Map<string, Term>): Node[] {
+  const text = seg.text[lang] ?? '';
+  const attrs = { class: 'term', title: t('job.termMark') };
+  const metas = Object.values(seg.meta);
+  if (metas.some((m) => m.matches)) {
+    const term = (id: string) => ({ 'data-term': id });
+    if (isSource) {
+      const found = metas.find((m) => m.matches)?.matches ?? [];
+      return markRanges(text, found.map((m) => ({ start: m.start, end: m.end, attrs: term(m.id) })), attrs);
+    }
+    const needles = (seg.meta[lang]?.matches ?? [])
+      .filter((m) => m.target)
+      .map((m) => ({ text: m.target!, caseSensitive: byId.get(m.id)?.caseSensitive ?? false, attrs: term(m.id) }));
+    return highlight(text, needles, attrs);
+  }
+  const names = isSource ? [...new Set(metas.flatMap((m) => m.terms))] : (seg.meta[lang]?.terms ?? []);
+  return highlight(text, termForms(names, lang, isSource, byName), attrs);
+}
+
+function alignedTable(doc: AlignedDocument, byName: Map<string, Term>, byId: Map<string, Term>): HTMLElement {
   const worst = (qa: QaFinding[]) => (qa.some((f) => f.severity === 'error') ? 'error' : qa.some((f) => f.severity === 'warning') ? 'warning' : qa.length ? 'info' : '');
   const rows = doc.segments.map((seg) => {
-    const sourceTerms = [...new Set(Object.values(seg.meta).flatMap((m) => m.terms))];
     const cells = doc.languages.map((lang) => {
       const meta = seg.meta[lang];
       const isSource = lang === doc.sourceLang;
-      const forms = termForms(isSource ? sourceTerms : (meta?.terms ?? []), lang, isSource, glossary);
       const qa = findingsOf(meta);
       const level = worst(qa);
       const classes = [isSource ? 'source' : '', level ? `qa qa-${level}` : '', meta?.human ? 'human' : ''].filter(Boolean).join(' ');
       return h(
         'td',
         { lang: isSource && seg.lang ? seg.lang : lang, 'data-lang': lang, class: classes || undefined },
-        h('div', { class: 'seg-text' }, highlight(seg.text[lang] ?? '', forms, { class: 'term', title: t('job.termMark') })),
+        h('div', { class: 'seg-text' }, markedText(seg, lang, isSource, byId, byName)),
         meta?.human ? h('p', { class: 'human-mark', lang: currentLanguage() }, t('job.postEdited')) : null,
         qa.length
           ? h(
@@ -359,9 +386,10 @@ export const jobPage: Page = (main, ctx) => {
       if (left) return;
       const bySurface = new Map<string, Term>();
       for (const term of glossary.terms) for (const s of [term.term, ...term.variants]) bySurface.set(s.toLocaleLowerCase(), term);
+      const byId = new Map(glossary.terms.map((term) => [term.id, term]));
       const done = Object.entries(view.targets).filter(([, s]) => s.status === 'completed').map(([l]) => l);
       if (can(ctx.me, 'reviewer') && done.length > 0) postEdit ??= postEditForm(id, done, reload);
-      replace(result, downloads(view), postEdit, alignedTable(doc, bySurface));
+      replace(result, downloads(view), postEdit, alignedTable(doc, bySurface, byId));
       stopEditor?.();
       stopEditor = undefined;
       const table = result.querySelector<HTMLTableElement>('table.aligned');
