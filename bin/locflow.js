@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx so that a fresh `npm ci`
-// needs no build step before `npx locflow` works.
-import { register } from 'tsx/esm/api';
+// In a checkout, run the TypeScript sources through tsx so that a fresh
+// `npm ci` needs no build step before `npx locflow` works. The installed npm
+// package ships no sources, only the JavaScript compiled into dist/ on pack.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../cli/main.ts');
+const source = new URL('../cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/cli/main.js');
+}

@@ -4,10 +4,10 @@
  * is loaded: `detect --each-line` must not pay for Fastify and BullMQ at start-up.
  */
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { EXIT_BAD_INPUT, report } from './run-command.js';
+import { locflowVersion } from '../pipeline/package-info.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+const pkg = { version: locflowVersion() };
 
 type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {

@@ -3,15 +3,15 @@
  * pipeline in-process (like `locflow translate`, no Redis) and hands back the
  * bundle in memory. Plugins named in the config file are loaded first.
  */
-import { createRequire } from 'node:module';
 import { loadGlossaryFiles } from '../cli/glossary-files.js';
 import { InputError } from '../pipeline/errors.js';
 import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
 import { requireLang } from '../pipeline/languages.js';
 import { translateArticle } from '../pipeline/run.js';
 import { loadPlugins, loadProvidersConfig, openTranslator } from '../providers/index.js';
+import { locflowVersion } from '../pipeline/package-info.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = locflowVersion();
 
 export interface TranslateOptions {
   /** Target languages, BCP-47 (`['en', 'vi']`). */

@@ -10,7 +10,6 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { getI18n } from '../locales/i18n.js';
 import { CheckCache, createRedisTm, listProviders, loadProvidersConfig, translatorsByProvider, type LocflowTranslator } from '../providers/index.js';
 import { inFlight } from '../workers/provider-limits.js';
@@ -40,8 +39,9 @@ import { sessionRoutes } from './routes/session.js';
 import { suggestTerms } from '../pipeline/suggest.js';
 import { createGlossaryStore, type GlossaryStore, type SuggestionSettings } from '../glossary/store.js';
 import { createHash } from 'node:crypto';
+import { locflowVersion } from '../pipeline/package-info.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = locflowVersion();
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 

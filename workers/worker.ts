@@ -3,7 +3,6 @@
  * parent and webhook deliveries. Processors stay thin: read the job, call
  * `pipeline/`, record state, map errors to BullMQ's retry semantics.
  */
-import { createRequire } from 'node:module';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
 import { writeBundle, zipBundleAsync } from '../pipeline/formats/bundle.js';
@@ -22,8 +21,9 @@ import { JobStore, toView, type JobError, type StoredMessage } from './store.js'
 import { noteOf, plainParams } from './notes.js';
 import { createWebhookProcessor, deliver, type WebhookEvent, type WebhookJobData } from './webhooks.js';
 import { scrubberFor, scrubError, type Scrub } from '../providers/secrets.js';
+import { locflowVersion } from '../pipeline/package-info.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = locflowVersion();
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;

@@ -1,6 +1,5 @@
 /** `locflow translate`: the whole pipeline in-process, no Redis, no server. */
 import type { Command } from 'commander';
-import { createRequire } from 'node:module';
 import { getI18n } from '../../locales/i18n.js';
 import { InputError } from '../../pipeline/errors.js';
 import { writeBundle } from '../../pipeline/formats/bundle.js';
@@ -11,8 +10,9 @@ import { checkOutPath, writeBundleTo } from '../bundle-output.js';
 import { loadGlossaryFiles } from '../glossary-files.js';
 import { readArticle } from '../input.js';
 import { action, joinList, parseList } from '../run-command.js';
+import { locflowVersion } from '../../pipeline/package-info.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const version = locflowVersion();
 
 interface TranslateOptions {
   to: string;

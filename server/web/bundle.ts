@@ -2,7 +2,9 @@
  * The browser code is TypeScript under `client/`. esbuild bundles it with
  * i18next into one ES module: in memory when the server starts (about a
  * tenth of a second, so a fresh clone needs no build step), or from
- * `dist/` when `npm run build` wrote it and NODE_ENV is production.
+ * `dist/` when `npm run build` wrote it and NODE_ENV is production. The
+ * installed npm package ships that bundle and not the client's sources, so
+ * there `dist/` is the only choice.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,15 +42,17 @@ export async function bundleClient(): Promise<string> {
 }
 
 export async function loadClientAssets(env: NodeJS.ProcessEnv = process.env): Promise<ClientAssets> {
-  const js = env.NODE_ENV === 'production' && existsSync(DIST_JS) ? readFileSync(DIST_JS, 'utf8') : await bundleClient();
+  const prebuilt = existsSync(DIST_JS) && (env.NODE_ENV === 'production' || !existsSync(CLIENT_ENTRY));
+  const js = prebuilt ? readFileSync(DIST_JS, 'utf8') : await bundleClient();
   const css = readFileSync(CLIENT_CSS, 'utf8');
   const version = createHash('sha256').update(js).update(css).digest('hex').slice(0, 12);
   return { js, css, version };
 }
 
-/** `npm run build`: writes the bundle beside the sources for production start-ups. */
-export async function writeClientBundle(): Promise<string> {
-  await mkdir(DIST_DIR, { recursive: true });
-  await writeFile(DIST_JS, await bundleClient());
-  return DIST_JS;
+/** `npm run build`: writes the bundle beside the sources for production start-ups (the package build: into its own `dist/`). */
+export async function writeClientBundle(dir: string = DIST_DIR): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'app.js');
+  await writeFile(file, await bundleClient());
+  return file;
 }
