@@ -159,11 +159,13 @@ console.log(langs, zip.length, version, check, new ProviderError('x', 'rate-limi
   }, 180_000);
 
   it('runs the locflow command: --help, translate from stdin into a zip, messages in the user\'s language', async () => {
-    const help = await run('npx', ['--no', 'locflow', '--help'], { cwd: app });
+    const help = await run('npx', ['--no', '--', 'locflow', '--help'], { cwd: app });
     expect(help.code, help.stderr).toBe(0);
     for (const cmd of ['translate', 'serve', 'worker', 'provider-test']) expect(help.stdout).toContain(cmd);
 
-    const t = await run('npx', ['--no', 'locflow', 'translate', '-', '--to', 'en', '--provider', 'pseudo', '--out', 'out.zip', '--json'], {
+    // The command npm linked into node_modules/.bin (what npx runs), called directly: npx itself costs seconds per start here.
+    const locflow = join(app, 'node_modules', '.bin', 'locflow');
+    const t = await run(locflow, ['translate', '-', '--to', 'en', '--provider', 'pseudo', '--out', 'out.zip', '--json'], {
       cwd: app,
       input: 'Le logiciel libre progresse dans les rédactions. DeepSeek publie un modèle en open source.\n',
     });
@@ -175,7 +177,7 @@ console.log(langs, zip.length, version, check, new ProviderError('x', 'rate-limi
     expect(aligned.segments.map((s) => s.text.en).join(' ')).toContain('DeepSeek');
 
     // The locales shipped in the package: a French user reads French.
-    const fr = await run('npx', ['--no', 'locflow', 'translate', 'missing.txt', '--to', 'en', '--out', 'never'], { cwd: app, env: cleanEnv({ LOCFLOW_LANG: 'fr' }) });
+    const fr = await run(locflow, ['translate', 'missing.txt', '--to', 'en', '--out', 'never'], { cwd: app, env: cleanEnv({ LOCFLOW_LANG: 'fr' }) });
     expect(fr.code).toBe(2);
     expect(fr.stderr).toMatch(/missing\.txt/);
     expect(fr.stderr).toMatch(/n'existe pas|introuvable|impossible/);
