@@ -3,7 +3,9 @@
  * workers and Redis:
  * - glossary terms are marked in the source column whatever the article's
  *   language (an English and a Vietnamese sample), each with its term id,
- *   and the same term in every target column with its glossary rendering.
+ *   and the same term in every target column with its glossary rendering;
+ * - every page fits a 390-pixel phone: no sideways page scroll, and the
+ *   controls that matter (submit, downloads, Approve/Reject) on screen.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +16,7 @@ import { apiJob, launchChromium, openPage, screenshot, startStack, type Stack } 
 
 const TOKENS = 'sub-ph-token:submitter,rev-ph-token:reviewer,adm-ph-token:admin';
 const sample = (lang: string) => readFileSync(join(ROOT, 'samples', `open-models.${lang}.txt`), 'utf8');
-
+const PHONE = { width: 390, height: 844 };
 
 let stack: Stack;
 let browser: Browser;
@@ -90,6 +92,138 @@ describe('glossary terms in the source column, any source language', { timeout: 
     expect(vi).toEqual(expect.arrayContaining(['mã nguồn mở', 'DeepSeek']));
     for (const m of vi) expect(m).toBe(m.normalize('NFC'));
     expect((await marks(page, 'en')).map((m) => m.text)).toContain('open source');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+/** The page is no wider than the phone: nothing to scroll sideways. */
+async function fitsWidth(page: Page, name: string): Promise<void> {
+  // Layout settles after fonts and late data; read it twice a frame apart.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const { width, widest } = await page.evaluate((limit) => {
+    // What sticks out, innermost first, so that a failure says where to look.
+    const out = Array.from(document.body.querySelectorAll('*'))
+      .filter((el) => el.getBoundingClientRect().right > limit + 0.5 && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > limit + 0.5))
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${Array.from(el.classList).join('.')} (${Math.round(el.getBoundingClientRect().right)} px)`);
+    return { width: document.documentElement.scrollWidth, widest: out };
+  }, PHONE.width);
+  await screenshot(page, `phone-${name}`);
+  expect(width, `${name}: the page is ${width} px wide; beyond the edge: ${widest.join(', ')}`).toBeLessThanOrEqual(PHONE.width);
+}
+
+/**
+ * Every element `selector` finds is shown and lies inside the phone's width,
+ * with the page and every box around it scrolled to the left: reachable
+ * without any sideways scrolling.
+ */
+async function onScreen(page: Page, selector: string, name: string, atLeast = 1): Promise<void> {
+  const boxes = await page.evaluate((sel) => {
+    window.scrollTo(0, window.scrollY);
+    for (const el of Array.from(document.querySelectorAll('*'))) if (el.scrollLeft) el.scrollLeft = 0;
+    return Array.from(document.querySelectorAll(sel)).map((el) => {
+      const r = el.getBoundingClientRect();
+      return { text: (el.textContent ?? '').trim().slice(0, 40), left: Math.round(r.left), right: Math.round(r.right), width: Math.round(r.width) };
+    });
+  }, selector);
+  expect(boxes.length, `${name}: ${selector}`).toBeGreaterThanOrEqual(atLeast);
+  for (const b of boxes) {
+    expect(b.width, `${name}: "${b.text}" is shown`).toBeGreaterThan(0);
+    expect(b.left, `${name}: "${b.text}" starts on screen`).toBeGreaterThanOrEqual(0);
+    expect(b.right, `${name}: "${b.text}" ends on screen (${b.right} px)`).toBeLessThanOrEqual(PHONE.width);
+  }
+}
+
+describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
+  it('fits the sign-in, submit, jobs, job (read and review), glossary and not-found pages', async () => {
+    // Real data: a finished job with two targets and findings, proposed terms with long examples and
+    // notes (as the article suggestions make them), and the seed glossary's approved terms.
+    const jobId = await apiJob(stack, 'sub-ph-token', { text: sample('fr'), title: 'Les modèles ouverts secouent la Silicon Valley', targets: ['en', 'vi'] });
+    for (const term of ['superordinateur exaflopique', 'apprentissage par renforcement à partir de retours humains']) {
+      await api('/v1/glossary/terms', 'sub-ph-token', {
+        method: 'POST',
+        body: { term, lang: 'fr', kind: 'translate', translations: { en: `${term} (en)`, vi: `${term} (vi)` }, note: 'proposé par un article sur les modèles ouverts, à vérifier avec la rédaction technique' },
+      });
+    }
+
+    const { context, page, errors } = await openPage(browser);
+    await page.setViewportSize(PHONE);
+    await page.goto(`${stack.base}/`);
+    await page.waitForSelector('#token');
+    await fitsWidth(page, 'sign-in');
+    await onScreen(page, 'main form button[type=submit]', 'sign-in');
+    await signIn(page, 'rev-ph-token');
+
+    // Submit, with an article pasted so that the detected language and each target's route show.
+    await page.waitForSelector('#article');
+    await page.fill('#article', sample('fr'));
+    await page.waitForSelector('#detected[data-lang="fr"]');
+    await fitsWidth(page, 'submit');
+    await onScreen(page, 'form button[type=submit].primary', 'submit');
+    await onScreen(page, 'input[name=targets]', 'submit');
+
+    await page.goto(`${stack.base}/jobs`);
+    await page.waitForSelector('table.jobs tbody tr');
+    await fitsWidth(page, 'jobs');
+    await onScreen(page, `table.jobs a[href="/jobs/${jobId}"]`, 'jobs');
+
+    // The job as a reviewer: downloads, the post-edit form, the side-by-side view in edit mode.
+    await page.goto(`${stack.base}/jobs/${encodeURIComponent(jobId)}`);
+    await page.waitForSelector('table.aligned [contenteditable]');
+    await fitsWidth(page, 'job-review');
+    await onScreen(page, '.downloads a', 'job-review', 5);
+    await onScreen(page, 'button.approve', 'job-review', 2);
+    await onScreen(page, '.post-edit button[type=submit]', 'job-review');
+    // One segment at a time, its languages stacked: the source above each translation, which gets the width.
+    const row = page.locator('table.aligned tbody tr[data-segment="p2.s1"]');
+    const source = (await row.locator('td[data-lang="fr"]').boundingBox())!;
+    for (const lang of ['en', 'vi']) {
+      const cell = (await row.locator(`td[data-lang="${lang}"]`).boundingBox())!;
+      expect(cell.width, `${lang} cell width`).toBeGreaterThan(300);
+      expect(cell.y, `${lang} below the source`).toBeGreaterThanOrEqual(source.y + source.height - 1);
+    }
+    await onScreen(page, 'tr[data-segment="p2.s1"] td', 'job-review', 3);
+    await page.locator('table.aligned thead').scrollIntoViewIfNeeded();
+    await screenshot(page, 'phone-job-segments');
+
+    // Glossary review: proposed terms with Approve and Reject on screen, and the bulk actions.
+    await page.goto(`${stack.base}/glossary`);
+    await page.waitForSelector('table.terms tr[data-term] button.approve');
+    await fitsWidth(page, 'glossary-proposed');
+    await onScreen(page, 'table.terms tr[data-term] button.approve', 'glossary-proposed', 2);
+    await onScreen(page, 'table.terms tr[data-term] button.reject', 'glossary-proposed', 2);
+    await onScreen(page, '#bulk-approve, #bulk-reject', 'glossary-proposed', 2);
+    // With a term's history and its edit form open.
+    await page.locator('table.terms tr[data-term] button.history-button').first().click();
+    await page.locator('table.terms tr[data-term] button.edit').first().click();
+    await page.waitForSelector('.edit-form');
+    await fitsWidth(page, 'glossary-open');
+    await onScreen(page, '.edit-form button[type=submit]', 'glossary-open');
+
+    await page.goto(`${stack.base}/glossary?status=approved`);
+    await page.waitForSelector('table.terms tr[data-term] button.deprecate');
+    await fitsWidth(page, 'glossary-approved');
+    await onScreen(page, 'table.terms tr[data-term] button.deprecate', 'glossary-approved', 5);
+
+    await page.goto(`${stack.base}/no/such/page`);
+    await page.waitForSelector('main h1');
+    await fitsWidth(page, 'not-found');
+    await onScreen(page, 'main a', 'not-found');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('fits the job page as a submitter reads it, with three targets', async () => {
+    const jobId = await apiJob(stack, 'sub-ph-token', { text: sample('fr'), targets: ['en', 'vi', 'es'] });
+    const { context, page, errors } = await openPage(browser);
+    await page.setViewportSize(PHONE);
+    await page.goto(`${stack.base}/jobs/${encodeURIComponent(jobId)}`);
+    await signIn(page, 'sub-ph-token');
+    await page.waitForSelector('table.aligned');
+    await fitsWidth(page, 'job-read');
+    await onScreen(page, '.downloads a', 'job-read', 5);
+    await onScreen(page, 'tr[data-segment="p1.s1"] td', 'job-read', 4);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -281,11 +281,12 @@ export const glossaryPage: Page = (main, ctx) => {
           )
         : null,
       h('th', { scope: 'row', class: 'term-cell' }, h('span', { class: 'term-text', lang: term.lang }, term.term), term.variants.length ? h('span', { class: 'variants' }, ` (${term.variants.join(', ')})`) : null),
-      h('td', {}, `${languageName(term.lang)} · ${t(`glossary.kinds.${term.kind}`)}`, h('br'), statusBadge(term.status)),
-      h('td', { class: 'num' }, term.frequency === undefined ? '—' : String(term.frequency)),
-      h('td', { class: 'example', lang: term.lang }, term.example ?? ''),
-      h('td', {}, Object.keys(term.translations).length ? h('ul', { class: 'translations' }, Object.entries(term.translations).map(([l, v]) => h('li', {}, h('abbr', { title: languageName(l) }, l), ' ', h('span', { lang: l }, v)))) : '—'),
-      h('td', { class: 'note' }, term.note ?? ''),
+      // data-label: on a phone the table is a list of cards, and each cell says which column it was (style.css).
+      h('td', { 'data-label': t('glossary.columns.kind') }, `${languageName(term.lang)} · ${t(`glossary.kinds.${term.kind}`)}`, h('br'), statusBadge(term.status)),
+      h('td', { class: 'num', 'data-label': t('glossary.columns.frequency') }, term.frequency === undefined ? '—' : String(term.frequency)),
+      h('td', { class: 'example', lang: term.lang, 'data-label': t('glossary.columns.example') }, term.example ?? ''),
+      h('td', { 'data-label': t('glossary.columns.translations') }, Object.keys(term.translations).length ? h('ul', { class: 'translations' }, Object.entries(term.translations).map(([l, v]) => h('li', {}, h('abbr', { title: languageName(l) }, l), ' ', h('span', { lang: l }, v)))) : '—'),
+      h('td', { class: 'note', 'data-label': t('glossary.columns.note') }, term.note ?? ''),
       h(
         'td',
         { class: 'actions' },
@@ -450,7 +451,7 @@ export const glossaryPage: Page = (main, ctx) => {
     reviewer ? h('div', { class: 'bulk-bar', role: 'group', 'aria-label': t('glossary.bulk.label') }, bulkApprove, ' ', bulkReject, ' ', bulkCount) : null,
     h(
       'table',
-      { class: 'terms' },
+      { class: 'terms stack' },
       h('caption', { class: 'visually-hidden' }, t('glossary.title')),
       h('thead', {}, h('tr', {}, reviewer ? h('th', { scope: 'col', class: 'pick-cell' }, selectAll) : null, ['term', 'kind', 'frequency', 'example', 'translations', 'note', 'actions'].map((c) => h('th', { scope: 'col' }, t(`glossary.columns.${c}`))))),
       body,

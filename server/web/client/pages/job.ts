@@ -133,6 +133,8 @@ function markedText(seg: Segment, lang: string, isSource: boolean, byId: Map<str
 
 function alignedTable(doc: AlignedDocument, byName: Map<string, Term>, byId: Map<string, Term>): HTMLElement {
   const worst = (qa: QaFinding[]) => (qa.some((f) => f.severity === 'error') ? 'error' : qa.some((f) => f.severity === 'warning') ? 'warning' : qa.length ? 'info' : '');
+  // Column heads; on a phone, where the languages of a segment are stacked, each cell shows its own (style.css).
+  const heads = new Map(doc.languages.map((l) => [l, `${languageName(l)} (${l})${l === doc.sourceLang ? ` · ${t('job.source')}` : ''}`]));
   const rows = doc.segments.map((seg) => {
     const cells = doc.languages.map((lang) => {
       const meta = seg.meta[lang];
@@ -142,7 +144,7 @@ function alignedTable(doc: AlignedDocument, byName: Map<string, Term>, byId: Map
       const classes = [isSource ? 'source' : '', level ? `qa qa-${level}` : '', meta?.human ? 'human' : ''].filter(Boolean).join(' ');
       return h(
         'td',
-        { lang: isSource && seg.lang ? seg.lang : lang, 'data-lang': lang, class: classes || undefined },
+        { lang: isSource && seg.lang ? seg.lang : lang, 'data-lang': lang, 'data-label': heads.get(lang), class: classes || undefined },
         h('div', { class: 'seg-text' }, markedText(seg, lang, isSource, byId, byName)),
         meta?.human ? h('p', { class: 'human-mark', lang: currentLanguage() }, t('job.postEdited')) : null,
         qa.length
@@ -177,7 +179,7 @@ function alignedTable(doc: AlignedDocument, byName: Map<string, Term>, byId: Map
             'tr',
             {},
             h('th', { scope: 'col', class: 'seg-id' }, t('job.segment')),
-            doc.languages.map((l) => h('th', { scope: 'col', 'data-lang': l, class: l === doc.sourceLang ? 'source' : undefined }, `${languageName(l)} (${l})${l === doc.sourceLang ? ` · ${t('job.source')}` : ''}`)),
+            doc.languages.map((l) => h('th', { scope: 'col', 'data-lang': l, class: l === doc.sourceLang ? 'source' : undefined }, heads.get(l))),
           ),
         ),
         h('tbody', {}, rows),
@@ -333,7 +335,7 @@ export const jobPage: Page = (main, ctx) => {
       ),
       h(
         'table',
-        { class: 'target-status' },
+        { class: 'target-status stack' },
         h('caption', {}, t('job.perTarget')),
         h('thead', {}, h('tr', {}, ['language', 'status', 'progress', 'route'].map((c) => h('th', { scope: 'col' }, t(`job.columns.${c}`))))),
         h(
@@ -344,9 +346,9 @@ export const jobPage: Page = (main, ctx) => {
               'tr',
               { 'data-lang': lang },
               h('th', { scope: 'row' }, `${languageName(lang)} (${lang})`),
-              h('td', {}, statusBadge(targetStatus(view, s.status)), s.error ? h('details', { class: 'target-error' }, h('summary', {}, t('jobError.details')), h('p', { class: 'detail', lang: currentLanguage() }, s.error)) : null),
-              h('td', {}, `${s.done} / ${s.total}`),
-              h('td', {}, s.route ?? s.provider ?? '', s.warnings?.length ? h('ul', { class: 'warnings' }, s.warnings.map((w) => h('li', {}, w))) : null),
+              h('td', { 'data-label': t('job.columns.status') }, statusBadge(targetStatus(view, s.status)), s.error ? h('details', { class: 'target-error' }, h('summary', {}, t('jobError.details')), h('p', { class: 'detail', lang: currentLanguage() }, s.error)) : null),
+              h('td', { 'data-label': t('job.columns.progress') }, `${s.done} / ${s.total}`),
+              h('td', { 'data-label': t('job.columns.route') }, s.route ?? s.provider ?? '', s.warnings?.length ? h('ul', { class: 'warnings' }, s.warnings.map((w) => h('li', {}, w))) : null),
             ),
           ),
         ),

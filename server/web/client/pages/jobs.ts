@@ -46,10 +46,11 @@ export const jobsPage: Page = (main) => {
         ),
         view.title || view.excerpt ? h('span', { class: 'job-id' }, view.id) : null,
       ),
-      h('td', {}, languageName(view.sourceLang)),
-      h('td', {}, targetSummary(view)),
-      h('td', {}, statusBadge(view.status), ' ', progressBar(view), view.error ? h('p', { class: 'error-text', title: view.error.message }, jobFailureText(view)) : null),
-      h('td', {}, formatDate(view.submittedAt)),
+      // data-label: on a phone the table is a list of cards, and each cell says which column it was (style.css).
+      h('td', { 'data-label': t('jobs.columns.source') }, languageName(view.sourceLang)),
+      h('td', { 'data-label': t('jobs.columns.targets') }, targetSummary(view)),
+      h('td', { 'data-label': t('jobs.columns.status') }, statusBadge(view.status), ' ', progressBar(view), view.error ? h('p', { class: 'error-text', title: view.error.message }, jobFailureText(view)) : null),
+      h('td', { 'data-label': t('jobs.columns.submitted') }, formatDate(view.submittedAt)),
     );
 
   let shown = 0;
@@ -111,7 +112,7 @@ export const jobsPage: Page = (main) => {
     status,
     h(
       'table',
-      { class: 'jobs' },
+      { class: 'jobs stack' },
       h('caption', { class: 'visually-hidden' }, t('jobs.title')),
       h('thead', {}, h('tr', {}, ['article', 'source', 'targets', 'status', 'submitted'].map((c) => h('th', { scope: 'col' }, t(`jobs.columns.${c}`))))),
       body,
