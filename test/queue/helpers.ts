@@ -1,5 +1,7 @@
 /** Shared set-up for queue and API tests: a private key prefix on the real Redis, cleaned afterwards. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { unzipSync, strFromU8 } from 'fflate';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,7 @@ import { parseTokens } from '../../server/auth.js';
 import { queueConfig, type QueueConfig } from '../../workers/config.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { assertValidExports } from '../formats/schemas.js';
+import { ROOT } from '../helpers.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -133,4 +136,46 @@ export function stackForTests(options: StackOptions = {}): {
 /** An API with no tokens (every caller is admin) and no workers. */
 export function openApiForTests(): { readonly app: FastifyInstance; readonly config: QueueConfig } {
   return stackForTests();
+}
+
+export interface LocflowProcess {
+  child: ChildProcess;
+  /** What `ready` matched on stderr (e.g. the port `serve` bound). */
+  match: RegExpExecArray;
+  stderr(): string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A `locflow` command (`serve`, `worker`) as a real process, started through
+ * bin/locflow.js as a user starts it, on the queue config's Redis and prefix;
+ * resolves once its stderr matches `ready`, rejects if it exits first.
+ */
+export async function startLocflow(args: string[], config: QueueConfig, env: NodeJS.ProcessEnv, ready: RegExp): Promise<LocflowProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOCFLOW_LANG: 'en', LOCFLOW_LOG_LEVEL: 'warn', REDIS_URL: config.redisUrl, LOCFLOW_PREFIX: config.prefix, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = ready.exec(err);
+      if (m) resolve(m);
+    });
+    child.on('exit', (code) => reject(new Error(`locflow ${args.join(' ')} exited ${code}: ${err}`)));
+  });
+  return {
+    child,
+    match,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

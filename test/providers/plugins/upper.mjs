@@ -1,7 +1,8 @@
 // A provider plugin written from PRODUCT.md alone: "translates" by upper-casing
 // the text between tags, so placeholders pass through untouched. It records
 // every call's size in options.log (one JSON line per call) so tests can check
-// that locflow never sends more than maxTexts / maxChars at once.
+// that locflow never sends more than maxTexts / maxChars at once, and which
+// process made the call.
 import { appendFileSync } from 'node:fs';
 
 export default function createProvider(options, { env }) {
@@ -18,7 +19,7 @@ export default function createProvider(options, { env }) {
     async translate({ segments, from, to, signal }) {
       signal?.throwIfAborted();
       const chars = segments.reduce((n, s) => n + s.text.length, 0);
-      if (options.log) appendFileSync(options.log, JSON.stringify({ texts: segments.length, chars, to, over: segments.length > limits.maxTexts || (segments.length > 1 && chars > limits.maxChars) }) + '\n');
+      if (options.log) appendFileSync(options.log, JSON.stringify({ texts: segments.length, chars, to, pid: process.pid, over: segments.length > limits.maxTexts || (segments.length > 1 && chars > limits.maxChars) }) + '\n');
       const texts = segments.map((s) => (options.mode === 'drop-placeholders' ? s.text.replace(/<x id="[^"]*"\/>/g, '') : s.text.split(/(<[^>]*>|&[a-z]+;)/).map((p, i) => (i % 2 ? p : p.toUpperCase())).join('')));
       if (options.mode === 'one-short' && texts.length > 1) texts.pop();
       return { texts, billedChars: chars };
