@@ -252,13 +252,37 @@ export interface TargetResult {
 }
 
 export interface ImpositionRecord {
-  method: 'mask' | 'substitute';
+  /**
+   * `native`: the route's engine got the terms through its own glossary
+   * feature; `substitute`/`mask`: see Imposition. Whatever the method, each
+   * occurrence is counted by how it actually reached the output.
+   */
+  method: 'native' | 'mask' | 'substitute';
+  /** Term occurrences the engine itself wrote in the glossary form, given its native glossary. */
+  native: number;
   /** Term occurrences replaced in the engine's own translation. */
   substituted: number;
   /** Term occurrences hidden behind placeholders (the method, or the fallback). */
   masked: number;
   /** Term occurrences in segments served from translation memory. */
   fromMemory: number;
+  /**
+   * The same counts per term (its source form as the glossary writes it):
+   * which method put each term in this target. Only methods that occurred.
+   */
+  byTerm?: Record<string, TermMethods>;
+  /**
+   * Characters sent to translate terms alone (substitution's probe), included
+   * in the target's billedChars; 0 when every rendering came from memory.
+   */
+  probedChars?: number;
+}
+
+export interface TermMethods {
+  native?: number;
+  substituted?: number;
+  masked?: number;
+  fromMemory?: number;
 }
 
 /** Everything a bundle is written from. */
@@ -351,6 +375,12 @@ export interface RoutePlan {
   providers: string[];
   /** True for the offline pseudo-localisation route. */
   pseudo: boolean;
+  /**
+   * True when the route is one engine with a glossary feature of its own
+   * (provider `glossary: 'native'`): terms reach it as a glossary, and the
+   * pipeline only substitutes or masks where its output misses one.
+   */
+  nativeGlossary?: boolean;
 }
 
 export interface TranslatorRequest {
@@ -372,6 +402,8 @@ export interface TranslatorResult {
   warnings: string[];
   /** The same notes as codes, same order; a translator that leaves it out has its warnings read as `note-other`. */
   notices?: Notice[];
+  /** True when the request's terms went to the engine's own glossary feature on every batch (see RoutePlan.nativeGlossary). */
+  glossaryApplied?: boolean;
 }
 
 /**

@@ -24,6 +24,7 @@ import type {
   TargetResult,
   Term,
   TermMatch,
+  TermMethods,
   TmEntry,
   TmKey,
   TranslatedSegment,
@@ -188,7 +189,18 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
 
   const skipSame = options.skipSameLanguage ?? true;
   const imposition = options.imposition ?? DEFAULT_IMPOSITION;
-  const record: ImpositionRecord = { method: imposition, substituted: 0, masked: 0, fromMemory: 0 };
+  const record: ImpositionRecord = { method: imposition, native: 0, substituted: 0, masked: 0, fromMemory: 0, byTerm: {} };
+  /** Counts term occurrences by the way they reached the output, in total and per term. */
+  const tally = (termId: string, how: keyof TermMethods) => {
+    record[how]++;
+    const name = termById.get(termId)?.term ?? termId;
+    const per = (record.byTerm![name] ??= {});
+    per[how] = (per[how] ?? 0) + 1;
+  };
+  const count = (matches: TermMatch[], how: (m: TermMatch) => keyof TermMethods) => matches.forEach((m) => tally(m.termId, how(m)));
+  const countMasks = (masks: Record<string, Mask>, how: keyof TermMethods = 'masked') => Object.values(masks).forEach((m) => tally(m.termId, how));
+  /** Characters sent to learn how the engine renders terms alone (billed like any others on a paying engine). */
+  let probedChars = 0;
   const done = new Map<string, TranslatedSegment>();
   const pending: Pending[] = [];
   const termById = new Map(analysis.terms.map((t) => [t.id, t]));
@@ -263,7 +275,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       const entry = entries[i];
       if (entry) {
         tmHits++;
-        record.fromMemory += Object.keys(p.masks).length;
+        countMasks(p.masks, 'fromMemory');
         // A reviewer's entry holds placeholders; a substituted machine entry holds the final text.
         finish(p, entry.text, { provider: entry.human ? 'human' : entry.provider, route: [from, target], tm: true, human: entry.human, final: p.mode === 'substitute' && !entry.human });
       } else misses.push(p);
@@ -285,19 +297,22 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
 
   // How the engine renders each term alone: where to look for it in the sentence's translation.
   const renderings = new Map<string, string>();
-  const toProbe = new Map<string, string>();
+  const probeText = new Map<string, string>();
   for (const p of misses) {
     if (p.mode !== 'substitute') continue;
     for (const m of analysis.matches[p.segment.id] ?? []) {
       const term = termById.get(m.termId);
-      if (term) toProbe.set(renderingKey(m, term), escapeXml(renderingKey(m, term)));
+      if (term) probeText.set(renderingKey(m, term), escapeXml(renderingKey(m, term)));
     }
   }
-  if (toProbe.size > 0) {
-    // Renderings are bought once per (term, pair, glossary, route) and kept in the TM like sentences: a job retried
-    // after a crash (or the next article with the same terms) reads them instead of paying the engine again.
-    const probeKey = (k: string): TmKey => ({ source: normaliseText(toProbe.get(k)!), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: `${plan.id}${PROBE_ROUTE}` });
-    let keys = [...toProbe.keys()];
+  /**
+   * Translates terms alone (the probe), once per (term, pair, glossary, route): kept in the TM like sentences, so a
+   * job retried after a crash (or the next article with the same terms) reads them instead of paying the engine again.
+   */
+  const probe = async (wanted: string[]) => {
+    let keys = wanted.filter((k) => !renderings.has(k) && probeText.has(k));
+    if (keys.length === 0) return;
+    const probeKey = (k: string): TmKey => ({ source: normaliseText(probeText.get(k)!), from, to: target, glossaryVersion: analysis.glossaryVersion, routeId: `${plan.id}${PROBE_ROUTE}` });
     if (options.tm) {
       const known = await options.tm.lookup(keys.map(probeKey));
       // Only the engine's own rendering locates the term in its sentence: a reviewer's entry for the same words does not.
@@ -307,19 +322,22 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
       });
       keys = keys.filter((k) => !renderings.has(k));
     }
-    if (keys.length > 0) {
-      options.signal?.throwIfAborted();
-      const probe = await options.translator.translate({ segments: keys.map((k, i) => ({ id: `term${i + 1}`, text: toProbe.get(k)! })), from, to: target, terms: [], signal: options.signal });
-      billedChars += probe.billedChars;
-      for (const n of noticesOf(probe)) if (!notices.has(n.message)) notices.set(n.message, n);
-      keys.forEach((k, i) => renderings.set(k, plainText(probe.texts[i] ?? '')));
-      if (options.tm) {
-        const provider = probe.plan.providers.join('+');
-        const at = new Date().toISOString();
-        await options.tm.store(keys.map((k, i) => ({ key: { ...probeKey(k), routeId: `${probe.plan.id}${PROBE_ROUTE}` }, entry: { text: probe.texts[i] ?? '', provider, human: false, at } })));
-      }
+    if (keys.length === 0) return;
+    options.signal?.throwIfAborted();
+    // No terms: the engine's own rendering is wanted, not its glossary's.
+    const res = await options.translator.translate({ segments: keys.map((k, i) => ({ id: `term${i + 1}`, text: probeText.get(k)! })), from, to: target, terms: [], signal: options.signal });
+    billedChars += res.billedChars;
+    probedChars += keys.reduce((n, k) => n + probeText.get(k)!.length, 0);
+    for (const n of noticesOf(res)) if (!notices.has(n.message)) notices.set(n.message, n);
+    keys.forEach((k, i) => renderings.set(k, plainText(res.texts[i] ?? '')));
+    if (options.tm) {
+      const provider = res.plan.providers.join('+');
+      const at = new Date().toISOString();
+      await options.tm.store(keys.map((k, i) => ({ key: { ...probeKey(k), routeId: `${res.plan.id}${PROBE_ROUTE}` }, entry: { text: res.texts[i] ?? '', provider, human: false, at } })));
     }
-  }
+  };
+  // An engine with a glossary of its own is probed only for the terms its output misses (usually none); others up front, in one call.
+  if (!plan.nativeGlossary) await probe([...probeText.keys()]);
 
   const batchSize = options.batchSize ?? 25;
   for (let i = 0; i < misses.length; i += batchSize) {
@@ -347,18 +365,31 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     const provider = result.plan.providers.join('+');
     const maskedNow: Pending[] = [];
     const fallback: { p: Pending; plain: string; unplaced: TermMatch[] }[] = [];
+    const native = result.glossaryApplied === true;
+    if (native) record.method = 'native';
+    const substitute = (p: Pending, output: string, matches: TermMatch[]) => substituteTerms({ output: normalizeInline(output), source: p.segment.plain, matches, termById, to: target, renderings });
+    // The compliance check: terms the engine did not write in the glossary form need its rendering of them alone.
+    const missed = batch.flatMap((p, j) => {
+      if (p.mode !== 'substitute') return [];
+      const sub = substitute(p, result.texts[j]!, analysis.matches[p.segment.id] ?? []);
+      return (analysis.matches[p.segment.id] ?? []).flatMap((m) => {
+        const term = termById.get(m.termId);
+        return term && !sub.already.includes(m) ? [renderingKey(m, term)] : [];
+      });
+    });
+    await probe(missed);
     batch.forEach((p, j) => {
       const text = result.texts[j]!;
       if (p.mode === 'substitute') {
         const matches = analysis.matches[p.segment.id] ?? [];
-        const sub = substituteTerms({ output: normalizeInline(text), source: p.segment.plain, matches, termById, to: target, renderings });
+        const sub = substitute(p, text, matches);
         if (sub.unplaced.length > 0) return fallback.push({ p, plain: text, unplaced: sub.unplaced });
-        record.substituted += sub.placed.length;
+        count(sub.placed, (m) => (native && sub.already.includes(m) ? 'native' : 'substituted'));
         finish(p, sub.text, { provider, route, tm: false, human: false, final: true, plain: text });
         stored.push({ key: { ...p.key, routeId: routeKey(result.plan.id, p.mode) }, entry: { text: sub.text, provider, human: false, at } });
         return;
       }
-      record.masked += Object.keys(p.masks).length;
+      countMasks(p.masks);
       finish(p, text, { provider, route, tm: false, human: false });
       if (Object.keys(p.masks).length > 0) maskedNow.push(p);
       stored.push({ key: { ...p.key, routeId: result.plan.id }, entry: { text, provider, human: false, at } });
@@ -375,8 +406,8 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
         const rest = (analysis.matches[f.p.segment.id] ?? []).filter((m) => !f.unplaced.includes(m));
         const sub = substituteTerms({ output: unmasked.text, source: f.p.segment.plain, matches: rest, termById, to: target, renderings });
         // A term still not found is left as the engine wrote it: the glossary check reports it.
-        record.substituted += sub.placed.length;
-        record.masked += f.unplaced.length;
+        count(sub.placed, (m) => (again.glossaryApplied && sub.already.includes(m) ? 'native' : 'substituted'));
+        count(f.unplaced, () => 'masked');
         const text = sub.text;
         finish(f.p, text, { provider, route, tm: false, human: false, final: true, plain: f.plain, lost: unmasked.missing });
         stored.push({ key: { ...f.p.key, routeId: routeKey(result.plan.id, f.p.mode) }, entry: { text, provider, human: false, at } });
@@ -403,7 +434,7 @@ export async function translateTarget(analysis: Analysis, to: Lang, options: Tra
     warnings: [...notices.keys()],
     notices: [...notices.values()],
     ms: Date.now() - started,
-    ...(analysis.terms.length > 0 ? { imposition: record } : {}),
+    ...(analysis.terms.length > 0 ? { imposition: { ...record, probedChars } } : {}),
   };
 }
 

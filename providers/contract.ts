@@ -86,6 +86,17 @@ export interface TranslateResponse {
   notices?: Notice[];
   /** Tokens used, for providers that bill by token (LLMs); absent elsewhere. */
   usage?: { inputTokens: number; outputTokens: number };
+  /**
+   * Whether this call imposed the request's `terms` through the engine's own
+   * glossary feature (a DeepL glossary, Google's glossaryConfig, Azure's
+   * dynamic dictionary, terms in an LLM prompt). `false` when the adapter had
+   * to send the call without it (pair not served by the feature, glossary
+   * refused). Absent: read as `glossary === 'native'` whenever terms were sent.
+   * Optional and additive, so version-3 providers need not set it. The
+   * pipeline still checks the output for each term and falls back to
+   * substitution or masking where the engine did not write it.
+   */
+  glossaryApplied?: boolean;
 }
 
 export interface ProviderHealth {

@@ -41,6 +41,7 @@ const ResponseShape = z.object({
   warnings: z.array(z.string()).optional(),
   notices: z.array(z.object({ code: z.string(), message: z.string(), params: z.record(z.string(), z.unknown()).optional() })).optional(),
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).optional(),
+  glossaryApplied: z.boolean().optional(),
 });
 
 /** What is wrong with a would-be provider, in one phrase, or undefined when it is one. */

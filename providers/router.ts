@@ -141,6 +141,8 @@ export function routesFor(options: Pick<RouterOptions, 'handles' | 'forced' | 'c
   const seen = new Set<string>();
   const add = (legs: Leg[]) => {
     const route = makeRoute(legs);
+    // A glossary imposes target forms only when its leg ends in the target: a pivot's second engine would translate them again.
+    if (legs.length === 1 && byRef.get(legs[0]!.provider)?.provider.glossary === 'native') route.plan.nativeGlossary = true;
     if (!seen.has(route.plan.id)) {
       seen.add(route.plan.id);
       routes.push(route);
@@ -206,11 +208,13 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     u.billedChars += billed;
   };
 
-  async function runLeg(leg: Leg, segments: { id: string; text: string }[], terms: Term[] | undefined, signal?: AbortSignal): Promise<{ texts: string[]; billed: number; notices: Notice[] }> {
+  async function runLeg(leg: Leg, segments: { id: string; text: string }[], terms: Term[] | undefined, signal?: AbortSignal): Promise<{ texts: string[]; billed: number; notices: Notice[]; glossaryApplied: boolean }> {
     const handle = byRef.get(leg.provider)!;
     const { provider } = handle;
     const notices: Notice[] = [];
     let billed = 0;
+    // True until one batch that carried terms went without the engine's glossary.
+    let glossaryApplied = Boolean(terms?.length) && provider.glossary === 'native';
     // When one batch fails for good the leg has failed: stop its sibling batches instead of paying for them.
     const leg$ = new AbortController();
     const stop = () => leg$.abort(signal?.reason);
@@ -241,6 +245,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
             usage[leg.provider]!.billedChars += res.billedChars;
             billed += res.billedChars;
             notices.push(...noticesOf(res));
+            if (res.glossaryApplied === false) glossaryApplied = false;
             return res.texts.map((t) => normalizeInline(t));
           }, leg$.signal),
         {
@@ -268,7 +273,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     try {
       const measure = provider.measure?.bind(provider);
       const results = await Promise.all(planBatches(segments, provider.limits, measure).map(runBatch));
-      return { texts: results.flat(), billed, notices };
+      return { texts: results.flat(), billed, notices, glossaryApplied };
     } catch (err) {
       leg$.abort(err);
       throw err;
@@ -288,6 +293,7 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
     let segments = req.segments.map((s) => ({ id: s.id, text: normalizeInline(s.text) }));
     let billedChars = 0;
     const notices: Notice[] = [];
+    let glossaryApplied = false;
     for (const [i, leg] of route.legs.entries()) {
       // Terms describe the source language; a pivot's second leg starts from another language.
       const terms = leg.from === req.from && req.terms.length ? req.terms : undefined;
@@ -299,9 +305,10 @@ export function createRouter(options: RouterOptions): LocflowTranslator {
       }
       billedChars += out.billed;
       notices.push(...out.notices);
+      glossaryApplied = route.legs.length === 1 && out.glossaryApplied;
       segments = segments.map((s, i) => ({ id: s.id, text: out.texts[i]! }));
     }
-    return { texts: segments.map((s) => s.text), plan: route.plan, billedChars, ...withNotices(notices) };
+    return { texts: segments.map((s) => s.text), plan: route.plan, billedChars, ...withNotices(notices), ...(glossaryApplied ? { glossaryApplied } : {}) };
   }
 
   const translator: LocflowTranslator = {

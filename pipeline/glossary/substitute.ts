@@ -36,6 +36,11 @@ export interface SubstituteResult {
   placed: TermMatch[];
   /** Matches with a target form whose rendering was not found. */
   unplaced: TermMatch[];
+  /**
+   * The placed matches whose glossary form the engine had already written
+   * (nothing replaced): what an engine given a native glossary did itself.
+   */
+  already: TermMatch[];
 }
 
 /** What is sent to the engine to learn how it renders a term alone. */
@@ -133,6 +138,7 @@ export function substituteTerms(input: SubstituteInput): SubstituteResult {
   const edits: Edit[] = [];
   const placed: TermMatch[] = [];
   const unplaced: TermMatch[] = [];
+  const already: TermMatch[] = [];
   const sourceLength = Math.max(1, input.source.length);
 
   for (const match of [...matches].sort((a, b) => a.start - b.start)) {
@@ -144,10 +150,14 @@ export function substituteTerms(input: SubstituteInput): SubstituteResult {
     const expected = (match.start / sourceLength) * words.length;
     const nearest = (spans: Span[]) => spans.sort((a, b) => Number(b.exact) - Number(a.exact) || Math.abs(a.first - expected) - Math.abs(b.first - expected))[0];
 
-    const already = nearest(findSpans(words, formWords(form), used).filter((s) => s.exact));
-    if (already) {
-      for (let i = already.first; i <= already.last; i++) used[i] = true;
+    const fw = formWords(form);
+    // A case-sensitive form (`DeepSeek`) written in other capitals (`DEEPSEEK`) is not the glossary's: it is replaced below.
+    const asWritten = (s: Span) => s.exact && (!term.caseSensitive || fw.every((w, k) => words[s.first + k]!.text === w));
+    const written = nearest(findSpans(words, fw, used).filter(asWritten));
+    if (written) {
+      for (let i = written.first; i <= written.last; i++) used[i] = true;
       placed.push(match);
+      already.push(match);
       continue;
     }
     const candidates = [input.renderings.get(renderingKey(match, term)), match.text, term.term, ...term.variants]
@@ -184,7 +194,7 @@ export function substituteTerms(input: SubstituteInput): SubstituteResult {
   // Edits never overlap; applied from the end so that earlier offsets hold.
   let text = output;
   for (const e of [...edits].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
-  return { text, placed, unplaced };
+  return { text, placed, unplaced, already };
 }
 
 function overlaps(e: Edit, edits: Edit[]): boolean {

@@ -182,7 +182,7 @@ export function createAzure(options: AzureOptions = {}): TranslationProvider {
       const billedChars = marked.reduce((n, s) => n + s.text.length, 0);
       if (billedChars > MAX_CHARS) throw new ProviderError('azure', 'too-large', `${billedChars} characters with dictionary markup; Azure accepts at most ${MAX_CHARS} per request`);
       const texts = await send(marked, req);
-      return { texts, billedChars, ...withNotices(notices) };
+      return { texts, billedChars, ...withNotices(notices), ...(dictionary && req.terms?.length ? { glossaryApplied: useDictionary } : {}) };
     },
 
     async health(): Promise<ProviderHealth> {

@@ -108,6 +108,10 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
   const glossaries = new Map<string, Glossary>();
   const pending = new Map<string, Promise<Glossary>>();
   let pairsCache: Promise<LanguagePair[]> | undefined;
+  /** Pairs DeepL makes glossaries for (`GET /v2/glossary-language-pairs`), lower-case `fr>en`; undefined when the list could not be read. */
+  let glossaryPairs: Promise<Set<string> | undefined> | undefined;
+  /** Pairs whose glossary DeepL refused (400) in this process, with its reason: not asked again. */
+  const refused = new Map<string, string>();
 
   const classify = (f: HttpFailure): Classification => {
     const message = String(field(f.json, 'message') ?? field(f.json, 'detail') ?? '') || undefined;
@@ -136,6 +140,24 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
   const requireKey = () => {
     if (!apiKey) throw new ProviderError('deepl', 'auth', 'DEEPL_AUTH_KEY is not set');
   };
+
+  /** Why DeepL cannot take a glossary for this pair, or undefined when it can (or nobody knows yet). */
+  async function glossaryRefusal(from: Lang, to: Lang): Promise<string | undefined> {
+    const key = `${deeplSource(from)}>${deeplSource(to)}`.toLowerCase();
+    const known = refused.get(key);
+    if (known) return known;
+    glossaryPairs ??= callJson<{ supported_languages?: { source_lang?: string; target_lang?: string }[] }>(http, { method: 'GET', url: '/v2/glossary-language-pairs', headers }, { provider: 'deepl', secrets, classify })
+      .then((res) => {
+        const list = res.data?.supported_languages;
+        return Array.isArray(list) ? new Set(list.map((p) => `${p.source_lang ?? ''}>${p.target_lang ?? ''}`.toLowerCase())) : undefined;
+      })
+      .catch(() => {
+        glossaryPairs = undefined; // unknown: try creating the glossary, and read the list again next time
+        return undefined;
+      });
+    const pairs = await glossaryPairs;
+    return pairs && !pairs.has(key) ? `DeepL makes no glossaries for ${deeplSource(from)}→${deeplSource(to)}` : undefined;
+  }
 
   async function ensureGlossary(from: Lang, to: Lang, terms: readonly Term[], notices: Notice[]): Promise<string | undefined> {
     const pairKey = `${deeplSource(from)}>${deeplTarget(to)}`;
@@ -254,19 +276,26 @@ export function createDeepl(options: DeeplOptions = {}): TranslationProvider {
       requireKey();
       const notices: Notice[] = [];
       let glossaryId: string | undefined;
-      if (useGlossaries && req.terms?.length) {
-        try {
-          glossaryId = await ensureGlossary(req.from, req.to, req.terms, notices);
-        } catch (err) {
-          if (err instanceof ProviderError && (err.reason === 'auth' || err.reason === 'quota')) throw err;
-          // Terms are also masked upstream, so a glossary failure costs quality of unmasked forms, not correctness.
-          const detail = (err as Error).message;
-          notices.push({ code: 'note-glossary-unused', message: `deepl: glossary not used: ${detail}`, params: { provider: 'deepl', detail } });
+      const wanted = useGlossaries && req.terms?.length ? glossaryEntries(req.terms, req.to).size > 0 : false;
+      if (wanted) {
+        const unused = (detail: string) => notices.push({ code: 'note-glossary-unused', message: `deepl: glossary not used: ${detail}`, params: { provider: 'deepl', detail } });
+        const refusal = await glossaryRefusal(req.from, req.to);
+        if (refusal) unused(refusal);
+        else {
+          try {
+            glossaryId = await ensureGlossary(req.from, req.to, req.terms!, notices);
+          } catch (err) {
+            if (err instanceof ProviderError && (err.reason === 'auth' || err.reason === 'quota')) throw err;
+            // The pipeline checks each term in the output and substitutes or masks the ones the engine missed.
+            const detail = (err as Error).message;
+            if (err instanceof ProviderError && err.status === 400) refused.set(`${deeplSource(req.from)}>${deeplSource(req.to)}`.toLowerCase(), detail);
+            unused(detail);
+          }
         }
       }
       try {
         const { texts, billed } = await send(req, glossaryId);
-        return { texts, billedChars: billed, ...withNotices(notices) };
+        return { texts, billedChars: billed, ...withNotices(notices), ...(wanted ? { glossaryApplied: Boolean(glossaryId) } : {}) };
       } catch (err) {
         if (!(glossaryId && err instanceof ProviderError && err.status === 404)) throw err;
         // Another batch or worker replaced (and deleted) the glossary meanwhile: forget it, and the router's retry makes the current one.

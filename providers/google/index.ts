@@ -8,7 +8,7 @@ import type { AxiosInstance } from 'axios';
 import { ProviderError } from '../../pipeline/errors.js';
 import { normalizeInline } from '../../pipeline/inline.js';
 import type { Lang } from '../../pipeline/model.js';
-import type { LanguagePair, ProviderHealth, ProviderSegment, TranslateRequest, TranslateResponse, TranslationProvider } from '../contract.js';
+import { withNotices, type LanguagePair, type Notice, type ProviderHealth, type ProviderSegment, type TranslateRequest, type TranslateResponse, type TranslationProvider } from '../contract.js';
 import { callJson, createHttpClient, field, tidyEntities, withPlainTargets, type Classification, type HttpFailure } from '../http.js';
 
 export interface GoogleOptions {
@@ -116,7 +116,37 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
     return check(field(res.data, 'data', 'translations'), segments.length);
   }
 
-  async function sendV3({ segments, ...req }: TranslateRequest): Promise<string[]> {
+  /** Pairs whose glossary Google refused in this process (wrong languages, glossary missing), with the reason. */
+  const glossaryRefused = new Map<string, string>();
+
+  /**
+   * v3 with the configured glossary when the batch has terms (a call without
+   * terms, such as the pipeline's probe of a term alone, wants the engine's own
+   * words). A glossary Google refuses is dropped for the pair and the batch
+   * sent again without it: the pipeline then imposes the terms itself.
+   */
+  async function sendV3(req: TranslateRequest, notices: Notice[]): Promise<{ texts: string[]; glossaryApplied?: boolean }> {
+    const pair = `${googleLang(req.from)}>${googleLang(req.to)}`;
+    const wanted = Boolean(glossaryId && req.terms?.length);
+    if (!wanted) return { texts: await callV3(req, false) };
+    const unused = (detail: string) =>
+      notices.push({ code: 'note-glossary-unused', message: `google: glossary not used: ${detail}`, params: { provider: 'google', detail } });
+    const refused = glossaryRefused.get(pair);
+    if (refused) {
+      unused(refused);
+      return { texts: await callV3(req, false), glossaryApplied: false };
+    }
+    try {
+      return { texts: await callV3(req, true), glossaryApplied: true };
+    } catch (err) {
+      if (!(err instanceof ProviderError && (err.status === 400 || err.status === 404) && /glossar/i.test(err.message))) throw err;
+      glossaryRefused.set(pair, err.message);
+      unused(err.message);
+      return { texts: await callV3(req, false), glossaryApplied: false };
+    }
+  }
+
+  async function callV3({ segments, ...req }: TranslateRequest, useGlossary: boolean): Promise<string[]> {
     const res = await callJson(
       http,
       {
@@ -128,14 +158,14 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
           mimeType: 'text/html',
           sourceLanguageCode: googleLang(req.from),
           targetLanguageCode: googleLang(req.to),
-          ...(glossaryId ? { glossaryConfig: { glossary: `${v3Parent}/glossaries/${glossaryId}`, ignoreCase: true } } : {}),
+          ...(useGlossary ? { glossaryConfig: { glossary: `${v3Parent}/glossaries/${glossaryId}`, ignoreCase: true } } : {}),
         },
         ...(req.signal ? { signal: req.signal } : {}),
       },
       { provider: 'google', secrets, classify, what: 'POST :translateText' },
     );
     // With a glossary Google answers both; the glossary version is the one we asked for.
-    const list = glossaryId && field(res.data, 'glossaryTranslations') !== undefined ? field(res.data, 'glossaryTranslations') : field(res.data, 'translations');
+    const list = useGlossary && field(res.data, 'glossaryTranslations') !== undefined ? field(res.data, 'glossaryTranslations') : field(res.data, 'translations');
     return check(list, segments.length);
   }
 
@@ -163,10 +193,11 @@ export function createGoogle(options: GoogleOptions = {}): TranslationProvider {
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       if (!v3 && !apiKey) throw new ProviderError('google', 'auth', 'GOOGLE_API_KEY (or GOOGLE_PROJECT_ID with GOOGLE_ACCESS_TOKEN) is not set');
-      const texts = await (v3 ? sendV3(req) : sendV2(req));
+      const notices: Notice[] = [];
+      const { texts, glossaryApplied } = v3 ? await sendV3(req, notices) : { texts: await sendV2(req), glossaryApplied: undefined };
       // Google bills the characters sent, markup included.
       const billedChars = req.segments.reduce((n, s) => n + s.text.length, 0);
-      return { texts, billedChars };
+      return { texts, billedChars, ...(notices.length ? withNotices(notices) : {}), ...(glossaryApplied !== undefined ? { glossaryApplied } : {}) };
     },
 
     async health(): Promise<ProviderHealth> {

@@ -237,7 +237,7 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
         : answer.finish === 'length'
           ? { problems: ['the answer was cut off (finish_reason "length")'], texts: [] }
           : checkAnswer(answer.content, segments);
-      if (checked.problems.length === 0) return { texts: checked.texts, billed, usage, retried: attempt > 1, problems: lastProblems };
+      if (checked.problems.length === 0) return { texts: checked.texts, billed, usage, retried: attempt > 1, problems: lastProblems, prompted: terms.length > 0 };
       lastProblems = checked.problems;
       messages.push(
         { role: 'assistant', content: answer.content ?? '' },
@@ -253,7 +253,8 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
     contractVersion: 3,
     configured: Boolean(apiKey || explicitBase),
     limits: { maxTexts, maxChars, concurrency: 2 },
-    glossary: 'mask',
+    // The glossary goes in the prompt as required renderings (terms that occur unmasked in the batch).
+    glossary: 'native',
 
     async pairs(): Promise<LanguagePair[]> {
       return withPlainTargets(LANGUAGES.flatMap((from) => LANGUAGES.filter((to) => to !== from).map((to) => ({ from, to }))));
@@ -262,13 +263,13 @@ export function createOpenAI(options: OpenAIOptions = {}): TranslationProvider {
     async translate(req: TranslateRequest): Promise<TranslateResponse> {
       if (req.segments.length === 0) return { texts: [], billedChars: 0, warnings: [] };
       if (!apiKey && !explicitBase) throw new ProviderError('openai', 'auth', 'OPENAI_API_KEY (or OPENAI_BASE_URL for a local server) is not set');
-      const { texts, billed, usage, retried, problems } = await translateChunk(req.segments, req);
+      const { texts, billed, usage, retried, problems, prompted } = await translateChunk(req.segments, req);
       const notices: Notice[] = [];
       if (retried) {
         const detail = problems.slice(0, 3).join('; ');
         notices.push({ code: 'note-retried', message: `openai: first answer rejected and retried (${detail})`, params: { provider: 'openai', detail } });
       }
-      return { texts, billedChars: billed, ...withNotices(notices), usage };
+      return { texts, billedChars: billed, ...withNotices(notices), usage, ...(req.terms?.length ? { glossaryApplied: prompted } : {}) };
     },
 
     async health(): Promise<ProviderHealth> {

@@ -5,7 +5,7 @@
  * dictionary markup honoured, and Azure's `{error:{code,message}}` envelope
  * with six-digit codes.
  */
-import { fakeTranslate, startFake, type FakeAnswer, type FakeServer, type RecordedRequest } from './common.js';
+import { fakeTranslate, startFake, withGlossarySwitch, type FakeAnswer, type FakeServer, type GlossarySwitch, type RecordedRequest } from './common.js';
 
 export const AZURE_FAKE_KEY = 'fake-azure-key-abcdef0123456789';
 
@@ -22,7 +22,8 @@ export interface AzureFakeOptions {
 
 const DICT = /<mstrans:dictionary translation="([^"]*)">([\s\S]*?)<\/mstrans:dictionary>/g;
 
-export async function startAzureFake(options: AzureFakeOptions = {}): Promise<FakeServer> {
+export async function startAzureFake(options: AzureFakeOptions = {}): Promise<FakeServer & GlossarySwitch> {
+  const state: GlossarySwitch = { ignoreGlossary: false };
   function translate(req: RecordedRequest): FakeAnswer {
     if (req.headers['ocp-apim-subscription-key'] !== AZURE_FAKE_KEY) return azureError(401, 401000, 'The request is not authorized because credentials are missing or invalid.');
     if (options.region && req.headers['ocp-apim-subscription-region'] !== options.region) return azureError(401, 401000, 'The request is not authorized because credentials are missing or invalid.');
@@ -44,7 +45,8 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Fa
         translations: targets.map((to) => {
           // Forced translations pass through untouched; everything else gets the fake treatment.
           const forced: string[] = [];
-          const masked = e.Text.replace(DICT, (_m, translation: string) => `\u0001${forced.push(translation) - 1}\u0001`);
+          // Ignoring the dictionary, the marked words are translated like the rest (the markup itself never reaches the output).
+          const masked = e.Text.replace(DICT, (_m, translation: string, inner: string) => (state.ignoreGlossary ? inner : `\u0001${forced.push(translation) - 1}\u0001`));
           const text = fakeTranslate(masked, to, textType === 'html' ? { htmlApostrophe: true } : {}).replace(/\u0001(\d+)\u0001/g, (_m, i: string) => forced[Number(i)]!);
           return { text, to };
         }),
@@ -52,11 +54,12 @@ export async function startAzureFake(options: AzureFakeOptions = {}): Promise<Fa
     };
   }
 
-  return startFake((req) => {
+  const fake = await startFake((req) => {
     if (req.method === 'POST' && req.path === '/translate') return translate(req);
     if (req.method === 'GET' && req.path === '/languages') {
       return { status: 200, body: { translation: Object.fromEntries(LANGS.map((l) => [l, { name: l, nativeName: l, dir: 'ltr' }])) } };
     }
     return azureError(404, 404001, 'The requested resource was not found.');
   });
+  return withGlossarySwitch(fake, state);
 }

@@ -113,6 +113,25 @@ export async function startFake(handler: Handler): Promise<FakeServer> {
   };
 }
 
+/** Whether a fake applies the glossary it is given; tests flip it to make an engine whose output misses terms. */
+export interface GlossarySwitch {
+  ignoreGlossary: boolean;
+}
+
+/**
+ * `fake.ignoreGlossary` as a live switch over `state`, which the fake's
+ * handler reads on every request.
+ */
+export function withGlossarySwitch<T extends FakeServer>(fake: T, state: GlossarySwitch): T & GlossarySwitch {
+  return Object.defineProperty(fake, 'ignoreGlossary', {
+    get: () => state.ignoreGlossary,
+    set: (v: boolean) => {
+      state.ignoreGlossary = v;
+    },
+    enumerable: true,
+  }) as T & GlossarySwitch;
+}
+
 function unescape(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|apos|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'" })[e] ?? _m);
 }

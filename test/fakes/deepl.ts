@@ -5,7 +5,7 @@
  * under /v3/glossaries, usage and languages endpoints.
  */
 import { randomUUID } from 'node:crypto';
-import { fakeTranslate, startFake, type FakeAnswer, type FakeServer, type RecordedRequest } from './common.js';
+import { fakeTranslate, startFake, withGlossarySwitch, type FakeAnswer, type FakeServer, type RecordedRequest } from './common.js';
 
 export const DEEPL_FAKE_KEY = 'fake-deepl-key-0123456789:fx';
 
@@ -22,15 +22,32 @@ export interface FakeGlossary {
 
 export interface DeeplFake extends FakeServer {
   glossaries: Map<string, FakeGlossary>;
+  /**
+   * When true, `glossary_id` is still checked (404, pair mismatch) but its
+   * entries are not applied: an engine whose output misses glossary terms,
+   * for proving the pipeline's compliance check and fallback.
+   */
+  ignoreGlossary: boolean;
   /** Characters counted against the fake account. */
   usage: { count: number; limit: number };
 }
 
 const err = (status: number, message: string): FakeAnswer => ({ status, body: { message } });
 
-export async function startDeeplFake(key = DEEPL_FAKE_KEY): Promise<DeeplFake> {
+export interface DeeplFakeOptions {
+  /**
+   * Languages the fake makes glossaries between (DeepL lists its pairs at
+   * `GET /v2/glossary-language-pairs` and refuses others with 400). Default:
+   * every source language.
+   */
+  glossaryLanguages?: string[];
+}
+
+export async function startDeeplFake(key = DEEPL_FAKE_KEY, options: DeeplFakeOptions = {}): Promise<DeeplFake> {
   const glossaries = new Map<string, FakeGlossary>();
   const usage = { count: 0, limit: 500_000 };
+  const glossaryLanguages = options.glossaryLanguages ?? SOURCES;
+  const state = { ignoreGlossary: false };
 
   function authorised(req: RecordedRequest): boolean {
     return req.headers.authorization === `DeepL-Auth-Key ${key}`;
@@ -65,7 +82,7 @@ export async function startDeeplFake(key = DEEPL_FAKE_KEY): Promise<DeeplFake> {
       body: {
         translations: (text as string[]).map((t) => ({
           detected_source_language: source ?? 'EN',
-          text: fakeTranslate(t, lang, glossary ? { glossary: glossary.entries } : {}),
+          text: fakeTranslate(t, lang, glossary && !state.ignoreGlossary ? { glossary: glossary.entries } : {}),
           ...(b.show_billed_characters ? { billed_characters: t.length } : {}),
         })),
       },
@@ -80,7 +97,7 @@ export async function startDeeplFake(key = DEEPL_FAKE_KEY): Promise<DeeplFake> {
     if (d.entries_format !== 'tsv' && d.entries_format !== 'csv') return err(400, "Value for 'entries_format' not supported.");
     const source = String(d.source_lang ?? '');
     const target = String(d.target_lang ?? '');
-    if (!SOURCES.includes(source) || !SOURCES.includes(target)) return err(400, 'Unsupported glossary language pair');
+    if (!glossaryLanguages.includes(source) || !glossaryLanguages.includes(target) || source === target) return err(400, 'Unsupported glossary language pair');
     const entries: Record<string, string> = {};
     for (const line of String(d.entries ?? '').split('\n')) {
       if (!line) continue;
@@ -109,6 +126,10 @@ export async function startDeeplFake(key = DEEPL_FAKE_KEY): Promise<DeeplFake> {
       const list = req.query.get('type') === 'target' ? TARGETS : SOURCES;
       return { status: 200, body: list.map((language) => ({ language, name: language })) };
     }
+    if (req.method === 'GET' && req.path === '/v2/glossary-language-pairs') {
+      const pairs = glossaryLanguages.flatMap((a) => glossaryLanguages.filter((b) => b !== a).map((b) => ({ source_lang: a.toLowerCase(), target_lang: b.toLowerCase() })));
+      return { status: 200, body: { supported_languages: pairs } };
+    }
     if (req.method === 'GET' && req.path === '/v3/glossaries') return { status: 200, body: { glossaries: [...glossaries.values()].map(describe) } };
     if (req.method === 'POST' && req.path === '/v3/glossaries') return createGlossary(req);
     const m = /^\/v3\/glossaries\/([^/]+)$/.exec(req.path);
@@ -118,5 +139,5 @@ export async function startDeeplFake(key = DEEPL_FAKE_KEY): Promise<DeeplFake> {
     }
     return err(404, 'Not found');
   });
-  return Object.assign(fake, { glossaries, usage });
+  return withGlossarySwitch(Object.assign(fake, { glossaries, usage }), state);
 }

@@ -5,7 +5,7 @@
  * `{error:{code,message,status,errors?}}`. HTML answers encode apostrophes as
  * `&#39;` and may expand empty tags, as the real service does.
  */
-import { fakeTranslate, startFake, type FakeAnswer, type FakeServer, type RecordedRequest } from './common.js';
+import { fakeTranslate, startFake, withGlossarySwitch, type FakeAnswer, type FakeServer, type GlossarySwitch, type RecordedRequest } from './common.js';
 
 export const GOOGLE_FAKE_KEY = 'AIzaFakeGoogleKey0123456789';
 export const GOOGLE_FAKE_TOKEN = 'ya29.fake-google-access-token';
@@ -13,7 +13,7 @@ export const GOOGLE_FAKE_PROJECT = 'locflow-test';
 
 const LANGS = ['en', 'fr', 'vi', 'es', 'de', 'it', 'pt', 'pt-PT', 'ja', 'ko', 'zh-CN', 'zh-TW', 'iw'];
 
-export interface GoogleFake extends FakeServer {
+export interface GoogleFake extends FakeServer, GlossarySwitch {
   /** Glossaries known to v3: id → source → target. */
   glossaries: Map<string, Record<string, string>>;
 }
@@ -24,6 +24,7 @@ export function googleError(code: number, status: string, message: string, reaso
 
 export async function startGoogleFake(): Promise<GoogleFake> {
   const glossaries = new Map<string, Record<string, string>>();
+  const state: GlossarySwitch = { ignoreGlossary: false };
 
   function translate(texts: unknown, source: unknown, target: unknown, format: unknown, max: number, glossary?: Record<string, string>): string[] | FakeAnswer {
     if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== 'string')) return googleError(400, 'INVALID_ARGUMENT', 'Required Text');
@@ -62,7 +63,7 @@ export async function startGoogleFake(): Promise<GoogleFake> {
     if (!Array.isArray(plain)) return plain;
     const body: Record<string, unknown> = { translations: plain.map((translatedText) => ({ translatedText })) };
     if (glossary) {
-      const withGlossary = translate(b.contents, b.sourceLanguageCode, b.targetLanguageCode, b.mimeType, 1024, glossary) as string[];
+      const withGlossary = translate(b.contents, b.sourceLanguageCode, b.targetLanguageCode, b.mimeType, 1024, state.ignoreGlossary ? undefined : glossary) as string[];
       body.glossaryTranslations = withGlossary.map((translatedText) => ({ translatedText, glossaryConfig: gc }));
     }
     return { status: 200, body };
@@ -73,5 +74,5 @@ export async function startGoogleFake(): Promise<GoogleFake> {
     if (req.path.startsWith('/v3/')) return v3(req);
     return googleError(404, 'NOT_FOUND', 'Not found');
   });
-  return Object.assign(fake, { glossaries });
+  return withGlossarySwitch(Object.assign(fake, { glossaries }), state);
 }

@@ -5,7 +5,7 @@
  * error envelope `{error:{message,type,code}}`. It "translates" the segments it
  * finds in the last JSON user message, so the adapter's id protocol is tested.
  */
-import { fakeTranslate, startFake, type FakeAnswer, type FakeServer, type RecordedRequest } from './common.js';
+import { fakeTranslate, startFake, withGlossarySwitch, type FakeAnswer, type FakeServer, type GlossarySwitch, type RecordedRequest } from './common.js';
 
 export const OPENAI_FAKE_KEY = 'sk-fake-openai-key-0123456789abcdef';
 export const OPENAI_FAKE_MODEL = 'fake-gpt';
@@ -41,16 +41,35 @@ export function payloadOf(req: RecordedRequest): UserPayload {
   return JSON.parse(messages.find((m) => m.role === 'user')!.content) as UserPayload;
 }
 
+/**
+ * The required renderings a system prompt lists (`- "a" / "b": always
+ * translate as "X"`, `- "a": keep exactly as written`), as source → target.
+ * A model follows them, so the fake does too unless told to ignore them.
+ */
+export function promptGlossary(req: RecordedRequest): Record<string, string> {
+  const messages = (req.body as { messages: { role: string; content: string }[] }).messages;
+  const system = messages.find((m) => m.role === 'system')?.content ?? '';
+  const out: Record<string, string> = {};
+  for (const line of system.split('\n')) {
+    const m = /^- ((?:"[^"]*"(?: \/ )?)+): (?:always translate as "([^"]*)"|(keep exactly as written))/.exec(line);
+    if (!m) continue;
+    for (const [, form] of m[1]!.matchAll(/"([^"]*)"/g)) if (form) out[form] = m[2] ?? form;
+  }
+  return out;
+}
+
 /** What the fake would answer for this request, as message content, optionally altered by `edit`. */
-export function fakeContent(req: RecordedRequest, edit?: (t: { id: string; text: string }[]) => { id: string; text: string }[]): string {
+export function fakeContent(req: RecordedRequest, edit?: (t: { id: string; text: string }[]) => { id: string; text: string }[], options: { ignoreGlossary?: boolean } = {}): string {
   const p = payloadOf(req);
-  const list = p.segments.map((s) => ({ id: s.id, text: fakeTranslate(s.text, p.target_language) }));
+  const glossary = options.ignoreGlossary ? {} : promptGlossary(req);
+  const list = p.segments.map((s) => ({ id: s.id, text: fakeTranslate(s.text, p.target_language, Object.keys(glossary).length ? { glossary } : {}) }));
   return JSON.stringify({ translations: edit ? edit(list) : list });
 }
 
-export async function startOpenAIFake(options: { key?: string | null; models?: string[] } = {}): Promise<FakeServer> {
+export async function startOpenAIFake(options: { key?: string | null; models?: string[] } = {}): Promise<FakeServer & GlossarySwitch> {
   const key = options.key === undefined ? OPENAI_FAKE_KEY : options.key;
-  return startFake((req) => {
+  const state: GlossarySwitch = { ignoreGlossary: false };
+  const fake = await startFake((req) => {
     if (key !== null && req.headers.authorization !== `Bearer ${key}`) {
       return openaiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
     }
@@ -71,9 +90,10 @@ export async function startOpenAIFake(options: { key?: string | null; models?: s
       return openaiError(400, "Missing required parameter: 'response_format.json_schema'", 'invalid_request_error', 'missing_required_parameter');
     }
     try {
-      return chatAnswer(fakeContent(req));
+      return chatAnswer(fakeContent(req, undefined, state));
     } catch {
       return chatAnswer('I could not find any segments.');
     }
   });
+  return withGlossarySwitch(fake, state);
 }

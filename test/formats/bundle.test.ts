@@ -76,9 +76,9 @@ describe('writeBundle', () => {
 
   it('manifest records per target how glossary terms were imposed', () => {
     const input = fixture();
-    input.targets[0]!.imposition = { method: 'substitute', substituted: 3, masked: 1, fromMemory: 0 };
+    input.targets[0]!.imposition = { method: 'substitute', native: 0, substituted: 3, masked: 1, fromMemory: 0 };
     const m = JSON.parse(writeBundle(input, { renderer: plainRenderer }).get('manifest.json') as string);
-    expect(m.targets[0].terms).toEqual({ method: 'substitute', substituted: 3, masked: 1, fromMemory: 0 });
+    expect(m.targets[0].terms).toEqual({ method: 'substitute', native: 0, substituted: 3, masked: 1, fromMemory: 0 });
     expect(m.targets[1].terms).toBeUndefined();
   });
 

@@ -167,7 +167,7 @@ describe('translateTarget imposes terms by substitution, masking only as a fallb
     const analysis = analyse(sentence, { terms, from: 'fr', format: 'text' });
     const substituted = await translateTarget(analysis, 'en', { translator, skipSameLanguage: false });
     expect(substituted.segments[0]!.plain).toBe('The training of the model has not cost that two million.');
-    expect(substituted.imposition).toEqual({ method: 'substitute', substituted: 1, masked: 0, fromMemory: 0 });
+    expect(substituted.imposition).toEqual({ method: 'substitute', native: 0, substituted: 1, masked: 0, fromMemory: 0, byTerm: { formation: { substituted: 1 } }, probedChars: 'formation'.length });
     expect(substituted.segments[0]!.qa.filter((f) => f.check === 'glossary-side-effect')).toEqual([]);
 
     const masked = await translateTarget(analysis, 'en', { translator, skipSameLanguage: false, imposition: 'mask' });

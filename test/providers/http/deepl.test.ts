@@ -146,6 +146,7 @@ describe('deepl adapter', () => {
       const segs = [{ id: 'a', text: 'Un processeur graphique rapide.' }];
       const res = await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
       expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en', { 'processeur graphique': 'GPU' }));
+      expect(res.glossaryApplied).toBe(true);
       expect(fake.glossaries.size).toBe(1);
       const g = [...fake.glossaries.values()][0]!;
       expect(g).toMatchObject({ source_lang: 'FR', target_lang: 'EN', entries: { 'processeur graphique': 'GPU' } });
@@ -221,6 +222,45 @@ describe('deepl adapter', () => {
       const [kept] = expectNotices(res);
       expect(kept).toMatchObject({ code: 'note-glossary-not-deleted', params: { provider: 'deepl', glossary: first } });
       expect(kept!.message).toBe(`deepl: could not delete the replaced glossary ${first}: ${kept!.params!.detail}`);
+    });
+
+    it('asks which pairs take a glossary, makes none for a pair DeepL lists no glossary for, and says so', async () => {
+      const limited = await startDeeplFake(DEEPL_FAKE_KEY, { glossaryLanguages: ['FR', 'EN', 'DE'] });
+      try {
+        const p = createDeepl({ apiKey: DEEPL_FAKE_KEY, baseURL: limited.url, env: {} });
+        const vi = term({ id: 't5', term: 'processeur graphique', kind: 'translate', translations: { vi: 'GPU' } });
+        const segs = [{ id: 'a', text: 'Un processeur graphique.' }];
+        const res = await p.translate({ segments: segs, from: 'fr', to: 'vi', terms: [vi] });
+        expect(res.glossaryApplied).toBe(false);
+        expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'vi'));
+        expect(res.notices).toMatchObject([{ code: 'note-glossary-unused', params: { provider: 'deepl', detail: 'DeepL makes no glossaries for FR→VI' } }]);
+        expect(limited.calls('/v3/glossaries')).toHaveLength(0);
+        // The pair list is read once per process; a supported pair still gets its glossary.
+        const ok = await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+        expect(ok.glossaryApplied).toBe(true);
+        expect(limited.calls('/v2/glossary-language-pairs')).toHaveLength(1);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('remembers a pair whose glossary creation DeepL refused with 400 (the pair list could not be read)', async () => {
+      const limited = await startDeeplFake(DEEPL_FAKE_KEY, { glossaryLanguages: ['FR', 'EN'] });
+      try {
+        limited.script({ status: 500, body: { message: 'Internal error' } }, { path: '/v2/glossary-language-pairs', times: 5 });
+        const p = createDeepl({ apiKey: DEEPL_FAKE_KEY, baseURL: limited.url, env: {} });
+        const de = term({ id: 't6', term: 'processeur graphique', kind: 'translate', translations: { de: 'Grafikprozessor' } });
+        const segs = [{ id: 'a', text: 'Un processeur graphique.' }];
+        const first = await p.translate({ segments: segs, from: 'fr', to: 'de', terms: [de] });
+        expect(first.glossaryApplied).toBe(false);
+        expect(String(first.notices![0]!.params!.detail)).toMatch(/400.*Unsupported glossary language pair/);
+        const posts = () => limited.calls('/v3/glossaries').filter((r) => r.method === 'POST').length;
+        expect(posts()).toBe(1);
+        await p.translate({ segments: segs, from: 'fr', to: 'de', terms: [de] });
+        expect(posts()).toBe(1);
+      } finally {
+        await limited.close();
+      }
     });
 
     it('skips forbidden and unapproved terms and sends no glossary for them', async () => {

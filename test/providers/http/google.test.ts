@@ -3,7 +3,7 @@ import { createGoogle, googleLang } from '../../../providers/google/index.js';
 import { expectedFake } from '../../fakes/common.js';
 import { GOOGLE_FAKE_KEY, GOOGLE_FAKE_PROJECT, GOOGLE_FAKE_TOKEN, googleError, startGoogleFake, type GoogleFake } from '../../fakes/google.js';
 import { runConformance } from '../conformance.js';
-import { catchProviderError, faultsFor, routed } from './helpers.js';
+import { catchProviderError, faultsFor, routed, term } from './helpers.js';
 
 runConformance(
   'google v2 (fake)',
@@ -81,8 +81,9 @@ describe('google adapter', () => {
   it('v3: sends contents with text/html and uses glossaryTranslations when a glossary is configured', async () => {
     fake.glossaries.set('tech', { 'processeur graphique': 'GPU' });
     const segs = [{ id: 'a', text: 'Un processeur graphique <g id="1">rapide</g>.' }];
-    const res = await v3('tech').translate({ segments: segs, from: 'fr', to: 'en' });
+    const res = await v3('tech').translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
     expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en', { 'processeur graphique': 'GPU' }));
+    expect(res.glossaryApplied).toBe(true);
     const [req] = fake.requests;
     expect(req!.path).toBe(`/v3/projects/${GOOGLE_FAKE_PROJECT}/locations/us-central1:translateText`);
     expect(req!.headers.authorization).toBe(`Bearer ${GOOGLE_FAKE_TOKEN}`);
@@ -95,6 +96,31 @@ describe('google adapter', () => {
     });
     expect(v3('tech').glossary).toBe('native');
     expect(v3().glossary).toBe('mask');
+  });
+
+  const gpu = term({ id: 't1', term: 'processeur graphique', kind: 'translate', translations: { en: 'GPU' } });
+
+  it('v3: a call without terms (the pipeline asking how a term renders alone) goes without the glossary', async () => {
+    fake.glossaries.set('tech', { 'processeur graphique': 'GPU' });
+    const res = await v3('tech').translate({ segments: [{ id: 'term1', text: 'processeur graphique' }], from: 'fr', to: 'en' });
+    expect(res.texts[0]).toBe(expectedFake('processeur graphique', 'en'));
+    expect(fake.requests[0]!.body).not.toHaveProperty('glossaryConfig');
+    expect(res.glossaryApplied).toBeUndefined();
+  });
+
+  it('v3: a glossary Google refuses is dropped for the pair, the batch sent again without it, and said as note-glossary-unused', async () => {
+    fake.glossaries.clear();
+    const p = v3('missing');
+    const segs = [{ id: 'a', text: 'Un processeur graphique.' }];
+    const res = await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+    expect(res.texts[0]).toBe(expectedFake(segs[0]!.text, 'en'));
+    expect(res.glossaryApplied).toBe(false);
+    expect(res.notices).toMatchObject([{ code: 'note-glossary-unused', params: { provider: 'google' } }]);
+    expect(String(res.notices![0]!.params!.detail)).toMatch(/404.*Glossary not found/);
+    expect(fake.requests.map((r) => (r.body as { glossaryConfig?: unknown }).glossaryConfig !== undefined)).toEqual([true, false]);
+    // Not asked again for the same pair.
+    await p.translate({ segments: segs, from: 'fr', to: 'en', terms: [gpu] });
+    expect(fake.requests.map((r) => (r.body as { glossaryConfig?: unknown }).glossaryConfig !== undefined)).toEqual([true, false, false]);
   });
 
   const cases: [string, ReturnType<typeof googleError>, string, boolean][] = [
