@@ -94,7 +94,15 @@ async function engineBound(fake: LimitedDeepl, processes: number, shared: boolea
   const dir = mkdtempSync(join(tmpdir(), 'locflow-scale-'));
   const configFile = join(dir, 'locflow.yaml');
   writeFileSync(configFile, shared ? `providers:\n  deepl:\n    maxInFlight: ${LIMIT}\n` : 'pivots: [en]\n');
-  const env = { ...fake.env, REDIS_URL, LOCFLOW_PREFIX: prefix, LOCFLOW_CONFIG: configFile, LOCFLOW_BATCH_SIZE: '4' };
+  const env = {
+    ...fake.env,
+    REDIS_URL,
+    LOCFLOW_PREFIX: prefix,
+    LOCFLOW_CONFIG: configFile,
+    LOCFLOW_BATCH_SIZE: '4',
+    // BENCH_SCALE_PROFILE=<dir>: each worker process writes a V8 CPU profile there when it stops.
+    ...(process.env.BENCH_SCALE_PROFILE ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${process.env.BENCH_SCALE_PROFILE}`.trim() } : {}),
+  };
   const config = queueConfig({ ...process.env, ...env });
   const app = await buildServer({ config, logger: false, auth: parseTokens(''), env: { ...process.env, ...env } });
   const children: ChildProcess[] = [];
@@ -141,9 +149,12 @@ const bench: Benchmark = {
     if (only.includes('engine')) {
       const fake = await startLimitedDeepl({ limit: LIMIT, delayMs: CALL_MS });
       try {
-        for (const processes of [1, 2]) {
-          const base = await engineBound(fake, processes, false);
+        // BENCH_SCALE_PROCESSES=1 and BENCH_SCALE_BASELINE=0 make a short run (e.g. to profile the workers).
+        const counts = (process.env.BENCH_SCALE_PROCESSES ?? '1,2').split(',').map(Number);
+        const withBaseline = process.env.BENCH_SCALE_BASELINE !== '0';
+        for (const processes of counts) {
           const ours = await engineBound(fake, processes, true);
+          const base = withBaseline ? await engineBound(fake, processes, false) : { ...ours, efficiency: NaN, refused: NaN, served: NaN, seconds: NaN, workerCpuMsPerCall: NaN };
           process.stderr.write(
             `scale-engine ${processes} proc: shared limit ${ours.served} calls in ${ours.seconds.toFixed(2)} s, ${ours.refused} refused, worker CPU ${ours.workerCpuMsPerCall.toFixed(1)} ms/call; ` +
               `per-process gates ${base.served} calls in ${base.seconds.toFixed(2)} s, ${base.refused} refused, worker CPU ${base.workerCpuMsPerCall.toFixed(1)} ms/call; load average ${loadavg()[0]!.toFixed(1)} on ${cpus} cores\n`,

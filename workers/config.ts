@@ -18,6 +18,12 @@ export interface QueueConfig extends RedisTopologySettings {
   retryMaxMs: number;
   /** How often workers look for jobs whose worker died; also bounds the lock. */
   stalledIntervalMs: number;
+  /**
+   * How long a job's lock lasts without renewal. A Redis failover longer than
+   * this loses running jobs' locks: another worker then runs the job while the
+   * first still does, and both can buy the same batch. Default: the stalled interval.
+   */
+  lockDurationMs: number;
   /** Finished jobs BullMQ keeps for the dashboard (our own job records live for the retention period). */
   keepCompleted: number;
   keepFailed: number;
@@ -62,6 +68,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     retryBaseMs: envInt(env, 'LOCFLOW_RETRY_BASE_MS', 1000, 1),
     retryMaxMs: envInt(env, 'LOCFLOW_RETRY_MAX_MS', 60_000, 1),
     stalledIntervalMs: envInt(env, 'LOCFLOW_STALLED_INTERVAL_MS', 30_000, 500),
+    lockDurationMs: envInt(env, 'LOCFLOW_LOCK_DURATION_MS', Math.max(envInt(env, 'LOCFLOW_STALLED_INTERVAL_MS', 30_000, 500), 1000), 1000),
     keepCompleted: envInt(env, 'LOCFLOW_KEEP_COMPLETED', 1000),
     keepFailed: envInt(env, 'LOCFLOW_KEEP_FAILED', 5000),
     eventsMaxLen: envInt(env, 'LOCFLOW_EVENTS_MAXLEN', 10_000, 100),

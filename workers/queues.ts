@@ -13,7 +13,7 @@
 import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
 import type { Lang } from '../pipeline/model.js';
 import type { QueueConfig } from './config.js';
-import { closeRedis, connectRedis, nodeForKey, parseInfo, type RedisClient } from './redis.js';
+import { closeRedis, connectRedis, replicaWaiter, type RedisClient } from './redis.js';
 import { JobStore } from './store.js';
 
 export const QUEUE = {
@@ -77,6 +77,7 @@ export class Queues {
   constructor(readonly config: QueueConfig, redis?: RedisClient) {
     this.redis = redis ?? connectRedis(config, 'producer');
     this.store = new JobStore(this.redis, config.prefix, config.retentionSeconds);
+    this.replicaWait = replicaWaiter(this.redis, `${config.prefix}:job`, config.replicaWaitMs);
     const base = { connection: this.redis, prefix: config.prefix, streams: { events: { maxLen: config.eventsMaxLen } } };
     this.flow = new FlowProducer({ connection: this.redis, prefix: config.prefix });
     this.translate = new Queue<TranslateJobData>(QUEUE.translate, { ...base, defaultJobOptions: jobOptions(config) });
@@ -126,8 +127,7 @@ export class Queues {
     }
   }
 
-  private replicasCheckedAt = -Infinity;
-  private replicas = 0;
+  private readonly replicaWait: () => Promise<number | undefined>;
 
   /**
    * After a submission's writes: waits until at least one replica of the
@@ -139,17 +139,8 @@ export class Queues {
    * WAIT covers the writes of this connection; the job record and the flow go
    * through it (in a cluster, through the node connection that WAIT uses).
    */
-  async waitForReplicas(): Promise<number | undefined> {
-    if (this.config.replicaWaitMs <= 0) return undefined;
-    const node = nodeForKey(this.redis, `${this.config.prefix}:job`);
-    if (!node) return undefined;
-    // Whether the master has replicas is read at most every 10 s: INFO on each submission would cost more than the WAIT.
-    if (Date.now() - this.replicasCheckedAt > 10_000) {
-      this.replicas = Number(parseInfo(await node.info('replication')).connected_slaves ?? 0) || 0;
-      this.replicasCheckedAt = Date.now();
-    }
-    if (this.replicas === 0) return undefined;
-    return node.wait(1, this.config.replicaWaitMs);
+  waitForReplicas(): Promise<number | undefined> {
+    return this.replicaWait();
   }
 
   async close(): Promise<void> {

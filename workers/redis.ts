@@ -56,6 +56,12 @@ export interface RedisTopologySettings {
   redisUrl: string;
   redisCluster?: ClusterSettings;
   redisSentinel?: SentinelSettings;
+  /**
+   * REDIS_NAT_MAP: the address each server announces ("host:port", as the
+   * cluster or the sentinels report it) → where this process reaches it (a NAT,
+   * a container's published port). Cluster and Sentinel only.
+   */
+  natMap?: Record<string, RedisNode>;
 }
 
 export type TopologyKind = 'standalone' | 'cluster' | 'sentinel';
@@ -110,6 +116,43 @@ function parseNodeList(name: string, raw: string) {
   return entries.map((e) => parseNode(name, e));
 }
 
+function badNatMap(value: string, detail: string): InputError {
+  return new InputError('bad-config', `REDIS_NAT_MAP must list announced-host:port=reachable-host:port pairs separated by commas (${detail}), not "${value}"`, {
+    params: { name: 'REDIS_NAT_MAP', value, detail, context: 'nat-map' },
+  });
+}
+
+/** `host:port` or `[v6]:port`, nothing else: a NAT map entry names addresses, never credentials or schemes. */
+function parseAddress(raw: string, whole: string): RedisNode {
+  const m = /^(?:\[([^\]\s]+)\]|([^\s:=,[\]/@]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535) throw badNatMap(whole, `"${raw.trim()}" is not host:port`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/**
+ * REDIS_NAT_MAP=`10.0.0.5:6379=redis-a.example.net:30001,…`: left, the address
+ * a server announces (what CLUSTER SLOTS or the sentinels report); right, where
+ * this process reaches it. Keys are `host:port` as ioredis looks them up.
+ */
+export function parseNatMap(raw: string): Record<string, RedisNode> {
+  const out: Record<string, RedisNode> = {};
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw badNatMap(raw, 'no pair');
+  for (const entry of entries) {
+    const parts = entry.split('=');
+    if (parts.length !== 2) throw badNatMap(raw, `"${entry}" is not one announced=reachable pair`);
+    const from = parseAddress(parts[0]!, raw);
+    const key = `${from.host}:${from.port}`;
+    if (out[key]) throw badNatMap(raw, `${key} is mapped twice`);
+    out[key] = parseAddress(parts[1]!, raw);
+  }
+  return out;
+}
+
 /** A prefix whose keys share one cluster slot: it holds a non-empty `{…}` (Redis hashes only that part). */
 export function hasHashTag(prefix: string): boolean {
   const open = prefix.indexOf('{');
@@ -127,6 +170,14 @@ export function redisTopologySettings(env: NodeJS.ProcessEnv, prefix: string): R
   const username = env.REDIS_USERNAME || undefined;
   const password = env.REDIS_PASSWORD || undefined;
   const clusterRaw = env.REDIS_CLUSTER_NODES?.trim();
+  const natRaw = env.REDIS_NAT_MAP?.trim();
+  const natMap = natRaw ? parseNatMap(natRaw) : undefined;
+  if (natMap && !clusterRaw && !env.REDIS_SENTINELS?.trim()) {
+    // A plain client connects where REDIS_URL says; a map there would be silently ignored.
+    throw new InputError('bad-config', 'REDIS_NAT_MAP applies only to REDIS_CLUSTER_NODES or REDIS_SENTINELS (the addresses those servers announce); with REDIS_URL, put the reachable address in REDIS_URL', {
+      params: { name: 'REDIS_NAT_MAP', context: 'nat-map-topology' },
+    });
+  }
   if (clusterRaw) {
     const parsed = parseNodeList('REDIS_CLUSTER_NODES', clusterRaw);
     const withDb = parsed.find((p) => p.db !== undefined && p.db !== '0');
@@ -151,6 +202,7 @@ export function redisTopologySettings(env: NodeJS.ProcessEnv, prefix: string): R
         tls: parsed.some((p) => p.tls),
         nodeTimeoutMs: envMs(env, 'REDIS_CLUSTER_NODE_TIMEOUT_MS', 15_000),
       },
+      ...(natMap ? { natMap } : {}),
     };
   }
   const sentinelRaw = env.REDIS_SENTINELS?.trim();
@@ -173,6 +225,7 @@ export function redisTopologySettings(env: NodeJS.ProcessEnv, prefix: string): R
         ...(first?.password ? { sentinelPassword: first.password } : {}),
         tls: parsed.some((p) => p.tls),
       },
+      ...(natMap ? { natMap } : {}),
     };
   }
   return { redisUrl };
@@ -263,6 +316,7 @@ export function connectRedis(settings: RedisTopologySettings, role: ConnectionRo
       slotsRefreshTimeout: 2000,
       slotsRefreshInterval: 5000,
       clusterRetryStrategy: retry,
+      ...(settings.natMap ? { natMap: settings.natMap } : {}),
       // Not clusterNodeRetryStrategy: it left idle BullMQ workers stuck on a dead node for over a minute.
       redisOptions: {
         ...base,
@@ -285,6 +339,7 @@ export function connectRedis(settings: RedisTopologySettings, role: ConnectionRo
       ...(s.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
       retryStrategy: retry,
       sentinelRetryStrategy: options.failFast ? () => null : reconnectDelay,
+      ...(settings.natMap ? { natMap: settings.natMap } : {}),
       // Not failoverDetector: its +switch-master disconnect, arriving while the client was already
       // reconnecting to the dead master, ended the client for good (status "end") in our failover test.
       // A killed master drops the connection anyway, and the reconnect asks the sentinels again.
@@ -324,6 +379,47 @@ export function nodeForKey(client: RedisClient, key: string): Redis | undefined 
   const owner = client.slots[calculateSlot(key)]?.[0];
   if (!owner) return undefined;
   return client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+}
+
+/**
+ * Waits until one replica of the master that serves `key` holds this
+ * process's writes so far (`WAIT 1 <waitMs>`), when that master has replicas.
+ * Returns the replicas that acknowledged, or undefined when there was nothing
+ * to wait for (no replicas, or waitMs 0).
+ *
+ * WAIT covers the writes of the connection it is sent on: it goes on the node
+ * connection that served the writes (in a cluster, the slot owner's), which
+ * every command of this client for that slot goes through. Whether the master
+ * has replicas is read at most every 10 s: INFO on each call would cost more
+ * than the WAIT. WAIT on a master that died does not answer: the call gives up
+ * after waitMs plus 2 s and rejects, so the caller can write again.
+ */
+export function replicaWaiter(client: RedisClient, key: string, waitMs: number, now = Date.now): () => Promise<number | undefined> {
+  let checkedAt = -Infinity;
+  let replicas = 0;
+  let checkedNode: Redis | undefined;
+  return async () => {
+    if (waitMs <= 0) return undefined;
+    const node = nodeForKey(client, key);
+    if (!node) return undefined;
+    try {
+      // A new owner (after a failover) is asked at once: its replicas are not the old master's.
+      if (node !== checkedNode || now() - checkedAt > 10_000) {
+        replicas = Number(parseInfo(await withTimeout(node.info('replication'), waitMs + 2000)).connected_slaves ?? 0) || 0;
+        checkedAt = now();
+        checkedNode = node;
+      }
+      if (replicas === 0) return undefined;
+      const acked = await withTimeout(node.wait(1, waitMs), waitMs + 2000);
+      // No replica answered: after a failover the promoted master may have none yet; ask again next time.
+      if (acked < 1) checkedAt = -Infinity;
+      return acked;
+    } catch (err) {
+      checkedAt = -Infinity;
+      // Redis trouble, not a bug: the API answers 503 and a worker writes again.
+      throw new RedisUnavailableError(`waiting for a replica of ${node.options.host ?? '?'}:${node.options.port ?? '?'} failed (${(err as Error).message})`, err, { detail: (err as Error).message });
+    }
+  };
 }
 
 export interface RedisInfo {

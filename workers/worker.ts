@@ -15,7 +15,8 @@ import { startJanitor } from './janitor.js';
 import { tmOptions, type QueueConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { BACKOFF_TYPE, QUEUE, type AssembleJobData, type TranslateJobData, type TranslateSummary } from './queues.js';
-import { closeRedis, connectRedis, type RedisClient } from './redis.js';
+import { closeRedis, connectRedis, replicaWaiter, type RedisClient } from './redis.js';
+import { durableTm } from './durable-tm.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { JobStore, toView, type JobError, type StoredMessage } from './store.js';
 import { noteOf, plainParams } from './notes.js';
@@ -94,7 +95,11 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   const redis: RedisClient = connectRedis(config, 'worker');
   const store = new JobStore(redis, config.prefix, config.retentionSeconds);
   const metrics = new Metrics(redis, config.prefix);
-  const tm: TranslationMemory = createRedisTm(redis, `${config.prefix}:`, tmOptions(config));
+  // What a batch bought is held by a replica before the batch goes on: a retry after a failover reads it instead of buying again.
+  const tm: TranslationMemory = durableTm(createRedisTm(redis, `${config.prefix}:`, tmOptions(config)), {
+    waitForReplica: replicaWaiter(redis, `${config.prefix}:job`, config.replicaWaitMs),
+    onUnreplicated: (detail) => log.warn({ detail }, 'a translation-memory write was not confirmed by a replica; a failover now could buy that batch again'),
+  });
   const analyses = new AnalysisCache();
   const analysisOf = (id: string) => analyses.get(id, () => store.analysis(id));
   const webhookQueue = new (await import('bullmq')).Queue<WebhookJobData>(QUEUE.webhooks, {
@@ -164,7 +169,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     prefix: config.prefix,
     settings,
     stalledInterval: config.stalledIntervalMs,
-    lockDuration: Math.max(config.stalledIntervalMs, 1000),
+    // A lock that outlives a Redis failover keeps the job with its worker: no second run buying the same batch.
+    lockDuration: config.lockDurationMs,
     // A job whose worker died twice is more likely killing workers than unlucky.
     maxStalledCount: 2,
   };

@@ -1,8 +1,9 @@
 /** Reading the Redis topology from the environment: what is accepted, and what is refused before any connection. */
+import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { queueConfig } from '../../workers/config.js';
-import { describeTopology, hasHashTag, maxRedirectionsFor, rateLimitedErrorLog, RETRY_DELAY_ON_FAILOVER_MS, topologyKind } from '../../workers/redis.js';
-import { refusal } from '../helpers.js';
+import { connectRedis, describeTopology, hasHashTag, maxRedirectionsFor, parseNatMap, rateLimitedErrorLog, RETRY_DELAY_ON_FAILOVER_MS, topologyKind } from '../../workers/redis.js';
+import { refusal, runCli } from '../helpers.js';
 
 describe('Redis topology settings', () => {
   it('REDIS_CLUSTER_NODES wins over REDIS_URL, with credentials from userinfo or REDIS_PASSWORD and TLS from rediss://', () => {
@@ -46,4 +47,50 @@ describe('Redis topology settings', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('4999 more');
   });
+
+  it('REDIS_NAT_MAP maps announced addresses to reachable ones, for Cluster and Sentinel clients', () => {
+    expect(parseNatMap('10.0.0.5:6379=redis-a.example.net:30001, [fd00::7]:7000=127.0.0.1:17000')).toEqual({
+      '10.0.0.5:6379': { host: 'redis-a.example.net', port: 30001 },
+      'fd00::7:7000': { host: '127.0.0.1', port: 17000 },
+    });
+    const cluster = queueConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_NAT_MAP: '10.0.0.5:6379=b:2' });
+    expect(cluster.natMap).toEqual({ '10.0.0.5:6379': { host: 'b', port: 2 } });
+    const sentinel = queueConfig({ REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm', REDIS_NAT_MAP: '10.0.0.5:6379=b:2' });
+    expect(sentinel.natMap).toEqual(cluster.natMap);
+    // The clients get it (lazyConnect: nothing is dialled).
+    const c = connectRedis(cluster, 'worker') as Cluster;
+    expect(c.options.natMap).toEqual(cluster.natMap);
+    c.disconnect();
+    const r = connectRedis(sentinel, 'worker');
+    expect((r.options as { natMap?: unknown }).natMap).toEqual(cluster.natMap);
+    r.disconnect();
+    expect(queueConfig({ REDIS_CLUSTER_NODES: 'a:1' }).natMap).toBeUndefined();
+  });
+
+  it('refuses a malformed REDIS_NAT_MAP, and one without Cluster or Sentinel', () => {
+    for (const [value, why] of [
+      ['10.0.0.5:6379', /not one announced=reachable pair/],
+      ['10.0.0.5=b:2', /"10\.0\.0\.5" is not host:port/],
+      ['10.0.0.5:6379=b:99999', /"b:99999" is not host:port/],
+      ['a:1=b:2=c:3', /not one announced=reachable pair/],
+      ['a:1=b:2,a:1=c:3', /a:1 is mapped twice/],
+      [',', /no pair/],
+      ['redis://a:1=b:2', /is not host:port/],
+    ] as const) {
+      const err = refusal(() => queueConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_NAT_MAP: value }));
+      expect(err.message, value).toMatch(/^REDIS_NAT_MAP must list announced-host:port=reachable-host:port pairs/);
+      expect(err.message, value).toMatch(why);
+    }
+    expect(refusal(() => queueConfig({ REDIS_NAT_MAP: 'a:1=b:2' })).message).toMatch(/only to REDIS_CLUSTER_NODES or REDIS_SENTINELS/);
+  });
+
+  it('a worker with a bad REDIS_NAT_MAP stops at start-up with exit 2 and one clear line, in the user\'s language', async () => {
+    const env = { REDIS_CLUSTER_NODES: '127.0.0.1:1', LOCFLOW_PREFIX: '{lf-nat}', REDIS_NAT_MAP: '10.0.0.5:6379=nowhere' };
+    const [en, fr] = await Promise.all([runCli(['worker'], { env }), runCli(['worker'], { env: { ...env, LOCFLOW_LANG: 'fr' } })]);
+    expect(en.code).toBe(2);
+    expect(en.stderr).toMatch(/REDIS_NAT_MAP must list announced-host:port=reachable-host:port pairs separated by commas \("nowhere" is not host:port\)/);
+    expect(en.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fr.code).toBe(2);
+    expect(fr.stderr).toMatch(/REDIS_NAT_MAP doit lister/);
+  }, 60_000);
 });
