@@ -38,6 +38,10 @@ export const KEY_NAMES = [
   'example',
   /** "3" once every index below is complete (earlier layouts are migrated once) */
   'layout',
+  /** string with TTL: which process is migrating an earlier layout (one at a time) */
+  'migrating',
+  /** string: the HSCAN cursor a stopped migration resumes from */
+  'migcursor',
   /** stem of the sorted-set indexes (see indexes.ts) */
   'idx',
   /** hash id → the lower-cased text a `q` filter searches (term, variants, translations, note, id) */

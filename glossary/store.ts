@@ -27,7 +27,7 @@ import { conflictsOf, findConflicts, type Conflict } from './conflicts.js';
 import { LAYOUT, STANDARD_SETS } from './indexes.js';
 import { glossaryKeys, type GlossaryKeys } from './keys.js';
 import { iterateTerms, listIds, readTerms, withStats, type ListFilter } from './listing.js';
-import { migrateLayout } from './migrate.js';
+import { migrateLayout, type MigrateReport } from './migrate.js';
 import { checkTerm, termContent, toTerm, type TermPatch } from './schema.js';
 import { DEFAULT_SUGGESTION_SETTINGS, Suggestions, type RecordOptions, type SuggestionInput, type SuggestionReport, type SuggestionSettings } from './suggestions.js';
 import { assertCanModify, nextStatus, type Actor, type ReviewAction } from './workflow.js';
@@ -77,10 +77,18 @@ export interface GlossaryStore {
   approvedTerms(): Promise<{ terms: Term[]; version: string }>;
   /** Upserts by id in one atomic write; terms whose content is unchanged are left alone. */
   importTerms(terms: Term[], actor: Actor): Promise<ImportReport>;
-  /** Imports `dir/*.yaml` once per prefix (a later deliberate emptying is not undone). Migrates an older layout first. */
+  /** Imports `dir/*.yaml` once per prefix (a later deliberate emptying is not undone). A store that has terms is left as it is (an older layout is not migrated here). */
   seedIfEmpty(dir: string): Promise<{ seeded: number }>;
-  /** Brings a store of an earlier layout to this one (once; later calls cost one GET). */
-  migrate(): Promise<void>;
+  /**
+   * Brings a store of an earlier layout to this one, or waits while another
+   * process does (once; later calls cost nothing). `walked`/`ranHere` say
+   * whether this call did the work.
+   */
+  migrate(): Promise<MigrateReport>;
+  /** Whether the store has the current layout (listing, export and writes need it); one GET until it has. */
+  isMigrated(): Promise<boolean>;
+  /** Stops a migration this store runs, between two chunks (the cursor in Redis lets the next run resume). */
+  stop(): void;
   /** Stores candidates as proposed terms, adding up frequencies across distinct articles. */
   recordSuggestions(candidates: SuggestionInput[], options?: RecordOptions): Promise<SuggestionReport>;
   /** Deletes suggestions nobody acted on that no article used within the TTL; returns how many. */
@@ -143,12 +151,17 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string; su
   const approved = new ApprovedCache(redis, keys);
   const writer = new Writer(redis, keys, approved);
   const suggestions = new Suggestions(redis, keys, writer, { ...DEFAULT_SUGGESTION_SETTINGS, ...options.suggestions });
-  let migrated: Promise<void> | undefined;
+  let migrated: Promise<MigrateReport> | undefined;
+  let done = false;
+  const stopper = new AbortController();
 
   /** Once per process: later requests trust that the indexes are complete (writes keep them so). */
-  function ensureMigrated(): Promise<void> {
-    migrated ??= migrateLayout(redis, keys).then(
-      () => undefined,
+  function ensureMigrated(): Promise<MigrateReport> {
+    migrated ??= migrateLayout(redis, keys, { signal: stopper.signal }).then(
+      (report) => {
+        done = true;
+        return report;
+      },
       (err: unknown) => {
         migrated = undefined;
         throw err;
@@ -314,8 +327,9 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string; su
     },
 
     async seedIfEmpty(dir) {
-      await ensureMigrated();
+      // A store with terms is never seeded, whatever its layout: its migration is the caller's to start (in the background).
       if ((await redis.exists(keys.seeded)) || (await redis.hlen(keys.terms)) > 0) return { seeded: 0 };
+      await ensureMigrated();
       let names: string[];
       try {
         names = (await readdir(dir)).filter((f) => /\.ya?ml$/i.test(f)).sort();
@@ -337,6 +351,13 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string; su
 
     migrate: () => ensureMigrated(),
 
+    async isMigrated() {
+      if (!done && (await redis.get(keys.layout)) === LAYOUT) done = true;
+      return done;
+    },
+
+    stop: () => stopper.abort(),
+
     async recordSuggestions(candidates, options) {
       await ensureMigrated();
       return suggestions.record(candidates, options);
@@ -351,6 +372,7 @@ export function createGlossaryStore(options: { redis: Redis; prefix?: string; su
       await deleteAll(redis, keys);
       approved.forget();
       migrated = undefined;
+      done = false;
     },
   };
   return store;

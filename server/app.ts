@@ -36,6 +36,7 @@ import { jobListRoutes } from './routes/jobs-list.js';
 import { configureText, providerRoutes } from './routes/providers.js';
 import { detectRoutes } from './routes/detect.js';
 import { sessionRoutes } from './routes/session.js';
+import { migrateInBackground } from './glossary-migration.js';
 import { suggestTerms } from '../pipeline/suggest.js';
 import { createGlossaryStore, type GlossaryStore, type SuggestionSettings } from '../glossary/store.js';
 import { createHash } from 'node:crypto';
@@ -208,8 +209,12 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   // Reviewed terms live in the glossary store; the seed files fill it on first start.
   const suggestionSettings = suggestionSettingsFrom(env);
   const glossaryStore: GlossaryStore | undefined = options.glossaryStore === false ? undefined : createGlossaryStore({ redis: queues.redis, prefix: config.prefix, suggestions: suggestionSettings });
-  // Also where a store written by an earlier locflow gets its indexes, once, before the API answers.
-  if (glossaryStore) await glossaryStore.seedIfEmpty(SEED_DIR);
+  if (glossaryStore) {
+    await glossaryStore.seedIfEmpty(SEED_DIR);
+    // A store written by an earlier locflow gets its indexes in the background, so the API answers at once.
+    const migration = migrateInBackground(glossaryStore, app.log, scrub);
+    app.addHook('onClose', async () => migration.stop());
+  }
   const glossary = options.glossary ?? withMatcher(glossaryStore ? () => glossaryStore.approvedTerms() : yamlTerms());
   const tm = createRedisTm(queues.redis, `${config.prefix}:`, tmOptions(config));
   let unconfigured: Promise<string> | undefined;
@@ -240,7 +245,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
               const found = suggestTerms(text, analysis.sourceLang, snapshot.matcher ?? snapshot.terms);
               // The article's own hash, not the job id: the same article with other targets is still one article.
               const article = createHash('sha256').update(text).digest('hex').slice(0, 16);
-              if (found.length > 0) await glossaryStore.recordSuggestions(found, { lang: analysis.sourceLang, source: id, article });
+              if (found.length === 0) return;
+              const record = () => glossaryStore.recordSuggestions(found, { lang: analysis.sourceLang, source: id, article });
+              if (await glossaryStore.isMigrated()) return void (await record());
+              // Suggestions need the indexes: while the glossary is migrated they are recorded once it is done, and the submission does not wait.
+              void glossaryStore.migrate().then(record).catch((err: unknown) => app.log.warn({ err: scrub((err as Error).message), job: id }, 'glossary suggestions not recorded'));
             },
           }
         : {}),

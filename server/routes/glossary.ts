@@ -16,7 +16,7 @@ import { InputError } from '../../pipeline/errors.js';
 import { TERM_KINDS } from '../../pipeline/glossary/index.js';
 import type { Term, TermKind, TermStatus } from '../../pipeline/model.js';
 import { requireRole, type AuthConfig } from '../auth.js';
-import { decodeBody } from '../http-errors.js';
+import { decodeBody, sendLocalized } from '../http-errors.js';
 
 /** Terms per piece of a streamed export: small enough that formatting one never holds the event loop for long. */
 const EXPORT_CHUNK = 200;
@@ -85,9 +85,24 @@ function actorOf(request: FastifyRequest): Actor {
   return { role: p.role, name: p.name };
 }
 
+/** What a client is told to wait while the glossary is migrated. */
+const MIGRATING_RETRY_AFTER_S = 5;
+
 export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: AuthConfig }> = async (app, { store, auth }) => {
   const anyone = requireRole(auth, 'submitter');
   const reviewer = requireRole(auth, 'reviewer');
+
+  // While a store of an earlier layout is migrated (in the background, see glossary-migration.ts) its indexes are
+  // incomplete: listings, exports and writes would be wrong, so they answer 503 + Retry-After until it is done. The version
+  // and conflicts come from the approved terms, which every layout keeps, and stay open. After auth (hooks of the route's
+  // onRequest run first), before the body is read.
+  const OPEN_WHILE_MIGRATING = new Set(['/v1/glossary/version', '/v1/glossary/conflicts']);
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (OPEN_WHILE_MIGRATING.has(request.routeOptions.url ?? '') || (await store.isMigrated())) return payload;
+    reply.header('retry-after', String(MIGRATING_RETRY_AFTER_S));
+    await sendLocalized(reply, request, 503, { code: 'glossary-migrating', message: 'the glossary is being brought to the current storage layout; try again in a few seconds' });
+    return payload;
+  });
 
   // Files arrive as the raw body, decoded by their byte-order mark or declared charset (a TBX is often UTF-16); JSON keeps the app's parser.
   app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {

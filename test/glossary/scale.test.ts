@@ -1,6 +1,6 @@
 /**
  * A glossary of 40 000 terms behind the real server: a store written by the
- * previous layout (no sorted-set indexes) is migrated once at start-up, then
+ * previous layout (no sorted-set indexes) is migrated once, in the background after start-up, then
  * listing one term answers well under a second and `/healthz` stays under a
  * second while the whole glossary is exported (issue 15.4). The old code read
  * every term for each of these (about 5 s per listing at this size, and an
@@ -71,6 +71,11 @@ beforeAll(async () => {
   app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  // The server answers at once and migrates in the background (test/glossary/background-migration.test.ts): wait for it.
+  for (let until = Date.now() + 150_000; (await redis.get(`${config.prefix}:glossary:layout`)) !== '3'; ) {
+    if (Date.now() > until) throw new Error('the glossary migration did not finish within 150 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -87,7 +92,7 @@ async function timed(path: string): Promise<{ ms: number; status: number; body: 
 }
 
 describe('a glossary of 40 000 terms', () => {
-  it('was indexed at start-up and lists one term, any filter, well under a second', async () => {
+  it('was indexed after start-up and lists one term, any filter, well under a second', async () => {
     expect(await redis.get(`${config.prefix}:glossary:layout`)).toBe('3');
     const all = Array.from({ length: N }, (_, i) => term(i));
     const count = (f: (t: Term) => boolean) => all.filter(f).length;
