@@ -20,7 +20,7 @@ import { StreamSlots } from './stream-slots.js';
 type RedisClient = Redis | Cluster;
 
 /** Waiting longer than this for Redis would slow every authenticated request during an outage. */
-const REDIS_DEADLINE_MS = 300;
+const REDIS_DEADLINE_MS = 1000;
 /** After a Redis failure, decide locally this long before asking Redis again. */
 const FALLBACK_MS = 5000;
 
