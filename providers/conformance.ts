@@ -8,6 +8,8 @@
  * within `limits`, one call each. It needs no test framework and returns a
  * report; nothing here throws for a failing provider.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PROVIDER_FAILURES, ProviderError } from '../pipeline/errors.js';
 import { comparePlaceholders, plainText } from '../pipeline/inline.js';
 import { noticesOf } from '../pipeline/notices.js';
@@ -26,6 +28,13 @@ export interface ConformanceOptions {
    * that makes no fetch call has those checks skipped.
    */
   faults?: Partial<Record<FaultKind, () => void | Promise<void>>>;
+  /**
+   * The instance the error checks call after a fault hook (default: the
+   * provider under test): a second instance of the same plugin whose engine
+   * address is a fault engine (`startFaultEngine`), so that the checks apply to
+   * a plugin whatever HTTP client it uses.
+   */
+  faultProvider?: TranslationProvider;
   /** Longest a single check may take (default 15 s). */
   timeoutMs?: number;
   /** Number of calls the engine has received, when the caller can see it (checks that an empty batch costs none). */
@@ -38,8 +47,15 @@ export interface CheckResult {
   name: string;
   title: string;
   status: CheckStatus;
-  /** Why it failed or was skipped. */
+  /** Why it failed or was skipped, in English. */
   reason?: string;
+  /**
+   * The same reason as a key of `kit.reason` in `locales/<lng>/providers.json`
+   * and the values its sentences name, so a reader gets it in their language
+   * (`locflow provider-test` does).
+   */
+  reasonKey?: ReasonKey;
+  reasonParams?: Record<string, string | number>;
   ms: number;
 }
 
@@ -98,8 +114,8 @@ async function callWithin(provider: TranslationProvider, req: TranslateRequest):
   const out = { texts: [] as string[], billedChars: 0, notices: [] as NonNullable<TranslateResponse['notices']> };
   for (const segments of planBatches(req.segments, provider.limits, provider.measure?.bind(provider))) {
     const res = await provider.translate({ ...req, segments });
-    if (!Array.isArray(res?.texts)) throw new Failure(`translate() answered without a texts array (${JSON.stringify(res)?.slice(0, 80)})`);
-    if (res.texts.length !== segments.length) throw new Failure(`sent ${segments.length} segments in one call, got ${res.texts.length} texts back`);
+    if (!Array.isArray(res?.texts)) throw new Failure('noTextsArray', { answer: String(JSON.stringify(res)).slice(0, 80) });
+    if (res.texts.length !== segments.length) throw new Failure('countInCall', { sent: segments.length, got: res.texts.length });
     out.texts.push(...res.texts);
     out.billedChars += res.billedChars;
     out.notices.push(...noticesOf(res));
@@ -107,25 +123,86 @@ async function callWithin(provider: TranslationProvider, req: TranslateRequest):
   return { ...out, warnings: out.notices.map((n) => n.message) };
 }
 
-/** A check's verdict. */
-class Failure extends Error {}
-class Skip extends Error {}
+/**
+ * Every reason a check gives, in English with i18next placeholders. The same
+ * sentences are `kit.reason.<key>` in `locales/en/providers.json` (a test holds
+ * the two equal), translated in the other locales.
+ */
+export const CONFORMANCE_REASONS = {
+  notProvider: 'the provider {{problem}}',
+  notConfigured: 'says it is not configured (configured: false): give it the options or environment it needs',
+  pairsNotArray: 'pairs() did not return an array',
+  pairNotListed: '{{pair}} is not among its {{total}} pairs ({{listed}})',
+  noTextsArray: 'translate() answered without a texts array ({{answer}})',
+  countInCall: 'sent {{sent}} segments in one call, got {{got}} texts back',
+  count: 'sent {{sent}} segments, got {{got}} texts back',
+  segmentEmpty: 'segment {{n}} came back empty',
+  order: 'the texts come back in another order than the segments',
+  billedZero: 'billedChars is 0 for a non-empty batch',
+  placeholderLost: 'segment {{n}} lost or changed its placeholders ({{sent}} → {{got}})',
+  notWellFormed: 'segment {{n}} is not well-formed inline XML: {{text}}',
+  emptyBatchTexts: 'an empty batch returned {{texts}}',
+  emptyBatchBilled: 'an empty batch billed {{chars}} characters',
+  emptyBatchCalled: 'an empty batch still called the engine',
+  emptySegmentCount: 'a batch with an empty segment returned {{got}} texts for 2',
+  emptySegmentText: 'the empty segment came back as "{{text}}"',
+  longCount: 'got {{got}} texts for one long segment',
+  longShort: 'a {{length}}-character segment came back as {{got}} characters',
+  replacementChars: 'segment {{n}} came back with U+FFFD replacement characters: {{text}}',
+  brokenSurrogate: 'segment {{n}} came back with a broken surrogate pair',
+  emojiLost: 'emoji were lost: {{text}}',
+  emojiPlaceholder: 'the placeholder next to the emoji was lost: {{text}}',
+  abortResolved: 'translate() with an already-aborted signal still translated; it must reject',
+  abortHung: 'translate() with an aborted signal did not settle within 2 s',
+  abortSlow: 'took over 2 s to give up',
+  measureOne: 'measure() of one segment gave {{value}}',
+  measureAll: 'measure() of {{total}} segments ({{all}}) is less than of one ({{one}})',
+  fullBatchCount: 'a full batch of {{total}} segments returned {{got}} texts',
+  faultSucceeded: 'the engine was set to answer {{kind}}, but translate() succeeded',
+  noFetch: 'the provider made no fetch() call, so the kit could not answer HTTP {{status}}; point a second instance at the kit with provider-test --fault-options (or pass fault hooks to runConformance) to check it',
+  httpSucceeded: 'the engine answered HTTP {{status}}, but translate() succeeded',
+  notProviderError: 'threw {{name}} ({{message}}), not a ProviderError',
+  wrongReason: 'threw a ProviderError with reason "{{reason}}", expected "{{expected}}"',
+  retryAfter: 'rate-limit error has retryAfterMs {{got}}, expected {{expected}} (from Retry-After: {{seconds}})',
+  healthShape: 'health() returned {{value}}',
+  healthNotOk: 'health() says not ok: {{message}}',
+  noShape: 'the provider does not have the contract shape',
+  timeout: 'did not finish within {{ms}} ms',
+  threw: 'threw {{name}}: {{message}}',
+} as const;
 
-function must(condition: unknown, reason: string): asserts condition {
-  if (!condition) throw new Failure(reason);
+export type ReasonKey = keyof typeof CONFORMANCE_REASONS;
+type Params = Record<string, string | number>;
+
+/** The English sentence of a reason. */
+export function conformanceReason(key: ReasonKey, params: Params = {}): string {
+  return CONFORMANCE_REASONS[key].replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
+}
+
+/** A check's verdict: a reason key and its values, with the English sentence as the message. */
+class Verdict extends Error {
+  constructor(
+    readonly key: ReasonKey,
+    readonly params: Params = {},
+  ) {
+    super(conformanceReason(key, params));
+  }
+}
+class Failure extends Verdict {}
+class Skip extends Verdict {}
+
+function must(condition: unknown, key: ReasonKey, params: Params = {}): asserts condition {
+  if (!condition) throw new Failure(key, params);
 }
 
 const short = (s: string, n = 90) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
-/** Placeholder and well-formedness problems of each output, as sentences. */
-function placeholderProblems(sent: string[], got: string[]): string[] {
-  const problems: string[] = [];
+/** Fails on the first output whose placeholders were lost or changed, or that is not well-formed. */
+function mustKeepPlaceholders(sent: string[], got: string[]): void {
   got.forEach((out, i) => {
-    const check = comparePlaceholders(sent[i]!, out);
-    if (!check.ok) problems.push(`segment ${i + 1} lost or changed its placeholders (${short(sent[i]!)} → ${short(out)})`);
-    else if (!wellFormedInline(out)) problems.push(`segment ${i + 1} is not well-formed inline XML: ${short(out)}`);
+    must(comparePlaceholders(sent[i]!, out).ok, 'placeholderLost', { n: i + 1, sent: short(sent[i]!), got: short(out) });
+    must(wellFormedInline(out), 'notWellFormed', { n: i + 1, text: short(out) });
   });
-  return problems;
 }
 
 interface Check {
@@ -153,6 +230,53 @@ async function withFetchAnswer<T>(status: number, headers: Record<string, string
   }
 }
 
+/** What a fault engine answers for each kind of fault: the statuses the fetch() answers use too. */
+const FAULT_ANSWERS: Record<FaultKind, { status: number; headers: Record<string, string> }> = {
+  'rate-limit': { status: 429, headers: { 'retry-after': '3' } },
+  quota: { status: 402, headers: {} },
+  auth: { status: 401, headers: {} },
+};
+
+export interface FaultEngine {
+  /** `http://127.0.0.1:<port>`: point a provider instance's engine address here. */
+  url: string;
+  /** From now on every request, whatever its path or method, gets this fault's answer. */
+  arm(kind: FaultKind): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A local HTTP server that answers every request with the armed fault (429
+ * with `Retry-After: 3`, 402 or 401; 503 before any is armed). It checks the
+ * error handling of providers that do not call the global fetch() (node:http,
+ * axios, undici…): `locflow provider-test --fault-options` points a second
+ * instance of the plugin at it.
+ */
+export async function startFaultEngine(): Promise<FaultEngine> {
+  let armed: FaultKind | undefined;
+  const server = createServer((req, res) => {
+    req.resume();
+    const answer = armed ? FAULT_ANSWERS[armed] : { status: 503, headers: {} };
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    res.end(JSON.stringify({ error: { message: `conformance kit: HTTP ${answer.status}` } }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arm(kind) {
+      armed = kind;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 function errorCheck(kind: FaultKind, status: number, headers: Record<string, string>, expectRetryAfter?: number): Check['run'] {
   return async (provider, options) => {
     const req = { segments: segs([conformanceSamples(options.pair.from)[0]!]), from: options.pair.from, to: options.pair.to };
@@ -160,19 +284,19 @@ function errorCheck(kind: FaultKind, status: number, headers: Record<string, str
     const hook = options.faults?.[kind];
     if (hook) {
       await hook();
-      error = await provider.translate(req).then(() => undefined, (e: unknown) => e);
-      must(error !== undefined, `the engine was set to answer ${kind}, but translate() succeeded`);
+      error = await (options.faultProvider ?? provider).translate(req).then(() => undefined, (e: unknown) => e);
+      must(error !== undefined, 'faultSucceeded', { kind });
     } else {
       const answer = await withFetchAnswer(status, headers, () => provider.translate(req));
-      if (answer.fetched === 0) throw new Skip(`the provider made no fetch() call, so the kit could not answer HTTP ${status}; pass fault hooks to runConformance to check it`);
-      must(answer.error !== undefined, `the engine answered HTTP ${status}, but translate() succeeded`);
+      if (answer.fetched === 0) throw new Skip('noFetch', { status });
+      must(answer.error !== undefined, 'httpSucceeded', { status });
       error = answer.error;
     }
     const typed = error instanceof ProviderError || ((error as { name?: unknown })?.name === 'ProviderError' && PROVIDER_FAILURES.includes((error as ProviderError).reason));
-    must(typed, `threw ${(error as Error)?.name ?? typeof error} (${short(String((error as Error)?.message ?? error))}), not a ProviderError`);
+    must(typed, 'notProviderError', { name: (error as Error)?.name ?? typeof error, message: short(String((error as Error)?.message ?? error)) });
     const e = asProviderError(error, provider.id);
-    must(e.reason === kind, `threw a ProviderError with reason "${e.reason}", expected "${kind}"`);
-    if (expectRetryAfter !== undefined) must(e.retryAfterMs === expectRetryAfter, `rate-limit error has retryAfterMs ${e.retryAfterMs}, expected ${expectRetryAfter} (from Retry-After: ${expectRetryAfter / 1000})`);
+    must(e.reason === kind, 'wrongReason', { reason: e.reason, expected: kind });
+    if (expectRetryAfter !== undefined) must(e.retryAfterMs === expectRetryAfter, 'retryAfter', { got: String(e.retryAfterMs), expected: expectRetryAfter, seconds: expectRetryAfter / 1000 });
   };
 }
 
@@ -182,8 +306,8 @@ const CHECKS: Check[] = [
     title: 'declares contract version 3, an id, a glossary mode and usable limits',
     async run(provider) {
       const problem = providerProblem(provider);
-      must(!problem, `the provider ${problem}`);
-      must(provider.configured, 'says it is not configured (configured: false): give it the options or environment it needs');
+      must(!problem, 'notProvider', { problem: problem ?? '' });
+      must(provider.configured, 'notConfigured');
     },
   },
   {
@@ -191,9 +315,13 @@ const CHECKS: Check[] = [
     title: 'lists the pair under test',
     async run(provider, { pair }) {
       const pairs = await provider.pairs();
-      must(Array.isArray(pairs), 'pairs() did not return an array');
+      must(Array.isArray(pairs), 'pairsNotArray');
       const any = pairs.some((p) => p.from === '*' && p.to === '*');
-      must(any || pairs.some((p) => p.from === pair.from && p.to === pair.to), `${pair.from}-${pair.to} is not among its ${pairs.length} pairs (${pairs.slice(0, 6).map((p) => `${p.from}-${p.to}`).join(', ')}${pairs.length > 6 ? ', …' : ''})`);
+      must(any || pairs.some((p) => p.from === pair.from && p.to === pair.to), 'pairNotListed', {
+        pair: `${pair.from}-${pair.to}`,
+        total: pairs.length,
+        listed: `${pairs.slice(0, 6).map((p) => `${p.from}-${p.to}`).join(', ')}${pairs.length > 6 ? ', …' : ''}`,
+      });
     },
   },
   {
@@ -202,12 +330,12 @@ const CHECKS: Check[] = [
     async run(provider, { pair }) {
       const texts = conformanceSamples(pair.from);
       const res = await callWithin(provider, { segments: segs(texts), from: pair.from, to: pair.to });
-      must(res.texts.length === texts.length, `sent ${texts.length} segments, got ${res.texts.length} texts back`);
+      must(res.texts.length === texts.length, 'count', { sent: texts.length, got: res.texts.length });
       const empty = res.texts.findIndex((t) => typeof t !== 'string' || plainText(t).trim() === '');
-      must(empty < 0, `segment ${empty + 1} came back empty`);
+      must(empty < 0, 'segmentEmpty', { n: empty + 1 });
       const firstIds = res.texts.map((t) => /id="([^"]+)"/.exec(t)?.[1]);
-      must(JSON.stringify(firstIds) === JSON.stringify(texts.map((t) => /id="([^"]+)"/.exec(t)?.[1])), 'the texts come back in another order than the segments');
-      must(res.billedChars > 0, 'billedChars is 0 for a non-empty batch');
+      must(JSON.stringify(firstIds) === JSON.stringify(texts.map((t) => /id="([^"]+)"/.exec(t)?.[1])), 'order');
+      must(res.billedChars > 0, 'billedZero');
     },
   },
   {
@@ -216,8 +344,7 @@ const CHECKS: Check[] = [
     async run(provider, { pair }) {
       const texts = conformanceSamples(pair.from);
       const res = await callWithin(provider, { segments: segs(texts), from: pair.from, to: pair.to });
-      const problems = placeholderProblems(texts, res.texts);
-      must(problems.length === 0, problems.slice(0, 2).join('; '));
+      mustKeepPlaceholders(texts, res.texts);
     },
   },
   {
@@ -226,13 +353,13 @@ const CHECKS: Check[] = [
     async run(provider, { pair, requests }) {
       const before = requests?.();
       const none = await provider.translate({ segments: [], from: pair.from, to: pair.to });
-      must(Array.isArray(none?.texts) && none.texts.length === 0, `an empty batch returned ${JSON.stringify(none?.texts)}`);
-      must(none.billedChars === 0, `an empty batch billed ${none.billedChars} characters`);
-      if (before !== undefined) must(requests!() === before, 'an empty batch still called the engine');
+      must(Array.isArray(none?.texts) && none.texts.length === 0, 'emptyBatchTexts', { texts: String(JSON.stringify(none?.texts)) });
+      must(none.billedChars === 0, 'emptyBatchBilled', { chars: none.billedChars });
+      if (before !== undefined) must(requests!() === before, 'emptyBatchCalled');
       const texts = [conformanceSamples(pair.from)[0]!, ''];
       const res = await callWithin(provider, { segments: segs(texts, 'p9'), from: pair.from, to: pair.to });
-      must(res.texts.length === 2, `a batch with an empty segment returned ${res.texts.length} texts for 2`);
-      must(plainText(res.texts[1]!).trim() === '', `the empty segment came back as "${short(res.texts[1]!)}"`);
+      must(res.texts.length === 2, 'emptySegmentCount', { got: res.texts.length });
+      must(plainText(res.texts[1]!).trim() === '', 'emptySegmentText', { text: short(res.texts[1]!) });
     },
   },
   {
@@ -245,8 +372,8 @@ const CHECKS: Check[] = [
       while (text.length + base.length + 1 <= max) text += (text ? ' ' : '') + base;
       if (!text) text = base.slice(0, max);
       const res = await callWithin(provider, { segments: segs([text], 'p8'), from: pair.from, to: pair.to });
-      must(res.texts.length === 1, `got ${res.texts.length} texts for one long segment`);
-      must(plainText(res.texts[0]!).trim().length >= Math.min(text.length / 4, 100), `a ${text.length}-character segment came back as ${res.texts[0]!.length} characters`);
+      must(res.texts.length === 1, 'longCount', { got: res.texts.length });
+      must(plainText(res.texts[0]!).trim().length >= Math.min(text.length / 4, 100), 'longShort', { length: text.length, got: res.texts[0]!.length });
     },
   },
   {
@@ -257,11 +384,11 @@ const CHECKS: Check[] = [
       const texts = ['Tiếng Việt'.normalize('NFD') + ' 🚀 <x id="e1"/> 👩‍💻.', `${plainText(conformanceSamples(pair.from)[1]!)} 🎉`];
       const res = await callWithin(provider, { segments: segs(texts, 'p7'), from: pair.from, to: pair.to });
       res.texts.forEach((t, i) => {
-        must(!t.includes('\uFFFD'), `segment ${i + 1} came back with U+FFFD replacement characters: ${short(t)}`);
-        must(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(t), `segment ${i + 1} came back with a broken surrogate pair`);
+        must(!t.includes('\uFFFD'), 'replacementChars', { n: i + 1, text: short(t) });
+        must(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(t), 'brokenSurrogate', { n: i + 1 });
       });
-      must(res.texts[0]!.includes('🚀') && res.texts[0]!.includes('👩‍💻') && res.texts[1]!.includes('🎉'), `emoji were lost: ${short(res.texts.join(' | '))}`);
-      must(comparePlaceholders(texts[0]!, res.texts[0]!).ok, `the placeholder next to the emoji was lost: ${short(res.texts[0]!)}`);
+      must(res.texts[0]!.includes('🚀') && res.texts[0]!.includes('👩‍💻') && res.texts[1]!.includes('🎉'), 'emojiLost', { text: short(res.texts.join(' | ')) });
+      must(comparePlaceholders(texts[0]!, res.texts[0]!).ok, 'emojiPlaceholder', { text: short(res.texts[0]!) });
     },
   },
   {
@@ -278,8 +405,8 @@ const CHECKS: Check[] = [
         ),
         new Promise<string>((r) => setTimeout(() => r('hung'), 2000).unref()),
       ]);
-      must(outcome === 'rejected', outcome === 'resolved' ? 'translate() with an already-aborted signal still translated; it must reject' : 'translate() with an aborted signal did not settle within 2 s');
-      must(Date.now() - started < 2000, 'took over 2 s to give up');
+      must(outcome === 'rejected', outcome === 'resolved' ? 'abortResolved' : 'abortHung');
+      must(Date.now() - started < 2000, 'abortSlow');
     },
   },
   {
@@ -299,27 +426,26 @@ const CHECKS: Check[] = [
       if (provider.measure) {
         const one = provider.measure(segments.slice(0, 1));
         const all = provider.measure(segments);
-        must(Number.isFinite(one) && one > 0, `measure() of one segment gave ${one}`);
-        must(all >= one, `measure() of ${segments.length} segments (${all}) is less than of one (${one})`);
+        must(Number.isFinite(one) && one > 0, 'measureOne', { value: String(one) });
+        must(all >= one, 'measureAll', { total: segments.length, all, one });
       }
       for (const batch of planBatches(segments, provider.limits, provider.measure?.bind(provider))) {
         const res = await provider.translate({ segments: batch, from: pair.from, to: pair.to });
-        must(res.texts.length === batch.length, `a full batch of ${batch.length} segments returned ${res.texts.length} texts`);
-        const problems = placeholderProblems(batch.map((s) => s.text), res.texts);
-        must(problems.length === 0, problems[0]!);
+        must(res.texts.length === batch.length, 'fullBatchCount', { total: batch.length, got: res.texts.length });
+        mustKeepPlaceholders(batch.map((s) => s.text), res.texts);
       }
     },
   },
-  { name: 'error-rate-limit', title: 'reports rate limiting as a rate-limit ProviderError with retryAfterMs', run: errorCheck('rate-limit', 429, { 'retry-after': '3' }, 3000) },
-  { name: 'error-quota', title: 'reports a spent quota as a quota ProviderError', run: errorCheck('quota', 402, {}) },
-  { name: 'error-auth', title: 'reports rejected credentials as an auth ProviderError', run: errorCheck('auth', 401, {}) },
+  { name: 'error-rate-limit', title: 'reports rate limiting as a rate-limit ProviderError with retryAfterMs', run: errorCheck('rate-limit', FAULT_ANSWERS['rate-limit'].status, FAULT_ANSWERS['rate-limit'].headers, 3000) },
+  { name: 'error-quota', title: 'reports a spent quota as a quota ProviderError', run: errorCheck('quota', FAULT_ANSWERS.quota.status, FAULT_ANSWERS.quota.headers) },
+  { name: 'error-auth', title: 'reports rejected credentials as an auth ProviderError', run: errorCheck('auth', FAULT_ANSWERS.auth.status, FAULT_ANSWERS.auth.headers) },
   {
     name: 'health',
     title: 'health() answers {ok, message} and is ok',
     async run(provider) {
       const h = await provider.health();
-      must(h && typeof h.ok === 'boolean' && typeof h.message === 'string' && h.message.length > 0, `health() returned ${JSON.stringify(h)}`);
-      must(h.ok, `health() says not ok: ${h.message}`);
+      must(h && typeof h.ok === 'boolean' && typeof h.message === 'string' && h.message.length > 0, 'healthShape', { value: String(JSON.stringify(h)) });
+      must(h.ok, 'healthNotOk', { message: h.message });
     },
   },
 ];
@@ -337,9 +463,10 @@ export async function runConformance(provider: TranslationProvider, options: Con
   const checks: CheckResult[] = [];
   for (const check of CHECKS) {
     const started = Date.now();
-    const done = (status: CheckStatus, reason?: string) => checks.push({ name: check.name, title: check.title, status, ...(reason ? { reason } : {}), ms: Date.now() - started });
+    const done = (status: CheckStatus, key?: ReasonKey, params: Params = {}) =>
+      checks.push({ name: check.name, title: check.title, status, ...(key ? { reason: conformanceReason(key, params), reasonKey: key, reasonParams: params } : {}), ms: Date.now() - started });
     if (check.name !== 'contract' && checks[0]?.status === 'failed' && providerProblem(provider)) {
-      done('skipped', 'the provider does not have the contract shape');
+      done('skipped', 'noShape');
       continue;
     }
     let timer: NodeJS.Timeout | undefined;
@@ -347,14 +474,14 @@ export async function runConformance(provider: TranslationProvider, options: Con
       await Promise.race([
         check.run(provider, options),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Failure(`did not finish within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(() => reject(new Failure('timeout', { ms: timeoutMs })), timeoutMs);
         }),
       ]);
       done('passed');
     } catch (err) {
-      if (err instanceof Skip) done('skipped', err.message);
-      else if (err instanceof Failure) done('failed', err.message);
-      else done('failed', `threw ${(err as Error)?.name ?? 'an error'}: ${short(String((err as Error)?.message ?? err), 200)}`);
+      if (err instanceof Skip) done('skipped', err.key, err.params);
+      else if (err instanceof Failure) done('failed', err.key, err.params);
+      else done('failed', 'threw', { name: (err as Error)?.name ?? 'Error', message: short(String((err as Error)?.message ?? err), 200) });
     } finally {
       clearTimeout(timer);
     }

@@ -5,11 +5,13 @@
  * and within its limits.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../pipeline/errors.js';
-import { runConformance } from '../../providers/conformance.js';
+import { CONFORMANCE_CHECKS, CONFORMANCE_REASONS, runConformance } from '../../providers/conformance.js';
 import { loadPlugin, loadPlugins } from '../../providers/plugins.js';
 import { createTranslator, loadProvidersConfig } from '../../providers/index.js';
 import { ROOT, runCli, SAMPLE_FR } from '../helpers.js';
@@ -101,6 +103,18 @@ describe.concurrent('locflow provider-test', () => {
     expect(res.stdout).toMatch(/FAIL {2}placeholders: .*\n\s+why: segment \d+ lost or changed its placeholders/);
   }, 30_000);
 
+  it('says its report in the reader\'s language (fr, vi)', async () => {
+    const args = ['provider-test', 'test/providers/plugins/upper.mjs', '--options', '{"mode":"drop-placeholders"}'];
+    const [fr, vi] = await Promise.all([runCli(args, { env: { LOCFLOW_LANG: 'fr' } }), runCli(args, { env: { LOCFLOW_LANG: 'vi' } })]);
+    expect(fr.code).toBe(1);
+    expect(fr.stdout).toMatch(/^fournisseur upper depuis test\/providers\/plugins\/upper\.mjs, paire fr-en$/m);
+    expect(fr.stdout).toMatch(/ÉCHEC +placeholders: garde intacts .*\n\s+pourquoi: le segment \d+ a perdu ou modifié ses marqueurs/);
+    expect(fr.stdout).toMatch(/^\d+ réussis, [1-9]\d* en échec, \d+ sautés$/m);
+    expect(vi.code).toBe(1);
+    expect(vi.stdout).toMatch(/LỖI +placeholders: giữ nguyên vẹn .*\n\s+lý do: đoạn \d+ đã mất hoặc thay đổi thẻ giữ chỗ/);
+    expect(vi.stdout).toMatch(/^\d+ đạt, [1-9]\d* lỗi, \d+ bỏ qua$/m);
+  }, 30_000);
+
   it('exits 2 with one line for a module it cannot load', async () => {
     const v2 = await runCli(['provider-test', 'test/providers/plugins/v2.mjs']);
     expect(v2.code).toBe(2);
@@ -150,4 +164,63 @@ describe('a plugin through locflow translate', () => {
       expect(res.stderr).toContain(join(dir, 'missing-mymt.mjs'));
     }
   }, 60_000);
+});
+
+describe('the kit\'s error checks on a plugin that does not use fetch()', () => {
+  let engine: Server;
+  let url = '';
+  beforeAll(async () => {
+    // A working engine for the plugin's ordinary calls: upper-cases the text between tags.
+    engine = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const { texts } = JSON.parse(body) as { texts: string[] };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ translations: texts.map((t) => t.split(/(<[^>]*>|&[a-z]+;)/).map((p, i) => (i % 2 ? p : p.toUpperCase())).join('')) }));
+      });
+    });
+    await new Promise<void>((r) => engine.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(engine.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => engine.close(() => r())));
+
+  it('skips them, saying how to run them, without --fault-options; runs them against the kit\'s fault engine with it', async () => {
+    const base = ['provider-test', 'test/providers/plugins/http-client.mjs', '--options', JSON.stringify({ url }), '--json'];
+    const [without, withFaults] = await Promise.all([runCli(base), runCli([...base, '--fault-options', '{"url":"{{kit}}/translate"}'])]);
+    type Report = { ok: boolean; checks: { name: string; status: string; reason?: string; reasonKey?: string }[] };
+    const errors = (r: Report) => r.checks.filter((c) => c.name.startsWith('error-'));
+    const a = JSON.parse(without.stdout) as Report;
+    expect(without.code, without.stderr).toBe(0);
+    expect(errors(a).map((c) => c.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(errors(a)[0]).toMatchObject({ reasonKey: 'noFetch', reason: expect.stringContaining('--fault-options') });
+    const b = JSON.parse(withFaults.stdout) as Report;
+    expect(withFaults.code, withFaults.stderr).toBe(0);
+    expect(b.checks.map((c) => `${c.name}:${c.status}`)).toEqual(b.checks.map((c) => `${c.name}:passed`));
+  }, 30_000);
+
+  it('fails them, with the reason, when the plugin mistypes an engine\'s error', async () => {
+    const broken = join(dir, 'http-client-untyped.mjs');
+    // Same plugin, but a 402 becomes a plain Error, which locflow (and so the kit) can only take for a bad answer.
+    writeFileSync(broken, readFileSync(join(PLUGINS, 'http-client.mjs'), 'utf8').replace("throw fail('quota', 'quota spent')", "throw new Error('quota spent')"));
+    const res = await runCli(['provider-test', broken, '--options', JSON.stringify({ url }), '--fault-options', '{"url":"{{kit}}"}', '--json']);
+    expect(res.code).toBe(1);
+    const report = JSON.parse(res.stdout) as { checks: { name: string; status: string; reason?: string }[] };
+    expect(report.checks.find((c) => c.name === 'error-quota')).toMatchObject({ status: 'failed', reason: 'threw a ProviderError with reason "bad-response", expected "quota"' });
+    expect(report.checks.find((c) => c.name === 'error-auth')).toMatchObject({ status: 'passed' });
+  }, 30_000);
+});
+
+describe('the kit\'s sentences', () => {
+  it('are the English ones of locales/en/providers.json, with a key for every check and reason in every locale', () => {
+    for (const lng of ['en', 'fr', 'vi']) {
+      const kit = (JSON.parse(readFileSync(join(ROOT, 'locales', lng, 'providers.json'), 'utf8')) as { kit: { title: Record<string, string>; reason: Record<string, string> } }).kit;
+      expect(Object.keys(kit.title).sort(), lng).toEqual(CONFORMANCE_CHECKS.map((c) => c.name).sort());
+      expect(Object.keys(kit.reason).sort(), lng).toEqual(Object.keys(CONFORMANCE_REASONS).sort());
+      if (lng === 'en') {
+        expect(kit.title).toEqual(Object.fromEntries(CONFORMANCE_CHECKS.map((c) => [c.name, c.title])));
+        expect(kit.reason).toEqual(CONFORMANCE_REASONS);
+      }
+    }
+  });
 });
