@@ -194,6 +194,12 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
     await onScreen(page, 'table.terms tr[data-term] button.approve', 'glossary-proposed', 2);
     await onScreen(page, 'table.terms tr[data-term] button.reject', 'glossary-proposed', 2);
     await onScreen(page, '#bulk-approve, #bulk-reject', 'glossary-proposed', 2);
+    // The bulk confirmation fits too.
+    for (const box of (await page.locator('table.terms tr[data-term] input.pick').all()).slice(0, 2)) await box.check();
+    await page.click('#bulk-reject');
+    await page.waitForSelector('dialog[open] #bulk-confirm-ok');
+    await onScreen(page, 'dialog[open] button', 'glossary-confirm', 2);
+    await page.click('#bulk-confirm-cancel');
     // With a term's history and its edit form open.
     await page.locator('table.terms tr[data-term] button.history-button').first().click();
     await page.locator('table.terms tr[data-term] button.edit').first().click();
@@ -224,6 +230,34 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
     await fitsWidth(page, 'job-read');
     await onScreen(page, '.downloads a', 'job-read', 5);
     await onScreen(page, 'tr[data-segment="p1.s1"] td', 'job-read', 4);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('fits in Vietnamese, whose labels run longer: submit, jobs, job and glossary', async () => {
+    const jobId = await apiJob(stack, 'sub-ph-token', { text: sample('fr'), targets: ['en', 'vi', 'es'] });
+    await api('/v1/glossary/terms', 'sub-ph-token', { method: 'POST', body: { term: 'trí tuệ nhân tạo tạo sinh đa phương thức', lang: 'vi', kind: 'keep', translations: {} } });
+    const { context, page, errors } = await openPage(browser, 'vi-VN');
+    await page.setViewportSize(PHONE);
+    await page.goto(`${stack.base}/?lng=vi`);
+    await signIn(page, 'rev-ph-token');
+    await page.waitForSelector('#article');
+    await page.fill('#article', sample('fr'));
+    await page.waitForSelector('#detected[data-lang="fr"]');
+    await fitsWidth(page, 'vi-submit');
+    await onScreen(page, 'form button[type=submit].primary', 'vi-submit');
+    await page.goto(`${stack.base}/jobs?lng=vi`);
+    await page.waitForSelector('table.jobs tbody tr');
+    await fitsWidth(page, 'vi-jobs');
+    await page.goto(`${stack.base}/jobs/${encodeURIComponent(jobId)}?lng=vi`);
+    await page.waitForSelector('table.aligned [contenteditable]');
+    await fitsWidth(page, 'vi-job');
+    await onScreen(page, 'button.approve', 'vi-job', 3);
+    await onScreen(page, '.downloads a', 'vi-job', 5);
+    await page.goto(`${stack.base}/glossary?lng=vi`);
+    await page.waitForSelector('table.terms tr[data-term] button.approve');
+    await fitsWidth(page, 'vi-glossary');
+    await onScreen(page, 'table.terms tr[data-term] button.approve, table.terms tr[data-term] button.reject', 'vi-glossary', 2);
     expect(errors).toEqual([]);
     await context.close();
   });
