@@ -2,7 +2,7 @@
  * The HTTP API. `buildServer` assembles it without listening, so tests use
  * `app.inject()` and `locflow serve` adds `listen()`.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -41,6 +41,7 @@ import { suggestTerms } from '../pipeline/suggest.js';
 import { createGlossaryStore, type GlossaryStore, type SuggestionSettings } from '../glossary/store.js';
 import { createHash } from 'node:crypto';
 import { locflowVersion } from '../pipeline/package-info.js';
+import { AUTH_ERRORS, errorResponses, withCommonHeaders, type OpenApiDocument } from './schemas.js';
 
 const version = locflowVersion();
 
@@ -64,6 +65,8 @@ export interface ServerOptions {
   pollMs?: number;
   /** Timeouts, stream caps and proxy trust (default: from the environment). */
   limits?: ServerLimits;
+  /** Told of every route as it is registered (the OpenAPI test checks each one is documented). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /**
@@ -169,6 +172,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     },
   });
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
+
   // Before anything else: CORS answers a browser's preflight (which carries no token) for the allowed origins only;
   // a page from another origin gets no CORS header, so its browser keeps the answer from it.
   const origins = originPolicy(env);
@@ -198,7 +203,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
       security: [{ bearer: [] }],
     },
     // A route at the root of a prefix (`POST /v1/jobs`) is registered with and without the slash; document it as the API is written, without.
-    transform: ({ schema, url }) => ({ schema, url: url.length > 1 ? url.replace(/\/+$/, '') : url }),
+    // A route's config.openapi adds what the document shows but the route checks itself (see server/schemas.ts).
+    transform: ({ schema, url, route }) => ({ schema: { ...schema, ...route.config?.openapi }, url: url.length > 1 ? url.replace(/\/+$/, '') : url }),
+    transformObject: (doc) => withCommonHeaders((doc as { openapiObject: OpenApiDocument }).openapiObject) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -270,7 +277,21 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
 
   // A write, not a PING: a Redis that answers but refuses writes (OOM at maxmemory, READONLY after a failover) cannot take jobs.
   const healthKey = `${config.prefix}:healthz`;
-  app.get('/healthz', { config: { public: true }, schema: { summary: 'Liveness and whether Redis takes writes (error details for admins only)' } }, async (request, reply) => {
+  const health = (description: string) => ({
+    type: 'object',
+    description,
+    properties: { status: { type: 'string', enum: ['ok', 'unavailable'] }, version: { type: 'string' }, redis: { type: 'string', enum: ['ok', 'unavailable'] }, detail: { type: 'string', description: 'Admins only: why Redis refused' } },
+  });
+  const healthSchema = {
+    summary: 'Liveness and whether Redis takes writes (error details for admins only)',
+    response: {
+      200: health('Up, and Redis takes writes'),
+      // A monitor reads the same body whatever the status: this 503 is the health document, not an error object.
+      503: { ...health('Redis does not take writes (Retry-After)'), headers: { 'retry-after': { type: 'string' } } },
+      ...errorResponses({ 403: 'bad-host: an open server answers loopback names and LOCFLOW_PUBLIC_URL’s host only' }),
+    },
+  };
+  app.get('/healthz', { config: { public: true }, schema: healthSchema }, async (request, reply) => {
     try {
       await withTimeout(queues.redis.set(healthKey, new Date().toISOString(), 'PX', 60_000), 3000);
       return { status: 'ok', version, redis: 'ok' };
@@ -287,7 +308,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const sharedSlots = Object.entries(loadProvidersConfig(env).providers ?? {})
     .filter(([, s]) => s.maxInFlight !== undefined)
     .map(([id]) => id);
-  app.get('/metrics', { preHandler: requireRole(auth, 'admin'), schema: { summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+  app.get('/metrics', { preHandler: requireRole(auth, 'admin'), schema: {
+        summary: 'Prometheus metrics (admin)',
+        response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses(AUTH_ERRORS) },
+      },
+    }, async (_request, reply) => {
     const [counters, translate, assemble, webhooks, ...busy] = await Promise.all([
       metrics.read(),
       queues.translate.getJobCounts(),
@@ -299,7 +324,12 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(counters, { translate, assemble, webhooks }, inFlightNow));
   });
 
-  app.get('/v1/admin/usage', { preHandler: requireRole(auth, 'admin'), schema: { summary: 'Redis memory of this deployment by kind of key (as `locflow doctor`)' } }, async () =>
+  app.get('/v1/admin/usage', { preHandler: requireRole(auth, 'admin'), schema: {
+        summary: 'Redis memory of this deployment by kind of key (as `locflow doctor`; admin)',
+        response: { 200: { type: 'object', additionalProperties: true, description: 'Bytes and keys per kind of key, with totals' }, ...errorResponses(AUTH_ERRORS) },
+      },
+    },
+    async () =>
     measureUsage(queues.redis, config.prefix),
   );
 

@@ -11,6 +11,7 @@ import { plainText } from '../../pipeline/inline.js';
 import type { DocFormat } from '../../pipeline/model.js';
 import type { GlossarySnapshot } from '../../workers/submit.js';
 import { requireRole, type AuthConfig } from '../auth.js';
+import { AUTH_ERRORS, errorResponses } from '../schemas.js';
 
 export interface DetectRouteOptions {
   auth: AuthConfig;
@@ -37,8 +38,10 @@ export const detectRoutes: FastifyPluginAsync<DetectRouteOptions> = async (app, 
         response: {
           200: {
             type: 'object',
+            description: 'The language the article would be submitted as',
             properties: { lang: { type: 'string' }, confidence: { type: 'number' }, best: { type: 'string' }, format: { type: 'string' } },
           },
+          ...errorResponses({ ...AUTH_ERRORS, 400: 'invalid-request, empty-input, bad-json …', 413: true, 415: true, 422: 'input-too-deep …' }),
         },
       },
     },

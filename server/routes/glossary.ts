@@ -7,9 +7,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Readable } from 'node:stream';
-import { CONTENT_TYPES, formatFromName, parseGlossaryFile, requireFormat, streamGlossaryFile, type GlossaryFormat } from '../../glossary/io/index.js';
+import { CONTENT_TYPES, GLOSSARY_FORMATS, formatFromName, parseGlossaryFile, requireFormat, streamGlossaryFile, type GlossaryFormat } from '../../glossary/io/index.js';
 import { MAX_TBX_BYTES } from '../../glossary/io/tbx.js';
-import { LANG_TAG, describeZod, statusSchema, termPatchSchema } from '../../glossary/schema.js';
+import { LANG_TAG, describeZod, statusSchema, termInputSchema, termPatchSchema } from '../../glossary/schema.js';
+import { AUTH_ERRORS, conflictSchema, errorResponses, noContent, termSchema } from '../schemas.js';
 import type { GlossaryStore } from '../../glossary/store.js';
 import { REVIEW_ACTIONS, type Actor, type ReviewAction } from '../../glossary/workflow.js';
 import { InputError } from '../../pipeline/errors.js';
@@ -78,6 +79,31 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 const reviewBody = z.strictObject({ comment: z.string().max(2000).optional() });
 const bulkBody = z.strictObject({ ids: z.array(z.string().min(1).max(64)).min(1, { error: 'ids must list at least one term id' }).max(5000) });
 
+/**
+ * The routes read their own query and body with zod (its messages are the
+ * ones users see); the document shows the same zod schemas as JSON Schema,
+ * so the two cannot disagree.
+ */
+function docOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return json;
+}
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: docOf(schema) } } });
+
+const termPage = {
+  type: 'object',
+  description: 'One page of terms and how many match',
+  properties: { terms: { type: 'array', items: termSchema }, total: { type: 'integer' }, offset: { type: 'integer' }, limit: { type: 'integer' } },
+};
+const termWithWarnings = (description: string) => ({
+  type: 'object',
+  description,
+  properties: { term: termSchema, warnings: { type: 'array', items: conflictSchema, description: 'Approved terms this one now overlaps or contradicts' } },
+});
+const READ_ERRORS = errorResponses({ ...AUTH_ERRORS, 400: 'invalid-request: a bad query parameter' });
+const ID_ERRORS = { 400: 'invalid-request', 404: 'glossary-term-not-found' };
+const GLOSSARY_FILE_TYPES = Object.fromEntries(Object.values(CONTENT_TYPES).map((t) => [t.split(';')[0]!, { schema: { type: 'string' } }]));
+
 function actorOf(request: FastifyRequest): Actor {
   const p = request.principal;
   // requireRole ran before every handler here; without it there is no principal and nothing may happen.
@@ -113,7 +139,14 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     }
   });
 
-  app.get('/terms', { preHandler: anyone, schema: { summary: 'List glossary terms, newest first (filters: status, kind, lang, q; sort: updated or frequency; paging: offset, limit)', tags: ['glossary'] } }, async (request) => {
+  app.get('/terms', { preHandler: anyone, schema: {
+        summary: 'List glossary terms, newest first (filters: status, kind, lang, q; sort: updated or frequency; paging: offset, limit)',
+        tags: ['glossary'],
+        response: { 200: termPage, ...READ_ERRORS },
+      },
+      config: { openapi: { querystring: docOf(listQuery) } },
+    },
+    async (request) => {
     const q = parseWith(listQuery, request.query, 'query');
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 100;
@@ -121,7 +154,25 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     return { terms, total, offset, limit };
   });
 
-  app.post('/terms', { preHandler: anyone, schema: { summary: 'Propose a term (reviewers may create it approved)', tags: ['glossary'] } }, async (request, reply) => {
+  app.post('/terms', { preHandler: anyone, schema: {
+        summary: 'Propose a term (reviewers may create it approved)',
+        tags: ['glossary'],
+        response: {
+          201: { ...termSchema, description: 'Created: the term', headers: { location: { type: 'string', description: '/v1/glossary/terms/{id}' } } },
+          ...errorResponses({
+            ...AUTH_ERRORS,
+            400: 'invalid-request: not a JSON object',
+            403: 'forbidden: a submitter may only propose; or the role may not',
+            409: 'glossary-term-exists',
+            413: true,
+            415: true,
+            422: 'glossary-invalid-term: the term does not follow the glossary model',
+          }),
+        },
+      },
+      config: { openapi: { body: json(termInputSchema) } },
+    },
+    async (request, reply) => {
     const actor = actorOf(request);
     const body = request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('send the term as a JSON object, e.g. {"term":"GPU","lang":"fr","kind":"keep"}', 400, { context: 'term-object' });
@@ -133,14 +184,27 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     return reply.code(201).header('location', `${request.url.split('?')[0]!.replace(/\/+$/, '')}/${encodeURIComponent(term.id)}`).send(term);
   });
 
-  app.get('/terms/:id', { preHandler: anyone, schema: { summary: 'One term with its history', tags: ['glossary'] } }, async (request) => {
+  app.get('/terms/:id', { preHandler: anyone, schema: { summary: 'One term with its history', tags: ['glossary'], response: { 200: { ...termSchema, description: 'The term' }, ...errorResponses({ ...AUTH_ERRORS, ...ID_ERRORS }) } },
+      config: { openapi: { params: docOf(idParams) } },
+    },
+    async (request) => {
     const { id } = parseWith(idParams, request.params, 'path');
     const term = await store.get(id);
     if (!term) throw new InputError('glossary-term-not-found', `no glossary term with id "${id}"`, { status: 404, params: { id } });
     return term;
   });
 
-  app.patch('/terms/:id', { preHandler: anyone, schema: { summary: 'Edit a term (reviewers: any; proposers: their own proposed term)', tags: ['glossary'] } }, async (request) => {
+  app.patch('/terms/:id', { preHandler: anyone, schema: {
+        summary: 'Edit a term (reviewers: any; proposers: their own proposed term)',
+        tags: ['glossary'],
+        response: {
+          200: termWithWarnings('Edited'),
+          ...errorResponses({ ...AUTH_ERRORS, ...ID_ERRORS, 400: 'invalid-request: a read-only field or a bad value', 403: 'forbidden: not the proposer, or the term is decided', 413: true, 415: true, 422: 'glossary-invalid-term' }),
+        },
+      },
+      config: { openapi: { params: docOf(idParams), body: json(termPatchSchema) } },
+    },
+    async (request) => {
     const { id } = parseWith(idParams, request.params, 'path');
     const body = request.body as Record<string, unknown> | undefined;
     if (body && typeof body === 'object' && ('status' in body || 'history' in body || 'id' in body)) {
@@ -150,14 +214,28 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     return store.update(id, patch, actorOf(request));
   });
 
-  app.delete('/terms/:id', { preHandler: anyone, schema: { summary: 'Delete a term (reviewers; proposers: their own proposed term)', tags: ['glossary'] } }, async (request, reply) => {
+  app.delete('/terms/:id', { preHandler: anyone, schema: {
+        summary: 'Delete a term (reviewers; proposers: their own proposed term)',
+        tags: ['glossary'],
+        response: { 204: noContent('Deleted'), ...errorResponses({ ...AUTH_ERRORS, ...ID_ERRORS, 403: 'forbidden: not the proposer, or the term is decided' }) },
+      },
+      config: { openapi: { params: docOf(idParams) } },
+    },
+    async (request, reply) => {
     const { id } = parseWith(idParams, request.params, 'path');
     await store.remove(id, actorOf(request));
     return reply.code(204).send();
   });
 
   for (const action of REVIEW_ACTIONS) {
-    app.post(`/terms/:id/${action}`, { preHandler: reviewer, schema: { summary: `${action[0]!.toUpperCase()}${action.slice(1)} a term (reviewer)`, tags: ['glossary'] } }, async (request) => {
+    app.post(`/terms/:id/${action}`, { preHandler: reviewer, schema: {
+          summary: `${action[0]!.toUpperCase()}${action.slice(1)} a term (reviewer)`,
+          tags: ['glossary'],
+          response: { 200: termWithWarnings('Done: the term in its new status'), ...errorResponses({ ...AUTH_ERRORS, ...ID_ERRORS, 409: 'glossary-bad-transition: the action does not apply to the term’s status', 415: true }) },
+        },
+        config: { openapi: { params: docOf(idParams), body: json(reviewBody) } },
+      },
+      async (request) => {
       const { id } = parseWith(idParams, request.params, 'path');
       const { comment } = parseWith(reviewBody, request.body, 'body');
       return store.review(id, action as ReviewAction, actorOf(request), comment);
@@ -165,13 +243,37 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
   }
 
   for (const action of ['approve', 'reject'] as const) {
-    app.post(`/bulk-${action}`, { preHandler: reviewer, schema: { summary: `${action === 'approve' ? 'Approve' : 'Reject'} several terms at once, all or none (reviewer)`, tags: ['glossary'] } }, async (request) => {
+    app.post(`/bulk-${action}`, { preHandler: reviewer, schema: {
+          summary: `${action === 'approve' ? 'Approve' : 'Reject'} several terms at once, all or none (reviewer)`,
+          tags: ['glossary'],
+          response: {
+            200: {
+              type: 'object',
+              description: 'Done: every term in its new status',
+              properties: { terms: { type: 'array', items: termSchema }, warnings: { type: 'array', items: conflictSchema } },
+            },
+            ...errorResponses({ ...AUTH_ERRORS, ...ID_ERRORS, 409: 'glossary-bad-transition: one of the terms cannot take the action (none changed)', 415: true }),
+          },
+        },
+        config: { openapi: { body: json(bulkBody) } },
+      },
+      async (request) => {
       const { ids } = parseWith(bulkBody, request.body, 'body');
       return store.bulkReview(ids, action, actorOf(request));
     });
   }
 
-  app.get('/conflicts', { preHandler: anyone, schema: { summary: 'Approved terms that overlap or contradict each other (offset, limit)', tags: ['glossary'] } }, async (request) => {
+  app.get('/conflicts', { preHandler: anyone, schema: {
+        summary: 'Approved terms that overlap or contradict each other (offset, limit)',
+        tags: ['glossary'],
+        response: {
+          200: { type: 'object', description: 'One page of conflicts', properties: { conflicts: { type: 'array', items: conflictSchema }, total: { type: 'integer' }, offset: { type: 'integer' }, limit: { type: 'integer' } } },
+          ...READ_ERRORS,
+        },
+      },
+      config: { openapi: { querystring: docOf(listQuery.pick({ offset: true, limit: true, token: true })) } },
+    },
+    async (request) => {
     const q = parseWith(listQuery, request.query, 'query');
     const all = await store.conflicts();
     const offset = q.offset ?? 0;
@@ -179,7 +281,10 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     return { conflicts: all.slice(offset, offset + limit), total: all.length, offset, limit };
   });
 
-  app.get('/suggestions', { preHandler: anyone, schema: { summary: 'Proposed terms found in articles, most frequent first', tags: ['glossary'] } }, async (request) => {
+  app.get('/suggestions', { preHandler: anyone, schema: { summary: 'Proposed terms found in articles, most frequent first', tags: ['glossary'], response: { 200: termPage, ...READ_ERRORS } },
+      config: { openapi: { querystring: docOf(listQuery.pick({ lang: true, q: true, offset: true, limit: true, token: true })) } },
+    },
+    async (request) => {
     const q = parseWith(listQuery, request.query, 'query');
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 100;
@@ -187,12 +292,32 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
     return { terms, total, offset, limit };
   });
 
-  app.get('/version', { preHandler: anyone, schema: { summary: 'Current glossary version and approved term count', tags: ['glossary'] } }, async () => {
+  app.get('/version', { preHandler: anyone, schema: {
+        summary: 'Current glossary version and approved term count',
+        tags: ['glossary'],
+        response: { 200: { type: 'object', description: 'The version', properties: { version: { type: 'string' }, approved: { type: 'integer' } } }, ...errorResponses(AUTH_ERRORS) },
+      },
+    },
+    async () => {
     const { terms, version } = await store.approvedTerms();
     return { version, approved: terms.length };
   });
 
-  app.get('/export', { preHandler: anyone, schema: { summary: 'Export the glossary as yaml, csv, tsv or tbx (streamed)', tags: ['glossary'] } }, async (request, reply) => {
+  app.get('/export', { preHandler: anyone, schema: {
+        summary: 'Export the glossary as yaml, csv, tsv or tbx (streamed)',
+        tags: ['glossary'],
+        response: {
+          200: {
+            description: 'The file',
+            headers: { 'content-disposition': { type: 'string' }, 'x-glossary-version': { type: 'string', description: 'The version exported' } },
+            content: GLOSSARY_FILE_TYPES,
+          },
+          ...errorResponses({ ...AUTH_ERRORS, 400: 'glossary-bad-format, invalid-request' }),
+        },
+      },
+      config: { openapi: { querystring: docOf(fileQuery.extend({ format: z.enum(GLOSSARY_FORMATS) })) } },
+    },
+    async (request, reply) => {
     const q = parseWith(fileQuery, request.query, 'query');
     const format = requireFormat(q.format);
     const [version, shape] = await Promise.all([store.version(), store.stats()]);
@@ -209,7 +334,27 @@ export const glossaryRoutes: FastifyPluginAsync<{ store: GlossaryStore; auth: Au
 
   app.post(
     '/import',
-    { preHandler: reviewer, bodyLimit: IMPORT_BODY_LIMIT, schema: { summary: 'Import a yaml, csv, tsv or tbx file, all or nothing (reviewer)', tags: ['glossary'] } },
+    { preHandler: reviewer, bodyLimit: IMPORT_BODY_LIMIT, schema: {
+        summary: 'Import a yaml, csv, tsv or tbx file, all or nothing (reviewer)',
+        tags: ['glossary'],
+        response: {
+          200: {
+            type: 'object',
+            description: 'Imported',
+            properties: {
+              total: { type: 'integer' },
+              created: { type: 'integer' },
+              updated: { type: 'integer' },
+              unchanged: { type: 'integer' },
+              version: { type: 'string', description: 'The glossary version after the import' },
+              warnings: { type: 'array', items: conflictSchema },
+            },
+          },
+          ...errorResponses({ ...AUTH_ERRORS, 400: 'glossary-bad-format, invalid-request', 413: 'body-too-large, glossary-too-large', 415: 'unsupported-media-type, unsupported-charset', 422: 'glossary-invalid, glossary-bad-file, glossary-invalid-term, glossary-empty-file, glossary-unsafe-xml' }),
+        },
+      },
+      config: { openapi: { querystring: docOf(importQuery), body: { content: { ...GLOSSARY_FILE_TYPES, 'text/tab-separated-values': { schema: { type: 'string' } } } } } },
+    },
     async (request) => {
       const q = parseWith(importQuery, request.query, 'query');
       if (typeof request.body !== 'string') {

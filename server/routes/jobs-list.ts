@@ -8,7 +8,8 @@ import { getI18n } from '../../locales/i18n.js';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { listScope } from '../ownership.js';
 import { requestLang } from '../http-errors.js';
-import { localizeView } from './jobs.js';
+import { jobSchema, localizeView } from './jobs.js';
+import { AUTH_ERRORS, errorResponses } from '../schemas.js';
 
 export const MAX_LIST = 200;
 /** How much of an untitled article's opening the list shows. */
@@ -44,6 +45,22 @@ export const jobListRoutes: FastifyPluginAsync<{ queues: Queues; auth: AuthConfi
             token: { type: 'string' },
             lng: { type: 'string', maxLength: 35 },
           },
+        },
+        response: {
+          200: {
+            type: 'object',
+            description: 'One page of jobs and how many match',
+            properties: {
+              jobs: {
+                type: 'array',
+                items: { ...jobSchema, additionalProperties: true, properties: { ...jobSchema.properties, excerpt: { type: 'string', description: 'An untitled job’s opening words' } } },
+              },
+              total: { type: 'integer' },
+              offset: { type: 'integer' },
+              limit: { type: 'integer' },
+            },
+          },
+          ...errorResponses({ ...AUTH_ERRORS, 400: 'invalid-request, unknown-status' }),
         },
       },
     },

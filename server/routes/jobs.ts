@@ -18,10 +18,11 @@ import { requireRole, type AuthConfig } from '../auth.js';
 import { maySee, ownerForSubmission } from '../ownership.js';
 import { requestLang, sendError, sendLocalized } from '../http-errors.js';
 import { localStreamSlots, type StreamSlotPool } from '../shared-limits.js';
-import { commitRevision } from './review.js';
+import { commitRevision, findingSchema } from './review.js';
 import { sendBytes } from '../byte-range.js';
 import { bodyDigest, IdempotencyKeys, idempotencyKeyOf, IN_FLIGHT_RETRY_AFTER_S, inFlightKey, reusedKey } from '../idempotency.js';
-import { errorSchema } from '../schemas.js';
+import { AUTH_ERRORS, binary, errorResponses, eventStream } from '../schemas.js';
+import { DOWNLOAD_FORMATS } from '../../pipeline/formats/download.js';
 
 export interface JobRoutesOptions {
   queues: Queues;
@@ -62,7 +63,7 @@ const targetSchema = {
     notes: { type: 'array', items: messageSchema, description: 'The same notes as codes, params and English text' },
   },
 };
-const jobSchema = {
+export const jobSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -134,6 +135,25 @@ export function localizeView<V extends JobView>(i18n: i18n, lng: string, view: V
 
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } }, required: ['id'] };
 
+const submitted = { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued', 'active', 'completed', 'failed', 'cancelled'] } } };
+const LOCATION = { location: { type: 'string', description: 'The job: /v1/jobs/{id}' } };
+
+/** What a download can be: the bundle zip, or one file of it (`format`). */
+const DOWNLOAD_TYPES = ['application/zip', 'application/x-xliff+xml', 'application/x-tmx+xml', 'application/json', 'text/csv', 'text/plain', 'text/markdown', 'text/html'];
+const DOWNLOAD_HEADERS = {
+  etag: { type: 'string', description: 'Strong validator of these bytes; send it back as If-Range to resume' },
+  'accept-ranges': { type: 'string', description: 'bytes' },
+  'content-disposition': { type: 'string', description: 'attachment; filename=…' },
+};
+const bundleQuery = {
+  type: 'object',
+  properties: {
+    format: { type: 'string', description: 'zip (default) or one file: json, xliff, tmx, i18next, csv, document (the translated article alone)' },
+    target: { type: 'string', description: 'The language of xliff, i18next and document (required when the job has several targets)' },
+    token: { type: 'string', description: 'The bearer token, for links that cannot send headers' },
+  },
+};
+
 export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts) => {
   const { queues, auth, t } = opts;
   const store = queues.store;
@@ -181,7 +201,32 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
             webhookUrl: { type: 'string', maxLength: 2000 },
           },
         },
-        response: { 202: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } }, '4xx': errorSchema },
+        headers: {
+          type: 'object',
+          properties: {
+            'idempotency-key': {
+              type: 'string',
+              description:
+                'Makes retries safe: 1 to 255 visible ASCII characters (a UUID). The same key and body within 24 h answer the first job (Idempotent-Replayed: true); another body is 422 idempotency-key-reused; while the first request with the key still runs, 409 idempotency-key-in-flight',
+            },
+          },
+        },
+        response: {
+          202: {
+            ...submitted,
+            description: 'Accepted: the job (the same article with the same options gives the same id)',
+            headers: { ...LOCATION, 'idempotent-replayed': { type: 'string', description: '`true` when an Idempotency-Key retry answered the first job' } },
+          },
+          ...errorResponses({
+            ...AUTH_ERRORS,
+            400: 'invalid-request, empty-input, bad-idempotency-key, unknown-language, unknown-provider …',
+            409: 'idempotency-key-in-flight: a request with this Idempotency-Key is still running (Retry-After)',
+            413: true,
+            415: true,
+            422: 'target-is-source, no-route (with what to configure), idempotency-key-reused …',
+            502: 'a provider refused the request',
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -225,13 +270,24 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
 
   app.get<{ Params: { id: string } }>(
     '/:id',
-    { preHandler: submitter, schema: { summary: 'Job status', params: idParams, response: { 200: jobSchema, '4xx': errorSchema } } },
+    {
+      preHandler: submitter,
+      schema: { summary: 'Job status', params: idParams, response: { 200: { ...jobSchema, description: 'The job' }, ...errorResponses({ ...AUTH_ERRORS, 400: true, 404: 'job-not-found' }) } },
+    },
     async (request) => localizeView(messages, requestLang(request), await load(request)),
   );
 
   app.get<{ Params: { id: string } }>(
     '/:id/events',
-    { preHandler: submitter, config: { sse: true }, schema: { summary: 'Progress as server-sent events (event: progress, then completed|failed|cancelled)', params: idParams } },
+    { preHandler: submitter, config: { sse: true }, schema: {
+        summary: 'Progress as server-sent events (event: progress, then completed|failed|cancelled)',
+        params: idParams,
+        response: {
+          200: eventStream('`progress` events with the job, then one `completed`, `failed` or `cancelled`'),
+          ...errorResponses({ ...AUTH_ERRORS, 400: true, 404: 'job-not-found', 429: 'too-many-streams: this token has too many streams open (Retry-After), or too-many-auth-failures' }),
+        },
+      },
+    },
     async (request, reply) => {
       let view = await load(request);
       // EventSource cannot set headers: a page passes its language as ?lng=.
@@ -296,10 +352,30 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     {
       preHandler: submitter,
       schema: {
-        summary: 'Download the bundle (zip) or one file of it',
+        summary: 'Download the bundle (zip) or one file of it; Range requests resume a download',
         params: idParams,
-        querystring: { type: 'object', properties: { format: { type: 'string' }, target: { type: 'string' }, token: { type: 'string' } } },
+        querystring: bundleQuery,
+        headers: {
+          type: 'object',
+          properties: {
+            range: { type: 'string', description: 'One byte range, e.g. bytes=1000- (206; several ranges get the whole file)' },
+            'if-range': { type: 'string', description: 'The ETag of the copy a range continues; another copy gets the whole file (200)' },
+          },
+        },
+        response: {
+          200: binary('The bundle zip, or the one file `format` asks for', DOWNLOAD_TYPES, DOWNLOAD_HEADERS),
+          206: binary('The requested byte range', DOWNLOAD_TYPES, { ...DOWNLOAD_HEADERS, 'content-range': { type: 'string', description: 'bytes start-end/size' } }),
+          ...errorResponses({
+            ...AUTH_ERRORS,
+            400: 'unknown-format, target-required',
+            404: 'job-not-found, unknown-target, bundle-expired',
+            409: 'not-ready: the job is not completed',
+            416: 'range-not-satisfiable (Content-Range: bytes */size)',
+          }),
+        },
       },
+      // The format is checked by the route (unknown-format names the formats in the caller's language); the document lists them.
+      config: { openapi: { querystring: { ...bundleQuery, properties: { ...bundleQuery.properties, format: { ...bundleQuery.properties.format, enum: [...DOWNLOAD_FORMATS] } } } } },
     },
     async (request, reply) => {
       const view = await load(request);
@@ -326,7 +402,17 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
 
   app.delete<{ Params: { id: string } }>(
     '/:id',
-    { preHandler: submitter, schema: { summary: 'Cancel a job', params: idParams, response: { '4xx': errorSchema } } },
+    {
+      preHandler: submitter,
+      schema: {
+        summary: 'Cancel a job',
+        params: idParams,
+        response: {
+          200: { ...submitted, description: 'Cancelled (status is `cancelled`)' },
+          ...errorResponses({ ...AUTH_ERRORS, 400: true, 404: 'job-not-found', 409: 'already-finished: the job is completed, failed or cancelled' }),
+        },
+      },
+    },
     async (request, reply) => {
       const view = await load(request);
       const now = TERMINAL.includes(view.status) ? view.status : await store.transition(view.id, 'cancelled', ['queued', 'active'], { finishedAt: new Date().toISOString() });
@@ -347,7 +433,38 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
 
   app.post<{ Params: { id: string }; Body: Buffer | string }>(
     '/:id/xliff',
-    { preHandler: reviewer, bodyLimit: MAX_XLIFF_BYTES, schema: { summary: 'Import a post-edited XLIFF 1.2 file for one target (new bundle revision)', params: idParams } },
+    {
+      preHandler: reviewer,
+      bodyLimit: MAX_XLIFF_BYTES,
+      schema: {
+        summary: 'Import a post-edited XLIFF 1.2 file for one target (new bundle revision); answers with the QA findings of the imported segments',
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            description: 'Imported: the revision now, and what changed',
+            properties: {
+              id: { type: 'string' },
+              revision: { type: 'integer' },
+              lang: { type: 'string' },
+              edited: { type: 'array', items: { type: 'string' }, description: 'Segment ids whose text changed' },
+              findings: { type: 'array', items: findingSchema },
+            },
+          },
+          ...errorResponses({
+            ...AUTH_ERRORS,
+            400: 'xliff-empty, xliff-malformed, xliff-encoding, xliff-doctype …',
+            404: 'job-not-found, bundle-expired',
+            409: 'not-ready: the job is not completed',
+            412: 'revision-stale: the target changed meanwhile',
+            413: 'xliff-too-large or body-too-large',
+            415: true,
+            422: 'the file does not match the job (another job, unknown target, placeholders changed) …',
+          }),
+        },
+      },
+      config: { openapi: { body: { content: { 'application/x-xliff+xml': { schema: { type: 'string', description: 'The XLIFF 1.2 file (also accepted as application/xml, text/xml, application/xliff+xml, application/octet-stream)' } } } } } },
+    },
     async (request, reply) => {
       const view = await load(request);
       if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('errors:not-ready', { lng: requestLang(request), id: view.id, status: view.status }));

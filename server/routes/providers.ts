@@ -9,7 +9,7 @@ import { canonicalLang } from '../../pipeline/languages.js';
 import type { Lang } from '../../pipeline/model.js';
 import { listProviders, type CheckCache, type LocflowTranslator, type ProviderInfo } from '../../providers/index.js';
 import { requireRole, type AuthConfig } from '../auth.js';
-import { errorSchema } from '../schemas.js';
+import { AUTH_ERRORS, errorResponses } from '../schemas.js';
 
 export interface ProviderRoutesOptions {
   auth: AuthConfig;
@@ -92,7 +92,8 @@ const providerSchema = {
     pairs: { type: 'array', items: { type: 'string' } },
     glossary: { type: 'string', enum: ['native', 'mask'] },
     limits: { type: 'object', additionalProperties: true },
-    health: { type: 'object', properties: { ok: { type: 'boolean' }, message: { type: 'string' }, checkedAt: { type: 'string', description: 'When the engine was last asked (checks are reused for a short while)' } } },
+    module: { type: 'string', description: 'For a plugin: the module named in the config file' },
+    health: { type: 'object', additionalProperties: true, properties: { ok: { type: 'boolean' }, message: { type: 'string' }, checkedAt: { type: 'string', description: 'When the engine was last asked (checks are reused for a short while)' } } },
     test: { type: 'boolean', description: 'pseudo-localisation: output is not a translation' },
   },
 };
@@ -134,8 +135,8 @@ export const providerRoutes: FastifyPluginAsync<ProviderRoutesOptions> = async (
           },
         },
         response: {
-          200: { type: 'object', properties: { providers: { type: 'array', items: providerSchema }, routes: routesSchema }, required: ['providers'] },
-          '4xx': errorSchema,
+          200: { type: 'object', description: 'Every provider; with ?from=, the route of each target', properties: { providers: { type: 'array', items: providerSchema }, routes: routesSchema }, required: ['providers'] },
+          ...errorResponses({ ...AUTH_ERRORS, 400: true }),
         },
       },
     },

@@ -20,6 +20,7 @@ import { deliver, type WebhookEvent, type WebhookJobData } from '../../workers/w
 import type { Queue } from 'bullmq';
 import { requireRole, type AuthConfig } from '../auth.js';
 import { requestLang } from '../http-errors.js';
+import { AUTH_ERRORS, errorResponses, eventStream } from '../schemas.js';
 
 export interface ReviewRoutesOptions {
   queues: Queues;
@@ -115,7 +116,7 @@ const idParams = {
   required: ['id'],
 };
 
-const findingSchema = {
+export const findingSchema = {
   type: 'object',
   additionalProperties: true,
   properties: {
@@ -129,6 +130,42 @@ const findingSchema = {
   },
 };
 const reviewSchema = { type: 'object', properties: { state: { type: 'string', enum: ['in-review', 'approved'] }, by: { type: 'string' }, at: { type: 'string' } } };
+const ETAG = { etag: { type: 'string', description: 'The bundle revision now, e.g. "4": send it as If-Match with the next change' } };
+const NOT_COMPLETED = { 404: 'job-not-found, bundle-expired', 409: 'not-ready: the job is not completed' };
+const STALE = 'revision-stale: the target changed since the If-Match revision; `error` also carries `revision`, and `segment` and `lastChange` when known';
+
+/** The editor's view (GET …/review): open in its details, so that new fields reach the page. */
+const editorViewSchema = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'The segment editor’s view: segments with inline source, placeholders, glossary renderings, each target’s text, state, QA and memory',
+  headers: ETAG,
+  properties: {
+    id: { type: 'string' },
+    revision: { type: 'integer' },
+    sourceLang: { type: 'string' },
+    targets: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: true, properties: { review: { anyOf: [reviewSchema, { type: 'null' }] }, pseudo: { type: 'boolean' } } },
+    },
+    segments: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: true,
+        properties: {
+          id: { type: 'string' },
+          paragraph: { type: 'integer' },
+          translatable: { type: 'boolean' },
+          source: { type: 'string' },
+          spans: { type: 'object', additionalProperties: true },
+          terms: { type: 'array', items: { type: 'object', additionalProperties: true } },
+          targets: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
+        },
+      },
+    },
+  },
+};
 
 export const reviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = async (app, opts) => {
   const { queues, auth, tm } = opts;
@@ -185,7 +222,14 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = async (app,
 
   app.get<{ Params: { id: string } }>(
     '/:id/review',
-    { preHandler: reviewer, schema: { summary: 'Everything the segment editor needs: inline texts, placeholders, states, glossary renderings, translation-memory matches', params: idParams } },
+    {
+      preHandler: reviewer,
+      schema: {
+        summary: 'Everything the segment editor needs: inline texts, placeholders, states, glossary renderings, translation-memory matches',
+        params: idParams,
+        response: { 200: editorViewSchema, ...errorResponses({ ...AUTH_ERRORS, 400: true, ...NOT_COMPLETED }) },
+      },
+    },
     async (request, reply) => {
       const input = await completed(request.params.id);
       reply.header('etag', `"${input.revision}"`);
@@ -210,6 +254,8 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = async (app,
         response: {
           200: {
             type: 'object',
+            description: 'Stored (or unchanged): the revision now and the QA findings of the segment',
+            headers: ETAG,
             properties: {
               id: { type: 'string' },
               revision: { type: 'integer' },
@@ -220,6 +266,16 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = async (app,
               review: reviewSchema,
             },
           },
+          ...errorResponses({
+            ...AUTH_ERRORS,
+            400: true,
+            404: 'job-not-found, bundle-expired, target-not-found, segment-not-found',
+            409: 'not-ready: the job is not completed',
+            412: STALE,
+            415: true,
+            422: 'edit-placeholders, edit-empty, segment-not-translatable',
+            428: 'revision-required: send If-Match with the revision the edit is based on',
+          }),
         },
       },
     },
@@ -263,7 +319,11 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = async (app,
       schema: {
         summary: "Approve a target: its review state becomes approved (manifest targets[].review); If-Match is optional here",
         params: idParams,
-        response: { 200: { type: 'object', properties: { id: { type: 'string' }, revision: { type: 'integer' }, lang: { type: 'string' }, review: reviewSchema } } },
+        headers: { type: 'object', properties: { 'if-match': { type: 'string', description: 'Optional: the revision the approval is based on (412 when stale)' } } },
+        response: {
+          200: { type: 'object', description: 'Approved', headers: ETAG, properties: { id: { type: 'string' }, revision: { type: 'integer' }, lang: { type: 'string' }, review: reviewSchema } },
+          ...errorResponses({ ...AUTH_ERRORS, 400: true, 404: 'job-not-found, bundle-expired, target-not-found', 409: 'not-ready: the job is not completed', 412: STALE }),
+        },
       },
     },
     async (request, reply) => {
@@ -289,7 +349,14 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRoutesOptions> = async (app,
 
   app.get<{ Params: { id: string } }>(
     '/:id/review/events',
-    { preHandler: reviewer, schema: { summary: 'Server-sent events: one `revised` event for each revision a person makes (edit, XLIFF import, approval)', params: idParams } },
+    {
+      preHandler: reviewer,
+      schema: {
+        summary: 'Server-sent events: one `revised` event for each revision a person makes (edit, XLIFF import, approval)',
+        params: idParams,
+        response: { 200: eventStream('One `revised` event per new revision, with what changed'), ...errorResponses({ ...AUTH_ERRORS, 400: true, ...NOT_COMPLETED }) },
+      },
+    },
     async (request, reply) => {
       const id = request.params.id;
       await completed(id);

@@ -14,6 +14,12 @@ import { serialize } from 'cookie';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { addressOf, identifyRequest, lookupToken, sessionIdOf, SESSION_COOKIE, type AuthConfig } from '../auth.js';
 import { sendLocalized } from '../http-errors.js';
+import { errorResponses, noContent } from '../schemas.js';
+
+const whoSchema = {
+  type: 'object',
+  properties: { role: { type: 'string', enum: ['submitter', 'reviewer', 'admin'] }, name: { type: 'string' }, open: { type: 'boolean', description: 'No tokens are configured: everyone is admin' } },
+};
 
 /** A signed-in page stays signed in for a working day. */
 export const SESSION_SECONDS = 12 * 3600;
@@ -32,7 +38,11 @@ function cookie(request: FastifyRequest, value: string, maxAge: number): string 
 export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (app, { auth }) => {
   const open = auth.tokens.length === 0;
 
-  app.get('/me', { config: { public: true }, schema: { summary: "The caller's role (401 without a valid token)" } }, async (request, reply) => {
+  app.get('/me', { config: { public: true }, schema: {
+        summary: "The caller's role (401 without a valid token)",
+        response: { 200: { ...whoSchema, description: 'Who the caller is' }, ...errorResponses({ 401: true, 403: 'bad-host (open server)', 503: true }) },
+      },
+    }, async (request, reply) => {
     const id = await identifyRequest(auth, request);
     if (!('principal' in id)) return sendLocalized(reply.header('www-authenticate', 'Bearer'), request, 401, { code: 'unauthorized', message: 'a valid bearer token is required' });
     return { role: id.principal.role, name: id.principal.name, open };
@@ -45,6 +55,10 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
       schema: {
         summary: 'Sign the browser in: opens a session whose id goes into an HttpOnly cookie',
         body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 4096 } } },
+        response: {
+          200: { ...whoSchema, description: 'Signed in: Set-Cookie carries the session id', headers: { 'set-cookie': { type: 'string' } } },
+          ...errorResponses({ 400: true, 401: 'unauthorized: this token is not valid here', 403: 'bad-host, cross-site (open server)', 413: true, 415: true, 429: true, 503: true }),
+        },
       },
     },
     async (request, reply) => {
@@ -67,7 +81,11 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
     },
   );
 
-  app.delete('/session', { config: { public: true }, schema: { summary: 'Sign the browser out (ends the session)' } }, async (request, reply) => {
+  app.delete('/session', { config: { public: true }, schema: {
+        summary: 'Sign the browser out (ends the session)',
+        response: { 204: noContent('Signed out: the cookie is cleared'), ...errorResponses({ 403: 'bad-host, cross-site (open server)', 503: true }) },
+      },
+    }, async (request, reply) => {
     const id = sessionIdOf(request);
     if (id && auth.sessions) await auth.sessions.delete(id);
     return reply.header('set-cookie', cookie(request, '', 0)).code(204).send();

@@ -7,7 +7,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { buildServer } from '../../server/app.js';
+import { buildServer, type ServerOptions } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { queueConfig, type QueueConfig } from '../../workers/config.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
@@ -84,6 +84,8 @@ export interface StackOptions {
   workers?: number;
   /** Listen on a loopback port so `base` answers real HTTP (inject() needs no port). */
   listen?: boolean;
+  /** Told of every route the API registers. */
+  onRoute?: ServerOptions['onRoute'];
 }
 
 /**
@@ -103,7 +105,7 @@ export function stackForTests(options: StackOptions = {}): {
   let base = '';
   let workers: RunningWorkers | undefined;
   beforeAll(async () => {
-    app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: tokens }, auth: parseTokens(tokens) });
+    app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: tokens }, auth: parseTokens(tokens), onRoute: options.onRoute });
     if (options.listen) {
       await app.listen({ port: 0, host: '127.0.0.1' });
       base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
