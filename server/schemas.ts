@@ -63,14 +63,14 @@ export const termSchema = {
     lang: { type: 'string' },
     kind: { type: 'string', enum: ['keep', 'translate', 'forbidden'] },
     translations: { type: 'object', additionalProperties: { type: 'string' } },
-    grammar: { type: 'object', additionalProperties: true },
+    grammar: { type: ['object', 'null'], additionalProperties: true },
     variants: { type: 'array', items: { type: 'string' } },
     caseSensitive: { type: 'boolean' },
     status: { type: 'string', enum: ['proposed', 'approved', 'rejected', 'deprecated'] },
-    note: { type: 'string' },
+    note: { type: ['string', 'null'] },
     history: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { at: { type: 'string' }, by: { type: 'string' }, action: { type: 'string' } } } },
-    frequency: { type: 'integer' },
-    example: { type: 'string' },
+    frequency: { type: ['integer', 'null'] },
+    example: { type: ['string', 'null'] },
   },
 } as const;
 
