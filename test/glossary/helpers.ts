@@ -50,6 +50,9 @@ export async function buildApp(store: GlossaryStore): Promise<FastifyInstance> {
     if (typeof err.statusCode === 'number' && err.statusCode < 500) return reply.code(err.statusCode).send({ error: { code: err.code ?? 'bad-request', message: err.message } });
     return reply.code(500).send({ error: { code: 'internal', message: err.message } });
   });
+  // The real server migrates the store in the background and answers 503 glossary-migrating until it is done;
+  // a test store is new (nothing to walk), so it is brought to the current layout before the first request.
+  await store.migrate();
   await app.register(glossaryRoutes, { prefix: '/v1/glossary', store, auth });
   await app.ready();
   return app;
