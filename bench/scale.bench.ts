@@ -47,7 +47,9 @@ async function clean(prefix: string): Promise<void> {
 }
 
 function spawnWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(here, '..', 'bin', 'locflow.js'), 'worker', '--concurrency', '4'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_SCALE_PROFILE=<dir>: each worker process writes a V8 CPU profile there when it stops (not allowed in NODE_OPTIONS).
+  const profile = process.env.BENCH_SCALE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SCALE_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, join(here, '..', 'bin', 'locflow.js'), 'worker', '--concurrency', '4'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -100,8 +102,6 @@ async function engineBound(fake: LimitedDeepl, processes: number, shared: boolea
     LOCFLOW_PREFIX: prefix,
     LOCFLOW_CONFIG: configFile,
     LOCFLOW_BATCH_SIZE: '4',
-    // BENCH_SCALE_PROFILE=<dir>: each worker process writes a V8 CPU profile there when it stops.
-    ...(process.env.BENCH_SCALE_PROFILE ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${process.env.BENCH_SCALE_PROFILE}`.trim() } : {}),
   };
   const config = queueConfig({ ...process.env, ...env });
   const app = await buildServer({ config, logger: false, auth: parseTokens(''), env: { ...process.env, ...env } });
@@ -140,12 +140,63 @@ async function engineBound(fake: LimitedDeepl, processes: number, shared: boolea
   }
 }
 
+/**
+ * CPU of the shared-limits path alone (lease, token bucket, release), in this
+ * process: the same calls through a provider that answers at once, wrapped
+ * and bare, `concurrency` at a time against a limit they never exceed (no
+ * waiting: waiting is the engine's time, not CPU). process.cpuUsage counts
+ * this process's CPU, so other sessions' load barely moves it.
+ */
+async function limitsPathCpu(calls = Number(process.env.BENCH_SCALE_LIMIT_CALLS ?? 2000), concurrency = 4) {
+  const { createSharedLimits } = await import('../workers/provider-limits.js');
+  const { PROVIDER_CONTRACT_VERSION } = await import('../providers/contract.js');
+  const redis = new Redis(REDIS_URL);
+  const prefix = `{lfbench-limits-${randomBytes(4).toString('hex')}}`;
+  const bare = {
+    id: 'deepl',
+    contractVersion: PROVIDER_CONTRACT_VERSION,
+    configured: true,
+    glossary: 'mask' as const,
+    limits: { maxSegments: 50 },
+    pairs: async () => [],
+    health: async () => ({ ok: true }),
+    translate: async (req: { segments: { text: string }[] }) => ({ texts: req.segments.map((x) => x.text), billedChars: 0 }),
+  } as unknown as import('../providers/contract.js').TranslationProvider;
+  const limits = createSharedLimits({ redis, prefix, settings: { deepl: { maxInFlight: concurrency, requestsPerMinute: 10_000_000 } } });
+  const wrapped = limits.wrap(bare);
+  const req = { segments: [{ id: 's1', text: 'Le marché a progressé de 3 pour cent ce matin.' }], from: 'fr', to: 'en' } as never;
+  const run = async (p: typeof bare) => {
+    let next = 0;
+    const t0 = process.cpuUsage();
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next++ < calls) await p.translate(req);
+    }));
+    const d = process.cpuUsage(t0);
+    return (d.user + d.system) / calls;
+  };
+  try {
+    await run(wrapped); // warm-up: scripts loaded, code optimised
+    const w: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      w.push(await run(wrapped));
+      b.push(await run(bare));
+    }
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[1]!;
+    return { calls, concurrency, wrappedUs: median(w), bareUs: median(b) };
+  } finally {
+    await limits.close();
+    await clean(prefix);
+    redis.disconnect();
+  }
+}
+
 const bench: Benchmark = {
   name: 'scale',
   description: `provider-bound efficiency (fake DeepL: ${CALL_MS} ms a call, 429 above ${LIMIT} in flight; ${ENGINE_ARTICLES} articles × 2 targets; served/s over ${ALLOWED_PER_SECOND}/s, and 429s) with maxInFlight shared through Redis vs per-process gates only; queue CPU per article vs the same stages in-process; articles/s with 1 and 2 worker processes`,
   async run(): Promise<Figure[]> {
     const figures: Figure[] = [];
-    const only = (process.env.BENCH_SCALE ?? 'engine,overhead,scaleout').split(',');
+    const only = (process.env.BENCH_SCALE ?? 'engine,limits,overhead,scaleout').split(',');
     if (only.includes('engine')) {
       const fake = await startLimitedDeepl({ limit: LIMIT, delayMs: CALL_MS });
       try {
@@ -167,6 +218,11 @@ const bench: Benchmark = {
       } finally {
         await fake.close();
       }
+    }
+    if (only.includes('limits')) {
+      const r = await limitsPathCpu();
+      process.stderr.write(`scale-limits: ${r.calls} calls, ${r.concurrency} at once, wrapped ${r.wrappedUs.toFixed(0)} µs/call vs bare ${r.bareUs.toFixed(0)} µs/call of this process's CPU; load average ${loadavg()[0]!.toFixed(1)}\n`);
+      figures.push({ name: 'scale-limits-path-cpu-per-call', ours: r.wrappedUs - r.bareUs, baseline: r.bareUs, baselineName: 'the same calls unwrapped', unit: 'µs/call', better: 'lower' });
     }
     if (only.includes('overhead')) {
       const queue = await fullQueue(false, 'distinct');

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis, Cluster } from 'ioredis';
 import type { TmEntry, TmKey, TranslationMemory } from '../pipeline/model.js';
+import { redisScript, runScript } from './redis-script.js';
 
 /** NFC, one space for any run of whitespace, trimmed: the same sentence re-typed hits the same entry. */
 export function normaliseSource(text: string): string {
@@ -62,7 +63,7 @@ export interface RedisTmOptions {
 
 // KEYS[1]: the recency index (zset: machine entry key → last use, ms); KEYS[2..]: entry keys.
 // Returns the values; machine entries that were found count as used now.
-const LOOKUP_LRU = `
+const LOOKUP_LRU = redisScript(`
 local values = redis.call('MGET', unpack(KEYS, 2))
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -70,11 +71,11 @@ for i = 2, #KEYS do
   if values[i - 1] and string.find(KEYS[i], ':tm:m:', 1, true) then redis.call('ZADD', KEYS[1], 'XX', now, KEYS[i]) end
 end
 return values
-`;
+`);
 
 // KEYS[1]: the recency index; KEYS[2..]: entry keys. ARGV[1]: cap, ARGV[2]: machine TTL (0: none),
 // then per key its value and 'h' or 'm'. Machine entries past the cap go, least recently used first.
-const STORE_LRU = `
+const STORE_LRU = redisScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[2])
@@ -97,7 +98,7 @@ while excess > 0 do
   evicted = evicted + #victims
 end
 return evicted
-`;
+`);
 
 /**
  * Redis-backed memory. Keys are `<prefix>tm:h:<hash>` / `<prefix>tm:m:<hash>`;
@@ -121,7 +122,7 @@ export function createRedisTm(redis: Redis | Cluster, prefix: string, options: R
     async lookup(keys) {
       if (keys.length === 0) return [];
       const names = keys.flatMap((key) => [k(humanKey(key)), k(machineKey(key))]);
-      const values = lru ? ((await redis.eval(LOOKUP_LRU, names.length + 1, lru, ...names)) as (string | null)[]) : await redis.mget(...names);
+      const values = lru ? ((await runScript(redis, LOOKUP_LRU, names.length + 1, lru, ...names)) as (string | null)[]) : await redis.mget(...names);
       return keys.map((_, i) => parse(values[2 * i]) ?? parse(values[2 * i + 1]));
     },
     async store(entries) {
@@ -133,7 +134,7 @@ export function createRedisTm(redis: Redis | Cluster, prefix: string, options: R
           names.push(k(entry.human ? humanKey(key) : machineKey(key)));
           args.push(JSON.stringify({ text: entry.text, provider: entry.provider, human: entry.human, at: entry.at }), entry.human ? 'h' : 'm');
         }
-        await redis.eval(STORE_LRU, names.length + 1, lru, ...names, ...args);
+        await runScript(redis, STORE_LRU, names.length + 1, lru, ...names, ...args);
         return;
       }
       // Entries without expiry go in one MSET (one command for a whole batch); expiring ones need SET … EX.

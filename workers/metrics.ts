@@ -4,18 +4,19 @@
  * live job counts) as Prometheus text at /metrics.
  */
 import type { RedisClient as Redis } from './redis.js';
+import { redisScript, runScript } from '../providers/redis-script.js';
 
 /** Article durations (submit → bundle), in seconds. */
 export const DURATION_BUCKETS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 // Field, amount, and whether the field is a sum of decimals (seconds) rather than a counter.
-const ADD = `
+const ADD = redisScript(`
 for i = 1, #ARGV, 3 do
   if ARGV[i + 2] == 'f' then redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1])
   else redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 return 1
-`;
+`);
 
 export class Metrics {
   readonly key: string;
@@ -37,7 +38,7 @@ export class Metrics {
       ...Object.entries(counts).flatMap(([field, by]) => [field, String(Math.round(by)), 'i']),
       ...Object.entries(sums).flatMap(([field, by]) => [field, String(by), 'f']),
     ];
-    await this.redis.eval(ADD, 1, this.key, ...args);
+    await runScript(this.redis, ADD, 1, this.key, ...args);
   }
 
   /** Time calls spent waiting for the deployment-wide provider limits (workers/provider-limits.ts). */

@@ -23,6 +23,7 @@
  * only clock used, so machines with skewed clocks agree on expiry.
  */
 import { randomBytes } from 'node:crypto';
+import { redisScript, runScript } from '../providers/redis-script.js';
 import type { Cluster, Redis } from 'ioredis';
 import { ProviderError } from '../pipeline/errors.js';
 import type { ProviderSettings } from '../providers/config.js';
@@ -42,7 +43,7 @@ const FALLBACK_POLL_MS = 500;
 // ARGV: lease id, lease ms, maxInFlight (0: none), requests/min (0: none), chars/min (0: none), chars of this call.
 // Returns {0, 'ok'} with the lease taken, else {wait ms, reason}: 'pause', 'busy' (wait ms = until the
 // oldest lease expires) or 'rate'. Nothing is taken unless everything is available.
-const ACQUIRE = `
+const ACQUIRE = redisScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local paused = redis.call('PTTL', KEYS[3])
@@ -81,22 +82,22 @@ if rpm > 0 or cpm > 0 then
 end
 if max > 0 then redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1]) end
 return {0, 'ok'}
-`;
+`);
 
 // KEYS: leases. ARGV: lease id, lease ms. A lease that already expired is not brought back: its slot may be someone else's now.
-const RENEW = `
+const RENEW = redisScript(`
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2]), ARGV[1])
 return 1
-`;
+`);
 
 // KEYS: leases. ARGV: lease id, channel, provider id.
-const RELEASE = `
+const RELEASE = redisScript(`
 local n = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return n
-`;
+`);
 
 // KEYS: pause. ARGV: ms. Only ever lengthens a pause.
 const PAUSE = `
@@ -214,7 +215,8 @@ export function createSharedLimits(options: SharedLimitsOptions): SharedLimits {
     const lease = `${processTag}:${++leaseCounter}`;
     for (;;) {
       signal?.throwIfAborted();
-      const [wait, reason] = (await redis.eval(
+      const [wait, reason] = (await runScript(
+        redis,
         ACQUIRE,
         3,
         keys.leases,
@@ -252,7 +254,7 @@ export function createSharedLimits(options: SharedLimitsOptions): SharedLimits {
         s.maxInFlight === undefined
           ? undefined
           : setInterval(() => {
-              void (redis.eval(RENEW, 1, keys.leases, lease, String(leaseMs)) as Promise<number>).then(
+              void (runScript(redis, RENEW, 1, keys.leases, lease, String(leaseMs)) as Promise<number>).then(
                 (kept) => {
                   if (kept === 0) options.onLeaseLost?.(id);
                 },
@@ -273,7 +275,7 @@ export function createSharedLimits(options: SharedLimitsOptions): SharedLimits {
           clearInterval(renew);
           // Not awaited: the result goes back to the caller a round trip sooner. This connection sends
           // commands in order, so this process's next acquire still comes after the release.
-          void (redis.eval(RELEASE, 1, keys.leases, lease, channel, id) as Promise<unknown>).catch(() => {});
+          void runScript(redis, RELEASE, 1, keys.leases, lease, channel, id).catch(() => {});
         }
       }
     };

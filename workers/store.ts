@@ -15,6 +15,7 @@
  *                            entries older than the retention, or past MAX_INDEXED, are trimmed
  */
 import type { RedisClient as Redis } from './redis.js';
+import { redisScript, runScript } from '../providers/redis-script.js';
 import type { Analysis, BundleInput, Lang, TargetResult } from '../pipeline/model.js';
 
 export const JOB_STATUSES = ['queued', 'active', 'completed', 'failed', 'cancelled'] as const;
@@ -170,21 +171,21 @@ export const MAX_INDEXED = 10_000;
 
 // A target starts: its state is written and a queued job becomes active, in one round trip.
 // Nothing is written for a cancelled or missing job; the status before the call is returned.
-const BEGIN_TARGET = `
+const BEGIN_TARGET = redisScript(`
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur or cur == 'cancelled' or cur == 'failed' then return cur end
 if cur == 'queued' then redis.call('HSET', KEYS[1], 'status', 'active') end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return cur
-`;
+`);
 
 // Progress of a target, written only to an existing record; returns the job status so that
 // the worker learns of a cancellation without another round trip.
-const REPORT_TARGET = `
+const REPORT_TARGET = redisScript(`
 local cur = redis.call('HGET', KEYS[1], 'status')
 if cur then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return cur
-`;
+`);
 
 // A target is done: its result and its final state are written together, only next to an existing
 // record, and the result lives as long as the record does. HSET overwrites, so a child retried
@@ -477,12 +478,12 @@ export class JobStore {
 
   /** Records that a target started (the job turns active if it was queued). Returns the status before; a cancelled, failed or missing job is left alone. */
   async beginTarget(id: string, lang: Lang, state: TargetState): Promise<JobStatus | undefined> {
-    return ((await this.redis.eval(BEGIN_TARGET, 1, this.key('job', id), `t:${lang}`, JSON.stringify(state))) ?? undefined) as JobStatus | undefined;
+    return ((await runScript(this.redis, BEGIN_TARGET, 1, this.key('job', id), `t:${lang}`, JSON.stringify(state))) ?? undefined) as JobStatus | undefined;
   }
 
   /** setTarget that also answers the job's status (undefined once the record is gone). */
   async reportTarget(id: string, lang: Lang, state: TargetState): Promise<JobStatus | undefined> {
-    return ((await this.redis.eval(REPORT_TARGET, 1, this.key('job', id), `t:${lang}`, JSON.stringify(state))) ?? undefined) as JobStatus | undefined;
+    return ((await runScript(this.redis, REPORT_TARGET, 1, this.key('job', id), `t:${lang}`, JSON.stringify(state))) ?? undefined) as JobStatus | undefined;
   }
 }
 
