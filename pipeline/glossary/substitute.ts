@@ -6,10 +6,11 @@
  * The rendering is looked for in the output, in this order:
  * 1. the glossary form itself (the engine already wrote it: nothing to do);
  * 2. the engine's translation of the term alone (`formation` → `formación`),
- *    exactly, then word by word with inflection (`chip`/`chips`), then with
- *    one word slipped in between (`centres of American data` for
- *    `centre of data`);
- * 3. the source form, which engines leave untranslated (`start-up`, brands).
+ *    exactly, then word by word with inflection (`chip`/`chips`);
+ * 3. the source form, which engines leave untranslated (`start-up`, brands);
+ * 4. only then 2 and 3 with one word slipped in between (`centres of American
+ *    data` for `centre of data`), which a noisy term-alone answer could
+ *    otherwise match in the wrong place.
  * Among several places the one nearest the term's position in the source
  * wins. A term whose rendering is nowhere is reported, and the caller masks it.
  */
@@ -98,7 +99,7 @@ interface Span {
 }
 
 /** Places where the words of `form` occur in `words`, exact first. */
-function findSpans(words: Word[], form: string[], used: boolean[]): Span[] {
+function findSpans(words: Word[], form: string[], used: boolean[], split = true): Span[] {
   const spans: Span[] = [];
   const n = form.length;
   if (n === 0) return spans;
@@ -113,7 +114,7 @@ function findSpans(words: Word[], form: string[], used: boolean[]): Span[] {
     if (spans.length) return spans;
   }
   // Split: one word slipped in between two words of the rendering.
-  if (n >= 2) {
+  if (split && n >= 2) {
     for (let i = 0; i + n < words.length; i++) {
       for (let gap = 1; gap < n; gap++) {
         let ok = true;
@@ -175,9 +176,14 @@ export function substituteTerms(input: SubstituteInput): SubstituteResult {
     const candidates = [input.renderings.get(renderingKey(match, term)), match.text, term.term, ...term.variants]
       .filter((c): c is string => c !== undefined && c.trim() !== '')
       .map((c) => formWords(c.replace(/[.!?]+\s*$/, '')));
+    // Every candidate written in one piece first, then split ones: the source form left as is in the output is
+    // surer than the term-alone rendering found around a slipped-in word (which may be noise of the probe's answer).
     let span: Span | undefined;
-    for (const c of candidates) {
-      span = nearest(findSpans(words, c, used));
+    for (const split of [false, true]) {
+      for (const c of candidates) {
+        span = nearest(findSpans(words, c, used, split));
+        if (span) break;
+      }
       if (span) break;
     }
     if (!span) {

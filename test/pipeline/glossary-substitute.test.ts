@@ -74,6 +74,16 @@ describe('substituteTerms', () => {
     expect(r.text).toBe('los costes de entrenamiento');
   });
 
+  it('prefers a candidate written in one piece to a split match of a noisy term-alone answer', () => {
+    // The term alone came back with a word that is not the term's (here a label); split around "la" it would
+    // match "es … formación" and put the term in the wrong place. The source-like word in one piece wins.
+    const r = substitute("La formation du modèle n'a coûté que deux millions.", "es la formation del modelo no ha costado que dos millones.", 'es', { formation: 'es formation' });
+    expect(r.text).toBe("es el entrenamiento del modelo no ha costado que dos millones.");
+    // A rendering that only exists split still is found split (`centres of American data`).
+    const split = substitute('Les centres de données américains', 'The centres of American data', 'en', { 'centres de données': 'centres of data' });
+    expect(split.text).toBe('The American data center');
+  });
+
   it('never touches a verb after the term', () => {
     const r = substitute('La formation coûte cher.', 'La formación cuesta caro.', 'es', { formation: 'formación' });
     expect(r.text).toBe('El entrenamiento cuesta caro.');
