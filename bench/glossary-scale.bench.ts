@@ -21,9 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { formatGlossaryFile, streamGlossaryFile } from '../glossary/io/index.js';
 import { createGlossaryStore, type SuggestionInput } from '../glossary/store.js';
-import { deriveTermId } from '../pipeline/glossary/index.js';
 import type { Term } from '../pipeline/model.js';
 import { suggestTerms } from '../pipeline/suggest.js';
+import { legacyTerm, writeLegacyGlossary } from '../test/glossary/legacy-layout.js';
 import type { Benchmark, Figure } from './figure.js';
 import { snapshotRecord } from './glossary-store.bench.js';
 
@@ -32,41 +32,9 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = Number(process.env.LOCFLOW_BENCH_GLOSSARY_TERMS ?? 100_000);
 const ROUNDS = 3;
 
-function term(i: number): Term {
-  const lang = i % 50 === 0 ? 'vi' : 'fr';
-  const word = `Zorgon${i.toString(36)}`;
-  return {
-    id: deriveTermId(lang, word),
-    term: word,
-    lang,
-    kind: i % 7 === 0 ? 'translate' : 'keep',
-    translations: i % 7 === 0 ? { en: `zorgon ${i}` } : {},
-    variants: [],
-    caseSensitive: true,
-    status: i % 400 === 0 ? 'approved' : 'proposed',
-    history: [{ at: new Date(Date.now() - (N - i) * 1000).toISOString(), by: `job-${i}`, action: 'suggest' }],
-  };
-}
-
-/** The previous layout's data, written with pipelined HSETs. */
-async function fill(redis: Redis, prefix: string): Promise<void> {
-  const p = `${prefix}:glossary`;
-  for (let from = 0; from < N; from += 5000) {
-    const terms: string[] = [];
-    const freq: string[] = [];
-    const approved: string[] = [];
-    for (let i = from; i < Math.min(N, from + 5000); i++) {
-      const t = term(i);
-      terms.push(t.id, JSON.stringify(t));
-      if (t.status === 'approved') approved.push(t.id, JSON.stringify({ ...t, history: undefined }));
-      else freq.push(t.id, String(1 + (i % 13)));
-    }
-    const pipe = redis.pipeline().hset(`${p}:terms`, ...terms).hset(`${p}:freq`, ...freq);
-    if (approved.length) pipe.hset(`${p}:approved`, ...approved);
-    await pipe.exec();
-  }
-  await redis.mset(`${p}:layout`, '2', `${p}:rev`, '1', `${p}:seeded`, '1');
-}
+// The same synthetic glossary as test/glossary/scale.test.ts (without its pt-BR terms), in the previous layout.
+const shape = { n: N, word: 'Zorgon' };
+const term = (i: number): Term => legacyTerm(i, shape);
 
 /** The previous store's full read (readAll/snapshot). */
 async function readAll(redis: Redis, prefix: string): Promise<Term[]> {
@@ -125,7 +93,7 @@ async function run(): Promise<Figure[]> {
   const prefix = `{lfbench-gscale-${randomBytes(5).toString('hex')}}`;
   const base = 'previous store: full read + JS';
   try {
-    await fill(redis, prefix);
+    await writeLegacyGlossary(redis, prefix, shape, 5000);
     // The baseline reads the data as the previous layout left it; then ours indexes the same keys (the one-time migration).
     const sample = readFileSync(join(here, '..', '..', 'shared', 'samples', 'deepseek.fr.txt'), 'utf8');
     const candidates: SuggestionInput[] = suggestTerms(sample, 'fr', []).map(({ term: t, lang, frequency, example, kind }) => ({ term: t, lang, frequency, example, kind }));

@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glossaryKeys } from '../../glossary/keys.js';
 import { migrateLayout } from '../../glossary/migrate.js';
 import { createGlossaryStore } from '../../glossary/store.js';
-import { deriveTermId } from '../../pipeline/glossary/index.js';
 import type { Term } from '../../pipeline/model.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { cleanPrefix, REDIS_URL, testConfig, waitFor } from '../queue/helpers.js';
+import { writeLegacyGlossary } from './legacy-layout.js';
 
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 const prefixes: string[] = [];
@@ -27,45 +27,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** Terms as the previous layout stored them: mostly suggestions, some approved, a few in Vietnamese. */
-function term(i: number, n: number): Term {
-  const lang = i % 50 === 0 ? 'vi' : 'fr';
-  const approved = i % 400 === 0;
-  const word = `Quorbel${i.toString(36)}`;
-  return {
-    id: deriveTermId(lang, word),
-    term: word,
-    lang,
-    kind: i % 7 === 0 ? 'translate' : 'keep',
-    translations: i % 7 === 0 ? { en: `quorbel ${i}` } : {},
-    variants: [],
-    caseSensitive: true,
-    status: approved ? 'approved' : 'proposed',
-    history: [{ at: new Date(Date.now() - (n - i) * 1000).toISOString(), by: approved ? 'reviewer#1' : `job-${i}`, action: approved ? 'approve' : 'suggest' }],
-  };
-}
-
-/** Writes `n` terms the way layout 2 kept them (no sorted sets, frequency in its own hash). */
-async function legacyStore(prefix: string, n: number): Promise<Term[]> {
-  const p = `${prefix}:glossary`;
-  const all: Term[] = [];
-  for (let from = 0; from < n; from += 2000) {
-    const terms: string[] = [];
-    const approved: string[] = [];
-    const freq: string[] = [];
-    for (let i = from; i < Math.min(n, from + 2000); i++) {
-      const t = term(i, n);
-      all.push(t);
-      terms.push(t.id, JSON.stringify(t));
-      if (t.status === 'approved') approved.push(t.id, JSON.stringify({ ...t, history: undefined }));
-      else freq.push(t.id, String(1 + (i % 13)));
-    }
-    const pipe = redis.pipeline().hset(`${p}:terms`, ...terms).hset(`${p}:freq`, ...freq);
-    if (approved.length) pipe.hset(`${p}:approved`, ...approved);
-    await pipe.exec();
-  }
-  await redis.mset(`${p}:layout`, '2', `${p}:rev`, '1', `${p}:seeded`, '1');
-  return all;
+/** Writes `n` terms the way layout 2 kept them (no sorted sets, frequency in its own hash): mostly suggestions, some approved, a few in Vietnamese. */
+function legacyStore(prefix: string, n: number): Promise<Term[]> {
+  return writeLegacyGlossary(redis, prefix, { n, word: 'Quorbel', reviewerApproves: true });
 }
 
 describe('serve on a glossary of 20 000 terms in an earlier layout', () => {

@@ -14,11 +14,11 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveTermId } from '../../pipeline/glossary/index.js';
 import type { Term } from '../../pipeline/model.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { cleanPrefix, REDIS_URL, testConfig } from '../queue/helpers.js';
+import { legacyTerm, writeLegacyGlossary } from './legacy-layout.js';
 
 const N = 40_000;
 const config = testConfig({});
@@ -27,47 +27,11 @@ let app: FastifyInstance;
 let base: string;
 
 /** Terms as the previous layout stored them: mostly suggestions, some approved, a few in Vietnamese and Brazilian Portuguese. */
-function term(i: number): Term {
-  const lang = i % 50 === 0 ? 'vi' : i % 97 === 0 ? 'pt-BR' : 'fr';
-  const approved = i % 400 === 0;
-  const word = `Zorgon${i.toString(36)}`;
-  return {
-    id: deriveTermId(lang, word),
-    term: word,
-    lang,
-    kind: i % 7 === 0 ? 'translate' : 'keep',
-    translations: i % 7 === 0 ? { en: `zorgon ${i}` } : {},
-    variants: [],
-    caseSensitive: true,
-    status: approved ? 'approved' : 'proposed',
-    history: [{ at: new Date(Date.now() - (N - i) * 1000).toISOString(), by: approved ? 'reviewer#1' : `job-${i}`, action: approved ? 'approve' : 'suggest' }],
-  };
-}
-
-/** Writes the terms with pipelined HSETs, the way the previous layout kept them (frequency in its own hash). */
-async function bulkInsert(): Promise<void> {
-  const p = `${config.prefix}:glossary`;
-  for (let from = 0; from < N; from += 2000) {
-    const pipe = redis.pipeline();
-    const terms: string[] = [];
-    const approved: string[] = [];
-    const freq: string[] = [];
-    for (let i = from; i < Math.min(N, from + 2000); i++) {
-      const t = term(i);
-      terms.push(t.id, JSON.stringify(t));
-      if (t.status === 'approved') approved.push(t.id, JSON.stringify({ ...t, history: undefined }));
-      else freq.push(t.id, String(1 + (i % 13)));
-    }
-    pipe.hset(`${p}:terms`, ...terms);
-    if (approved.length) pipe.hset(`${p}:approved`, ...approved);
-    pipe.hset(`${p}:freq`, ...freq);
-    await pipe.exec();
-  }
-  await redis.mset(`${p}:layout`, '2', `${p}:rev`, '1', `${p}:seeded`, '1');
-}
+const shape = { n: N, word: 'Zorgon', ptBR: true, reviewerApproves: true };
+const term = (i: number): Term => legacyTerm(i, shape);
 
 beforeAll(async () => {
-  await bulkInsert();
+  await writeLegacyGlossary(redis, config.prefix, shape);
   app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
