@@ -5,6 +5,18 @@
 import type { i18n } from 'i18next';
 import { InputError, LocflowError, ProviderError } from '../pipeline/errors.js';
 import { getI18n, renderError } from '../locales/i18n.js';
+import { scrubberFor, type Scrub } from '../providers/secrets.js';
+
+let scrubber: Scrub | undefined;
+/**
+ * What the CLI prints about engines, Redis and errors passes the deployment's
+ * scrubber (the same as the API's and the workers'): a credential from the
+ * environment or the LOCFLOW_CONFIG file is printed as `***`.
+ */
+export function scrubText(text: string): string {
+  scrubber ??= scrubberFor(process.env);
+  return scrubber(text);
+}
 
 export const EXIT_OK = 0;
 export const EXIT_JOB_FAILED = 1;
@@ -43,16 +55,16 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 export async function report(err: unknown): Promise<number> {
   const code = exitCodeFor(err);
   if (err instanceof ExitError) {
-    if (err.message) process.stderr.write(`locflow: ${err.message}\n`);
+    if (err.message) process.stderr.write(`locflow: ${scrubText(err.message)}\n`);
     return code;
   }
   if (err instanceof LocflowError) {
-    process.stderr.write(`locflow: ${localizedMessage(await getI18n(), err)}\n`);
-    if (process.env.LOCFLOW_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    process.stderr.write(`locflow: ${scrubText(localizedMessage(await getI18n(), err))}\n`);
+    if (process.env.LOCFLOW_DEBUG && err.cause) process.stderr.write(`${scrubText(String((err.cause as Error).stack ?? err.cause))}\n`);
     return code;
   }
   const { t } = await getI18n();
-  process.stderr.write(`locflow: ${t('cli:internalError', { detail: (err as Error)?.stack ?? String(err) })}\n`);
+  process.stderr.write(`locflow: ${scrubText(t('cli:internalError', { detail: (err as Error)?.stack ?? String(err) }))}\n`);
   return code;
 }
 

@@ -1,15 +1,31 @@
 /**
- * The last line of defence for credentials: every text a worker stores or
- * hands to BullMQ (job errors, failure reasons, log lines) passes through
- * here, and any configured secret in it becomes `***`. Adapters already
- * redact their own key; this catches what they cannot know about (a proxy
- * page that echoes a header, a plugin that puts its key in a message) and
- * runs before anything is cut short, so a key is never half-removed.
+ * The last line of defence for credentials, and the one scrubber every
+ * process uses: workers (job errors, BullMQ failure reasons, logs), the API
+ * (every log line, every JSON answer, event streams) and the CLI (error
+ * lines, `doctor`, `providers`, `provider-test`). Any configured secret in a
+ * text becomes `***`. Adapters already redact their own key; this catches
+ * what they cannot know about (a proxy page that echoes a header, a plugin
+ * that puts its key in a message) and runs before anything is cut short, so
+ * a key is never half-removed. Secrets come from the environment and from the
+ * LOCFLOW_CONFIG file (its variables and the plugins' options).
  */
+import { loadProvidersConfig } from './config.js';
 import { redact } from './http.js';
 
 /** Environment variables whose values are credentials. */
 const SECRET_NAME = /(^|_)(KEY|API_KEY|AUTH_KEY|SECRET|PASSWORD|TOKEN|ACCESS_TOKEN)$/;
+/** Plugin option names whose values are credentials (`apiKey`, `auth_token`, `clientSecret`, `password`). */
+const SECRET_OPTION = /(key|secret|password|token)$/i;
+
+/** String values of secret-looking names in a plugin's options (nested objects included). */
+export function secretsInOptions(options: unknown, out = new Set<string>(), depth = 0): Set<string> {
+  if (depth > 4 || options === null || typeof options !== 'object') return out;
+  for (const [name, value] of Object.entries(options as Record<string, unknown>)) {
+    if (typeof value === 'string' && value.length >= 4 && SECRET_OPTION.test(name)) out.add(value);
+    else if (value && typeof value === 'object') secretsInOptions(value, out, depth + 1);
+  }
+  return out;
+}
 
 /** Credential values found in `env`: provider keys, webhook secret, Redis password, API tokens. */
 export function secretsOf(env: NodeJS.ProcessEnv): string[] {
@@ -37,9 +53,29 @@ export function secretsOf(env: NodeJS.ProcessEnv): string[] {
 
 export type Scrub = (text: string) => string;
 
+/**
+ * Every credential of the deployment: the environment's, and the config
+ * file's (variables and plugin options). A config file that cannot be read
+ * adds nothing here; its error is reported where it is loaded.
+ */
+export function deploymentSecrets(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set(secretsOf(env));
+  if (env.LOCFLOW_CONFIG?.trim()) {
+    try {
+      const config = loadProvidersConfig(env);
+      for (const s of secretsOf(config.env)) out.add(s);
+      for (const settings of Object.values(config.providers ?? {})) secretsInOptions(settings, out);
+    } catch {
+      // Unreadable or invalid: whoever loads it says so.
+    }
+  }
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+/** The scrubber for a process: `deploymentSecrets(env)` and any `extra` ones (a plugin's --options). */
 export function scrubberFor(env: NodeJS.ProcessEnv, extra: readonly string[] = []): Scrub {
-  const secrets = [...secretsOf(env), ...extra];
-  return (text) => redact(text, secrets);
+  const secrets = [...new Set([...deploymentSecrets(env), ...extra])].sort((a, b) => b.length - a.length);
+  return (text) => (secrets.length === 0 ? text : redact(text, secrets));
 }
 
 /** Redacts an error's message and stack in place (BullMQ stores both) and returns it. */

@@ -147,6 +147,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
           level: logLevel,
           ...(typeof options.logger === 'object' ? options.logger : {}),
           redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+          // Whatever a log line carries (an engine's error text, a plugin's message), no configured credential is written.
+          hooks: { streamWrite: (line: string) => scrub(line) },
           serializers: {
             req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
           },
@@ -195,6 +197,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   });
   installErrorHandling(app, t, bodyLimit);
   installBodyDecoding(app);
+  // Every text answer (errors, job views, /healthz details, provider health) passes the deployment's scrubber last:
+  // an engine's or plugin's message quoted in an answer never carries a credential. Bundles are bytes and never hold one.
+  app.addHook('onSend', async (_request, _reply, payload) => (typeof payload === 'string' ? scrub(payload) : payload));
 
   await app.register(swagger, {
     openapi: {
@@ -233,6 +238,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     t,
     tm,
     pollMs: options.pollMs,
+    scrub,
     sse: {
       // Shared by every API process through Redis, like the failure bucket.
       slots: sharedStreamSlots(queues.redis, config.prefix, limits.ssePerToken, { onFallback: (err) => app.log.warn({ err: scrub(err.message) }, 'Redis did not answer: event streams are counted in this process for now') }),

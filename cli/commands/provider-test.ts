@@ -12,6 +12,7 @@ import { loadProvidersConfig } from '../../providers/config.js';
 import { runConformance, startFaultEngine, type CheckResult, type ConformanceOptions, type FaultEngine, type FaultKind } from '../../providers/conformance.js';
 import { getI18n } from '../../locales/i18n.js';
 import { loadPlugin } from '../../providers/plugins.js';
+import { scrubberFor, secretsInOptions } from '../../providers/secrets.js';
 import { action, EXIT_JOB_FAILED } from '../run-command.js';
 
 interface ProviderTestOptions {
@@ -85,22 +86,25 @@ async function providerTest(module: string, opts: ProviderTestOptions): Promise<
   } finally {
     await engine?.close();
   }
+  // A check's reason quotes the plugin's own errors, which may carry the key it was given: in --options, --fault-options or the environment.
+  const scrub = scrubberFor(process.env, [...secretsInOptions(options), ...(opts.faultOptions !== undefined ? secretsInOptions(parseOptions(opts.faultOptions, '--fault-options')) : [])]);
+  const out = (text: string) => process.stdout.write(scrub(text));
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    out(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const { t } = await getI18n();
     const marks = { passed: t('providers:kit.mark.passed'), failed: t('providers:kit.mark.failed'), skipped: t('providers:kit.mark.skipped') };
     const width = Math.max(...Object.values(marks).map((m) => m.length));
-    process.stdout.write(`${t('providers:kit.header', { id: report.provider, module, pair: `${chosen.from}-${chosen.to}` })}\n`);
+    out(`${t('providers:kit.header', { id: report.provider, module, pair: `${chosen.from}-${chosen.to}` })}\n`);
     for (const c of report.checks) {
       const title = t(`providers:kit.title.${c.name}`, { defaultValue: c.title });
       // The English reason stays the fallback: a key this locflow has no sentence for still says something.
       const reason = c.reasonKey ? t(`providers:kit.reason.${c.reasonKey}`, { ...c.reasonParams, defaultValue: c.reason }) : c.reason;
       const label = c.status === 'failed' ? t('providers:kit.why') : t('providers:kit.note');
-      process.stdout.write(`  ${marks[c.status].padEnd(width)}  ${c.name}: ${title}${reason ? `\n        ${label}: ${reason}` : ''}\n`);
+      out(`  ${marks[c.status].padEnd(width)}  ${c.name}: ${title}${reason ? `\n        ${label}: ${reason}` : ''}\n`);
     }
     const count = (s: CheckResult['status']) => report.checks.filter((c) => c.status === s).length;
-    process.stdout.write(`${t('providers:kit.summary', { passed: count('passed'), failed: count('failed'), skipped: count('skipped') })}\n`);
+    out(`${t('providers:kit.summary', { passed: count('passed'), failed: count('failed'), skipped: count('skipped') })}\n`);
   }
   if (!report.ok) process.exitCode = EXIT_JOB_FAILED;
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { getI18n } from '../../locales/i18n.js';
 import { listProviders, loadPlugins, loadProvidersConfig, openTranslator, type ProviderInfo } from '../../providers/index.js';
-import { action } from '../run-command.js';
+import { action, scrubText } from '../run-command.js';
 
 const ROUTE_LANGS = ['fr', 'en', 'vi', 'es'];
 
@@ -23,18 +23,18 @@ export function registerProviders(program: Command): void {
 async function providers(opts: ProvidersOptions): Promise<void> {
   const config = loadProvidersConfig(process.env);
   await loadPlugins(config);
-  const [list, translator] = await Promise.all([listProviders({ config, health: opts.health }), openTranslator({ config })]);
+  const [list, translator] = await Promise.all([listProviders({ config, health: opts.health, scrub: scrubText }), openTranslator({ config })]);
   // The route each pair of the first-class languages would take right now: what users most want to know.
   const routes = ROUTE_LANGS.flatMap((from) => ROUTE_LANGS.filter((to) => to !== from).map((to) => ({ from, to, plan: translator.plan(from, to) })));
   if (opts.json) {
     const json = routes.map(({ from, to, plan }) => ({ from, to, route: plan?.label ?? null, ...(plan ? { id: plan.id } : {}) }));
-    process.stdout.write(`${JSON.stringify({ providers: list, routes: json, configuredRoutes: config.routes, ...(config.file ? { configFile: config.file } : {}) }, null, 2)}\n`);
+    process.stdout.write(scrubText(`${JSON.stringify({ providers: list, routes: json, configuredRoutes: config.routes, ...(config.file ? { configFile: config.file } : {}) }, null, 2)}\n`));
     return;
   }
   const { t } = await getI18n();
   const rows = list.map((p) => row(p, t));
   const header = ['id', 'status', 'glossary', 'limits', 'health', 'pairs'].map((k) => t(`providers:list.header.${k}`));
-  process.stdout.write(table([header, ...rows]));
+  process.stdout.write(scrubText(table([header, ...rows])));
   process.stdout.write(`\n${t('providers:list.routesTitle')}\n`);
   process.stdout.write(table(routes.map(({ from, to, plan }) => [`  ${from}→${to}`, plan?.label ?? t('providers:list.noRoute')])));
   // Counts the rows of the table above, pseudo included: a summary that disagrees with the table it sums up misleads.

@@ -20,7 +20,7 @@ import { ApiClient, type ClientOptions } from '../api-client.js';
 import { writeFileAtomic } from '../bundle-output.js';
 import { readArticle } from '../input.js';
 import { parseProviderOption } from '../provider-option.js';
-import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, joinList, localizedMessage, parseList, report } from '../run-command.js';
+import { action, EXIT_BAD_INPUT, EXIT_JOB_FAILED, ExitError, joinList, localizedMessage, parseList, report, scrubText } from '../run-command.js';
 
 function positiveInt(name: string, min = 0) {
   return (value: string): number => {
@@ -36,8 +36,8 @@ const stderrLog: Logger = {
   error: (o, m) => process.stderr.write(`error: ${fmtLog(o, m)}\n`),
 };
 function fmtLog(o: object | string, m?: string): string {
-  if (typeof o === 'string') return o;
-  return `${m ?? ''} ${JSON.stringify(o)}`.trim();
+  if (typeof o === 'string') return scrubText(o);
+  return scrubText(`${m ?? ''} ${JSON.stringify(o)}`.trim());
 }
 
 /** The environment over the LOCFLOW_CONFIG file, which may set REDIS_URL, LOCFLOW_PREFIX and LOCFLOW_TOKENS too. */
@@ -56,7 +56,7 @@ async function preflight(config: QueueConfig): Promise<RedisInfo> {
   const redis = connectRedis(config, 'producer', { failFast: true, extra: { maxRetriesPerRequest: 0 } });
   try {
     const info = await checkRedis(redis, config, config.prefix);
-    for (const w of info.warnings) process.stderr.write(`locflow: warning: ${w}\n`);
+    for (const w of info.warnings) process.stderr.write(`locflow: warning: ${scrubText(w)}\n`);
     return info;
   } catch (err) {
     if (err instanceof RedisUnavailableError) throw new ExitError(EXIT_BAD_INPUT, localizedMessage(await getI18n(), err));
@@ -189,7 +189,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const config = queueConfig(env);
   const port = opts.port ?? envInt(env, 'PORT', 3000);
   const graceMs = envInt(env, 'LOCFLOW_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS);
-  setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${line}\n`));
+  setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${scrubText(line)}\n`));
   await startPlugins();
   const redis = await preflight(config);
   let host = opts.host ?? (auth.tokens.length ? '0.0.0.0' : '127.0.0.1');
@@ -228,7 +228,7 @@ async function worker(opts: { concurrency: number }): Promise<void> {
   const env = settings();
   const config = queueConfig(env);
   const graceMs = envInt(env, 'LOCFLOW_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS);
-  setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${line}\n`));
+  setConnectionErrorLog((line) => process.stderr.write(`locflow: warning: ${scrubText(line)}\n`));
   await startPlugins();
   const redis = await preflight(config);
   const running = await startWorkers({ config, concurrency: opts.concurrency, log: stderrLog });
@@ -246,7 +246,7 @@ async function doctor(opts: { sample: number; json?: boolean }): Promise<void> {
   const redis = connectRedis(config, 'producer');
   try {
     const usage = await measureUsage(redis, config.prefix, opts.sample);
-    process.stdout.write(opts.json ? `${JSON.stringify(usage, null, 2)}\n` : `${formatUsage(usage)}\n`);
+    process.stdout.write(scrubText(opts.json ? `${JSON.stringify(usage, null, 2)}\n` : `${formatUsage(usage)}\n`));
   } finally {
     await closeRedis(redis);
   }

@@ -35,6 +35,8 @@ export interface JobRoutesOptions {
   /** Streams one caller may hold open, and how long one lasts before the client is told to reconnect. */
   /** Event streams: a slot pool (shared through Redis by the server; per process when absent, `perToken` each) and the longest lifetime. */
   sse?: { slots?: StreamSlotPool; perToken?: number; maxMs: number };
+  /** Blanks credentials in what event streams send (they bypass the server's onSend scrubbing). */
+  scrub?: (text: string) => string;
 }
 
 /** The reconnect delay sent with `retry:` when a stream reaches its lifetime. */
@@ -163,6 +165,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   const idempotency = new IdempotencyKeys(queues.redis, queues.config.prefix);
   const slots = opts.sse?.slots ?? localStreamSlots(opts.sse?.perToken ?? 20);
   const sseMaxMs = opts.sse?.maxMs ?? 30 * 60_000;
+  const scrub = opts.scrub ?? ((text: string) => text);
 
   const messages = await getI18n();
   const load = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobView> => {
@@ -309,7 +312,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       let last = '';
       let lastWrite = Date.now();
       const send = (event: string, data: JobView) => {
-        const json = JSON.stringify(localizeView(messages, lng, data));
+        const json = scrub(JSON.stringify(localizeView(messages, lng, data)));
         res.write(`id: ${++seq}\nevent: ${event}\ndata: ${json}\n\n`);
         lastWrite = Date.now();
       };
