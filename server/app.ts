@@ -290,6 +290,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   });
   const healthSchema = {
     summary: 'Liveness and whether Redis takes writes (error details for admins only)',
+    security: [],
     response: {
       200: health('Up, and Redis takes writes'),
       // A monitor reads the same body whatever the status: this 503 is the health document, not an error object.

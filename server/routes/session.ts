@@ -40,6 +40,7 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
 
   app.get('/me', { config: { public: true }, schema: {
         summary: "The caller's role (401 without a valid token)",
+        security: [{ bearer: [] }, {}],
         response: { 200: { ...whoSchema, description: 'Who the caller is' }, ...errorResponses({ 401: true, 403: 'bad-host (open server)', 503: true }) },
       },
     }, async (request, reply) => {
@@ -54,6 +55,7 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
       config: { public: true },
       schema: {
         summary: 'Sign the browser in: opens a session whose id goes into an HttpOnly cookie',
+        security: [],
         body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 4096 } } },
         response: {
           200: { ...whoSchema, description: 'Signed in: Set-Cookie carries the session id', headers: { 'set-cookie': { type: 'string' } } },
@@ -83,6 +85,7 @@ export const sessionRoutes: FastifyPluginAsync<{ auth: AuthConfig }> = async (ap
 
   app.delete('/session', { config: { public: true }, schema: {
         summary: 'Sign the browser out (ends the session)',
+        security: [],
         response: { 204: noContent('Signed out: the cookie is cleared'), ...errorResponses({ 403: 'bad-host, cross-site (open server)', 503: true }) },
       },
     }, async (request, reply) => {
