@@ -400,7 +400,8 @@ export interface EditorSegment {
   /** The placeholders of the segment, by id: what a chip shows. */
   spans: Record<string, { label: string; kind: InlineSpan['kind']; text?: string }>;
   /** Glossary terms of the segment with the rendering each target requires. */
-  terms: { term: string; kind: string; forms: Record<Lang, string> }[];
+  /** `term` is the words as the source writes them (whatever its language); `id` the glossary term's. */
+  terms: { id: string; term: string; kind: string; forms: Record<Lang, string> }[];
   targets: Record<Lang, { text: string; state: string; human: boolean; by?: string; provider: string; tm: boolean; qa: unknown[]; memory?: { text: string; at: string } }>;
 }
 
@@ -442,7 +443,7 @@ export async function editorView(input: BundleInput, tm: TranslationMemory) {
         const form = targetForm(term, t.lang, m.text);
         if (form) forms[t.lang] = form;
       }
-      terms.push({ term: m.text, kind: term.kind, forms });
+      terms.push({ id: term.id, term: m.text, kind: term.kind, forms });
     }
     const targets: EditorSegment['targets'] = {};
     for (const t of input.targets) {

@@ -80,6 +80,16 @@ describe('glossary terms in the source column, any source language', { timeout: 
     expect(errors).toEqual([]);
     await screenshot(page, 'terms-en-source');
     await context.close();
+
+    // A reviewer's editable cells mark the same term with the same id.
+    const review = await openPage(browser);
+    await review.page.goto(`${stack.base}/jobs/${encodeURIComponent(id)}`);
+    await signIn(review.page, 'rev-ph-token');
+    await review.page.waitForSelector('table.aligned [contenteditable] mark.term');
+    expect((await marks(review.page, 'fr')).filter((m) => m.term === lm.term).map((m) => m.text)).toContain('modèle de langage');
+    expect((await marks(review.page, 'en')).find((m) => m.text === 'language model')?.term).toBe(lm.term);
+    expect(review.errors).toEqual([]);
+    await review.context.close();
   });
 
   it('marks the Vietnamese words in a Vietnamese article', async () => {

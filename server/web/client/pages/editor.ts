@@ -9,7 +9,7 @@
  * reviewers' revisions arrive over `/v1/jobs/:id/review/events`.
  */
 import { api, ApiError, get } from '../api.js';
-import { h, highlight, replace } from '../dom.js';
+import { h, highlight, replace, type Needle } from '../dom.js';
 import { errorText } from '../feedback.js';
 import { currentLanguage, languageName, t } from '../i18n.js';
 import type { QaFinding } from '../types.js';
@@ -34,7 +34,8 @@ interface EditorSegment {
   translatable: boolean;
   source: string;
   spans: Record<string, { label: string; kind: 'pair' | 'standalone'; text?: string }>;
-  terms: { term: string; kind: string; forms: Record<string, string> }[];
+  /** `term` is the words as the source writes them, `id` the glossary term's (absent from servers before it). */
+  terms: { id?: string; term: string; kind: string; forms: Record<string, string> }[];
   targets: Record<string, EditorTarget>;
 }
 
@@ -102,7 +103,7 @@ function chip(tk: Exclude<Token, { type: 'text' }>, spans: EditorSegment['spans'
 }
 
 /** Draws inline XML into a textbox: chips for placeholders, the glossary renderings it must hold marked as on the rest of the page. */
-function fill(box: HTMLElement, inline: string, spans: EditorSegment['spans'], terms: string[] = []): void {
+function fill(box: HTMLElement, inline: string, spans: EditorSegment['spans'], terms: Needle[] = []): void {
   replace(box, tokens(inline).map((tk) => (tk.type === 'text' ? highlight(tk.text, terms, { class: 'term', title: t('job.termMark') }) : chip(tk, spans))));
 }
 
@@ -147,7 +148,9 @@ interface Cell {
   base: number;
 }
 
-const formsOf = (c: Cell) => c.seg.terms.map((tm) => tm.forms[c.lang]).filter((f): f is string => !!f);
+/** The renderings this cell must hold, each marked with its term id like the source's marks. */
+const formsOf = (c: Cell): Needle[] =>
+  c.seg.terms.flatMap((tm) => (tm.forms[c.lang] ? [{ text: tm.forms[c.lang]!, caseSensitive: false, attrs: { 'data-term': tm.id } }] : []));
 const dirty = (c: Cell) => serialize(c.box) !== serialize(fillCopy(c));
 function fillCopy(c: Cell): HTMLElement {
   const tmp = document.createElement('div');
