@@ -47,7 +47,8 @@ function samplePath(): string {
   }
 }
 
-async function clean(prefix: string): Promise<void> {
+/** Deletes every key under a benchmark's prefix (scale.bench.ts uses it too). */
+export async function clean(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   let cursor = '0';
   do {
@@ -129,10 +130,15 @@ async function bareFlows(): Promise<{ articlesPerSecond: number; cpuMs: number }
   return { articlesPerSecond: BARE_FLOWS / seconds, cpuMs: cpuMs / BARE_FLOWS };
 }
 
-/** `locflow worker` as a separate process, so API and worker use one core each. */
-async function spawnWorker(prefix: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(here, '..', 'bin', 'locflow.js'), 'worker', '--concurrency', String(CONCURRENCY)], {
-    env: { ...process.env, REDIS_URL, LOCFLOW_PREFIX: prefix },
+/**
+ * `locflow worker` as a separate process, so API and worker use one core each
+ * (scale.bench.ts starts several); `env` goes on top of this process's,
+ * `nodeArgs` go to node before the script (a CPU profile).
+ * Resolves once the worker says it is ready.
+ */
+export async function spawnWorker(env: NodeJS.ProcessEnv, concurrency = CONCURRENCY, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, join(here, '..', 'bin', 'locflow.js'), 'worker', '--concurrency', String(concurrency)], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -205,7 +211,7 @@ export async function fullQueue(separateWorker: boolean | number, kind: 'sample'
   const prefix = `{lfbench-${randomBytes(4).toString('hex')}}`;
   const config = queueConfig({ ...process.env, REDIS_URL, LOCFLOW_PREFIX: prefix });
   const app = await buildServer({ config, logger: false, auth: parseTokens('') });
-  const childProcs = await Promise.all(Array.from({ length: processes }, () => spawnWorker(prefix)));
+  const childProcs = await Promise.all(Array.from({ length: processes }, () => spawnWorker({ REDIS_URL, LOCFLOW_PREFIX: prefix })));
   // Completions are observed the same way in both set-ups: a listener on the assemble queue's events.
   const eventsConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const events = new QueueEvents('assemble', { connection: eventsConnection, prefix });

@@ -11,22 +11,20 @@
  *   in-process worker, Redis) against the same stages in-process.
  * - scale-out: articles per second with 1 and 2 worker processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Benchmark, Figure } from './figure.js';
-import { benchArticles, fullQueue, stagesAlone } from './pipeline.bench.js';
+import { benchArticles, clean, fullQueue, spawnWorker, stagesAlone } from './pipeline.bench.js';
 import { startLimitedDeepl, type LimitedDeepl } from '../test/fakes/deepl-limited.js';
 import { buildServer } from '../server/app.js';
 import { parseTokens } from '../server/auth.js';
 import { queueConfig } from '../workers/config.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Articles per efficiency run: 2 targets each, about 8 engine calls per target. */
 const ENGINE_ARTICLES = Number(process.env.BENCH_SCALE_ARTICLES ?? 8);
@@ -35,30 +33,8 @@ const CALL_MS = 200;
 const ALLOWED_PER_SECOND = LIMIT / (CALL_MS / 1000);
 const cpus = (await import('node:os')).availableParallelism();
 
-async function clean(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[[\]*?]/g, '\\$&')}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
-function spawnWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  // BENCH_SCALE_PROFILE=<dir>: each worker process writes a V8 CPU profile there when it stops (not allowed in NODE_OPTIONS).
-  const profile = process.env.BENCH_SCALE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SCALE_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, join(here, '..', 'bin', 'locflow.js'), 'worker', '--concurrency', '4'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('worker ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
-  });
-}
+// BENCH_SCALE_PROFILE=<dir>: each worker process writes a V8 CPU profile there when it stops (not allowed in NODE_OPTIONS).
+const profileArgs = process.env.BENCH_SCALE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SCALE_PROFILE}`] : [];
 
 async function stop(children: ChildProcess[]): Promise<void> {
   await Promise.all(
@@ -117,7 +93,7 @@ async function engineBound(fake: LimitedDeepl, processes: number, shared: boolea
       ids.push((res.json() as { id: string }).id);
     }
     fake.reset();
-    children.push(...(await Promise.all(Array.from({ length: processes }, () => spawnWorker(env)))));
+    children.push(...(await Promise.all(Array.from({ length: processes }, () => spawnWorker(env, 4, profileArgs)))));
     // Start-up (module loading) is not the calls' CPU.
     const startCpu = children.reduce((n, c) => n + cpuSeconds(c.pid), 0);
     for (const id of ids) {
