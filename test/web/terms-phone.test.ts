@@ -240,6 +240,14 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
     await fitsWidth(page, 'job-read');
     await onScreen(page, '.downloads a', 'job-read', 5);
     await onScreen(page, 'tr[data-segment="p1.s1"] td', 'job-read', 4);
+    // With three targets a reader keeps the source and one of them.
+    await onScreen(page, '#show-lang', 'job-read');
+    await page.selectOption('#show-lang', 'vi');
+    const shown = await page.locator('tr[data-segment="p1.s1"] td').evaluateAll((tds) => tds.filter((td) => td.getBoundingClientRect().height > 0).map((td) => td.getAttribute('data-lang')));
+    expect(shown).toEqual(['fr', 'vi']);
+    await fitsWidth(page, 'job-read-vi');
+    await page.selectOption('#show-lang', '');
+    expect(await page.locator('tr[data-segment="p1.s1"] td:visible').count()).toBe(4);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -131,6 +131,34 @@ function markedText(seg: Segment, lang: string, isSource: boolean, byId: Map<str
   return highlight(text, termForms(names, lang, isSource, byName), attrs);
 }
 
+/**
+ * On a phone (style.css shows it below 40rem) every segment stacks all its
+ * languages; with several targets a reader may keep the source and one of
+ * them. Cells of the other targets get `lang-off`, which only the phone
+ * layout hides, so a wider window still shows every column.
+ */
+function languagePicker(doc: AlignedDocument): HTMLElement | null {
+  const targets = doc.languages.filter((l) => l !== doc.sourceLang);
+  if (targets.length < 2) return null;
+  const select = h(
+    'select',
+    {
+      id: 'show-lang',
+      onchange: (e: Event) => {
+        const chosen = (e.target as HTMLSelectElement).value;
+        const table = (e.target as HTMLElement).closest('.aligned-section')?.querySelector('table.aligned');
+        for (const cell of Array.from(table?.querySelectorAll<HTMLElement>('th[data-lang], td[data-lang]') ?? [])) {
+          const lang = cell.dataset.lang!;
+          cell.classList.toggle('lang-off', chosen !== '' && lang !== doc.sourceLang && lang !== chosen);
+        }
+      },
+    },
+    h('option', { value: '' }, t('job.allLanguages')),
+    targets.map((l) => h('option', { value: l }, `${languageName(l)} (${l})`)),
+  );
+  return h('div', { class: 'field lang-pick' }, h('label', { for: 'show-lang' }, t('job.showLanguages')), select);
+}
+
 function alignedTable(doc: AlignedDocument, byName: Map<string, Term>, byId: Map<string, Term>): HTMLElement {
   const worst = (qa: QaFinding[]) => (qa.some((f) => f.severity === 'error') ? 'error' : qa.some((f) => f.severity === 'warning') ? 'warning' : qa.length ? 'info' : '');
   // Column heads; on a phone, where the languages of a segment are stacked, each cell shows its own (style.css).
@@ -165,6 +193,7 @@ function alignedTable(doc: AlignedDocument, byName: Map<string, Term>, byId: Map
     'section',
     { class: 'aligned-section', 'aria-labelledby': 'aligned-title' },
     h('h2', { id: 'aligned-title' }, t('job.aligned', { count: doc.segments.length })),
+    languagePicker(doc),
     h(
       'div',
       { class: 'aligned-wrap', tabindex: 0, role: 'region', 'aria-label': t('job.alignedRegion') },
