@@ -153,7 +153,7 @@ async function runFailover(s: Scenario): Promise<void> {
   const duringResults = await during;
 
   const finished: Record<string, { status: string; revision?: number; segments: number }> = {};
-  await waitFor(
+  const waitingForAll = waitFor(
     async () => {
       for (const id of acked) {
         if (finished[id]) continue;
@@ -166,6 +166,12 @@ async function runFailover(s: Scenario): Promise<void> {
     90_000,
     200,
   );
+  await waitingForAll.catch(async (err: Error) => {
+    // What was left, and what the processes said: a hang here is otherwise a bare timeout.
+    for (const id of acked.filter((i) => !finished[i])) console.info(`[failover] unfinished ${id}: ${JSON.stringify(await getJob(api, id))}`);
+    for (const p of [server!, ...workers]) console.info(`[failover] process output:\n${p.output().slice(-3000)}`);
+    throw err;
+  });
   const completedAt = Date.now();
   for (const id of acked) {
     expect(finished[id]!.status, `job ${id}`).toBe('completed');
