@@ -14,6 +14,11 @@ import { redact } from './http.js';
 
 /** Environment variables whose values are credentials. */
 const SECRET_NAME = /(^|_)(KEY|API_KEY|AUTH_KEY|SECRET|PASSWORD|TOKEN|ACCESS_TOKEN)$/;
+/**
+ * Values that are switches or numbers, not credentials (`SOME_TOKEN=true`): the API scrubs whole JSON answers, where
+ * blanking every `true` or `1000` would corrupt them.
+ */
+const NOT_A_SECRET = /^(true|false|null|yes|no|on|off|\d+)$/i;
 /** Plugin option names whose values are credentials (`apiKey`, `auth_token`, `clientSecret`, `password`). */
 const SECRET_OPTION = /(key|secret|password|token)$/i;
 
@@ -21,7 +26,7 @@ const SECRET_OPTION = /(key|secret|password|token)$/i;
 export function secretsInOptions(options: unknown, out = new Set<string>(), depth = 0): Set<string> {
   if (depth > 4 || options === null || typeof options !== 'object') return out;
   for (const [name, value] of Object.entries(options as Record<string, unknown>)) {
-    if (typeof value === 'string' && value.length >= 4 && SECRET_OPTION.test(name)) out.add(value);
+    if (typeof value === 'string' && value.length >= 4 && !NOT_A_SECRET.test(value) && SECRET_OPTION.test(name)) out.add(value);
     else if (value && typeof value === 'object') secretsInOptions(value, out, depth + 1);
   }
   return out;
@@ -31,7 +36,7 @@ export function secretsInOptions(options: unknown, out = new Set<string>(), dept
 export function secretsOf(env: NodeJS.ProcessEnv): string[] {
   const out = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
-    if (!value || value.length < 4) continue;
+    if (!value || value.length < 4 || NOT_A_SECRET.test(value)) continue;
     if (SECRET_NAME.test(name)) out.add(value);
   }
   for (const item of (env.LOCFLOW_TOKENS ?? '').split(',')) {

@@ -107,6 +107,8 @@ describe('the scrubber', () => {
   it('knows the credential variables, the API tokens and the Redis password', () => {
     const secrets = secretsOf({ DEEPL_AUTH_KEY: 'dk-123456', OPENAI_API_KEY: 'sk-abcdef', LOCFLOW_WEBHOOK_SECRET: 'whsec-1', LOCFLOW_TOKENS: 'tok-one:admin,tok-two:submitter', REDIS_URL: 'redis://u:p%40ssword@h:6379', LOCFLOW_PREFIX: '{x}' });
     expect(secrets.sort()).toEqual(['dk-123456', 'p@ssword', 'sk-abcdef', 'tok-one', 'tok-two', 'whsec-1'].sort());
+    // A switch or a number under a secret-looking name is not blanked: answers full of `true` would break.
+    expect(secretsOf({ SOME_TOKEN: 'true', OTHER_KEY: '10000', A_SECRET: 'real-one' })).toEqual(['real-one']);
     const scrub = scrubberFor({ OPENAI_API_KEY: 'sk-abcdef' });
     expect(scrub('key sk-abcdef and sk%2Dabcdef')).toBe('key *** and sk%2Dabcdef');
   });
