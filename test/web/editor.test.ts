@@ -5,29 +5,18 @@
  * whole; findings appear on save; and two reviewers editing the same segment
  * see the conflict with both versions instead of one overwriting the other.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJob, launchChromium, openPage, startStack, type Stack } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { apiJob, openPage, webForTests } from './harness.js';
 
 const TOKENS = 'sub-ed-token:submitter,rev-ed-token:reviewer,rev2-ed-token:reviewer';
 const ARTICLE = "Le modèle [open source](https://example.org/modele) coûte 20 dollars.\n\nLa deuxième phrase parle d'autre chose.\n";
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack(TOKENS);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const web = webForTests(TOKENS);
 
 async function reviewerOn(path: string, token = 'rev-ed-token') {
-  const opened = await openPage(browser);
-  await opened.page.goto(`${stack.base}${path}`);
+  const opened = await openPage(web.browser);
+  await opened.page.goto(`${web.stack.base}${path}`);
   await opened.page.fill('#token', token);
   await opened.page.press('#token', 'Enter');
   await opened.page.waitForSelector('header .role');
@@ -38,13 +27,13 @@ const cell = (page: Page, name: string) => page.getByRole('textbox', { name, exa
 const focusedName = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
 
 async function api<T>(path: string): Promise<T> {
-  const res = await fetch(`${stack.base}${path}`, { headers: { authorization: 'Bearer rev-ed-token' } });
+  const res = await fetch(`${web.stack.base}${path}`, { headers: { authorization: 'Bearer rev-ed-token' } });
   return (await res.json()) as T;
 }
 
 describe('segment editor', { timeout: 180_000 }, () => {
   it('takes a target from machine output to approved with the keyboard only', async () => {
-    const id = await apiJob(stack, 'sub-ed-token', { text: ARTICLE, format: 'markdown', sourceLang: 'fr', targets: ['es'] });
+    const id = await apiJob(web.stack, 'sub-ed-token', { text: ARTICLE, format: 'markdown', sourceLang: 'fr', targets: ['es'] });
     const { context, page, errors } = await reviewerOn(`/jobs/${id}`);
     await cell(page, 'p1.s1 es').waitFor();
     // The link is a chip, not text to retype.
@@ -108,7 +97,7 @@ describe('segment editor', { timeout: 180_000 }, () => {
   });
 
   it('shows a concurrent edit of the same segment as a conflict with both versions', async () => {
-    const id = await apiJob(stack, 'sub-ed-token', { text: ARTICLE.replace('20', '30'), format: 'markdown', sourceLang: 'fr', targets: ['es'] });
+    const id = await apiJob(web.stack, 'sub-ed-token', { text: ARTICLE.replace('20', '30'), format: 'markdown', sourceLang: 'fr', targets: ['es'] });
     const a = await reviewerOn(`/jobs/${id}`);
     const b = await reviewerOn(`/jobs/${id}`, 'rev2-ed-token');
     await cell(a.page, 'p1.s1 es').waitFor();
@@ -144,7 +133,7 @@ describe('segment editor', { timeout: 180_000 }, () => {
   });
 
   it('is usable on a 390-pixel phone: the cell is wide enough to read and saves with Ctrl+Enter', async () => {
-    const id = await apiJob(stack, 'sub-ed-token', { text: ARTICLE.replace('20', '40'), format: 'markdown', sourceLang: 'fr', targets: ['es'] });
+    const id = await apiJob(web.stack, 'sub-ed-token', { text: ARTICLE.replace('20', '40'), format: 'markdown', sourceLang: 'fr', targets: ['es'] });
     const { context, page, errors } = await reviewerOn(`/jobs/${id}`);
     await page.setViewportSize({ width: 390, height: 844 });
     const box = cell(page, 'p1.s1 es');
@@ -165,8 +154,8 @@ describe('segment editor', { timeout: 180_000 }, () => {
   });
 
   it("accepts an XLIFF import that breaks an approved term and shows it as the reviewer's warning", async () => {
-    const id = await apiJob(stack, 'sub-ed-token', { text: 'Le modèle open source coûte 50 dollars.\n\nEncore une phrase pour finir.', sourceLang: 'fr', targets: ['es'] });
-    const xliff = await (await fetch(`${stack.base}/v1/jobs/${id}/bundle?format=xliff&target=es`, { headers: { authorization: 'Bearer rev-ed-token' } })).text();
+    const id = await apiJob(web.stack, 'sub-ed-token', { text: 'Le modèle open source coûte 50 dollars.\n\nEncore une phrase pour finir.', sourceLang: 'fr', targets: ['es'] });
+    const xliff = await (await fetch(`${web.stack.base}/v1/jobs/${id}/bundle?format=xliff&target=es`, { headers: { authorization: 'Bearer rev-ed-token' } })).text();
     const broken = xliff.replace(/(<trans-unit id="p1\.s1"[\s\S]*?<target[^>]*>)[\s\S]*?(<\/target>)/, '$1El modelo de fuente abierta cuesta 50 dólares.$2');
     const { context, page, errors } = await reviewerOn(`/jobs/${id}`);
     await cell(page, 'p1.s1 es').waitFor();

@@ -3,49 +3,31 @@
  * suggestions in one confirmed step, and no row is preselected, so a stray
  * `a` on arrival approves nothing (issue 16.4).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, launchChromium, openPage, screenshot, startStack, type Stack } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, openPage, screenshot, signIn, webForTests } from './harness.js';
 
 const TOKENS = 'sub-bulk-token:submitter,rev-bulk-token:reviewer';
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack(TOKENS, { workers: false });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const web = webForTests(TOKENS, { workers: false });
 
 async function propose(term: string): Promise<string> {
-  const res = await fetch(`${stack.base}/v1/glossary/terms`, { method: 'POST', headers: { authorization: 'Bearer sub-bulk-token', 'content-type': 'application/json' }, body: JSON.stringify({ term, lang: 'fr', kind: 'keep' }) });
+  const res = await fetch(`${web.stack.base}/v1/glossary/terms`, { method: 'POST', headers: { authorization: 'Bearer sub-bulk-token', 'content-type': 'application/json' }, body: JSON.stringify({ term, lang: 'fr', kind: 'keep' }) });
   const json = (await res.json()) as { id: string };
   expect(res.status).toBe(201);
   return json.id;
 }
 
 async function statusOf(id: string): Promise<string> {
-  const res = await fetch(`${stack.base}/v1/glossary/terms/${id}`, { headers: { authorization: 'Bearer rev-bulk-token' } });
+  const res = await fetch(`${web.stack.base}/v1/glossary/terms/${id}`, { headers: { authorization: 'Bearer rev-bulk-token' } });
   return ((await res.json()) as { status: string }).status;
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.waitForSelector('#token');
-  await page.fill('#token', token);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('header .role');
 }
 
 describe('glossary page bulk review', { timeout: 120_000 }, () => {
   it('selects nothing on arrival and rejects or approves ticked terms after a confirmation', async () => {
     const ids = await Promise.all(['Bulkalpha', 'Bulkbeta', 'Bulkgamma', 'Bulkdelta'].map(propose));
     const [alpha, beta, gamma, delta] = ids as [string, string, string, string];
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/glossary?q=bulk`);
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/glossary?q=bulk`);
     await signIn(page, 'rev-bulk-token');
     await page.waitForSelector(`tr[data-term="${alpha}"]`);
     await expect.poll(() => page.locator('tr[data-term]').count()).toBe(4);

@@ -2,34 +2,16 @@
  * The term editor in Chromium shows each form's gender and number (the grammar
  * field agreement repair reads) and saves a change through the API.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, launchChromium, openPage, screenshot, startStack, type Stack } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, openPage, screenshot, signIn, webForTests } from './harness.js';
 
 const TOKENS = 'sub-gram-token:submitter,rev-gram-token:reviewer';
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack(TOKENS, { workers: false });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const web = webForTests(TOKENS, { workers: false });
 
 async function api(method: string, path: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${stack.base}${path}`, { method, headers: { authorization: 'Bearer rev-gram-token', 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${web.stack.base}${path}`, { method, headers: { authorization: 'Bearer rev-gram-token', 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.waitForSelector('#token');
-  await page.fill('#token', token);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('header .role');
 }
 
 describe('term editor: gender and number', { timeout: 120_000 }, () => {
@@ -44,8 +26,8 @@ describe('term editor: gender and number', { timeout: 120_000 }, () => {
     expect(created.status).toBe(201);
     const id = String(created.json.id);
 
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/glossary?q=${encodeURIComponent('carte accélératrice')}&status=all`);
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/glossary?q=${encodeURIComponent('carte accélératrice')}&status=all`);
     await signIn(page, 'rev-gram-token');
     await page.waitForSelector(`tr[data-term="${id}"] button.edit`);
     await page.click(`tr[data-term="${id}"] button.edit`);

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
@@ -66,6 +67,36 @@ export async function startStack(tokens: string, options: StackOptions = {}): Pr
   };
 }
 
+/**
+ * The stack and one Chromium for a whole test file (start-up is the slow
+ * part): started before its tests, closed after. Read `stack` and `browser`
+ * inside tests, not at import time.
+ */
+export function webForTests(tokens: string, options: StackOptions = {}): { readonly stack: Stack; readonly browser: Browser } {
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    stack = await startStack(tokens, options);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  const built = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`webForTests: ${what} is not there (started in beforeAll; read it inside a test)`);
+    return value;
+  };
+  return {
+    get stack() {
+      return built(stack, 'the stack');
+    },
+    get browser() {
+      return built(browser, 'the browser');
+    },
+  };
+}
+
 /** A job submitted straight through the API with a bearer token, as the CLI would: tests that need a job make their own. */
 export async function apiJob(stack: Stack, token: string, body: Record<string, unknown>, options: { wait?: boolean } = {}): Promise<string> {
   const res = await fetch(`${stack.base}/v1/jobs`, {
@@ -117,6 +148,14 @@ export async function openPage(browser: Browser, locale = 'en-US'): Promise<{ co
     void d.dismiss();
   });
   return { context, page, errors };
+}
+
+/** Signs in on the page's token form and waits until the header shows the role. */
+export async function signIn(page: Page, token: string): Promise<void> {
+  await page.waitForSelector('#token');
+  await page.fill('#token', token);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('header .role');
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -5,26 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
-import { launchChromium, openPage, startStack, waitForJob, type Stack } from './harness.js';
+import { openPage, signIn, waitForJob, webForTests } from './harness.js';
 
 const TOKENS = 'sub-nr-token:submitter,rev-nr-token:reviewer,adm-nr-token:admin';
 const TEXT = readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8');
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack(TOKENS);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const web = webForTests(TOKENS);
 
 /** What has keyboard focus, as `tag#id` or `tag` (the heading or <body>). */
 const focused = (page: Page) => page.evaluate(() => {
@@ -32,17 +21,10 @@ const focused = (page: Page) => page.evaluate(() => {
   return el ? `${el.tagName.toLowerCase()}${el.closest('main') && el.tagName === 'H1' ? ' in main' : ''}` : 'none';
 });
 
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.waitForSelector('#token');
-  await page.fill('#token', token);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('header .role');
-}
-
 describe('web page: title and focus', { timeout: 120_000 }, () => {
   it('puts focus on the page heading after signing in and after submitting, and heads the job with its title', async () => {
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/`);
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/`);
     await signIn(page, 'sub-nr-token');
     await page.waitForSelector('#article');
     expect(await focused(page)).toBe('h1 in main');
@@ -68,8 +50,8 @@ describe('web page: title and focus', { timeout: 120_000 }, () => {
 
 describe('web page: a route for each target', { timeout: 180_000 }, () => {
   it('pre-checks only targets a route serves, so the first submission of a fresh install succeeds; a provider can be chosen per target', async () => {
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/`);
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/`);
     await signIn(page, 'sub-nr-token');
     await page.fill('#article', `${TEXT}\n\nPremière soumission.`);
     await page.waitForSelector('#detected[data-lang="fr"]');
@@ -83,8 +65,8 @@ describe('web page: a route for each target', { timeout: 180_000 }, () => {
       // The first submission, exactly as the page offers it.
       await page.click('form button[type=submit].primary');
       await page.waitForURL(/\/jobs\/j_/);
-      await waitForJob(stack, 'sub-nr-token', decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!));
-      await page.goto(`${stack.base}/`);
+      await waitForJob(web.stack, 'sub-nr-token', decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!));
+      await page.goto(`${web.stack.base}/`);
       await page.fill('#article', `${TEXT}\n\nDeuxième soumission.`);
       await page.waitForSelector('#detected[data-lang="fr"]');
       await page.waitForFunction(() => !document.querySelector('#route-vi')?.textContent?.startsWith('Route shown'));
@@ -97,9 +79,9 @@ describe('web page: a route for each target', { timeout: 180_000 }, () => {
     await page.click('form button[type=submit].primary');
     await page.waitForURL(/\/jobs\/j_/);
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
-    const view = (await (await fetch(`${stack.base}/v1/jobs/${id}`, { headers: { authorization: 'Bearer sub-nr-token' } })).json()) as { providers?: Record<string, string> };
+    const view = (await (await fetch(`${web.stack.base}/v1/jobs/${id}`, { headers: { authorization: 'Bearer sub-nr-token' } })).json()) as { providers?: Record<string, string> };
     expect(view.providers).toEqual({ vi: 'pseudo' });
-    await waitForJob(stack, 'sub-nr-token', id);
+    await waitForJob(web.stack, 'sub-nr-token', id);
     expect(errors).toEqual([]);
     await context.close();
   });

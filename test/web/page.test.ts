@@ -14,35 +14,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ROOT, SAMPLE_FR } from '../helpers.js';
-import { apiJob, axeViolations, launchChromium, openPage, screenshot, SCREENSHOTS, startStack, type Stack } from './harness.js';
+import { apiJob, axeViolations, openPage, screenshot, SCREENSHOTS, signIn, webForTests } from './harness.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
 const TOKENS = 'sub-e2e-token:submitter,rev-e2e-token:reviewer,adm-e2e-token:admin';
 const XSS = '<img src=x onerror="window.__xss=1">';
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  // Workers start when a test needs them, so that the first test can see its job waiting.
-  stack = await startStack(TOKENS, { workers: false });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.waitForSelector('#token');
-  await page.fill('#token', token);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('header .role');
-}
+// Workers start when a test needs them, so that the first test can see its job waiting.
+const web = webForTests(TOKENS, { workers: false });
 
 async function signOut(page: Page): Promise<void> {
   await page.click('header .who button');
@@ -71,7 +53,7 @@ async function alignedCells(page: Page, lang: string): Promise<string[]> {
 
 /** Proposes a term through the API, as a reviewer's colleague would with the CLI. */
 async function apiTerm(token: string, term: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${stack.base}/v1/glossary/terms`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(term) });
+  const res = await fetch(`${web.stack.base}/v1/glossary/terms`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(term) });
   const json = (await res.json()) as { id?: string; error?: { message: string } };
   if (res.status !== 201 || !json.id) throw new Error(`POST /v1/glossary/terms: ${res.status} ${json.error?.message ?? ''}`);
   return json.id;
@@ -80,9 +62,9 @@ async function apiTerm(token: string, term: Record<string, unknown>): Promise<st
 describe('web page', { timeout: 120_000 }, () => {
   it('signs in, submits the sample article, watches it finish, shows every language side by side and downloads the zip', async () => {
     // Held, so that the job is seen waiting and then finishing live, whichever test ran before.
-    await stack.holdWorkers();
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/`);
+    await web.stack.holdWorkers();
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/`);
     expect(await page.textContent('main h1')).toBe('Sign in');
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'sign-in');
@@ -117,7 +99,7 @@ describe('web page', { timeout: 120_000 }, () => {
     const firstJob = await submitSample(page, ['en', 'vi']);
     await page.waitForSelector('.badge.status-queued');
     expect(events.length).toBeGreaterThan(0);
-    await stack.startWorkers();
+    await web.stack.startWorkers();
     // No reload: the server-sent events carry the job to its end.
     await page.waitForSelector('table.aligned', { timeout: 60_000 });
     expect(await page.locator('.card .badge').first().textContent()).toBe('done');
@@ -173,11 +155,11 @@ describe('web page', { timeout: 120_000 }, () => {
   });
 
   it('applies a term the editor proposed and a reviewer approved to the next job', async () => {
-    await stack.startWorkers();
+    await web.stack.startWorkers();
     // A job of the article translated before the term exists; submitting it also records the terms it uses as proposals.
-    const before = await apiJob(stack, 'sub-e2e-token', { text: sample, targets: ['en'] });
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/glossary`);
+    const before = await apiJob(web.stack, 'sub-e2e-token', { text: sample, targets: ['en'] });
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/glossary`);
     await signIn(page, 'sub-e2e-token');
     await page.waitForSelector('main h1:text("Glossary")');
     // Terms found in the submitted article wait for review with their frequency and an example sentence.
@@ -237,7 +219,7 @@ describe('web page', { timeout: 120_000 }, () => {
     expect(await page.locator('table.aligned td[lang="en"] mark.term', { hasText: 'skepticism' }).count()).toBeGreaterThan(0);
     expect((await alignedCells(page, 'en')).join('\n')).toContain('skepticism');
     // …which the first job, translated before the approval, does not have.
-    await page.goto(`${stack.base}/jobs/${before}`);
+    await page.goto(`${web.stack.base}/jobs/${before}`);
     await page.waitForSelector('table.aligned');
     expect((await alignedCells(page, 'en')).join('\n')).not.toContain('skepticism');
     expect(errors).toEqual([]);
@@ -246,10 +228,10 @@ describe('web page', { timeout: 120_000 }, () => {
 
   it('speaks French and Vietnamese: the browser language by default, ?lng= and the switcher otherwise', async () => {
     // Something to list on the jobs and glossary pages.
-    await apiJob(stack, 'adm-e2e-token', { text: sample, targets: ['es'], title: 'DeepSeek' }, { wait: false });
+    await apiJob(web.stack, 'adm-e2e-token', { text: sample, targets: ['es'], title: 'DeepSeek' }, { wait: false });
     await apiTerm('adm-e2e-token', { term: 'rédaction numérique', lang: 'fr', kind: 'translate', translations: { en: 'digital newsroom', vi: 'tòa soạn số' } });
-    const { context, page, errors } = await openPage(browser, 'fr-FR');
-    await page.goto(`${stack.base}/`);
+    const { context, page, errors } = await openPage(web.browser, 'fr-FR');
+    await page.goto(`${web.stack.base}/`);
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
     expect(await page.textContent('main h1')).toBe('Connexion');
     await signIn(page, 'adm-e2e-token');
@@ -285,11 +267,11 @@ describe('web page', { timeout: 120_000 }, () => {
     expect(await page.textContent('main h1')).toBe('Tác vụ');
     expect(await page.getAttribute('html', 'lang')).toBe('vi');
 
-    await page.goto(`${stack.base}/glossary?lng=fr`);
+    await page.goto(`${web.stack.base}/glossary?lng=fr`);
     await page.waitForSelector('tr[data-term]');
     expect(await page.textContent('main h1')).toBe('Glossaire');
     await screenshot(page, 'glossary-fr');
-    await page.goto(`${stack.base}/jobs?lng=en`);
+    await page.goto(`${web.stack.base}/jobs?lng=en`);
     await page.waitForSelector('main h1');
     expect(await page.textContent('main h1')).toBe('Jobs');
 
@@ -305,11 +287,11 @@ describe('web page', { timeout: 120_000 }, () => {
   });
 
   it('takes a post-edited XLIFF file back from the job page and shows the new revision, or why the file was refused', async () => {
-    await stack.startWorkers();
-    const id = await apiJob(stack, 'sub-e2e-token', { text: readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8'), targets: ['en', 'vi'] });
-    const { context, page, errors } = await openPage(browser);
+    await web.stack.startWorkers();
+    const id = await apiJob(web.stack, 'sub-e2e-token', { text: readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8'), targets: ['en', 'vi'] });
+    const { context, page, errors } = await openPage(web.browser);
     // A submitter has no upload form, and the server refuses the upload anyway.
-    await page.goto(`${stack.base}/jobs/${id}`);
+    await page.goto(`${web.stack.base}/jobs/${id}`);
     await signIn(page, 'sub-e2e-token');
     await page.waitForSelector('table.aligned');
     expect(await page.locator('form.post-edit').count()).toBe(0);
@@ -362,9 +344,9 @@ describe('web page', { timeout: 120_000 }, () => {
   });
 
   it('shows markup in terms and articles as text and runs none of it', async () => {
-    await stack.startWorkers();
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/glossary`);
+    await web.stack.startWorkers();
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/glossary`);
     await signIn(page, 'sub-e2e-token');
     await page.click('details.propose summary');
     await page.fill('#p-term', XSS);
@@ -387,12 +369,12 @@ describe('web page', { timeout: 120_000 }, () => {
     expect(await page.locator('table.aligned img, table.aligned b, table.aligned script').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 
-    const res = await page.request.get(`${stack.base}/`);
+    const res = await page.request.get(`${web.stack.base}/`);
     expect(res.headers()['content-security-policy']).toContain("script-src 'self'");
     // Signing out clears the cookie: the API no longer knows this browser.
-    expect((await page.request.get(`${stack.base}/v1/me`)).status()).toBe(200);
+    expect((await page.request.get(`${web.stack.base}/v1/me`)).status()).toBe(200);
     await signOut(page);
-    expect((await page.request.get(`${stack.base}/v1/me`)).status()).toBe(401);
+    expect((await page.request.get(`${web.stack.base}/v1/me`)).status()).toBe(401);
     expect(errors).toEqual([]);
     await context.close();
   });

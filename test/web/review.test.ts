@@ -14,35 +14,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { freePort, ROOT, SAMPLE_FR } from '../helpers.js';
-import { apiJob, axeViolations, launchChromium, openPage, screenshot, startStack, waitForJob, type Stack } from './harness.js';
+import { apiJob, axeViolations, openPage, screenshot, startStack, waitForJob, webForTests } from './harness.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
 const TOKENS = 'sub-rv-token:submitter,rev-rv-token:reviewer';
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack(TOKENS, {
+const web = webForTests(TOKENS, {
     workers: false,
     config: { attempts: 1 },
     env: { DEEPL_AUTH_KEY: 'review-test-key:fx', DEEPL_BASE_URL: 'http://127.0.0.1:9' },
   });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
 
 async function signedIn(path: string, options: { locale?: string; size?: { width: number; height: number }; token?: string } = {}) {
-  const opened = await openPage(browser, options.locale);
+  const opened = await openPage(web.browser, options.locale);
   if (options.size) await opened.page.setViewportSize(options.size);
-  await opened.page.goto(`${stack.base}${path}`);
+  await opened.page.goto(`${web.stack.base}${path}`);
   await opened.page.fill('#token', options.token ?? 'sub-rv-token');
   await opened.page.click('form button[type=submit]');
   await opened.page.waitForSelector('header .role');
@@ -57,9 +46,9 @@ async function box(page: Page, selector: string) {
 
 describe('web page at laptop sizes', { timeout: 120_000 }, () => {
   it('keeps the segment ids, the source and the header row in view when six languages do not fit the screen', async () => {
-    await stack.startWorkers();
-    const six = await apiJob(stack, 'sub-rv-token', { text: sample, targets: ['en', 'vi', 'es', 'de', 'ja'] });
-    const four = await apiJob(stack, 'sub-rv-token', { text: sample, targets: ['en', 'vi', 'es'] });
+    await web.stack.startWorkers();
+    const six = await apiJob(web.stack, 'sub-rv-token', { text: sample, targets: ['en', 'vi', 'es', 'de', 'ja'] });
+    const four = await apiJob(web.stack, 'sub-rv-token', { text: sample, targets: ['en', 'vi', 'es'] });
     const { context, page, errors } = await signedIn(`/jobs/${four}`, { size: { width: 1366, height: 768 } });
     await page.waitForSelector('table.aligned');
     // Source and three targets fit a 1366-pixel screen: no sideways scrolling, columns of equal width.
@@ -69,7 +58,7 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     expect(widths).toHaveLength(4);
     expect(Math.max(...widths) - Math.min(...widths)).toBeLessThanOrEqual(2);
 
-    await page.goto(`${stack.base}/jobs/${six}`);
+    await page.goto(`${web.stack.base}/jobs/${six}`);
     await page.waitForSelector('table.aligned');
     await page.$eval('.aligned-wrap', (el) => {
       el.scrollIntoView();
@@ -139,8 +128,8 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
   });
 
   it('announces a running job once per change of state and leaves keyboard focus where it was', async () => {
-    await stack.holdWorkers();
-    const id = await apiJob(stack, 'sub-rv-token', { text: readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8'), targets: ['en', 'vi'] }, { wait: false });
+    await web.stack.holdWorkers();
+    const id = await apiJob(web.stack, 'sub-rv-token', { text: readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8'), targets: ['en', 'vi'] }, { wait: false });
     const { context, page, errors } = await signedIn(`/jobs/${id}`);
     await page.waitForSelector('.card .badge.status-queued');
     // Counts every change of what each live region says while the job runs.
@@ -157,7 +146,7 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
       }).observe(document.querySelector('main')!, { subtree: true, childList: true, characterData: true });
       for (const region of Array.from(document.querySelectorAll('main [aria-live]'))) last.set(region, region.textContent ?? '');
     });
-    await stack.startWorkers();
+    await web.stack.startWorkers();
     await page.waitForSelector('table.aligned', { timeout: 60_000 });
     const said = await page.evaluate(() => (window as unknown as { __said: string[] }).__said);
     // The job's own changes and each language finishing, and nothing for each progress step.
@@ -167,12 +156,12 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     expect(await page.locator('section.summary[aria-live]').count()).toBe(0);
 
     // On the jobs list, a link that has focus keeps it while its row is redrawn by live updates.
-    await stack.holdWorkers();
-    const next = await apiJob(stack, 'sub-rv-token', { text: readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8'), targets: ['es'] }, { wait: false });
+    await web.stack.holdWorkers();
+    const next = await apiJob(web.stack, 'sub-rv-token', { text: readFileSync(join(ROOT, 'samples', 'open-models.fr.txt'), 'utf8'), targets: ['es'] }, { wait: false });
     await page.click('nav a[href^="/jobs"]');
     await page.waitForSelector(`tr[data-job="${next}"][data-status="queued"]`);
     await page.focus(`#job-link-${next}`);
-    await stack.startWorkers();
+    await web.stack.startWorkers();
     await page.waitForSelector(`tr[data-job="${next}"][data-status="completed"]`, { timeout: 60_000 });
     expect(await page.evaluate(() => document.activeElement?.id)).toBe(`job-link-${next}`);
     expect(errors).toEqual([]);
@@ -180,9 +169,9 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
   });
 
   it('says why a job failed in plain words, in the interface language, with the technical detail one click away', async () => {
-    await stack.startWorkers();
-    const id = await apiJob(stack, 'sub-rv-token', { text: sample, targets: ['en', 'vi'], provider: 'deepl' }, { wait: false });
-    await expect(waitForJob(stack, 'sub-rv-token', id)).rejects.toThrow(/failed/);
+    await web.stack.startWorkers();
+    const id = await apiJob(web.stack, 'sub-rv-token', { text: sample, targets: ['en', 'vi'], provider: 'deepl' }, { wait: false });
+    await expect(waitForJob(web.stack, 'sub-rv-token', id)).rejects.toThrow(/failed/);
     const { context, page, errors } = await signedIn(`/jobs/${id}`, { size: { width: 1366, height: 768 } });
     const plain = page.locator('.job-error .plain');
     await plain.waitFor();
@@ -199,7 +188,7 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'job-failed');
 
-    await page.goto(`${stack.base}/jobs?lng=vi`);
+    await page.goto(`${web.stack.base}/jobs?lng=vi`);
     const row = page.locator(`tr[data-job="${id}"]`);
     await row.waitFor();
     expect(await row.locator('.error-text').textContent()).toBe('Không kết nối được dịch vụ dịch deepl dù đã thử nhiều lần. Hãy thử lại sau, hoặc gửi bài viết với nhà cung cấp khác.');
@@ -296,7 +285,7 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     expect(await empty.textContent()).toBe('No term matches these filters. Clear the search or choose another status, kind or language.');
     expect(await page.textContent('p.count')).toBe('Showing 0 of 0 terms');
     // An old or mistyped address: the page itself says so in the reader's language, with a way back.
-    const res = await page.goto(`${stack.base}/glossary/terms/42?lng=vi`);
+    const res = await page.goto(`${web.stack.base}/glossary/terms/42?lng=vi`);
     expect(res?.status()).toBe(404);
     await page.waitForSelector('main h1');
     expect(await page.textContent('main h1')).toBe('Không có trang nào ở địa chỉ này.');
@@ -308,9 +297,9 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
   });
 
   it('lists older jobs a page at a time', async () => {
-    const count = async () => ((await (await fetch(`${stack.base}/v1/jobs?limit=1`, { headers: { authorization: 'Bearer sub-rv-token' } })).json()) as { total: number }).total;
+    const count = async () => ((await (await fetch(`${web.stack.base}/v1/jobs?limit=1`, { headers: { authorization: 'Bearer sub-rv-token' } })).json()) as { total: number }).total;
     for (let n = await count(), i = 0; n < 53; n++, i++) {
-      await apiJob(stack, 'sub-rv-token', { text: `Dépêche numéro ${i} : le conseil municipal de Lyon a voté le budget des écoles pour l'année prochaine.`, targets: ['en'] }, { wait: false });
+      await apiJob(web.stack, 'sub-rv-token', { text: `Dépêche numéro ${i} : le conseil municipal de Lyon a voté le budget des écoles pour l'année prochaine.`, targets: ['en'] }, { wait: false });
     }
     const total = await count();
     const { context, page, errors } = await signedIn('/jobs');
@@ -335,7 +324,7 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
     const port = await freePort();
     let redis = await startRedis(port);
     const own = await startStack(TOKENS, { workers: false, config: { redisUrl: `redis://127.0.0.1:${port}` } });
-    const { context, page, errors } = await openPage(browser);
+    const { context, page, errors } = await openPage(web.browser);
     try {
       await page.goto(`${own.base}/jobs`);
       await page.fill('#token', 'sub-rv-token');

@@ -9,37 +9,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
-import { apiJob, launchChromium, openPage, screenshot, startStack, type Stack } from './harness.js';
+import { apiJob, openPage, screenshot, signIn, webForTests } from './harness.js';
 
 const TOKENS = 'sub-ph-token:submitter,rev-ph-token:reviewer,adm-ph-token:admin';
 const sample = (lang: string) => readFileSync(join(ROOT, 'samples', `open-models.${lang}.txt`), 'utf8');
 const PHONE = { width: 390, height: 844 };
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  stack = await startStack(TOKENS);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.waitForSelector('#token');
-  await page.fill('#token', token);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('header .role');
-}
+const web = webForTests(TOKENS);
 
 async function api<T>(path: string, token: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${stack.base}${path}`, {
+  const res = await fetch(`${web.stack.base}${path}`, {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
     body: init.body ? JSON.stringify(init.body) : undefined,
@@ -59,13 +41,13 @@ const marks = (page: Page, lang: string) =>
 
 describe('glossary terms in the source column, any source language', { timeout: 120_000 }, () => {
   it('marks the English words of the glossary in an English article, and the same terms in each target with their rendering', async () => {
-    const id = await apiJob(stack, 'sub-ph-token', { text: sample('en'), sourceLang: 'en', targets: ['fr', 'vi'] });
+    const id = await apiJob(web.stack, 'sub-ph-token', { text: sample('en'), sourceLang: 'en', targets: ['fr', 'vi'] });
     const aligned = await api<Aligned>(`/v1/jobs/${id}/bundle?format=json`, 'sub-ph-token');
     const first = aligned.segments.flatMap((s) => s.meta.fr?.matches ?? []).find((m) => m.source === 'language model');
     expect(first, 'aligned.json lists the English words').toBeDefined();
 
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/jobs/${encodeURIComponent(id)}`);
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/jobs/${encodeURIComponent(id)}`);
     await signIn(page, 'sub-ph-token');
     await page.waitForSelector('table.aligned');
     const en = await marks(page, 'en');
@@ -82,8 +64,8 @@ describe('glossary terms in the source column, any source language', { timeout: 
     await context.close();
 
     // A reviewer's editable cells mark the same term with the same id.
-    const review = await openPage(browser);
-    await review.page.goto(`${stack.base}/jobs/${encodeURIComponent(id)}`);
+    const review = await openPage(web.browser);
+    await review.page.goto(`${web.stack.base}/jobs/${encodeURIComponent(id)}`);
     await signIn(review.page, 'rev-ph-token');
     await review.page.waitForSelector('table.aligned [contenteditable] mark.term');
     expect((await marks(review.page, 'fr')).filter((m) => m.term === lm.term).map((m) => m.text)).toContain('modèle de langage');
@@ -93,9 +75,9 @@ describe('glossary terms in the source column, any source language', { timeout: 
   });
 
   it('marks the Vietnamese words in a Vietnamese article', async () => {
-    const id = await apiJob(stack, 'sub-ph-token', { text: sample('vi').normalize('NFD'), sourceLang: 'vi', targets: ['en'] });
-    const { context, page, errors } = await openPage(browser);
-    await page.goto(`${stack.base}/jobs/${encodeURIComponent(id)}`);
+    const id = await apiJob(web.stack, 'sub-ph-token', { text: sample('vi').normalize('NFD'), sourceLang: 'vi', targets: ['en'] });
+    const { context, page, errors } = await openPage(web.browser);
+    await page.goto(`${web.stack.base}/jobs/${encodeURIComponent(id)}`);
     await signIn(page, 'sub-ph-token');
     await page.waitForSelector('table.aligned');
     const vi = (await marks(page, 'vi')).map((m) => m.text);
@@ -149,7 +131,7 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
   it('fits the sign-in, submit, jobs, job (read and review), glossary and not-found pages', async () => {
     // Real data: a finished job with two targets and findings, proposed terms with long examples and
     // notes (as the article suggestions make them), and the seed glossary's approved terms.
-    const jobId = await apiJob(stack, 'sub-ph-token', { text: sample('fr'), title: 'Les modèles ouverts secouent la Silicon Valley', targets: ['en', 'vi'] });
+    const jobId = await apiJob(web.stack, 'sub-ph-token', { text: sample('fr'), title: 'Les modèles ouverts secouent la Silicon Valley', targets: ['en', 'vi'] });
     for (const term of ['superordinateur exaflopique', 'apprentissage par renforcement à partir de retours humains']) {
       await api('/v1/glossary/terms', 'sub-ph-token', {
         method: 'POST',
@@ -157,9 +139,9 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
       });
     }
 
-    const { context, page, errors } = await openPage(browser);
+    const { context, page, errors } = await openPage(web.browser);
     await page.setViewportSize(PHONE);
-    await page.goto(`${stack.base}/`);
+    await page.goto(`${web.stack.base}/`);
     await page.waitForSelector('#token');
     await fitsWidth(page, 'sign-in');
     await onScreen(page, 'main form button[type=submit]', 'sign-in');
@@ -173,13 +155,13 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
     await onScreen(page, 'form button[type=submit].primary', 'submit');
     await onScreen(page, 'input[name=targets]', 'submit');
 
-    await page.goto(`${stack.base}/jobs`);
+    await page.goto(`${web.stack.base}/jobs`);
     await page.waitForSelector('table.jobs tbody tr');
     await fitsWidth(page, 'jobs');
     await onScreen(page, `table.jobs a[href="/jobs/${jobId}"]`, 'jobs');
 
     // The job as a reviewer: downloads, the post-edit form, the side-by-side view in edit mode.
-    await page.goto(`${stack.base}/jobs/${encodeURIComponent(jobId)}`);
+    await page.goto(`${web.stack.base}/jobs/${encodeURIComponent(jobId)}`);
     await page.waitForSelector('table.aligned [contenteditable]');
     await fitsWidth(page, 'job-review');
     await onScreen(page, '.downloads a', 'job-review', 5);
@@ -198,7 +180,7 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
     await screenshot(page, 'phone-job-segments');
 
     // Glossary review: proposed terms with Approve and Reject on screen, and the bulk actions.
-    await page.goto(`${stack.base}/glossary`);
+    await page.goto(`${web.stack.base}/glossary`);
     await page.waitForSelector('table.terms tr[data-term] button.approve');
     await fitsWidth(page, 'glossary-proposed');
     await onScreen(page, 'table.terms tr[data-term] button.approve', 'glossary-proposed', 2);
@@ -217,12 +199,12 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
     await fitsWidth(page, 'glossary-open');
     await onScreen(page, '.edit-form button[type=submit]', 'glossary-open');
 
-    await page.goto(`${stack.base}/glossary?status=approved`);
+    await page.goto(`${web.stack.base}/glossary?status=approved`);
     await page.waitForSelector('table.terms tr[data-term] button.deprecate');
     await fitsWidth(page, 'glossary-approved');
     await onScreen(page, 'table.terms tr[data-term] button.deprecate', 'glossary-approved', 5);
 
-    await page.goto(`${stack.base}/no/such/page`);
+    await page.goto(`${web.stack.base}/no/such/page`);
     await page.waitForSelector('main h1');
     await fitsWidth(page, 'not-found');
     await onScreen(page, 'main a', 'not-found');
@@ -231,10 +213,10 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
   });
 
   it('fits the job page as a submitter reads it, with three targets', async () => {
-    const jobId = await apiJob(stack, 'sub-ph-token', { text: sample('fr'), targets: ['en', 'vi', 'es'] });
-    const { context, page, errors } = await openPage(browser);
+    const jobId = await apiJob(web.stack, 'sub-ph-token', { text: sample('fr'), targets: ['en', 'vi', 'es'] });
+    const { context, page, errors } = await openPage(web.browser);
     await page.setViewportSize(PHONE);
-    await page.goto(`${stack.base}/jobs/${encodeURIComponent(jobId)}`);
+    await page.goto(`${web.stack.base}/jobs/${encodeURIComponent(jobId)}`);
     await signIn(page, 'sub-ph-token');
     await page.waitForSelector('table.aligned');
     await fitsWidth(page, 'job-read');
@@ -253,26 +235,26 @@ describe('every page on a 390-pixel phone', { timeout: 240_000 }, () => {
   });
 
   it('fits in Vietnamese, whose labels run longer: submit, jobs, job and glossary', async () => {
-    const jobId = await apiJob(stack, 'sub-ph-token', { text: sample('fr'), targets: ['en', 'vi', 'es'] });
+    const jobId = await apiJob(web.stack, 'sub-ph-token', { text: sample('fr'), targets: ['en', 'vi', 'es'] });
     await api('/v1/glossary/terms', 'sub-ph-token', { method: 'POST', body: { term: 'trí tuệ nhân tạo tạo sinh đa phương thức', lang: 'vi', kind: 'keep', translations: {} } });
-    const { context, page, errors } = await openPage(browser, 'vi-VN');
+    const { context, page, errors } = await openPage(web.browser, 'vi-VN');
     await page.setViewportSize(PHONE);
-    await page.goto(`${stack.base}/?lng=vi`);
+    await page.goto(`${web.stack.base}/?lng=vi`);
     await signIn(page, 'rev-ph-token');
     await page.waitForSelector('#article');
     await page.fill('#article', sample('fr'));
     await page.waitForSelector('#detected[data-lang="fr"]');
     await fitsWidth(page, 'vi-submit');
     await onScreen(page, 'form button[type=submit].primary', 'vi-submit');
-    await page.goto(`${stack.base}/jobs?lng=vi`);
+    await page.goto(`${web.stack.base}/jobs?lng=vi`);
     await page.waitForSelector('table.jobs tbody tr');
     await fitsWidth(page, 'vi-jobs');
-    await page.goto(`${stack.base}/jobs/${encodeURIComponent(jobId)}?lng=vi`);
+    await page.goto(`${web.stack.base}/jobs/${encodeURIComponent(jobId)}?lng=vi`);
     await page.waitForSelector('table.aligned [contenteditable]');
     await fitsWidth(page, 'vi-job');
     await onScreen(page, 'button.approve', 'vi-job', 3);
     await onScreen(page, '.downloads a', 'vi-job', 5);
-    await page.goto(`${stack.base}/glossary?lng=vi`);
+    await page.goto(`${web.stack.base}/glossary?lng=vi`);
     await page.waitForSelector('table.terms tr[data-term] button.approve');
     await fitsWidth(page, 'vi-glossary');
     await onScreen(page, 'table.terms tr[data-term] button.approve, table.terms tr[data-term] button.reject', 'vi-glossary', 2);
