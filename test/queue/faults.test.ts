@@ -14,8 +14,8 @@ import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import type { QueueConfig } from '../../workers/config.js';
 import { startWorkers } from '../../workers/worker.js';
-import { freePort, ROOT, SAMPLE_FR } from '../helpers.js';
-import { checkBundle, cleanPrefix, REDIS_URL, testConfig, waitFor } from './helpers.js';
+import { freePort, SAMPLE_FR } from '../helpers.js';
+import { checkBundle, cleanPrefix, REDIS_URL, startLocflow, testConfig, waitFor } from './helpers.js';
 import { startSlowDeepl, type SlowDeepl } from './slow-deepl.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
@@ -30,33 +30,12 @@ afterAll(async () => {
   await fake?.close();
 });
 
-/** `locflow worker` as a real process; resolves once it says it is ready. */
+/** `locflow worker` as a real process against the slow fake; resolves once it says it is ready. */
 async function spawnWorker(config: QueueConfig, extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), 'worker', '--concurrency', '2'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...fake.env,
-      LOCFLOW_LANG: 'en',
-      REDIS_URL: config.redisUrl,
-      LOCFLOW_PREFIX: config.prefix,
-      LOCFLOW_STALLED_INTERVAL_MS: '1000',
-      LOCFLOW_RETRY_BASE_MS: '100',
-      LOCFLOW_BATCH_SIZE: '2',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let err = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('worker ready')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
-  });
-  return child;
+  const env = { ...fake.env, LOCFLOW_STALLED_INTERVAL_MS: '1000', LOCFLOW_RETRY_BASE_MS: '100', LOCFLOW_BATCH_SIZE: '2', ...extraEnv };
+  const worker = await startLocflow(['worker', '--concurrency', '2'], config, env, /worker ready/);
+  children.add(worker.child);
+  return worker.child;
 }
 
 async function api(config: QueueConfig): Promise<FastifyInstance> {

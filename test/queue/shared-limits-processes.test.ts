@@ -6,7 +6,7 @@
  * up to 8 and refuses the extra ones.) Throughput is measured in
  * `npm run bench -- scale`, not here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startLimitedDeepl, type LimitedDeepl } from '../fakes/deepl-limited.js';
-import { ROOT, SAMPLE_FR } from '../helpers.js';
-import { cleanPrefix, testConfig, waitFor } from './helpers.js';
+import { SAMPLE_FR } from '../helpers.js';
+import { cleanPrefix, startLocflow, testConfig, waitFor } from './helpers.js';
 
 const lines = readFileSync(SAMPLE_FR, 'utf8').split('\n').filter((l) => l.trim());
 const config = testConfig();
@@ -38,29 +38,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), 'worker', '--concurrency', '4'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...fake.env,
-      LOCFLOW_LANG: 'en',
-      LOCFLOW_CONFIG: configFile,
-      REDIS_URL: config.redisUrl,
-      LOCFLOW_PREFIX: config.prefix,
-      LOCFLOW_BATCH_SIZE: '4',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('worker ready')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
-  });
+/** A `locflow worker` process (4 jobs at once) with the shared limit's config file, against the fake account. */
+async function spawnWorker(): Promise<ChildProcess> {
+  const worker = await startLocflow(['worker', '--concurrency', '4'], config, { ...fake.env, LOCFLOW_CONFIG: configFile, LOCFLOW_BATCH_SIZE: '4' }, /worker ready/);
+  children.add(worker.child);
+  return worker.child;
 }
 
 describe('providers.<id>.maxInFlight across processes', () => {

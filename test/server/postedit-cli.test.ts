@@ -3,39 +3,23 @@
  * entries used by the next job), the webhook address rules, and the queue
  * commands run as real processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../server/app.js';
-import { parseTokens } from '../../server/auth.js';
-import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { checkWebhookUrl, isPrivateAddress } from '../../workers/webhooks.js';
-import { ROOT, runCli, SAMPLE_FR } from '../helpers.js';
-import { checkBundle, cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
+import { runCli, SAMPLE_FR } from '../helpers.js';
+import { checkBundle, cleanPrefix, stackForTests, startLocflow, testConfig, waitFor, type LocflowProcess } from '../queue/helpers.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
 
 describe('post-edited XLIFF', () => {
-  const config = testConfig();
-  let app: FastifyInstance;
-  let workers: RunningWorkers;
-  beforeAll(async () => {
-    app = await buildServer({ config, logger: false, auth: parseTokens('') });
-    workers = await startWorkers({ config, concurrency: 4 });
-  });
-  afterAll(async () => {
-    await workers?.close();
-    await app?.close();
-    await cleanPrefix(config.prefix);
-  });
+  const stack = stackForTests({ workers: 4 });
 
   async function run(text: string, targets: string[]) {
-    const id = (await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text, targets, provider: 'pseudo' } })).json().id as string;
+    const id = (await stack.app.inject({ method: 'POST', url: '/v1/jobs', payload: { text, targets, provider: 'pseudo' } })).json().id as string;
     const v = await waitFor(async () => {
-      const j = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+      const j = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
       return j.status === 'completed' || j.status === 'failed' ? j : undefined;
     }, id);
     expect(v.status).toBe('completed');
@@ -44,29 +28,29 @@ describe('post-edited XLIFF', () => {
 
   it('makes a new revision, and the next job takes the human sentence from the TM', async () => {
     const id = await run(sample, ['vi']);
-    const xlf = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=xliff&target=vi` })).body;
+    const xlf = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=xliff&target=vi` })).body;
     // Edit the first translatable unit's target the way a CAT tool would.
     const unit = /<trans-unit id="([^"]+)"[^>]*>[\s\S]*?<target([^>]*)>([^<]*)<\/target>/.exec(xlf);
     expect(unit).not.toBeNull();
     const [whole, segId] = unit!;
     const edited = whole.replace(/<target([^>]*)>[^<]*<\/target>/, '<target$1>Bản dịch của biên tập viên</target>');
-    const res = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { 'content-type': 'application/xml' }, payload: xlf.replace(whole, edited) });
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { 'content-type': 'application/xml' }, payload: xlf.replace(whole, edited) });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id, revision: 2, lang: 'vi', edited: [segId] });
 
-    const zip = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
+    const zip = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
     expect(String(zip.headers['content-disposition'])).toContain('-r2.zip');
     const { aligned } = checkBundle(zip.rawPayload, ['fr', 'vi']);
     expect(aligned.segments.find((s) => s.id === segId)!.text.vi).toBe('Bản dịch của biên tập viên');
 
     // Same sentences, another article: the edited one comes from the TM as a human translation.
     const next = await run(`${sample}\n\nUne phrase de plus.`, ['vi']);
-    const nextZip = checkBundle((await app.inject({ method: 'GET', url: `/v1/jobs/${next}/bundle` })).rawPayload, ['fr', 'vi']);
+    const nextZip = checkBundle((await stack.app.inject({ method: 'GET', url: `/v1/jobs/${next}/bundle` })).rawPayload, ['fr', 'vi']);
     const seg = nextZip.aligned.segments.find((s) => s.id === segId) as unknown as { text: Record<string, string>; meta: Record<string, { human: boolean; tm: boolean }> };
     expect(seg.text.vi).toBe('Bản dịch của biên tập viên');
     expect(seg.meta.vi).toMatchObject({ human: true, tm: true });
 
-    const broken = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { 'content-type': 'application/xml' }, payload: '<xliff version="1.2"><file' });
+    const broken = await stack.app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { 'content-type': 'application/xml' }, payload: '<xliff version="1.2"><file' });
     expect(broken.statusCode).toBeGreaterThanOrEqual(400);
     expect(broken.statusCode).toBeLessThan(500);
     expect(broken.json().error.code).toMatch(/^xliff-/);
@@ -92,29 +76,18 @@ describe('webhook addresses', () => {
 
 describe('queue commands as processes', () => {
   const config = testConfig();
-  let serve: ChildProcess;
+  let serve: LocflowProcess;
   let url: string;
   const dir = mkdtempSync(join(tmpdir(), 'lf-cli-'));
   const env = { REDIS_URL: config.redisUrl, LOCFLOW_PREFIX: config.prefix, LOCFLOW_LOG_LEVEL: 'warn' };
 
   beforeAll(async () => {
-    serve = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), 'serve', '--port', '0', '--workers', '1'], { cwd: ROOT, env: { ...process.env, ...env, LOCFLOW_TOKENS: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    url = await new Promise<string>((resolve, reject) => {
-      serve.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-        if (m && err.includes('worker')) resolve(`http://127.0.0.1:${m[1]}`);
-      });
-      serve.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    });
+    // Ready once it has said both its address and that its worker runs, in either order.
+    serve = await startLocflow(['serve', '--port', '0', '--workers', '1'], config, { LOCFLOW_TOKENS: '' }, /^(?=[\s\S]*worker)[\s\S]*?http:\/\/127\.0\.0\.1:(\d+)/);
+    url = `http://127.0.0.1:${serve.match[1]}`;
   });
   afterAll(async () => {
-    if (serve.exitCode === null) {
-      const exited = new Promise((r) => serve.once('exit', r));
-      serve.kill('SIGTERM');
-      await exited;
-    }
+    await serve?.stop();
     rmSync(dir, { recursive: true, force: true });
     await cleanPrefix(config.prefix);
   });
@@ -154,8 +127,8 @@ describe('queue commands as processes', () => {
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((r) => serve.once('exit', (code) => r(code)));
-    serve.kill('SIGTERM');
+    const exited = new Promise<number | null>((r) => serve.child.once('exit', (code) => r(code)));
+    serve.child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 });
