@@ -1,6 +1,7 @@
 /** Shared set-up for queue and API tests: a private key prefix on the real Redis, cleaned afterwards. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { unzipSync, strFromU8 } from 'fflate';
@@ -138,6 +139,49 @@ export function stackForTests(options: StackOptions = {}): {
 /** An API with no tokens (every caller is admin) and no workers. */
 export function openApiForTests(): { readonly app: FastifyInstance; readonly config: QueueConfig } {
   return stackForTests();
+}
+
+/** One webhook delivery as the receiver got it. */
+export interface ReceivedHook {
+  headers: IncomingMessage['headers'];
+  /** The X-Locflow-Event header (`job.completed`, …). */
+  event: string;
+  /** The raw body, as signed. */
+  body: string;
+  /** The body parsed. */
+  json(): Record<string, unknown>;
+}
+
+/**
+ * A webhook receiver on a loopback port for the file's (or describe's) tests:
+ * it keeps every delivery in `hooks` and answers 204. Listens before the
+ * tests, closes after; read `url` inside tests.
+ */
+export function hookReceiverForTests(): { readonly hooks: ReceivedHook[]; readonly url: string } {
+  const hooks: ReceivedHook[] = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      hooks.push({ headers: req.headers, event: String(req.headers['x-locflow-event']), body, json: () => JSON.parse(body) as Record<string, unknown> });
+      res.writeHead(204).end();
+    });
+  });
+  let url = '';
+  beforeAll(async () => {
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(() => {
+    receiver.close();
+  });
+  return {
+    hooks,
+    get url() {
+      if (!url) throw new Error('hookReceiverForTests: url is not there (the receiver listens in beforeAll; read it inside a test)');
+      return url;
+    },
+  };
 }
 
 export interface LocflowProcess {

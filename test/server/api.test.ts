@@ -3,62 +3,30 @@
  * provider: the submit → follow → download loop, idempotency, load, cancel,
  * webhooks, and every kind of bad request.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
-import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { signWebhook } from '../../workers/webhooks.js';
 import { SAMPLE_FR } from '../helpers.js';
-import { checkBundle, cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
+import { checkBundle, cleanPrefix, hookReceiverForTests, stackForTests, testConfig, waitFor } from '../queue/helpers.js';
 import { assertValidExports } from '../formats/schemas.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
 const SECRET = 'test-webhook-secret';
 const config = testConfig({ webhookSecret: SECRET, webhookAllowPrivate: true });
-let app: FastifyInstance;
-let base: string;
-let workers: RunningWorkers;
-
-interface Hook {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-const hooks: Hook[] = [];
-const receiver = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    hooks.push({ headers: req.headers, body });
-    res.writeHead(204).end();
-  });
-});
-
-beforeAll(async () => {
-  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  workers = await startWorkers({ config, concurrency: 8 });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-});
-
-afterAll(async () => {
-  await workers?.close();
-  await app?.close();
-  receiver.close();
-  await cleanPrefix(config.prefix);
-});
+const stack = stackForTests({ config, listen: true, workers: 8 });
+const receiver = hookReceiverForTests();
+const hooks = receiver.hooks;
 
 async function post(payload: unknown) {
-  return app.inject({ method: 'POST', url: '/v1/jobs', payload: payload as object });
+  return stack.app.inject({ method: 'POST', url: '/v1/jobs', payload: payload as object });
 }
 
 /** Reads the SSE stream to its end and returns the events. */
 async function followEvents(id: string): Promise<{ event: string; data: { status: string; progress: number } }[]> {
-  const res = await fetch(`${base}/v1/jobs/${id}/events`, { headers: { accept: 'text/event-stream' } });
+  const res = await fetch(`${stack.base}/v1/jobs/${id}/events`, { headers: { accept: 'text/event-stream' } });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/event-stream');
   const text = await res.text();
@@ -75,7 +43,7 @@ describe('submit, follow, download', () => {
   let id: string;
 
   it('accepts the sample article for en, vi, es and follows it to completion over SSE', async () => {
-    const res = await post({ text: sample, targets: ['en', 'vi', 'es'], provider: 'pseudo', webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
+    const res = await post({ text: sample, targets: ['en', 'vi', 'es'], provider: 'pseudo', webhookUrl: receiver.url });
     expect(res.statusCode).toBe(202);
     id = res.json().id;
     expect(res.json().status).toBe('queued');
@@ -88,7 +56,7 @@ describe('submit, follow, download', () => {
     expect(last.data.progress).toBe(100);
     expect(events.some((e) => e.event === 'progress')).toBe(true);
 
-    const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    const job = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
     expect(job).toMatchObject({ id, status: 'completed', sourceLang: 'fr', progress: 100 });
     expect(job.confidence).toBeGreaterThan(0);
     expect(Object.keys(job.targets).sort()).toEqual(['en', 'es', 'vi']);
@@ -99,7 +67,7 @@ describe('submit, follow, download', () => {
   });
 
   it('serves the bundle as a zip whose languages share the same segment ids', async () => {
-    const res = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
+    const res = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
     expect(String(res.headers['content-disposition'])).toContain(`${id}.zip`);
@@ -113,21 +81,21 @@ describe('submit, follow, download', () => {
   });
 
   it('serves single formats and refuses an unknown one', async () => {
-    const x = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=xliff&target=vi` });
+    const x = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=xliff&target=vi` });
     expect(x.statusCode).toBe(200);
     expect(x.body).toContain('target-language="vi"');
-    const bad = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=docx` });
+    const bad = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=docx` });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('unknown-format');
   });
 
   it('resumes a download: one byte range, If-Range against the ETag, 416 past the end', async () => {
-    const whole = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
+    const whole = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle` });
     const bytes = whole.rawPayload;
     const etag = String(whole.headers.etag);
     expect(whole.headers['accept-ranges']).toBe('bytes');
     expect(etag).toMatch(/^"[\w-]+"$/);
-    const ask = (range: string, extra: Record<string, string> = {}, url = `/v1/jobs/${id}/bundle`) => app.inject({ method: 'GET', url, headers: { range, ...extra } });
+    const ask = (range: string, extra: Record<string, string> = {}, url = `/v1/jobs/${id}/bundle`) => stack.app.inject({ method: 'GET', url, headers: { range, ...extra } });
 
     const tail = await ask(`bytes=1000-`);
     expect(tail.statusCode).toBe(206);
@@ -137,7 +105,7 @@ describe('submit, follow, download', () => {
     expect(last.statusCode).toBe(206);
     expect(Buffer.compare(last.rawPayload, bytes.subarray(bytes.length - 10))).toBe(0);
     const xliffUrl = `/v1/jobs/${id}/bundle?format=xliff&target=vi`;
-    const xliff = (await app.inject({ method: 'GET', url: xliffUrl })).rawPayload;
+    const xliff = (await stack.app.inject({ method: 'GET', url: xliffUrl })).rawPayload;
     const middle = await ask('bytes=5-9', {}, xliffUrl);
     expect(middle.statusCode).toBe(206);
     expect(middle.headers['content-range']).toBe(`bytes 5-9/${xliff.length}`);
@@ -157,11 +125,11 @@ describe('submit, follow, download', () => {
   });
 
   it('returns the same job for the same article and options, without a second flow', async () => {
-    const before = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
-    const again = await post({ text: sample, targets: ['es', 'en', 'vi'], provider: 'pseudo', webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
+    const before = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
+    const again = await post({ text: sample, targets: ['es', 'en', 'vi'], provider: 'pseudo', webhookUrl: receiver.url });
     expect(again.statusCode).toBe(202);
     expect(again.json()).toEqual({ id, status: 'completed' });
-    const after = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
+    const after = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
     expect(after.json().finishedAt).toBe(before.json().finishedAt);
     // Other options make another job.
     const other = await post({ text: sample, targets: ['en'], provider: 'pseudo' });
@@ -188,7 +156,7 @@ describe('load', () => {
     expect(new Set(ids).size).toBe(100);
     await waitFor(
       async () => {
-        const states = await Promise.all(ids.map(async (i) => (await app.inject({ method: 'GET', url: `/v1/jobs/${i}` })).json().status as string));
+        const states = await Promise.all(ids.map(async (i) => (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${i}` })).json().status as string));
         if (states.some((s) => s === 'failed' || s === 'cancelled')) throw new Error(`a job ended ${states.find((s) => s !== 'completed')}`);
         return states.every((s) => s === 'completed') ? true : undefined;
       },
@@ -198,7 +166,7 @@ describe('load', () => {
     );
     const bundles: Record<string, Uint8Array>[] = [];
     for (const i of ids) {
-      const res = await app.inject({ method: 'GET', url: `/v1/jobs/${i}/bundle` });
+      const res = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${i}/bundle` });
       expect(res.statusCode).toBe(200);
       const { manifest, aligned, files } = checkBundle(res.rawPayload, ['fr', 'en', 'vi', 'es'], { validate: false });
       expect(manifest.jobId).toBe(i);
@@ -231,12 +199,12 @@ describe('bad requests', () => {
         await strict.close();
       }
     }, 422, 'webhook-refused'],
-    ['malformed JSON', () => app.inject({ method: 'POST', url: '/v1/jobs', headers: { 'content-type': 'application/json' }, payload: '{"text": "abc", targets: [' }), 400, 'bad-json'],
-    ['oversize body', () => app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: 'a'.repeat(3 * 1024 * 1024), targets: ['en'] } }), 413, 'body-too-large'],
-    ['wrong content type', () => app.inject({ method: 'POST', url: '/v1/jobs', headers: { 'content-type': 'text/csv' }, payload: 'a,b' }), 415],
-    ['unknown job', () => app.inject({ method: 'GET', url: '/v1/jobs/j_doesnotexist' }), 404, 'job-not-found'],
-    ['bad job id', () => app.inject({ method: 'GET', url: '/v1/jobs/..%2F..%2Fetc' }), 400],
-    ['unknown route', () => app.inject({ method: 'GET', url: '/v1/nothing-here' }), 404, 'not-found'],
+    ['malformed JSON', () => stack.app.inject({ method: 'POST', url: '/v1/jobs', headers: { 'content-type': 'application/json' }, payload: '{"text": "abc", targets: [' }), 400, 'bad-json'],
+    ['oversize body', () => stack.app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: 'a'.repeat(3 * 1024 * 1024), targets: ['en'] } }), 413, 'body-too-large'],
+    ['wrong content type', () => stack.app.inject({ method: 'POST', url: '/v1/jobs', headers: { 'content-type': 'text/csv' }, payload: 'a,b' }), 415],
+    ['unknown job', () => stack.app.inject({ method: 'GET', url: '/v1/jobs/j_doesnotexist' }), 404, 'job-not-found'],
+    ['bad job id', () => stack.app.inject({ method: 'GET', url: '/v1/jobs/..%2F..%2Fetc' }), 400],
+    ['unknown route', () => stack.app.inject({ method: 'GET', url: '/v1/nothing-here' }), 404, 'not-found'],
   ];
   for (const [name, call, status, code] of cases) {
     it(`${name} → ${status}`, async () => {
@@ -277,8 +245,8 @@ describe('access control', () => {
   });
 
   it('health, docs and metrics answer', async () => {
-    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'ok', redis: 'ok' });
-    const docs = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect((await stack.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'ok', redis: 'ok' });
+    const docs = await stack.app.inject({ method: 'GET', url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
     expect(Object.keys(docs.json().paths)).toContain('/v1/jobs/{id}/bundle');
     // The list and the submission are /v1/jobs, as the README writes them, not /v1/jobs/.
@@ -286,7 +254,7 @@ describe('access control', () => {
     expect(Object.keys(paths).filter((p) => p.length > 1 && p.endsWith('/'))).toEqual([]);
     expect(Object.keys(paths['/v1/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(paths['/v1/detect'] ?? {})).toEqual(['post']);
-    const m = await app.inject({ method: 'GET', url: '/metrics' });
+    const m = await stack.app.inject({ method: 'GET', url: '/metrics' });
     expect(m.headers['content-type']).toContain('text/plain');
     expect(m.body).toMatch(/locflow_queue_jobs\{queue="translate",state="completed"\} \d+/);
     expect(m.body).toMatch(/locflow_articles_total\{outcome="completed"\} [1-9]/);

@@ -2,8 +2,6 @@
  * CMS integration on the real server (Redis, in-process workers, pseudo
  * provider): the translated article alone through the API and the CLI.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +12,7 @@ import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { runCli } from '../helpers.js';
 import { Redis } from 'ioredis';
-import { cleanPrefix, REDIS_URL, stackForTests, testConfig, waitFor } from '../queue/helpers.js';
+import { cleanPrefix, hookReceiverForTests, REDIS_URL, stackForTests, testConfig, waitFor } from '../queue/helpers.js';
 import { bodyDigest, IdempotencyKeys } from '../../server/idempotency.js';
 
 const config = testConfig({ webhookAllowPrivate: true });
@@ -157,52 +155,41 @@ describe('job list filters: status, lang, q', () => {
 });
 
 describe('webhooks: cancelled, and bundleUrl in every payload', () => {
-  const hooks: { event: string; body: Record<string, unknown> }[] = [];
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      hooks.push({ event: String(req.headers['x-locflow-event']), body: JSON.parse(body) as Record<string, unknown> });
-      res.writeHead(204).end();
-    });
-  });
+  const receiver = hookReceiverForTests();
+  const hooks = receiver.hooks;
   // Its own prefix, and no workers until the job is cancelled: the job cannot finish first.
   const idle = testConfig({ webhookAllowPrivate: true }, { LOCFLOW_PUBLIC_URL: 'https://l10n.example.com/' });
   let api: FastifyInstance;
   let late: RunningWorkers | undefined;
-  let hookUrl: string;
 
   beforeAll(async () => {
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     api = await buildServer({ config: idle, logger: false, env: { ...process.env, LOCFLOW_TOKENS: '' }, auth: parseTokens('') });
   });
 
   afterAll(async () => {
     await late?.close();
     await api?.close();
-    receiver.close();
     await cleanPrefix(idle.prefix);
   });
 
   it('DELETE sends job.cancelled with an absolute bundleUrl from LOCFLOW_PUBLIC_URL', async () => {
-    const res = await api.inject({ method: 'POST', url: '/v1/jobs', payload: { text: 'Une dépêche que personne ne lira.', sourceLang: 'fr', targets: ['es'], provider: 'pseudo', webhookUrl: hookUrl } });
+    const res = await api.inject({ method: 'POST', url: '/v1/jobs', payload: { text: 'Une dépêche que personne ne lira.', sourceLang: 'fr', targets: ['es'], provider: 'pseudo', webhookUrl: receiver.url } });
     const id = res.json().id as string;
     expect((await api.inject({ method: 'DELETE', url: `/v1/jobs/${id}` })).statusCode).toBe(200);
     late = await startWorkers({ config: idle, concurrency: 1 });
-    const hook = await waitFor(async () => hooks.find((h) => h.event === 'job.cancelled'), 'the cancelled webhook', 30_000);
-    expect(hook.body).toMatchObject({ event: 'job.cancelled', bundleUrl: `https://l10n.example.com/v1/jobs/${id}/bundle` });
-    expect((hook.body.job as { id: string; status: string })).toMatchObject({ id, status: 'cancelled' });
+    const hook = (await waitFor(async () => hooks.find((h) => h.event === 'job.cancelled'), 'the cancelled webhook', 30_000)).json();
+    expect(hook).toMatchObject({ event: 'job.cancelled', bundleUrl: `https://l10n.example.com/v1/jobs/${id}/bundle` });
+    expect((hook.job as { id: string; status: string })).toMatchObject({ id, status: 'cancelled' });
   });
 
   it('job.completed carries bundleUrl too, from the server address when LOCFLOW_PUBLIC_URL is unset', async () => {
     const own = testConfig({ webhookAllowPrivate: true });
     expect(own.publicUrl).toBe(`http://localhost:${process.env.PORT?.trim() || '3000'}`);
-    const id = await submit({ text: 'La ville de Lyon inaugure une passerelle.', sourceLang: 'fr', targets: ['es'], provider: 'pseudo', webhookUrl: hookUrl });
+    const id = await submit({ text: 'La ville de Lyon inaugure une passerelle.', sourceLang: 'fr', targets: ['es'], provider: 'pseudo', webhookUrl: receiver.url });
     await completed(id);
-    const hook = await waitFor(async () => hooks.find((h) => h.event === 'job.completed' && (h.body.job as { id: string }).id === id), 'the completed webhook', 30_000);
-    expect(hook.body.bundleUrl).toBe(`${config.publicUrl}/v1/jobs/${id}/bundle`);
-    expect(String(hook.body.bundleUrl)).toMatch(/^http:\/\/[^/]+\/v1\/jobs\//);
+    const hook = (await waitFor(async () => hooks.find((h) => h.event === 'job.completed' && (h.json().job as { id: string }).id === id), 'the completed webhook', 30_000)).json();
+    expect(hook.bundleUrl).toBe(`${config.publicUrl}/v1/jobs/${id}/bundle`);
+    expect(String(hook.bundleUrl)).toMatch(/^http:\/\/[^/]+\/v1\/jobs\//);
   });
 });
 

@@ -6,46 +6,16 @@
  * stale edit is refused, approval is recorded in the manifest and undone by
  * a later edit, and XLIFF imports go through the same path.
  */
-import type { AddressInfo } from 'node:net';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../server/app.js';
-import { parseTokens } from '../../server/auth.js';
-import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
-import { cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
+import { hookReceiverForTests, stackForTests, testConfig, waitFor } from '../queue/helpers.js';
 
 const config = testConfig({ webhookAllowPrivate: true });
 const SUB = 'Bearer rv-sub';
 const REV = 'Bearer rv-rev';
-let app: FastifyInstance;
-let workers: RunningWorkers;
-const hooks: { headers: IncomingMessage['headers']; body: string }[] = [];
-const receiver = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    hooks.push({ headers: req.headers, body });
-    res.writeHead(204).end();
-  });
-});
-let hookUrl = '';
-
-beforeAll(async () => {
-  app = await buildServer({ config, logger: false, env: { ...process.env, LOCFLOW_TOKENS: 'rv-sub:submitter,rv-rev:reviewer' }, auth: parseTokens('rv-sub:submitter,rv-rev:reviewer') });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  workers = await startWorkers({ config, concurrency: 4 });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-});
-
-afterAll(async () => {
-  await workers?.close();
-  await app?.close();
-  receiver.close();
-  await cleanPrefix(config.prefix);
-});
+const stack = stackForTests({ config, tokens: 'rv-sub:submitter,rv-rev:reviewer', listen: true, workers: 4 });
+const receiver = hookReceiverForTests();
+const hooks = receiver.hooks;
 
 const until = (fn: () => Promise<boolean>, what: string) => waitFor(async () => ((await fn()) ? true : undefined), what);
 
@@ -58,15 +28,15 @@ interface Finding {
 }
 
 async function submit(text: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/v1/jobs', headers: { authorization: SUB }, payload: { text, targets: ['es'], provider: 'pseudo', sourceLang: 'fr', ...extra } });
+  const res = await stack.app.inject({ method: 'POST', url: '/v1/jobs', headers: { authorization: SUB }, payload: { text, targets: ['es'], provider: 'pseudo', sourceLang: 'fr', ...extra } });
   expect(res.statusCode, res.body).toBe(202);
   const id = res.json<{ id: string }>().id;
-  await until(async () => (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: { authorization: SUB } })).json<{ status: string }>().status === 'completed', `job ${id} completed`);
+  await until(async () => (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: { authorization: SUB } })).json<{ status: string }>().status === 'completed', `job ${id} completed`);
   return id;
 }
 
 function put(id: string, segment: string, text: string, ifMatch?: string, auth = REV) {
-  return app.inject({
+  return stack.app.inject({
     method: 'PUT',
     url: `/v1/jobs/${id}/targets/es/segments/${segment}`,
     headers: { authorization: auth, ...(ifMatch !== undefined ? { 'if-match': ifMatch } : {}) },
@@ -75,7 +45,7 @@ function put(id: string, segment: string, text: string, ifMatch?: string, auth =
 }
 
 async function bundle(id: string): Promise<Record<string, string>> {
-  const res = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle`, headers: { authorization: SUB } });
+  const res = await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle`, headers: { authorization: SUB } });
   expect(res.statusCode).toBe(200);
   const files = unzipSync(new Uint8Array(res.rawPayload));
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strFromU8(v)]));
@@ -87,8 +57,8 @@ const HUMAN = 'El modelo de fuente abierta cuesta 20 dólares.';
 
 describe('segment edits over the API', { timeout: 120_000 }, () => {
   it('makes a revision, checks the human text, is refused when stale, and feeds the memory', async () => {
-    const id = await submit(`${SENTENCE}\n\nLa deuxième phrase parle d'autre chose.`, { webhookUrl: hookUrl });
-    const before = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: { authorization: SUB } })).json<{ revision: number }>();
+    const id = await submit(`${SENTENCE}\n\nLa deuxième phrase parle d'autre chose.`, { webhookUrl: receiver.url });
+    const before = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: { authorization: SUB } })).json<{ revision: number }>();
     expect(before.revision).toBe(1);
 
     // Reviewers only; and a change must say which revision it is based on.
@@ -135,7 +105,7 @@ describe('segment edits over the API', { timeout: 120_000 }, () => {
 
     // Confirming a machine segment unchanged makes it "reviewed".
     const p2 = aligned.segments[1]!;
-    const current = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/review`, headers: { authorization: REV } })).json<{ segments: { targets: { es: { text: string } } }[] }>();
+    const current = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/review`, headers: { authorization: REV } })).json<{ segments: { targets: { es: { text: string } } }[] }>();
     const confirm = await put(id, p2.id, current.segments[1]!.targets.es.text, '"2"');
     expect(confirm.json<{ segment: { state: string }; revision: number }>()).toMatchObject({ segment: { state: 'reviewed' }, revision: 3 });
 
@@ -154,8 +124,8 @@ describe('segment edits over the API', { timeout: 120_000 }, () => {
   });
 
   it('approves a target, exports it signed off, and a later edit moves it back to in-review', async () => {
-    const id = await submit('Les puces coûtent 30 euros.\n\nLe modèle est ouvert.', { webhookUrl: hookUrl });
-    const approved = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/targets/es/approve`, headers: { authorization: REV } });
+    const id = await submit('Les puces coûtent 30 euros.\n\nLe modèle est ouvert.', { webhookUrl: receiver.url });
+    const approved = await stack.app.inject({ method: 'POST', url: `/v1/jobs/${id}/targets/es/approve`, headers: { authorization: REV } });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json()).toMatchObject({ revision: 2, review: { state: 'approved', by: 'reviewer#2' } });
     let files = await bundle(id);
@@ -166,7 +136,7 @@ describe('segment edits over the API', { timeout: 120_000 }, () => {
     await until(async () => hooks.some((h) => h.headers['x-locflow-event'] === 'job.approved' && h.body.includes(id)), 'an approved webhook');
 
     // Re-importing the signed-off export confirms nothing new and leaves the approval alone.
-    const again = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { authorization: REV, 'content-type': 'application/xml' }, payload: files['xliff/fr-es.xlf'] });
+    const again = await stack.app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { authorization: REV, 'content-type': 'application/xml' }, payload: files['xliff/fr-es.xlf'] });
     expect(again.json()).toMatchObject({ revision: 2, edited: [] });
 
     const edit = await put(id, 'p1.s1', 'Los chips cuestan 30 euros.', '"2"');
@@ -178,16 +148,16 @@ describe('segment edits over the API', { timeout: 120_000 }, () => {
 
   it('an XLIFF import goes through the same path: accepted with the broken term flagged as the person\'s', async () => {
     const id = await submit(`${SENTENCE.replace('20', '25')}\n\nEncore une phrase.`);
-    const xliff = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=xliff&target=es`, headers: { authorization: SUB } })).body;
+    const xliff = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/bundle?format=xliff&target=es`, headers: { authorization: SUB } })).body;
     const edited = xliff.replace(/(<trans-unit id="p1\.s1"[\s\S]*?<target[^>]*>)[\s\S]*?(<\/target>)/, '$1El modelo de fuente abierta cuesta 25 dólares.$2');
-    const res = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { authorization: REV, 'content-type': 'application/xml' }, payload: edited });
+    const res = await stack.app.inject({ method: 'POST', url: `/v1/jobs/${id}/xliff`, headers: { authorization: REV, 'content-type': 'application/xml' }, payload: edited });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json<{ revision: number; edited: string[]; findings: Finding[] }>();
     expect(body).toMatchObject({ revision: 2, edited: ['p1.s1'] });
     expect(body.findings.map((f) => [f.code, f.origin])).toContainEqual(['glossary-form-missing', 'human']);
     // The page edit and the import share revisions: an edit based on revision 1 is now stale.
     expect((await put(id, 'p2.s1', 'Otra frase más.', '"1"')).statusCode).toBe(412);
-    const review = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/review`, headers: { authorization: REV } })).json<{ segments: { targets: { es: { state: string; by: string } } }[] }>();
+    const review = (await stack.app.inject({ method: 'GET', url: `/v1/jobs/${id}/review`, headers: { authorization: REV } })).json<{ segments: { targets: { es: { state: string; by: string } } }[] }>();
     expect(review.segments[0]!.targets.es).toMatchObject({ state: 'edited', by: 'reviewer#2' });
   });
 });
