@@ -28,6 +28,7 @@ import { InputError } from '../pipeline/errors.js';
 import { installBodyDecoding, installErrorHandling, looksLikeRedisDown, REDIS_RETRY_AFTER_S, requestLang, sendError } from './http-errors.js';
 import { withTimeout } from '../workers/redis.js';
 import { jobRoutes } from './routes/jobs.js';
+import { DOWNLOAD_CACHE_BYTES } from './download-cache.js';
 import { reviewRoutes } from './routes/review.js';
 import { SEED_DIR, withMatcher, yamlTerms } from './terms.js';
 import { glossaryRoutes } from './routes/glossary.js';
@@ -239,6 +240,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     tm,
     pollMs: options.pollMs,
     scrub,
+    downloadCacheBytes: envInt(env, 'LOCFLOW_DOWNLOAD_CACHE_BYTES', DOWNLOAD_CACHE_BYTES, 0),
     sse: {
       // Shared by every API process through Redis, like the failure bucket.
       slots: sharedStreamSlots(queues.redis, config.prefix, limits.ssePerToken, { onFallback: (err) => app.log.warn({ err: scrub(err.message) }, 'Redis did not answer: event streams are counted in this process for now') }),

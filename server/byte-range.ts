@@ -14,13 +14,12 @@ import { requestLang, sendError } from './http-errors.js';
  * A strong validator from the bytes themselves: a post-edit makes a new
  * revision with other bytes, so a resumed download never mixes two revisions.
  */
-function etagOf(body: Buffer): string {
+export function etagOf(body: Buffer): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
-/** Sends `body` (headers such as content-type already set), or the one range the request asks for. */
-export function sendBytes(request: FastifyRequest, reply: FastifyReply, body: Buffer, t: TFunction): FastifyReply {
-  const etag = etagOf(body);
+/** Sends `body` (headers such as content-type already set), or the one range the request asks for; `etag`, when given, must be etagOf(body). */
+export function sendBytes(request: FastifyRequest, reply: FastifyReply, body: Buffer, t: TFunction, etag = etagOf(body)): FastifyReply {
   reply.header('accept-ranges', 'bytes').header('etag', etag);
   const range = request.headers.range;
   // If-Range names the copy the client holds a part of; another copy means start over.

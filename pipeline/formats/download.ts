@@ -5,6 +5,7 @@
 import { InputError, LocflowError } from '../errors.js';
 import type { BundleFiles, Lang } from '../model.js';
 import { zipBundle } from './bundle.js';
+import { readEntry, zipDirectory, type ZipEntry } from './zip-entry.js';
 
 export const DOWNLOAD_FORMATS = ['zip', 'json', 'xliff', 'tmx', 'i18next', 'csv', 'document'] as const;
 export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
@@ -116,4 +117,33 @@ export function selectDownload(files: BundleFiles, format: string, target?: Lang
 export function contentDisposition(filename: string): string {
   const ascii = safeName(filename);
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+/**
+ * The same Download as `selectDownload(filesOfZip(zip), format, target)` for
+ * a single-file format, without inflating on the event loop: the zip's
+ * directory says which files exist, selectDownload picks one (reading only
+ * the manifest), and that one entry is inflated on the thread pool.
+ * Not for `zip`, which is the stored zip itself.
+ */
+export async function downloadFromZip(zip: Uint8Array, format: string, target?: Lang): Promise<Download> {
+  const dir = zipDirectory(zip);
+  const manifestEntry = dir.get('manifest.json');
+  const manifest = manifestEntry ? await readEntry(zip, manifestEntry) : undefined;
+  // Stand-ins for the files selectDownload may pick: it only passes a body on, never reads it.
+  const standIns = new Map<Uint8Array, ZipEntry>();
+  const files: BundleFiles = new Map();
+  files.get = (path: string) => {
+    if (path === 'manifest.json') return manifest;
+    const entry = dir.get(path);
+    if (!entry) return undefined;
+    const standIn = new Uint8Array(0);
+    standIns.set(standIn, entry);
+    return standIn;
+  };
+  const dl = selectDownload(files, format, target);
+  // The whole bundle is the stored zip itself (selectDownload zipped no files: the stand-in map lists none).
+  if (format === 'zip') return { ...dl, body: zip };
+  const entry = typeof dl.body === 'string' ? undefined : standIns.get(dl.body);
+  return entry ? { ...dl, body: await readEntry(zip, entry) } : dl;
 }

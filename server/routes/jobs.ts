@@ -2,8 +2,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TFunction } from 'i18next';
 import { InputError } from '../../pipeline/errors.js';
-import { selectDownload, contentDisposition } from '../../pipeline/formats/download.js';
-import { filesOfZip, writeBundle } from '../../pipeline/formats/bundle.js';
+import { contentDisposition, downloadFromZip, selectDownload, type Download } from '../../pipeline/formats/download.js';
+import { writeBundle } from '../../pipeline/formats/bundle.js';
 import type { TranslationMemory } from '../../pipeline/model.js';
 import { applyXliff, MAX_XLIFF_BYTES } from '../../pipeline/postedit.js';
 import { DOC_FORMATS } from '../../pipeline/ingest.js';
@@ -19,7 +19,8 @@ import { maySee, ownerForSubmission } from '../ownership.js';
 import { requestLang, sendError, sendLocalized } from '../http-errors.js';
 import { localStreamSlots, type StreamSlotPool } from '../shared-limits.js';
 import { commitRevision, findingSchema } from './review.js';
-import { sendBytes } from '../byte-range.js';
+import { etagOf, sendBytes } from '../byte-range.js';
+import { DOWNLOAD_CACHE_BYTES, DownloadCache, downloadKey } from '../download-cache.js';
 import { bodyDigest, IdempotencyKeys, idempotencyKeyOf, IN_FLIGHT_RETRY_AFTER_S, inFlightKey, reusedKey } from '../idempotency.js';
 import { AUTH_ERRORS, binary, errorResponses, eventStream } from '../schemas.js';
 import { DOWNLOAD_FORMATS } from '../../pipeline/formats/download.js';
@@ -35,6 +36,8 @@ export interface JobRoutesOptions {
   /** Streams one caller may hold open, and how long one lasts before the client is told to reconnect. */
   /** Event streams: a slot pool (shared through Redis by the server; per process when absent, `perToken` each) and the longest lifetime. */
   sse?: { slots?: StreamSlotPool; perToken?: number; maxMs: number };
+  /** Bytes of unpacked single-file downloads kept in this process (LOCFLOW_DOWNLOAD_CACHE_BYTES; 0: none). */
+  downloadCacheBytes?: number;
   /** Blanks credentials in what event streams send (they bypass the server's onSend scrubbing). */
   scrub?: (text: string) => string;
 }
@@ -166,6 +169,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
   const slots = opts.sse?.slots ?? localStreamSlots(opts.sse?.perToken ?? 20);
   const sseMaxMs = opts.sse?.maxMs ?? 30 * 60_000;
   const scrub = opts.scrub ?? ((text: string) => text);
+  const downloads = new DownloadCache(opts.downloadCacheBytes ?? DOWNLOAD_CACHE_BYTES);
 
   const messages = await getI18n();
   const load = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobView> => {
@@ -384,22 +388,34 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       const view = await load(request);
       if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('errors:not-ready', { lng: requestLang(request), id: view.id, status: view.status }));
       const format = request.query.format ?? 'zip';
+      const key = downloadKey({ id: view.id, revision: view.revision, finishedAt: view.finishedAt, format, target: request.query.target });
+      const cached = format === 'zip' ? undefined : downloads.get(key);
+      if (cached) {
+        reply.header('content-type', cached.contentType).header('content-disposition', contentDisposition(cached.filename));
+        return sendBytes(request, reply, cached.body, t, cached.etag);
+      }
       // Every file of a revision was rendered once, by the worker, into the stored zip: a download is those bytes, never a rebuild here.
       const zip = await store.zip(view.id);
       if (zip && format === 'zip' && !request.query.target) {
         const name = view.revision && view.revision > 1 ? `${view.id}-r${view.revision}.zip` : `${view.id}.zip`;
         return sendBytes(request, reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)), zip, t);
       }
-      let files = zip && format !== 'zip' ? filesOfZip(zip) : undefined;
-      if (!files) {
+      let dl: Download | undefined;
+      if (zip) {
+        // Inflated on the thread pool, then kept as bytes for the next request (server/download-cache.ts). The zip was
+        // read after the record, so it is this revision or a newer one: a key never names bytes older than its revision.
+        dl = await downloadFromZip(zip, format, request.query.target);
+      } else {
         // A record written before zips were stored: render from the bundle input as before.
         const input = await store.bundleInput(view.id);
         if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
-        files = writeBundle(input);
+        dl = selectDownload(writeBundle(input), format, request.query.target);
       }
-      const dl = selectDownload(files, format, request.query.target);
+      const body = Buffer.isBuffer(dl.body) ? dl.body : Buffer.from(dl.body);
+      const etag = etagOf(body);
+      if (zip && format !== 'zip') downloads.set(key, { ...dl, body, etag });
       reply.header('content-type', dl.contentType).header('content-disposition', contentDisposition(dl.filename));
-      return sendBytes(request, reply, Buffer.from(dl.body), t);
+      return sendBytes(request, reply, body, t, etag);
     },
   );
 
