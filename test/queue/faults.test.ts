@@ -3,7 +3,7 @@
  * Redis (with AOF) restarted mid-run, and providers that fail the ways DeepL
  * documents (503, 456 quota, 403 auth).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { QueueConfig } from '../../workers/config.js';
 import { startWorkers } from '../../workers/worker.js';
 import { freePort, SAMPLE_FR } from '../helpers.js';
 import { checkBundle, cleanPrefix, REDIS_URL, startLocflow, testConfig, waitFor } from './helpers.js';
+import { startRedisServer } from './redis-servers.js';
 import { startSlowDeepl, type SlowDeepl } from './slow-deepl.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
@@ -126,12 +127,8 @@ describe('Redis restarted during a run', () => {
   let redisProc: ChildProcess | undefined;
 
   async function startRedis(): Promise<void> {
-    redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', ''], { stdio: 'ignore' });
+    redisProc = await startRedisServer(port, ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
     children.add(redisProc);
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100 });
-    probe.on('error', () => {});
-    await waitFor(async () => ((await probe.ping().catch(() => undefined)) === 'PONG' ? true : undefined), 'redis-server', 10_000);
-    probe.disconnect();
   }
 
   beforeAll(async () => {

@@ -54,6 +54,26 @@ export async function info(port: number, section: string): Promise<Record<string
   }
 }
 
+/**
+ * One redis-server of the test's own on a loopback `port`, without RDB
+ * snapshots; `args` add settings (AOF and its data directory, a memory
+ * policy). Resolves once it answers PING; killed if it does not within 10 s.
+ */
+export async function startRedisServer(port: number, args: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...args], { stdio: 'ignore' });
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50 });
+  probe.on('error', () => {});
+  try {
+    await waitFor(async () => ((await probe.ping().catch(() => undefined)) === 'PONG' ? true : undefined), `redis-server on port ${port}`, 10_000, 50);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  } finally {
+    probe.disconnect();
+  }
+  return child;
+}
+
 function startServer(dir: string, port: number, args: string[], servers: ServerProcess[]): ServerProcess {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore' });
   const s = { port, child };

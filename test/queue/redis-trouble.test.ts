@@ -19,17 +19,14 @@ import { reconcileOnce } from '../../workers/reconciler.js';
 import { startWorkers } from '../../workers/worker.js';
 import { freePort, ROOT } from '../helpers.js';
 import { testConfig, waitFor } from './helpers.js';
+import { startRedisServer } from './redis-servers.js';
 
 let dir: string;
 let port: number;
 let server: ChildProcess | undefined;
 
 async function startRedis(): Promise<void> {
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', ''], { stdio: 'ignore' });
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100 });
-  probe.on('error', () => {});
-  await waitFor(async () => ((await probe.ping().catch(() => undefined)) === 'PONG' ? true : undefined), 'redis-server', 10_000, 50);
-  probe.disconnect();
+  server = await startRedisServer(port, ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
 }
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@
  * (a private redis-server the test kills) each process falls back to its own
  * limits: 401/429 as before, never a 500.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { serverLimits } from '../../server/limits.js';
 import { sharedFailureLimiter, sharedStreamSlots } from '../../server/shared-limits.js';
 import { freePort } from '../helpers.js';
 import { cleanPrefix, testConfig, waitFor } from '../queue/helpers.js';
+import { startRedisServer } from '../queue/redis-servers.js';
 
 const TOKENS = 'tok-a:submitter,tok-b:admin';
 const config = testConfig({});
@@ -130,10 +131,9 @@ describe('when Redis stops answering', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lf-limits-'));
     port = await freePort();
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    server = await startRedisServer(port, ['--dir', dir, '--appendonly', 'no']);
     redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
     redis.on('error', () => {});
-    await waitFor(async () => ((await redis.ping().catch(() => undefined)) === 'PONG' ? true : undefined), 'redis-server', 10_000, 50);
   });
 
   afterAll(() => {

@@ -10,13 +10,12 @@
  * DeepL is configured against a closed port, so a job sent to it fails the way
  * an unreachable provider does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { freePort, ROOT, SAMPLE_FR } from '../helpers.js';
+import { startRedisServer } from '../queue/redis-servers.js';
 import { apiJob, axeViolations, openPage, screenshot, startStack, waitForJob, webForTests } from './harness.js';
 
 const sample = readFileSync(SAMPLE_FR, 'utf8');
@@ -371,20 +370,5 @@ describe('web page at laptop sizes', { timeout: 120_000 }, () => {
 });
 
 /** A Redis of the test's own, which it may stop without disturbing anyone else's. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server did not start on port ${port}`);
-}
+const startRedis = (port: number) => startRedisServer(port, ['--appendonly', 'no', '--maxmemory-policy', 'noeviction']);
 
