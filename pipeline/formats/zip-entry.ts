@@ -11,6 +11,9 @@ import { LocflowError } from '../errors.js';
 
 const inflateRawAsync = promisify(inflateRaw);
 
+/** Larger entries inflate in chunks of this size (the stored zips are ours, but a size field should not choose an allocation freely). */
+const MAX_CHUNK = 64 * 1024 * 1024;
+
 export interface ZipEntry {
   name: string;
   method: number;
@@ -70,7 +73,9 @@ export async function readEntry(zip: Uint8Array, entry: ZipEntry): Promise<Uint8
   if (data.length !== entry.compressedSize) throw corrupt(`${entry.name} is cut short`);
   let body: Uint8Array;
   if (entry.method === 0) body = data;
-  else if (entry.method === 8) body = await inflateRawAsync(data);
+  // One output chunk the size the directory gives: with zlib's default 16 KiB chunks, a 10 MB entry comes back as
+  // hundreds of callbacks and a concatenation on the event loop (93 ms of stall for 4 at once, against 0.5 ms).
+  else if (entry.method === 8) body = await inflateRawAsync(data, { chunkSize: Math.min(Math.max(entry.size + 64, 1024), MAX_CHUNK) });
   else throw corrupt(`${entry.name} uses compression method ${entry.method}`);
   if (body.length !== entry.size) throw corrupt(`${entry.name} inflates to ${body.length} bytes, not ${entry.size}`);
   return body;

@@ -19,7 +19,7 @@ import { maySee, ownerForSubmission } from '../ownership.js';
 import { requestLang, sendError, sendLocalized } from '../http-errors.js';
 import { localStreamSlots, type StreamSlotPool } from '../shared-limits.js';
 import { commitRevision, findingSchema } from './review.js';
-import { etagOf, sendBytes } from '../byte-range.js';
+import { etagOfAsync, sendBytes } from '../byte-range.js';
 import { DOWNLOAD_CACHE_BYTES, DownloadCache, downloadKey } from '../download-cache.js';
 import { bodyDigest, IdempotencyKeys, idempotencyKeyOf, IN_FLIGHT_RETRY_AFTER_S, inFlightKey, reusedKey } from '../idempotency.js';
 import { AUTH_ERRORS, binary, errorResponses, eventStream } from '../schemas.js';
@@ -412,7 +412,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
         dl = selectDownload(writeBundle(input), format, request.query.target);
       }
       const body = Buffer.isBuffer(dl.body) ? dl.body : Buffer.from(dl.body);
-      const etag = etagOf(body);
+      // Hashed once per file and revision (then kept with the bytes), off the event loop.
+      const etag = await etagOfAsync(body);
       if (zip && format !== 'zip') downloads.set(key, { ...dl, body, etag });
       reply.header('content-type', dl.contentType).header('content-disposition', contentDisposition(dl.filename));
       return sendBytes(request, reply, body, t, etag);

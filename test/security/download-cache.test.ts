@@ -16,6 +16,7 @@ import { downloadFromZip, selectDownload } from '../../pipeline/formats/download
 import { readEntry, zipDirectory } from '../../pipeline/formats/zip-entry.js';
 import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
+import { etagOf, etagOfAsync } from '../../server/byte-range.js';
 import { DownloadCache, downloadKey } from '../../server/download-cache.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { fixture, plainRenderer } from '../formats/fixture.js';
@@ -132,6 +133,13 @@ describe('DownloadCache', () => {
     cache.set('a', dl(10, 9));
     expect(cache.bytes).toBe(50);
     expect(cache.size).toBe(2);
+  });
+
+  it('the ETag hashed off the loop is the one sendBytes computes', async () => {
+    for (const n of [0, 5, 70_000]) {
+      const body = Buffer.alloc(n, n % 251);
+      expect(await etagOfAsync(body)).toBe(etagOf(body));
+    }
   });
 
   it('0 keeps nothing', () => {
