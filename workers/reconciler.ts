@@ -62,6 +62,17 @@ export async function reconcileOnce(queues: Queues, options: { now?: number; min
   return report;
 }
 
+/**
+ * How long a pass holds the deployment's lock: a little less than one
+ * interval. The lock is set a round trip after the process's timer started, so
+ * a lock of exactly one interval is still held at that process's next tick, and
+ * a lone process (or all processes started together) did one pass per two
+ * intervals. The margin (a tenth, at most 1 s) is far above a SET's round trip.
+ */
+export function lockTtlMs(intervalMs: number): number {
+  return Math.max(1, Math.floor(intervalMs - Math.min(1000, intervalMs / 10)));
+}
+
 export interface RunningReconciler {
   /** Runs a pass now if this process gets the lock (tests). */
   runNow(): Promise<ReconcileReport | undefined>;
@@ -70,7 +81,7 @@ export interface RunningReconciler {
 
 /**
  * Starts the periodic reconciler. The lock is not released after a pass: it
- * expires after one interval, so the deployment does one pass per interval
+ * expires just before the next tick, so the deployment does one pass per interval
  * whatever the number of processes, and a process that dies mid-pass frees it
  * by itself.
  */
@@ -84,7 +95,7 @@ export function startReconciler(options: { config: QueueConfig; log?: Logger; qu
   let stopped = false;
 
   const pass = async (): Promise<ReconcileReport | undefined> => {
-    const got = await queues.redis.set(lockKey, token, 'PX', config.reconcileIntervalMs, 'NX');
+    const got = await queues.redis.set(lockKey, token, 'PX', lockTtlMs(config.reconcileIntervalMs), 'NX');
     if (got !== 'OK') return undefined;
     const report = await reconcileOnce(queues);
     if (report.requeued.length || report.failed.length) {
