@@ -15,7 +15,7 @@ import { parseTokens } from '../../server/auth.js';
 import type { QueueConfig } from '../../workers/config.js';
 import { startWorkers } from '../../workers/worker.js';
 import { freePort, SAMPLE_FR } from '../helpers.js';
-import { checkBundle, cleanPrefix, REDIS_URL, startLocflow, testConfig, waitFor } from './helpers.js';
+import { checkBundle, cleanPrefix, REDIS_URL, settledJob, startLocflow, testConfig, waitFor } from './helpers.js';
 import { startRedisServer } from './redis-servers.js';
 import { startSlowDeepl, type SlowDeepl } from './slow-deepl.js';
 
@@ -43,17 +43,7 @@ async function api(config: QueueConfig): Promise<FastifyInstance> {
   return buildServer({ config, logger: false, auth: parseTokens(''), env: { ...process.env, ...fake.env } });
 }
 
-async function finished(app: FastifyInstance, id: string, timeoutMs = 60_000) {
-  return waitFor(
-    async () => {
-      const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-      return ['completed', 'failed', 'cancelled'].includes(v.status) ? v : undefined;
-    },
-    `job ${id}`,
-    timeoutMs,
-    100,
-  );
-}
+const finished = settledJob;
 
 async function countKeys(redis: Redis, pattern: string): Promise<number> {
   let cursor = '0';

@@ -77,6 +77,21 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string,
   }
 }
 
+/** A job's view (GET /v1/jobs/:id) as the tests read it: `any` fields, since each test checks its own. */
+export type JobView = { status: string } & Record<string, any>;
+
+/** Polls GET /v1/jobs/:id through `app` until the job is completed, failed or cancelled, and returns that view. */
+export function settledJob(app: FastifyInstance, id: string, timeoutMs = 60_000): Promise<JobView> {
+  return waitFor(
+    async () => {
+      const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json() as JobView;
+      return ['completed', 'failed', 'cancelled'].includes(v.status) ? v : undefined;
+    },
+    `job ${id}`,
+    timeoutMs,
+  );
+}
+
 export interface StackOptions {
   config?: QueueConfig;
   /** LOCFLOW_TOKENS for the API; empty (the default) is open mode, every caller admin. */

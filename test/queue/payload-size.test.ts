@@ -16,7 +16,7 @@ import { childJobId, Queues } from '../../workers/queues.js';
 import { JobStore, type JobMeta } from '../../workers/store.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { SAMPLE_FR } from '../helpers.js';
-import { checkBundle, cleanPrefix, REDIS_URL, testConfig, waitFor } from './helpers.js';
+import { checkBundle, cleanPrefix, REDIS_URL, settledJob, testConfig } from './helpers.js';
 
 const TARGETS = ['en', 'vi', 'es'];
 const sample = readFileSync(SAMPLE_FR, 'utf8');
@@ -50,13 +50,7 @@ async function run(text: string) {
   const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text, targets: TARGETS, provider: 'pseudo' } });
   expect(res.statusCode).toBe(202);
   const { id } = res.json() as { id: string };
-  const view = await waitFor(
-    async () => {
-      const v = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json() as { status: string; segments: number };
-      return ['completed', 'failed', 'cancelled'].includes(v.status) ? v : undefined;
-    },
-    `job ${id}`,
-  );
+  const view = (await settledJob(app, id)) as { status: string; segments: number };
   expect(view.status).toBe('completed');
   const children = await Promise.all(TARGETS.map((lang) => queues.translate.getJob(childJobId(id, lang))));
   const parent = await queues.assemble.getJob(id);

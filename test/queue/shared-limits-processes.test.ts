@@ -16,7 +16,7 @@ import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startLimitedDeepl, type LimitedDeepl } from '../fakes/deepl-limited.js';
 import { SAMPLE_FR } from '../helpers.js';
-import { cleanPrefix, startLocflow, testConfig, waitFor } from './helpers.js';
+import { cleanPrefix, settledJob, startLocflow, testConfig } from './helpers.js';
 
 const lines = readFileSync(SAMPLE_FR, 'utf8').split('\n').filter((l) => l.trim());
 const config = testConfig();
@@ -58,14 +58,7 @@ describe('providers.<id>.maxInFlight across processes', () => {
       ids.push(res.json().id as string);
     }
     for (const id of ids) {
-      const v = await waitFor(
-        async () => {
-          const view = (await app!.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-          return ['completed', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
-        },
-        `job ${id}`,
-        60_000,
-      );
+      const v = await settledJob(app, id);
       expect(v.status, JSON.stringify(v.error ?? v.targets)).toBe('completed');
     }
     // Demand (6 jobs at once) exceeded the limit, so the limit was reached, never passed.
