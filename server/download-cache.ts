@@ -34,6 +34,7 @@ export function downloadKey(k: DownloadKey): string {
 
 export class DownloadCache {
   private readonly entries = new Map<string, CachedDownload>();
+  private readonly loading = new Map<string, Promise<CachedDownload | undefined>>();
   private used = 0;
 
   /** `maxBytes` 0 keeps nothing. */
@@ -55,6 +56,25 @@ export class DownloadCache {
       this.entries.set(key, hit);
     }
     return hit;
+  }
+
+  /**
+   * The cached file, or `load()`'s, kept. Requests for a file that is being
+   * loaded share that load: four downloads of one large file at once inflate
+   * and hash it once. `undefined` (nothing to send) is not kept. (Shared even with the cache at 0: sharing holds nothing
+   * beyond the load.)
+   */
+  async load(key: string, load: () => Promise<CachedDownload | undefined>): Promise<CachedDownload | undefined> {
+    const hit = this.get(key);
+    if (hit) return hit;
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = load()
+        .then((dl) => dl && this.set(key, dl))
+        .finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    return pending;
   }
 
   /** Keeps `dl` unless it alone exceeds the bound; older entries leave to make room. */

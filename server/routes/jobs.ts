@@ -388,35 +388,34 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       const view = await load(request);
       if (view.status !== 'completed') return sendError(reply, 409, 'not-ready', t('errors:not-ready', { lng: requestLang(request), id: view.id, status: view.status }));
       const format = request.query.format ?? 'zip';
+      if (format === 'zip' && !request.query.target) {
+        // Every file of a revision was rendered once, by the worker, into the stored zip: a download is those bytes, never a rebuild here.
+        const zip = await store.zip(view.id);
+        if (zip) {
+          const name = view.revision && view.revision > 1 ? `${view.id}-r${view.revision}.zip` : `${view.id}.zip`;
+          return sendBytes(request, reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)), zip, t);
+        }
+      }
+      // One file: inflated and hashed on the thread pool on its revision's first request, then kept as bytes
+      // (server/download-cache.ts); requests arriving meanwhile share that one load.
       const key = downloadKey({ id: view.id, revision: view.revision, finishedAt: view.finishedAt, format, target: request.query.target });
-      const cached = format === 'zip' ? undefined : downloads.get(key);
-      if (cached) {
-        reply.header('content-type', cached.contentType).header('content-disposition', contentDisposition(cached.filename));
-        return sendBytes(request, reply, cached.body, t, cached.etag);
-      }
-      // Every file of a revision was rendered once, by the worker, into the stored zip: a download is those bytes, never a rebuild here.
-      const zip = await store.zip(view.id);
-      if (zip && format === 'zip' && !request.query.target) {
-        const name = view.revision && view.revision > 1 ? `${view.id}-r${view.revision}.zip` : `${view.id}.zip`;
-        return sendBytes(request, reply.header('content-type', 'application/zip').header('content-disposition', contentDisposition(name)), zip, t);
-      }
-      let dl: Download | undefined;
-      if (zip) {
-        // Inflated on the thread pool, then kept as bytes for the next request (server/download-cache.ts). The zip was
-        // read after the record, so it is this revision or a newer one: a key never names bytes older than its revision.
-        dl = await downloadFromZip(zip, format, request.query.target);
-      } else {
-        // A record written before zips were stored: render from the bundle input as before.
-        const input = await store.bundleInput(view.id);
-        if (!input) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
-        dl = selectDownload(writeBundle(input), format, request.query.target);
-      }
-      const body = Buffer.isBuffer(dl.body) ? dl.body : Buffer.from(dl.body);
-      // Hashed once per file and revision (then kept with the bytes), off the event loop.
-      const etag = await etagOfAsync(body);
-      if (zip && format !== 'zip') downloads.set(key, { ...dl, body, etag });
+      const dl = await downloads.load(key, async () => {
+        // The zip is read after the record, so it is this revision or a newer one: a key never names older bytes.
+        const zip = await store.zip(view.id);
+        let picked: Download;
+        if (zip) picked = await downloadFromZip(zip, format, request.query.target);
+        else {
+          // A record written before zips were stored: render from the bundle input as before.
+          const input = await store.bundleInput(view.id);
+          if (!input) return undefined;
+          picked = selectDownload(writeBundle(input), format, request.query.target);
+        }
+        const body = Buffer.isBuffer(picked.body) ? picked.body : Buffer.from(picked.body);
+        return { filename: picked.filename, contentType: picked.contentType, body, etag: await etagOfAsync(body) };
+      });
+      if (!dl) return sendError(reply, 404, 'bundle-expired', t('errors:bundle-expired', { lng: requestLang(request), id: view.id }));
       reply.header('content-type', dl.contentType).header('content-disposition', contentDisposition(dl.filename));
-      return sendBytes(request, reply, body, t, etag);
+      return sendBytes(request, reply, dl.body, t, dl.etag);
     },
   );
 

@@ -142,6 +142,26 @@ describe('DownloadCache', () => {
     }
   });
 
+  it('requests for a file being loaded share the one load; a failed or empty load is not kept', async () => {
+    const cache = new DownloadCache(1000);
+    let loads = 0;
+    const slow = async () => {
+      loads++;
+      await new Promise((r) => setTimeout(r, 20));
+      return { filename: 'f', contentType: 'text/plain', body: Buffer.from('abc'), etag: '"x"' };
+    };
+    const got = await Promise.all([cache.load('k', slow), cache.load('k', slow), cache.load('k', slow), cache.load('k', slow)]);
+    expect(loads).toBe(1);
+    expect(new Set(got).size).toBe(1);
+    expect((await cache.load('k', slow))?.body.toString()).toBe('abc');
+    expect(loads).toBe(1);
+    await expect(cache.load('bad', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await cache.load('none', async () => undefined)).toBeUndefined();
+    expect(cache.size).toBe(1);
+    // After a failure the next request tries again.
+    expect((await cache.load('bad', slow))?.etag).toBe('"x"');
+  });
+
   it('0 keeps nothing', () => {
     const cache = new DownloadCache(0);
     cache.set('a', dl(1));
