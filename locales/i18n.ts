@@ -117,7 +117,8 @@ export function renderError(i18n: i18n, lng: string, err: RenderableError): stri
   if (template === undefined) return err.message;
   const variables = templateVariables(template);
   if (variables.some((name) => !(name in values))) return err.message;
-  const text = i18n.t(`errors:${key}`, { lng, ...values, defaultValue: err.message });
+  // lng last: a parameter that happens to be named lng must not pick the sentence's language.
+  const text = i18n.t(`errors:${key}`, { ...values, lng, defaultValue: err.message });
   const file = values.file;
   return typeof file === 'string' && file !== '' && !variables.includes('file') ? `${file}: ${text}` : text;
 }

@@ -6,7 +6,7 @@
  * styles only from this origin, nothing inline, no plugins, no framing.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { getI18n, UI_LANGUAGES } from '../../locales/i18n.js';
+import { getI18n, renderError, UI_LANGUAGES } from '../../locales/i18n.js';
 import { requestLang, sendError } from '../http-errors.js';
 import { loadClientAssets } from './bundle.js';
 import { renderShell } from './html.js';
@@ -79,7 +79,11 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
     app.get<{ Params: { lng: string } }>(`/locales/:lng/${ns}.json`, { schema: { hide: true } }, async (request, reply) => {
       const { lng } = request.params;
       const bundle = isUiLanguage(lng) ? i18n.getResourceBundle(lng, ns) : undefined;
-      if (!bundle) return sendError(reply, 404, 'not-found', `no interface texts for "${lng}"; there are ${UI_LANGUAGES.join(', ')}`);
+      if (!bundle) {
+        const params = { context: 'ui-language', language: lng, languages: UI_LANGUAGES };
+        const message = renderError(i18n, requestLang(request), { code: 'not-found', message: `no interface texts for "${lng}"`, params });
+        return sendError(reply, 404, 'not-found', message);
+      }
       return secure(reply).header('cache-control', 'no-cache').send(bundle);
     });
   }

@@ -213,7 +213,7 @@ export interface LocflowProcess {
  * bin/locflow.js as a user starts it, on the queue config's Redis and prefix;
  * resolves once its stderr matches `ready`, rejects if it exits first.
  */
-export async function startLocflow(args: string[], config: QueueConfig, env: NodeJS.ProcessEnv, ready: RegExp): Promise<LocflowProcess> {
+export async function startLocflow(args: string[], config: QueueConfig, env: NodeJS.ProcessEnv, ready: RegExp, startTimeoutMs = 60_000): Promise<LocflowProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'locflow.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOCFLOW_LANG: 'en', LOCFLOW_LOG_LEVEL: 'warn', REDIS_URL: config.redisUrl, LOCFLOW_PREFIX: config.prefix, ...env },
@@ -221,12 +221,23 @@ export async function startLocflow(args: string[], config: QueueConfig, env: Nod
   });
   let err = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    // A start-up that never says ready must not outlive the test that waited for it.
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`locflow ${args.join(' ')} not ready within ${startTimeoutMs} ms: ${err}`));
+    }, startTimeoutMs);
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = ready.exec(err);
-      if (m) resolve(m);
+      if (m) {
+        clearTimeout(deadline);
+        resolve(m);
+      }
     });
-    child.on('exit', (code) => reject(new Error(`locflow ${args.join(' ')} exited ${code}: ${err}`)));
+    child.on('exit', (code) => {
+      clearTimeout(deadline);
+      reject(new Error(`locflow ${args.join(' ')} exited ${code}: ${err}`));
+    });
   });
   return {
     child,

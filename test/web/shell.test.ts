@@ -94,6 +94,9 @@ describe('the page shell', () => {
     const missing = await app.inject({ url: '/locales/de/web.json' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('not-found');
+    expect(missing.json().error.message).toBe('no interface texts for "de"; there are en, fr, vi');
+    const inFrench = await app.inject({ url: '/locales/de/web.json', headers: { 'accept-language': 'fr' } });
+    expect(inFrench.json().error.message).toBe("aucun texte d'interface pour « de » ; il y en a pour : en, fr, vi");
   });
 });
 
