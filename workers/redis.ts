@@ -306,7 +306,12 @@ export function connectRedis(settings: RedisTopologySettings, role: ConnectionRo
     const clusterOptions: ClusterOptions = {
       lazyConnect: true,
       enableOfflineQueue: true,
-      enableReadyCheck: true,
+      // No cluster ready check: when it fails (CLUSTER INFO says cluster_state:fail, or lands on a dead
+      // node, as right after a master is killed) ioredis reconnects behind the scenes and the pending
+      // connect() never settles. BullMQ awaits exactly that connect() to bring a worker's blocking
+      // client back, and the worker then never fetched a job again (test/queue/cluster-ready.test.ts).
+      // A cluster that is failing answers CLUSTERDOWN, which is retried (retryDelayOnClusterDown).
+      enableReadyCheck: false,
       // MOVED after a failover and closed connections to a dead master are retried until a replica has taken over.
       retryDelayOnFailover: RETRY_DELAY_ON_FAILOVER_MS,
       maxRedirections: maxRedirectionsFor(c.nodeTimeoutMs),
