@@ -20,7 +20,7 @@ import { buildServer } from '../../server/app.js';
 import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { runCli } from '../helpers.js';
-import { cleanPrefix, REDIS_URL, testConfig, waitFor } from '../queue/helpers.js';
+import { cleanPrefix, REDIS_URL, settledJob, testConfig, waitFor } from '../queue/helpers.js';
 
 const PLUGIN_KEY = `pk${randomBytes(10).toString('hex')}`;
 const DEEPL_KEY = `dk${randomBytes(10).toString('hex')}:fx`;
@@ -107,14 +107,8 @@ describe('the API process', () => {
     const r = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: 'Le modèle est ouvert à tous.', sourceLang: 'fr', targets: ['en'], provider: 'leaky' } });
     expect(r.statusCode, r.body).toBe(202);
     const id = r.json().id as string;
-    const job = await waitFor(
-      async () => {
-        const v = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
-        return v.json().status === 'failed' ? v : undefined;
-      },
-      'the job to fail',
-      60_000,
-    );
+    expect((await settledJob(app, id)).status).toBe('failed');
+    const job = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
     expect(job.body).toContain('upstream refused the request');
     expect(leaks(job.body)).toEqual([]);
 

@@ -16,7 +16,7 @@ import { parseTokens } from '../../server/auth.js';
 import { startWorkers, type RunningWorkers } from '../../workers/worker.js';
 import { scrubberFor, secretsOf } from '../../providers/secrets.js';
 import { startDeeplFake, type DeeplFake } from '../fakes/deepl.js';
-import { cleanPrefix, REDIS_URL, testConfig, waitFor } from '../queue/helpers.js';
+import { cleanPrefix, REDIS_URL, settledJob, testConfig, waitFor } from '../queue/helpers.js';
 
 const KEY = `Qk${randomBytes(12).toString('hex')}:fx`;
 const config = testConfig({ attempts: 2 });
@@ -81,14 +81,8 @@ describe('a provider error that echoes the key across the 300-character cut', ()
     const r = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { text: 'Le modèle est ouvert. Il est gratuit pour tous.', sourceLang: 'fr', targets: ['en'], provider: 'deepl' } });
     expect(r.statusCode, r.body).toBe(202);
     const id = r.json().id as string;
-    const job = await waitFor(
-      async () => {
-        const v = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
-        return v.json().status === 'failed' ? v : undefined;
-      },
-      'the job to fail',
-      60_000,
-    );
+    expect((await settledJob(app, id)).status).toBe('failed');
+    const job = await app.inject({ method: 'GET', url: `/v1/jobs/${id}` });
     // The failure did happen for the reason under test: the page was read and cut.
     expect(job.body).toMatch(/HTTP 502/);
     expect(job.body).toContain('***');
